@@ -1,0 +1,18 @@
+# Finds what gnnx is built on. Torch comes from Debian's libtorch-dev (1.13) or from a
+# LibTorch 2.x named through CMAKE_PREFIX_PATH / Torch_DIR.
+find_package(Torch REQUIRED)
+find_package(Boost 1.71 REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+find_package(TBB REQUIRED)
+find_package(nlohmann_json 3.2 REQUIRED)
+find_package(Threads REQUIRED)
+
+# stb (image writing) is header-only for our use; Debian puts it under include/stb.
+find_path(GNNX_STB_INCLUDE_DIR NAMES stb_image_write.h PATH_SUFFIXES stb REQUIRED)
+
+# Torch < 2.0 exports its compile flags (the C++11 ABI switch) in TORCH_CXX_FLAGS only.
+separate_arguments(GNNX_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+
+if(Torch_VERSION)
+  message(STATUS "gnnx: LibTorch ${Torch_VERSION}")
+endif()

@@ -1,0 +1,1 @@
+// Anchors the precompiled header that the CLI, examples and benchmarks share.

@@ -1,0 +1,25 @@
+#pragma once
+/// Device selection. gnnx runs the same code on CPU and CUDA; CUDA is used only when LibTorch
+/// was built with it and a GPU is present.
+
+#include <string>
+
+#include <c10/core/Device.h>
+
+namespace gnnx {
+
+/// True when LibTorch has CUDA and at least one GPU is visible.
+bool cuda_available();
+
+/// Parses "cpu", "cuda" or "cuda:N". Throws gnnx::Error for anything else, and for a CUDA
+/// device when cuda_available() is false.
+c10::Device parse_device(const std::string& name);
+
+/// The BLAS library that LibTorch's CPU matmul resolves to at run time (e.g. "openblas-pthread"),
+/// read from the loaded shared objects; "unknown" when it cannot be told.
+std::string blas_name();
+
+/// Number of threads LibTorch uses inside one op.
+int torch_threads();
+
+}  // namespace gnnx

@@ -1,0 +1,17 @@
+#pragma once
+/// Umbrella header: everything gnnx offers.
+#include "gnnx/core/check.h"
+#include "gnnx/core/device.h"
+#include "gnnx/core/random.h"
+#include "gnnx/core/version.h"
+#include "gnnx/graph/graph.h"
+#include "gnnx/graph/ops.h"
+#include "gnnx/nn/conv/gat_conv.h"
+#include "gnnx/nn/conv/gcn_conv.h"
+#include "gnnx/nn/conv/gin_conv.h"
+#include "gnnx/nn/conv/graph_conv.h"
+#include "gnnx/nn/conv/sage_conv.h"
+#include "gnnx/nn/functional/scatter.h"
+#include "gnnx/nn/message_passing.h"
+#include "gnnx/nn/models/gnn.h"
+#include "gnnx/nn/train.h"

@@ -1,0 +1,39 @@
+#pragma once
+/// GCNConv (Kipf & Welling): X' = D^-1/2 (A + I) D^-1/2 X W + b, with edge weights in A and
+/// D_ii = 1 + Σ_j w_ji (in-degree with the self loop). Self loops are added inside the layer
+/// (weight 1, unmasked); input self loops count as ordinary edges.
+
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include "gnnx/core/arg.h"
+#include "gnnx/nn/message_passing.h"
+
+namespace gnnx::nn {
+
+struct GCNConvOptions {
+  GCNConvOptions(int64_t in_channels, int64_t out_channels) : in_channels_(in_channels), out_channels_(out_channels) {}
+  GNNX_ARG(int64_t, in_channels);
+  GNNX_ARG(int64_t, out_channels);
+  /// Add a learnable bias. Default true.
+  GNNX_ARG(bool, bias) = true;
+  /// Add a self loop per node before normalising. Default true.
+  GNNX_ARG(bool, add_self_loops) = true;
+  /// Apply the symmetric normalisation D^-1/2 A D^-1/2. Default true.
+  GNNX_ARG(bool, normalize) = true;
+};
+
+class GCNConvImpl : public MessagePassing {
+ public:
+  explicit GCNConvImpl(GCNConvOptions options);
+  void reset();
+  /// x [N, in]; edge_index [2, E]; edge_weight [E] or undefined. Returns [N, out].
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});
+
+  GCNConvOptions options;
+  torch::nn::Linear lin{nullptr};  ///< weight W (no bias); exposed for LRP rules
+  at::Tensor bias;                 ///< [out] or undefined
+};
+TORCH_MODULE(GCNConv);
+
+}  // namespace gnnx::nn

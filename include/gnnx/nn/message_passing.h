@@ -1,0 +1,97 @@
+#pragma once
+/// The MSG / AGG / UPDATE message-passing base class and the edge-mask hook.
+///
+///   m_ij = MSG(h_i, h_j, e_ij)      message from source j to target i along edge (j -> i)
+///   M_i  = AGG{ m_ij : j -> i }     scatter over incoming edges (sum, mean or max)
+///   h_i' = UPDATE(M_i, h_i)
+///
+/// A layer derives from MessagePassing, overrides message() / update() (and rarely
+/// aggregate()), and calls propagate() from its forward(). propagate() gathers with
+/// index_select and scatters with index_add / scatter_reduce, so the same code runs on CPU and
+/// CUDA and is differentiable in x, in edge weights and in the edge mask.
+///
+/// Edge-mask hook. An explainer opens an EdgeMaskScope with a per-edge multiplier m [E] for the
+/// graph it is about to run. Inside the scope every MessagePassing layer, on this thread,
+/// multiplies each edge's message by m_e and aggregates with m as presence weight (mean divides
+/// by Σ m, max skips m_e == 0), without the layer's author doing anything. So an all-ones mask
+/// leaves outputs unchanged and m_e = 0 is exactly deleting edge e. Self loops that a layer adds
+/// itself (GCN, GAT) are never masked: they get multiplier 1, so a node always keeps its own
+/// state; a self loop present in the input edge_index is an ordinary edge and is masked. Layers
+/// whose normalisation depends on edge weights (GCN's degrees, GAT's softmax) fold the mask into
+/// that normalisation (see PropagateArgs::mask_in_weight), keeping "0 = deleted" exact.
+/// The scope is thread-local, so explanations running in parallel threads do not interfere.
+
+#include <cstdint>
+#include <memory>
+
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+
+#include "gnnx/nn/functional/scatter.h"
+
+namespace gnnx::nn {
+
+/// RAII: sets the active edge mask for this thread; restores the previous one on destruction.
+/// mask: [E] floating, on the device of the graph the layers will see. Layers check that its
+/// length equals their input's number of edges and throw gnnx::Error otherwise.
+class EdgeMaskScope {
+ public:
+  explicit EdgeMaskScope(at::Tensor mask);
+  ~EdgeMaskScope();
+  EdgeMaskScope(const EdgeMaskScope&) = delete;
+  EdgeMaskScope& operator=(const EdgeMaskScope&) = delete;
+
+ private:
+  at::Tensor previous_;
+};
+
+/// The mask set by the innermost EdgeMaskScope of this thread, or an undefined tensor.
+at::Tensor active_edge_mask();
+
+/// Extra facts a layer tells propagate().
+struct PropagateArgs {
+  /// The last `self_loops` columns of edge_index are self loops the layer added; they are not
+  /// covered by the edge mask (multiplier 1).
+  int64_t self_loops = 0;
+  /// The layer already multiplied the mask into the edge weights it used to build its messages
+  /// (see masked_edge_weight); propagate then does not multiply the messages again.
+  bool mask_in_weight = false;
+  /// Gather target features x_i for message(); when false message() gets an undefined x_i
+  /// (saves one [E, F] gather for layers whose message depends on the source only).
+  bool gather_target = false;
+};
+
+class MessagePassing : public torch::nn::Module {
+ public:
+  explicit MessagePassing(Aggregation aggr = Aggregation::kSum) : aggr_(aggr) {}
+  Aggregation aggregation() const { return aggr_; }
+
+  /// MSG: x_i [E, *] target features, x_j [E, *] source features, edge_weight [E] or undefined.
+  /// Called once per propagate() with all edges at once. Default: x_j (scaled by edge_weight).
+  virtual at::Tensor message(const at::Tensor& x_i, const at::Tensor& x_j, const at::Tensor& edge_weight);
+  /// AGG: messages [E, *] onto num_nodes targets. presence: [E] mask weights or undefined.
+  /// Must be permutation-invariant over the edges of one target.
+  virtual at::Tensor aggregate(const at::Tensor& messages, const at::Tensor& index, int64_t num_nodes,
+                               const at::Tensor& presence);
+  /// UPDATE: aggregated [N, *], x [N, *] the layer's input. Default: aggregated.
+  virtual at::Tensor update(const at::Tensor& aggregated, const at::Tensor& x);
+
+ protected:
+  /// Runs MSG, AGG, UPDATE. edge_index [2, E] int64; x [N, F]; edge_weight [E] or undefined.
+  /// Applies the active edge mask as described above.
+  at::Tensor propagate(const at::Tensor& edge_index, const at::Tensor& x, const at::Tensor& edge_weight,
+                       PropagateArgs args = {});
+  /// propagate() with separate source and target features (x_src for x_j, x_dst for x_i and
+  /// update); num_targets rows out.
+  at::Tensor propagate(const at::Tensor& edge_index, const at::Tensor& x_src, const at::Tensor& x_dst,
+                       const at::Tensor& edge_weight, PropagateArgs args);
+
+  /// For layers that fold the mask into their own normalisation: edge_weight (or ones) times the
+  /// active mask, for the num_edges original edges; edge_weight unchanged when no mask is set.
+  at::Tensor masked_edge_weight(const at::Tensor& edge_weight, int64_t num_edges, const at::TensorOptions& opts) const;
+
+ private:
+  Aggregation aggr_;
+};
+
+}  // namespace gnnx::nn

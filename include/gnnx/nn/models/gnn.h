@@ -1,0 +1,113 @@
+#pragma once
+/// GNN models: the interface explainers take (GnnModel) and the configurable classifier of the
+/// GNNExplainer paper (GnnClassifier).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include "gnnx/core/arg.h"
+#include "gnnx/graph/graph.h"
+#include "gnnx/nn/message_passing.h"
+
+namespace gnnx::nn {
+
+/// What a model predicts: one row per node, or one row per graph of a batch.
+enum class Task { kNode, kGraph };
+Task task_from_string(const std::string& name);  ///< "node" | "graph"
+const char* to_string(Task t);
+
+/// Which message-passing layer a GnnClassifier stacks.
+enum class ConvType { kGCN, kGraphConv, kGIN, kSAGE, kGAT };
+ConvType conv_type_from_string(const std::string& name);  ///< "gcn" | "graphconv" | "gin" | "sage" | "gat"
+const char* to_string(ConvType c);
+
+/// The interface every explainer in gnnx takes. Implement it for your own model; the edge-mask
+/// hook works for any model whose message passing goes through gnnx::nn::MessagePassing.
+class GnnModel : public torch::nn::Module {
+ public:
+  /// x [N, F]; edge_index [2, E]; edge_weight [E] or undefined; batch [N] graph id per node
+  /// (graph tasks; undefined means one graph); num_graphs B (or -1: batch.max() + 1).
+  /// Returns raw logits: [N, C] for node tasks, [B, C] for graph tasks.
+  virtual at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index,
+                             const at::Tensor& edge_weight = {}, const at::Tensor& batch = {},
+                             int64_t num_graphs = -1) = 0;
+  virtual Task task() const = 0;
+  /// Number of message-passing layers L: a node's prediction depends on its L-hop neighbourhood.
+  virtual int64_t num_hops() const = 0;
+  virtual int64_t num_classes() const = 0;
+  virtual int64_t in_channels() const = 0;
+  /// The message-passing layers in the order they run.
+  virtual std::vector<std::shared_ptr<MessagePassing>> message_passing_layers() const = 0;
+
+  /// forward on a Graph (uses its x, edge_index and edge_weight; one graph for graph tasks).
+  at::Tensor forward_graph(const Graph& g);
+};
+
+struct GnnClassifierOptions {
+  GnnClassifierOptions(int64_t in_channels, int64_t num_classes) : in_channels_(in_channels), num_classes_(num_classes) {}
+  GNNX_ARG(int64_t, in_channels);
+  GNNX_ARG(int64_t, num_classes);
+  /// Node or graph classification. Default node.
+  GNNX_ARG(Task, task) = Task::kNode;
+  /// Layer type. Default GCN (the GNNExplainer paper's).
+  GNNX_ARG(ConvType, conv) = ConvType::kGCN;
+  /// Width of every message-passing layer. Default 20 (the paper's).
+  GNNX_ARG(int64_t, hidden_channels) = 20;
+  /// Number of message-passing layers. Default 3.
+  GNNX_ARG(int64_t, num_layers) = 3;
+  /// Feed the concatenation of all layer outputs to the head (the paper's); else the last only.
+  /// Default true.
+  GNNX_ARG(bool, concat) = true;
+  /// ReLU after the last message-passing layer too. Default false (the paper's code).
+  GNNX_ARG(bool, act_last) = false;
+  /// Graph readout over nodes (graph task). Default max (the paper's code).
+  GNNX_ARG(Aggregation, readout) = Aggregation::kMax;
+  /// Dropout on layer outputs during training. Default 0.
+  GNNX_ARG(double, dropout) = 0.0;
+  /// Attention heads for GAT (concatenated, each hidden / heads wide). Default 1.
+  GNNX_ARG(int64_t, heads) = 1;
+};
+
+class GnnClassifierImpl : public GnnModel {
+ public:
+  explicit GnnClassifierImpl(GnnClassifierOptions options);
+  void reset();
+
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {},
+                     const at::Tensor& batch = {}, int64_t num_graphs = -1) override;
+  /// The node embeddings each layer outputs (after its activation), [N, hidden] each.
+  std::vector<at::Tensor> embeddings(const at::Tensor& x, const at::Tensor& edge_index,
+                                     const at::Tensor& edge_weight = {});
+  /// The head's input for the nodes: the concatenation (or the last) of embeddings(), [N, D].
+  at::Tensor node_representation(const std::vector<at::Tensor>& embeddings) const;
+
+  Task task() const override { return options.task(); }
+  int64_t num_hops() const override { return options.num_layers(); }
+  int64_t num_classes() const override { return options.num_classes(); }
+  int64_t in_channels() const override { return options.in_channels(); }
+  std::vector<std::shared_ptr<MessagePassing>> message_passing_layers() const override { return convs_; }
+
+  GnnClassifierOptions options;
+  torch::nn::Linear head{nullptr};
+
+ private:
+  std::vector<std::shared_ptr<MessagePassing>> convs_;
+  std::vector<std::function<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&)>> run_;
+};
+TORCH_MODULE(GnnClassifier);
+
+/// Saves parameters and options so that load_gnn_classifier rebuilds the same model. Written to
+/// a temporary file and renamed, so an interrupted save never leaves a half-written model.
+void save_gnn_classifier(GnnClassifier& model, const std::string& path);
+/// Throws gnnx::Error naming the path when the file is missing, truncated or not a gnnx model.
+GnnClassifier load_gnn_classifier(const std::string& path);
+
+}  // namespace gnnx::nn

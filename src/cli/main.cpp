@@ -1,0 +1,32 @@
+// The gnnx command-line tool.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "gnnx/core/check.h"
+#include "gnnx/core/version.h"
+
+namespace gnnx::cli {
+int fail(const std::string& message) {
+  std::cerr << "gnnx: error: " << message << "\n";
+  return 1;
+}
+}  // namespace gnnx::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"gnnx: explain graph neural networks (and CNNs) on LibTorch"};
+  app.set_version_flag("--version", std::string("gnnx ") + gnnx::version());
+  app.require_subcommand(1);
+  gnnx::cli::register_info(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const gnnx::Error& e) {
+    return gnnx::cli::fail(e.what());
+  } catch (const std::exception& e) {
+    return gnnx::cli::fail(e.what());
+  }
+  return 0;
+}

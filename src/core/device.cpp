@@ -1,0 +1,60 @@
+#include "gnnx/core/device.h"
+
+#include <fstream>
+#include <string>
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+
+#include "gnnx/core/check.h"
+#include "gnnx/core/version.h"
+
+namespace gnnx {
+
+const char* version() { return GNNX_VERSION_STRING; }
+
+bool cuda_available() { return torch::cuda::is_available(); }
+
+c10::Device parse_device(const std::string& name) {
+  GNNX_CHECK(name == "cpu" || name.rfind("cuda", 0) == 0,
+             "parse_device: expected \"cpu\", \"cuda\" or \"cuda:N\", got \"", name, "\"");
+  c10::Device device(c10::kCPU);
+  try {
+    device = c10::Device(name);
+  } catch (const std::exception&) {
+    GNNX_CHECK(false, "parse_device: expected \"cpu\", \"cuda\" or \"cuda:N\", got \"", name, "\"");
+  }
+  if (device.is_cuda()) {
+    GNNX_CHECK(cuda_available(), "parse_device: device \"", name,
+               "\" asked for, but this LibTorch has no CUDA or no GPU is visible");
+  }
+  return device;
+}
+
+std::string blas_name() {
+  // LibTorch (Debian's) calls the system libblas.so.3 whose target the alternatives system
+  // chooses; /proc/self/maps names the file actually mapped.
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  std::string found;
+  while (std::getline(maps, line)) {
+    auto pos = line.find('/');
+    if (pos == std::string::npos) continue;
+    std::string path = line.substr(pos);
+    if (path.find("openblas") != std::string::npos) {
+      found = path.find("pthread") != std::string::npos ? "openblas-pthread"
+              : path.find("openmp") != std::string::npos ? "openblas-openmp"
+                                                        : "openblas";
+      break;
+    }
+    if (path.find("libmkl") != std::string::npos) return "mkl";
+    if (path.find("blis") != std::string::npos) found = "blis";
+    if (path.find("atlas") != std::string::npos) found = "atlas";
+    if (found.empty() && path.find("/blas/libblas.so") != std::string::npos) found = "reference";
+  }
+  return found.empty() ? "unknown" : found;
+}
+
+int torch_threads() { return at::get_num_threads(); }
+
+}  // namespace gnnx

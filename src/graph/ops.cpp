@@ -1,0 +1,244 @@
+#include "gnnx/graph/ops.h"
+
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+
+namespace gnnx {
+namespace {
+
+void check_edge_index(const char* op, const at::Tensor& edge_index, int64_t num_nodes) {
+  Graph probe;
+  probe.edge_index = edge_index;
+  probe.num_nodes = num_nodes;
+  probe.validate(op);
+}
+
+at::Tensor long_opts_like(const at::Tensor& t, int64_t n) {
+  return torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(t.device()));
+}
+
+}  // namespace
+
+at::Tensor degree(const at::Tensor& index, int64_t num_nodes, const at::Tensor& weight) {
+  GNNX_CHECK(index.defined() && index.dim() == 1 && index.scalar_type() == at::kLong,
+             "degree: index must be a 1-D int64 tensor, got ",
+             index.defined() ? index.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(num_nodes >= 0, "degree: num_nodes must be >= 0, got ", num_nodes);
+  if (index.numel() > 0) {
+    GNNX_CHECK(index.min().item<int64_t>() >= 0 && index.max().item<int64_t>() < num_nodes,
+               "degree: index holds ids outside [0, ", num_nodes, ")");
+  }
+  auto opts = weight.defined() ? weight.options() : index.options().dtype(torch::kFloat);
+  auto out = torch::zeros({num_nodes}, opts);
+  if (weight.defined()) {
+    GNNX_CHECK(weight.sizes() == index.sizes(), "degree: weight must have shape ", index.sizes(),
+               ", got ", weight.sizes());
+    return out.index_add(0, index, weight);
+  }
+  return out.index_add(0, index, torch::ones({index.size(0)}, opts));
+}
+
+std::pair<at::Tensor, at::Tensor> add_self_loops(const at::Tensor& edge_index, int64_t num_nodes,
+                                                 const at::Tensor& edge_weight, double fill) {
+  check_edge_index("add_self_loops", edge_index, num_nodes);
+  auto loop = long_opts_like(edge_index, num_nodes);
+  auto ei = torch::cat({edge_index, torch::stack({loop, loop})}, 1);
+  at::Tensor ew;
+  if (edge_weight.defined()) {
+    GNNX_CHECK(edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1),
+               "add_self_loops: edge_weight must have shape [", edge_index.size(1), "], got ",
+               edge_weight.sizes());
+    ew = torch::cat({edge_weight, torch::full({num_nodes}, fill, edge_weight.options())});
+  }
+  return {ei, ew};
+}
+
+std::pair<at::Tensor, at::Tensor> remove_self_loops(const at::Tensor& edge_index,
+                                                    const at::Tensor& edge_weight) {
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2,
+             "remove_self_loops: edge_index must have shape [2, E], got ",
+             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  auto keep = edge_index[0] != edge_index[1];
+  auto ei = edge_index.index({torch::indexing::Slice(), keep});
+  at::Tensor ew;
+  if (edge_weight.defined()) ew = edge_weight.index({keep});
+  return {ei, ew};
+}
+
+Graph add_self_loops(const Graph& g, double fill) {
+  g.validate("add_self_loops");
+  Graph out = g;
+  std::tie(out.edge_index, out.edge_weight) = add_self_loops(g.edge_index, g.num_nodes, g.edge_weight, fill);
+  return out;
+}
+
+Graph remove_self_loops(const Graph& g) {
+  g.validate("remove_self_loops");
+  Graph out = g;
+  std::tie(out.edge_index, out.edge_weight) = remove_self_loops(g.edge_index, g.edge_weight);
+  return out;
+}
+
+namespace {
+Compressed compress(const at::Tensor& edge_index, int64_t num_nodes, int64_t by_row) {
+  auto key = edge_index[by_row];
+  auto perm = std::get<1>(torch::sort(key, /*stable=*/true, /*dim=*/0, /*descending=*/false));
+  auto counts = torch::zeros({num_nodes}, key.options()).index_add(0, key, torch::ones_like(key));
+  auto rowptr = torch::cat({torch::zeros({1}, key.options()), counts.cumsum(0)});
+  return {rowptr, edge_index[1 - by_row].index_select(0, perm), perm};
+}
+}  // namespace
+
+Compressed to_csr(const at::Tensor& edge_index, int64_t num_nodes) {
+  check_edge_index("to_csr", edge_index, num_nodes);
+  return compress(edge_index, num_nodes, 0);
+}
+
+Compressed to_csc(const at::Tensor& edge_index, int64_t num_nodes) {
+  check_edge_index("to_csc", edge_index, num_nodes);
+  return compress(edge_index, num_nodes, 1);
+}
+
+Subgraph k_hop_subgraph(const Graph& g, const at::Tensor& nodes, int64_t k) {
+  g.validate("k_hop_subgraph");
+  GNNX_CHECK(k >= 0, "k_hop_subgraph: k must be >= 0, got ", k);
+  GNNX_CHECK(nodes.defined() && nodes.dim() == 1 && nodes.scalar_type() == at::kLong,
+             "k_hop_subgraph: nodes must be a 1-D int64 tensor, got ",
+             nodes.defined() ? nodes.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(nodes.numel() > 0, "k_hop_subgraph: nodes is empty");
+  auto n_cpu = nodes.to(torch::kCPU);
+  const int64_t lo = n_cpu.min().item<int64_t>(), hi = n_cpu.max().item<int64_t>();
+  GNNX_CHECK(lo >= 0 && hi < g.num_nodes, "k_hop_subgraph: node id ", lo < 0 ? lo : hi,
+             " is out of range [0, ", g.num_nodes, ")");
+  auto nodes_d = nodes.to(g.device());
+  auto row = g.edge_index[0], col = g.edge_index[1];
+  auto mask = torch::zeros({g.num_nodes}, torch::TensorOptions().dtype(torch::kBool).device(g.device()));
+  mask.index_fill_(0, nodes_d, true);
+  auto frontier = nodes_d;
+  for (int64_t hop = 0; hop < k; ++hop) {
+    auto fmask = torch::zeros_like(mask);
+    fmask.index_fill_(0, frontier, true);
+    frontier = row.index({fmask.index_select(0, col)});  // sources of edges into the frontier
+    if (frontier.numel() == 0) break;
+    mask.index_fill_(0, frontier, true);
+  }
+  Subgraph s;
+  s.node_ids = torch::nonzero(mask).flatten();
+  auto mapping = torch::full({g.num_nodes}, -1, row.options());
+  mapping.index_put_({s.node_ids}, torch::arange(s.node_ids.size(0), row.options()));
+  auto emask = mask.index_select(0, row) & mask.index_select(0, col);
+  s.edge_ids = torch::nonzero(emask).flatten();
+  auto ei = g.edge_index.index_select(1, s.edge_ids);
+  s.graph.edge_index = mapping.index_select(0, ei.flatten()).view({2, -1});
+  s.graph.num_nodes = s.node_ids.size(0);
+  if (g.x.defined()) s.graph.x = g.x.index_select(0, s.node_ids);
+  if (g.edge_weight.defined()) s.graph.edge_weight = g.edge_weight.index_select(0, s.edge_ids);
+  if (g.y.defined()) s.graph.y = g.y.size(0) == g.num_nodes && g.num_nodes != 1 ? g.y.index_select(0, s.node_ids) : g.y;
+  s.center = mapping.index_select(0, nodes_d);
+  return s;
+}
+
+Subgraph k_hop_subgraph(const Graph& g, int64_t node, int64_t k) {
+  return k_hop_subgraph(g, torch::tensor({node}, torch::kLong), k);
+}
+
+Batch batch_graphs(const std::vector<Graph>& graphs) {
+  GNNX_CHECK(!graphs.empty(), "batch_graphs: expected at least one graph, got none");
+  const auto& g0 = graphs.front();
+  std::vector<at::Tensor> eis, xs, ews, ys, bvec;
+  std::vector<int64_t> ptr{0}, eptr{0};
+  for (size_t b = 0; b < graphs.size(); ++b) {
+    const auto& g = graphs[b];
+    g.validate("batch_graphs (graph " + std::to_string(b) + ")");
+    GNNX_CHECK(g.has_features() == g0.has_features() && g.num_features() == g0.num_features(),
+               "batch_graphs: graph ", b, " has ", g.num_features(), " features, graph 0 has ", g0.num_features());
+    GNNX_CHECK(!g.has_features() || g.x.scalar_type() == g0.x.scalar_type(), "batch_graphs: graph ", b,
+               " has x of dtype ", g.x.scalar_type(), ", graph 0 has ", g0.x.scalar_type());
+    GNNX_CHECK(g.device() == g0.device(), "batch_graphs: graph ", b, " is on ", g.device(),
+               ", graph 0 on ", g0.device());
+    GNNX_CHECK(g.has_edge_weight() == g0.has_edge_weight(), "batch_graphs: graph ", b,
+               g.has_edge_weight() ? " has" : " has no", " edge_weight, unlike graph 0");
+    GNNX_CHECK(g.has_labels() == g0.has_labels(), "batch_graphs: graph ", b,
+               g.has_labels() ? " has" : " has no", " labels, unlike graph 0");
+    eis.push_back(g.edge_index + ptr.back());
+    if (g.has_features()) xs.push_back(g.x);
+    if (g.has_edge_weight()) ews.push_back(g.edge_weight);
+    if (g.has_labels()) ys.push_back(g.y);
+    bvec.push_back(torch::full({g.num_nodes}, static_cast<int64_t>(b),
+                               torch::TensorOptions().dtype(torch::kLong).device(g.device())));
+    ptr.push_back(ptr.back() + g.num_nodes);
+    eptr.push_back(eptr.back() + g.num_edges());
+  }
+  Batch out;
+  out.graph.edge_index = torch::cat(eis, 1);
+  out.graph.num_nodes = ptr.back();
+  if (!xs.empty()) out.graph.x = torch::cat(xs, 0);
+  if (!ews.empty()) out.graph.edge_weight = torch::cat(ews, 0);
+  if (!ys.empty()) out.graph.y = torch::cat(ys, 0);
+  out.batch = torch::cat(bvec, 0);
+  out.ptr = torch::tensor(ptr, torch::kLong).to(g0.device());
+  out.edge_ptr = torch::tensor(eptr, torch::kLong).to(g0.device());
+  return out;
+}
+
+std::vector<Graph> unbatch(const Batch& b) {
+  GNNX_CHECK(b.ptr.defined() && b.edge_ptr.defined() && b.ptr.numel() == b.edge_ptr.numel() && b.ptr.numel() >= 2,
+             "unbatch: ptr and edge_ptr must both have B + 1 >= 2 entries");
+  auto ptr = b.ptr.to(torch::kCPU), eptr = b.edge_ptr.to(torch::kCPU);
+  const int64_t B = ptr.numel() - 1;
+  const bool graph_labels = b.graph.y.defined() && b.graph.y.size(0) == B && b.graph.y.size(0) != b.graph.num_nodes;
+  std::vector<Graph> out;
+  for (int64_t i = 0; i < B; ++i) {
+    const int64_t n0 = ptr[i].item<int64_t>(), n1 = ptr[i + 1].item<int64_t>();
+    const int64_t e0 = eptr[i].item<int64_t>(), e1 = eptr[i + 1].item<int64_t>();
+    Graph g;
+    g.edge_index = b.graph.edge_index.slice(1, e0, e1) - n0;
+    g.num_nodes = n1 - n0;
+    if (b.graph.x.defined()) g.x = b.graph.x.slice(0, n0, n1);
+    if (b.graph.edge_weight.defined()) g.edge_weight = b.graph.edge_weight.slice(0, e0, e1);
+    if (b.graph.y.defined()) g.y = graph_labels ? b.graph.y.slice(0, i, i + 1) : b.graph.y.slice(0, n0, n1);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+BoostGraph to_boost(const Graph& g) {
+  g.validate("to_boost");
+  BoostGraph bg(static_cast<size_t>(g.num_nodes));
+  auto ei = g.edge_index.to(torch::kCPU).contiguous();
+  auto a = ei.accessor<int64_t, 2>();
+  for (int64_t e = 0; e < ei.size(1); ++e) boost::add_edge(static_cast<size_t>(a[0][e]), static_cast<size_t>(a[1][e]), e, bg);
+  return bg;
+}
+
+at::Tensor edge_index_from_boost(const BoostGraph& bg) {
+  std::vector<int64_t> src, dst;
+  for (auto [it, end] = boost::edges(bg); it != end; ++it) {
+    src.push_back(static_cast<int64_t>(boost::source(*it, bg)));
+    dst.push_back(static_cast<int64_t>(boost::target(*it, bg)));
+  }
+  auto s = torch::tensor(src, torch::kLong), d = torch::tensor(dst, torch::kLong);
+  return torch::stack({s, d}).view({2, static_cast<int64_t>(src.size())});
+}
+
+at::Tensor undirected_edge_index(const std::vector<std::pair<int64_t, int64_t>>& edges) {
+  std::vector<std::pair<int64_t, int64_t>> both;
+  both.reserve(edges.size() * 2);
+  for (auto [u, v] : edges) {
+    GNNX_CHECK(u >= 0 && v >= 0, "undirected_edge_index: negative node id in edge (", u, ", ", v, ")");
+    if (u == v) continue;
+    both.emplace_back(u, v);
+    both.emplace_back(v, u);
+  }
+  std::sort(both.begin(), both.end());
+  both.erase(std::unique(both.begin(), both.end()), both.end());
+  std::vector<int64_t> flat(both.size() * 2);
+  for (size_t i = 0; i < both.size(); ++i) {
+    flat[i] = both[i].first;
+    flat[both.size() + i] = both[i].second;
+  }
+  return torch::tensor(flat, torch::kLong).view({2, static_cast<int64_t>(both.size())});
+}
+
+}  // namespace gnnx

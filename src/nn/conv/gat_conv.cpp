@@ -1,0 +1,71 @@
+#include "gnnx/nn/conv/gat_conv.h"
+
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+
+namespace gnnx::nn {
+
+GATConvImpl::GATConvImpl(GATConvOptions options_) : MessagePassing(Aggregation::kSum), options(std::move(options_)) {
+  GNNX_CHECK(options.in_channels() > 0 && options.out_channels() > 0 && options.heads() > 0,
+             "GATConv: channels and heads must be positive, got in = ", options.in_channels(),
+             ", out = ", options.out_channels(), ", heads = ", options.heads());
+  reset();
+}
+
+void GATConvImpl::reset() {
+  const int64_t H = options.heads(), C = options.out_channels();
+  lin = register_module("lin", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), H * C).bias(false)));
+  // Glorot-uniform attention vectors, as PyG.
+  const double a = std::sqrt(6.0 / static_cast<double>(H + C));
+  att_src = register_parameter("att_src", torch::empty({1, H, C}).uniform_(-a, a));
+  att_dst = register_parameter("att_dst", torch::empty({1, H, C}).uniform_(-a, a));
+  if (options.bias()) bias = register_parameter("bias", torch::zeros({options.concat() ? H * C : C}));
+}
+
+at::Tensor GATConvImpl::message(const at::Tensor& /*x_i*/, const at::Tensor& x_j, const at::Tensor& alpha) {
+  return x_j * alpha.unsqueeze(-1);
+}
+
+const Attention& GATConvImpl::last_attention() const {
+  GNNX_CHECK(last_.alpha.defined(), "GATConv::last_attention: no forward has run yet");
+  return last_;
+}
+
+at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
+  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GATConv: x must have shape [N, ",
+             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, "GATConv: edge_index must have shape [2, E], got ",
+             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  const int64_t N = x.size(0), E = edge_index.size(1), H = options.heads(), C = options.out_channels();
+  auto h = lin(x).view({N, H, C});
+  auto a_src = (h * att_src).sum(-1);  // [N, H]
+  auto a_dst = (h * att_dst).sum(-1);
+  // Presence weights (edge weights times the mask) enter the softmax: α ∝ w exp(e).
+  auto w = masked_edge_weight(edge_weight, E, h.options());
+  auto ei = edge_index;
+  int64_t loops = 0;
+  if (options.add_self_loops()) {
+    auto ar = torch::arange(N, edge_index.options());
+    ei = torch::cat({edge_index, torch::stack({ar, ar})}, 1);
+    if (w.defined()) w = torch::cat({w, torch::ones({N}, w.options())});
+    loops = N;
+  }
+  const auto src = ei[0], dst = ei[1];
+  auto e = torch::leaky_relu(a_src.index_select(0, src) + a_dst.index_select(0, dst), options.negative_slope());
+  // Softmax over the in-edges of each target, stabilised by the per-target maximum.
+  auto emax = torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options())
+                  .scatter_reduce(0, dst.view({-1, 1}).expand_as(e), e.detach(), "amax", /*include_self=*/true);
+  emax = torch::where(torch::isfinite(emax), emax, torch::zeros_like(emax));
+  auto ex = torch::exp(e - emax.index_select(0, dst));
+  if (w.defined()) ex = ex * w.view({-1, 1});
+  auto denom = torch::zeros({N, H}, e.options()).index_add(0, dst, ex);
+  auto alpha = ex / denom.index_select(0, dst).clamp_min(1e-16);
+  last_ = Attention{ei, alpha.detach(), E};
+  auto out = propagate(ei, h, alpha, PropagateArgs{/*self_loops=*/loops, /*mask_in_weight=*/true});  // [N, H, C]
+  out = options.concat() ? out.reshape({N, H * C}) : out.mean(1);
+  if (bias.defined()) out = out + bias;
+  return out;
+}
+
+}  // namespace gnnx::nn

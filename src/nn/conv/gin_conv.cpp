@@ -1,0 +1,31 @@
+#include "gnnx/nn/conv/gin_conv.h"
+
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+
+namespace gnnx::nn {
+
+GINConvImpl::GINConvImpl(GINConvOptions options_) : MessagePassing(Aggregation::kSum), options(std::move(options_)) {
+  GNNX_CHECK(options.in_channels() > 0 && options.out_channels() > 0 && options.hidden_channels() >= 0,
+             "GINConv: channels must be positive, got in = ", options.in_channels(), ", out = ", options.out_channels(),
+             ", hidden = ", options.hidden_channels());
+  reset();
+}
+
+void GINConvImpl::reset() {
+  const int64_t hidden = options.hidden_channels() > 0 ? options.hidden_channels() : options.out_channels();
+  mlp = register_module("mlp", torch::nn::Sequential(torch::nn::Linear(options.in_channels(), hidden), torch::nn::ReLU(),
+                                                     torch::nn::Linear(hidden, options.out_channels())));
+  auto e = torch::full({1}, options.eps());
+  eps = options.train_eps() ? register_parameter("eps", e) : register_buffer("eps", e);
+}
+
+at::Tensor GINConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
+  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GINConv: x must have shape [N, ",
+             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
+  auto aggr = propagate(edge_index, x, edge_weight);
+  return mlp->forward((1 + eps) * x + aggr);
+}
+
+}  // namespace gnnx::nn

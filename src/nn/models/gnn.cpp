@@ -1,0 +1,224 @@
+#include "gnnx/nn/models/gnn.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+#include "gnnx/nn/conv/gat_conv.h"
+#include "gnnx/nn/conv/gcn_conv.h"
+#include "gnnx/nn/conv/gin_conv.h"
+#include "gnnx/nn/conv/graph_conv.h"
+#include "gnnx/nn/conv/sage_conv.h"
+
+namespace gnnx::nn {
+
+Task task_from_string(const std::string& name) {
+  if (name == "node") return Task::kNode;
+  if (name == "graph") return Task::kGraph;
+  GNNX_CHECK(false, "task: expected \"node\" or \"graph\", got \"", name, "\"");
+  return Task::kNode;
+}
+const char* to_string(Task t) { return t == Task::kNode ? "node" : "graph"; }
+
+ConvType conv_type_from_string(const std::string& name) {
+  if (name == "gcn") return ConvType::kGCN;
+  if (name == "graphconv") return ConvType::kGraphConv;
+  if (name == "gin") return ConvType::kGIN;
+  if (name == "sage") return ConvType::kSAGE;
+  if (name == "gat") return ConvType::kGAT;
+  GNNX_CHECK(false, "conv type: expected gcn, graphconv, gin, sage or gat, got \"", name, "\"");
+  return ConvType::kGCN;
+}
+const char* to_string(ConvType c) {
+  switch (c) {
+    case ConvType::kGCN: return "gcn";
+    case ConvType::kGraphConv: return "graphconv";
+    case ConvType::kGIN: return "gin";
+    case ConvType::kSAGE: return "sage";
+    case ConvType::kGAT: return "gat";
+  }
+  return "?";
+}
+
+at::Tensor GnnModel::forward_graph(const Graph& g) {
+  g.validate("GnnModel::forward_graph", /*allow_empty=*/false);
+  GNNX_CHECK(g.has_features(), "GnnModel::forward_graph: the graph has no node features x");
+  return forward(g.x, g.edge_index, g.edge_weight, {}, task() == Task::kGraph ? 1 : -1);
+}
+
+GnnClassifierImpl::GnnClassifierImpl(GnnClassifierOptions options_) : options(std::move(options_)) {
+  GNNX_CHECK(options.in_channels() > 0, "GnnClassifier: in_channels must be positive, got ", options.in_channels());
+  GNNX_CHECK(options.num_classes() > 0, "GnnClassifier: num_classes must be positive, got ", options.num_classes());
+  GNNX_CHECK(options.hidden_channels() > 0, "GnnClassifier: hidden_channels must be positive, got ", options.hidden_channels());
+  GNNX_CHECK(options.num_layers() > 0, "GnnClassifier: num_layers must be positive, got ", options.num_layers());
+  GNNX_CHECK(options.dropout() >= 0 && options.dropout() < 1, "GnnClassifier: dropout must be in [0, 1), got ", options.dropout());
+  GNNX_CHECK(options.conv() != ConvType::kGAT || (options.heads() > 0 && options.hidden_channels() % options.heads() == 0),
+             "GnnClassifier: hidden_channels (", options.hidden_channels(), ") must be a multiple of heads (", options.heads(), ")");
+  reset();
+}
+
+void GnnClassifierImpl::reset() {
+  convs_.clear();
+  run_.clear();
+  const int64_t H = options.hidden_channels();
+  for (int64_t i = 0; i < options.num_layers(); ++i) {
+    const int64_t in = i == 0 ? options.in_channels() : H;
+    const std::string nm = "conv" + std::to_string(i);
+    switch (options.conv()) {
+      case ConvType::kGCN: {
+        auto c = register_module(nm, GCNConv(GCNConvOptions(in, H)));
+        convs_.push_back(c);
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        break;
+      }
+      case ConvType::kGraphConv: {
+        auto c = register_module(nm, GraphConv(GraphConvOptions(in, H)));
+        convs_.push_back(c);
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        break;
+      }
+      case ConvType::kGIN: {
+        auto c = register_module(nm, GINConv(GINConvOptions(in, H)));
+        convs_.push_back(c);
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        break;
+      }
+      case ConvType::kSAGE: {
+        auto c = register_module(nm, SAGEConv(SAGEConvOptions(in, H)));
+        convs_.push_back(c);
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        break;
+      }
+      case ConvType::kGAT: {
+        auto c = register_module(nm, GATConv(GATConvOptions(in, H / options.heads()).heads(options.heads())));
+        convs_.push_back(c);
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        break;
+      }
+    }
+  }
+  const int64_t rep = options.concat() ? H * options.num_layers() : H;
+  head = register_module("head", torch::nn::Linear(rep, options.num_classes()));
+}
+
+std::vector<at::Tensor> GnnClassifierImpl::embeddings(const at::Tensor& x, const at::Tensor& edge_index,
+                                                      const at::Tensor& edge_weight) {
+  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GnnClassifier: x must have shape [N, ",
+             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == at::kLong,
+             "GnnClassifier: edge_index must be int64 of shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  std::vector<at::Tensor> out;
+  auto h = x;
+  for (size_t i = 0; i < run_.size(); ++i) {
+    h = run_[i](h, edge_index, edge_weight);
+    const bool last = i + 1 == run_.size();
+    if (!last || options.act_last()) h = torch::relu(h);
+    if (options.dropout() > 0) h = torch::dropout(h, options.dropout(), is_training());
+    out.push_back(h);
+  }
+  return out;
+}
+
+at::Tensor GnnClassifierImpl::node_representation(const std::vector<at::Tensor>& emb) const {
+  GNNX_CHECK(!emb.empty(), "GnnClassifier::node_representation: no embeddings given");
+  return options.concat() ? torch::cat(emb, 1) : emb.back();
+}
+
+at::Tensor GnnClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                                      const at::Tensor& batch, int64_t num_graphs) {
+  auto rep = node_representation(embeddings(x, edge_index, edge_weight));
+  if (options.task() == Task::kNode) return head(rep);
+  const int64_t N = x.size(0);
+  at::Tensor b = batch;
+  if (!b.defined()) {
+    b = torch::zeros({N}, edge_index.options());
+    if (num_graphs < 0) num_graphs = 1;
+  }
+  GNNX_CHECK(b.dim() == 1 && b.size(0) == N && b.scalar_type() == at::kLong, "GnnClassifier: batch must be int64 of shape [",
+             N, "], got ", b.sizes());
+  if (num_graphs < 0) num_graphs = N > 0 ? b.max().item<int64_t>() + 1 : 0;
+  return head(scatter(rep, b, num_graphs, options.readout()));
+}
+
+namespace {
+nlohmann::json options_to_json(const GnnClassifierOptions& o) {
+  return {{"format", "gnnx.GnnClassifier"}, {"version", 1},
+          {"in_channels", o.in_channels()}, {"num_classes", o.num_classes()}, {"task", to_string(o.task())},
+          {"conv", to_string(o.conv())}, {"hidden_channels", o.hidden_channels()}, {"num_layers", o.num_layers()},
+          {"concat", o.concat()}, {"act_last", o.act_last()}, {"readout", to_string(o.readout())},
+          {"dropout", o.dropout()}, {"heads", o.heads()}};
+}
+
+GnnClassifierOptions options_from_json(const nlohmann::json& j, const std::string& path) {
+  try {
+    GNNX_CHECK(j.at("format").get<std::string>() == "gnnx.GnnClassifier", "load_gnn_classifier: ", path,
+               " is not a gnnx GnnClassifier (format = ", j.at("format"), ")");
+    return GnnClassifierOptions(j.at("in_channels").get<int64_t>(), j.at("num_classes").get<int64_t>())
+        .task(task_from_string(j.at("task").get<std::string>()))
+        .conv(conv_type_from_string(j.at("conv").get<std::string>()))
+        .hidden_channels(j.at("hidden_channels").get<int64_t>())
+        .num_layers(j.at("num_layers").get<int64_t>())
+        .concat(j.at("concat").get<bool>())
+        .act_last(j.at("act_last").get<bool>())
+        .readout(aggregation_from_string(j.at("readout").get<std::string>()))
+        .dropout(j.at("dropout").get<double>())
+        .heads(j.at("heads").get<int64_t>());
+  } catch (const nlohmann::json::exception& e) {
+    GNNX_CHECK(false, "load_gnn_classifier: ", path, " has malformed model options (", e.what(), ")");
+  }
+  return GnnClassifierOptions(1, 1);
+}
+}  // namespace
+
+void save_gnn_classifier(GnnClassifier& model, const std::string& path) {
+  GNNX_CHECK(!path.empty(), "save_gnn_classifier: empty path");
+  torch::serialize::OutputArchive archive;
+  model->save(archive);
+  archive.write("gnnx_options", c10::IValue(options_to_json(model->options).dump()));
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  try {
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    std::remove(tmp.c_str());
+    GNNX_CHECK(false, "save_gnn_classifier: cannot write ", path, " (", e.what_without_backtrace(), ")");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    GNNX_CHECK(false, "save_gnn_classifier: cannot write ", path, " (", ec.message(), ")");
+  }
+}
+
+GnnClassifier load_gnn_classifier(const std::string& path) {
+  GNNX_CHECK(std::filesystem::is_regular_file(path), "load_gnn_classifier: no such file: ", path);
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    GNNX_CHECK(false, "load_gnn_classifier: ", path, " is not a readable model file (", e.what_without_backtrace(), ")");
+  }
+  c10::IValue opts;
+  GNNX_CHECK(archive.try_read("gnnx_options", opts) && opts.isString(), "load_gnn_classifier: ", path,
+             " has no gnnx model options (was it written by save_gnn_classifier?)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(opts.toStringRef());
+  } catch (const nlohmann::json::exception& e) {
+    GNNX_CHECK(false, "load_gnn_classifier: ", path, " has malformed model options (", e.what(), ")");
+  }
+  GnnClassifier model(options_from_json(j, path));
+  try {
+    model->load(archive);
+  } catch (const c10::Error& e) {
+    GNNX_CHECK(false, "load_gnn_classifier: ", path, " does not hold the parameters its options describe (",
+               e.what_without_backtrace(), ")");
+  }
+  model->eval();
+  return model;
+}
+
+}  // namespace gnnx::nn

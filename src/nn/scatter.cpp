@@ -1,0 +1,78 @@
+#include "gnnx/nn/functional/scatter.h"
+
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+
+namespace gnnx::nn {
+
+Aggregation aggregation_from_string(const std::string& name) {
+  if (name == "sum" || name == "add") return Aggregation::kSum;
+  if (name == "mean") return Aggregation::kMean;
+  if (name == "max") return Aggregation::kMax;
+  GNNX_CHECK(false, "aggregation: expected \"sum\", \"mean\" or \"max\", got \"", name, "\"");
+  return Aggregation::kSum;
+}
+
+const char* to_string(Aggregation a) {
+  switch (a) {
+    case Aggregation::kSum: return "sum";
+    case Aggregation::kMean: return "mean";
+    case Aggregation::kMax: return "max";
+  }
+  return "?";
+}
+
+namespace {
+at::Tensor broadcast_index(const at::Tensor& index, const at::Tensor& src) {
+  std::vector<int64_t> shape(static_cast<size_t>(src.dim()), 1);
+  shape[0] = index.size(0);
+  return index.view(shape).expand_as(src);
+}
+}  // namespace
+
+at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_size, Aggregation aggr,
+                   const at::Tensor& weight) {
+  GNNX_CHECK(src.defined() && src.dim() >= 1, "scatter: src must have shape [E, *], got ",
+             src.defined() ? src.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(index.defined() && index.dim() == 1 && index.scalar_type() == at::kLong,
+             "scatter: index must be a 1-D int64 tensor");
+  GNNX_CHECK(index.size(0) == src.size(0), "scatter: index has ", index.size(0), " entries but src has ",
+             src.size(0), " rows");
+  GNNX_CHECK(dim_size >= 0, "scatter: dim_size must be >= 0, got ", dim_size);
+  GNNX_CHECK(!weight.defined() || (weight.dim() == 1 && weight.size(0) == src.size(0)),
+             "scatter: weight must have shape [", src.size(0), "], got ",
+             weight.defined() ? weight.sizes() : at::IntArrayRef{});
+  auto shape = src.sizes().vec();
+  shape[0] = dim_size;
+  auto out = torch::zeros(shape, src.options());
+  switch (aggr) {
+    case Aggregation::kSum:
+      return out.index_add(0, index, src);
+    case Aggregation::kMean: {
+      auto sum = out.index_add(0, index, src);
+      auto w = weight.defined() ? weight.to(src.scalar_type()) : torch::ones({src.size(0)}, src.options());
+      auto denom = torch::zeros({dim_size}, src.options()).index_add(0, index, w);
+      // A node with no (or only zero-weight) messages has a zero sum: divide by 1, giving 0.
+      denom = torch::where(denom > 0, denom, torch::ones_like(denom));
+      std::vector<int64_t> dshape(static_cast<size_t>(src.dim()), 1);
+      dshape[0] = dim_size;
+      return sum / denom.view(dshape);
+    }
+    case Aggregation::kMax: {
+      auto s = src;
+      auto idx = index;
+      if (weight.defined()) {
+        auto keep = torch::nonzero(weight != 0).flatten();
+        s = src.index_select(0, keep);
+        idx = index.index_select(0, keep);
+      }
+      if (s.size(0) == 0) return out;
+      // include_self=false: rows that receive nothing keep their initial 0.
+      return out.scatter_reduce(0, broadcast_index(idx, s), s, "amax", /*include_self=*/false);
+    }
+  }
+  return out;
+}
+
+}  // namespace gnnx::nn

@@ -1,0 +1,30 @@
+#include "gnnx/core/check.h"
+
+#include "gnnx/core/device.h"
+#include "gnnx/core/random.h"
+#include "support/catch.h"
+#include "support/tensor_match.h"
+
+TEST_CASE("GNNX_CHECK throws gnnx::Error with the concatenated message", "[core]") {
+  GNNX_REQUIRE_ERROR("op: expected 1, got 2", [] { GNNX_CHECK(1 == 2, "op: expected ", 1, ", got ", 2); }());
+  REQUIRE_NOTHROW([] { GNNX_CHECK(true, "never"); }());
+}
+
+TEST_CASE("portable random draws are fixed by the seed", "[core]") {
+  gnnx::Rng a(42), b(42);
+  for (int i = 0; i < 100; ++i) REQUIRE(gnnx::uniform_int(a, 0, 9) == gnnx::uniform_int(b, 0, 9));
+  gnnx::Rng c(7);
+  auto p = gnnx::permutation(10, c);
+  std::sort(p.begin(), p.end());
+  for (int64_t i = 0; i < 10; ++i) REQUIRE(p[static_cast<size_t>(i)] == i);
+  // mt19937_64's 10000th output is fixed by the C++ standard.
+  gnnx::Rng d;
+  d.discard(9999);
+  REQUIRE(d() == 9981545732273789042ULL);
+}
+
+TEST_CASE("parse_device accepts cpu and rejects garbage", "[core]") {
+  REQUIRE(gnnx::parse_device("cpu").is_cpu());
+  GNNX_REQUIRE_ERROR("tpu", gnnx::parse_device("tpu"));
+  if (!gnnx::cuda_available()) GNNX_REQUIRE_ERROR("no CUDA", gnnx::parse_device("cuda"));
+}

@@ -1,0 +1,29 @@
+#pragma once
+/// What is being explained: which output row (node, graph or batch item) and which class.
+/// Shared by every explainer and attributor.
+
+#include <cstdint>
+#include <string>
+
+namespace gnnx {
+
+struct Target {
+  enum class Kind {
+    kNode,    ///< row `index` of a node classifier's [N, C] output
+    kGraph,   ///< graph `index` of a graph classifier's [B, C] output (0 for a single graph)
+    kOutput,  ///< item `index` of a batched model output [B, C] (images); -1 means every item
+  };
+  Kind kind = Kind::kOutput;
+  int64_t index = -1;
+  /// The class whose logit is explained; -1 means the model's own prediction (argmax).
+  int64_t label = -1;
+
+  static Target node(int64_t node, int64_t label = -1) { return {Kind::kNode, node, label}; }
+  static Target graph(int64_t graph = 0, int64_t label = -1) { return {Kind::kGraph, graph, label}; }
+  static Target output(int64_t label, int64_t item = -1) { return {Kind::kOutput, item, label}; }
+};
+
+/// "node 417 (class 2)" and the like, for messages.
+std::string to_string(const Target& t);
+
+}  // namespace gnnx

@@ -3,7 +3,9 @@
 #include <vector>
 
 #include "gnnx/core/check.h"
+#include "gnnx/explain/baselines.h"
 #include "gnnx/explain/explainer.h"
+#include "gnnx/explain/gnn_explainer.h"
 
 namespace gnnx::explain {
 namespace {
@@ -14,6 +16,9 @@ using Factory = std::function<std::unique_ptr<Explainer>(uint64_t seed)>;
 // file: gnnx is a static library, and the linker drops objects nothing refers to.)
 const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> t = {
+      {"gnnexplainer", [](uint64_t seed) { return std::make_unique<GNNExplainer>(GNNExplainerOptions().seed(seed)); }},
+      {"grad", [](uint64_t) { return std::make_unique<GradExplainer>(); }},
+      {"att", [](uint64_t) { return std::make_unique<AttentionExplainer>(); }},
   };
   return t;
 }

@@ -23,20 +23,13 @@ void GATConvImpl::reset() {
   if (options.bias()) bias = register_parameter("bias", torch::zeros({options.concat() ? H * C : C}));
 }
 
-at::Tensor GATConvImpl::message(const at::Tensor& /*x_i*/, const at::Tensor& x_j, const at::Tensor& alpha) {
-  return x_j * alpha.unsqueeze(-1);
-}
-
 const Attention& GATConvImpl::last_attention() const {
   GNNX_CHECK(last_.alpha.defined(), "GATConv::last_attention: no forward has run yet");
   return last_;
 }
 
 at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
-  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GATConv: x must have shape [N, ",
-             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, "GATConv: edge_index must have shape [2, E], got ",
-             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
   const int64_t N = x.size(0), E = edge_index.size(1), H = options.heads(), C = options.out_channels();
   auto h = lin(x).view({N, H, C});
   auto a_src = (h * att_src).sum(-1);  // [N, H]
@@ -62,7 +55,12 @@ at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   auto denom = torch::zeros({N, H}, e.options()).index_add(0, dst, ex);
   auto alpha = ex / denom.index_select(0, dst).clamp_min(1e-16);
   last_ = Attention{ei, alpha.detach(), E};
-  auto out = propagate(ei, h, alpha, PropagateArgs{/*self_loops=*/loops, /*mask_in_weight=*/true});  // [N, H, C]
+  // MSG x_j α_ij per head is the base class's default message with per-head weights α [E, H].
+  PropagateArgs args;
+  args.self_loops = loops;
+  args.mask_in_weight = true;
+  args.default_message = true;
+  auto out = propagate(ei, h, h, alpha, args);  // [N, H, C]
   out = options.concat() ? out.reshape({N, H * C}) : out.mean(1);
   if (bias.defined()) out = out + bias;
   return out;

@@ -18,13 +18,7 @@ void GCNConvImpl::reset() {
 }
 
 at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
-  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GCNConv: x must have shape [N, ",
-             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, "GCNConv: edge_index must have shape [2, E], got ",
-             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(!edge_weight.defined() || (edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1)),
-             "GCNConv: edge_weight must have shape [", edge_index.size(1), "], got ",
-             edge_weight.defined() ? edge_weight.sizes() : at::IntArrayRef{});
+  check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
   const int64_t N = x.size(0);
   const int64_t E = edge_index.size(1);
   auto h = lin(x);
@@ -43,11 +37,18 @@ at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   if (options.normalize()) {
     const auto col = ei[1];
     auto deg = torch::zeros({N}, h.options()).index_add(0, col, norm);
-    auto dinv = deg.pow(-0.5);
-    dinv = torch::where(deg > 0, dinv, torch::zeros_like(dinv));
+    // pow(-0.5) only where deg > 0: a degree-0 node (no self loop, every in-edge masked) would
+    // otherwise put inf into the backward pass and NaN into the mask's gradient.
+    const auto positive = deg > 0;
+    auto dinv = torch::where(positive, deg, torch::ones_like(deg)).pow(-0.5);
+    dinv = torch::where(positive, dinv, torch::zeros_like(dinv));
     norm = dinv.index_select(0, ei[0]) * norm * dinv.index_select(0, col);
   }
-  auto out = propagate(ei, h, norm, PropagateArgs{/*self_loops=*/loops, /*mask_in_weight=*/true});
+  PropagateArgs args;
+  args.self_loops = loops;
+  args.mask_in_weight = true;
+  args.default_message = true;
+  auto out = propagate(ei, h, h, norm, args);
   if (bias.defined()) out = out + bias;
   return out;
 }

@@ -35,6 +35,28 @@ Grouped group_by(const int64_t* key, int64_t E, int64_t num_keys) {
   return g;
 }
 
+// At 10^6 edges the gathered rows come from DRAM in random order, so the loops are latency-bound:
+// prefetch the rows kAhead edges ahead (and the gather ids 2 kAhead ahead).
+constexpr int64_t kAhead = 8;
+
+template <typename T>
+inline void prefetch_row(const T* row, int64_t F) {
+#if defined(__GNUC__)
+  for (int64_t b = 0; b < F * static_cast<int64_t>(sizeof(T)); b += 64) __builtin_prefetch(reinterpret_cast<const char*>(row) + b);
+#else
+  (void)row;
+  (void)F;
+#endif
+}
+
+inline void prefetch_id(const int64_t* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
+
 // Rows per task: about 4096 edges each, to amortise scheduling while balancing skewed degrees.
 int64_t grain(int64_t rows, int64_t E) { return std::max<int64_t>(16, rows * 4096 / std::max<int64_t>(E, 1)); }
 
@@ -44,16 +66,19 @@ int64_t grain(int64_t rows, int64_t E) { return std::max<int64_t>(16, rows * 409
 template <typename T>
 void spmm_rows(const Grouped& g, const int64_t* gather, const T* w, const T* x, T* out, int64_t rows, int64_t H, int64_t C) {
   const int64_t F = H * C;
+  const auto E = static_cast<int64_t>(g.eid.size());
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, grain(rows, static_cast<int64_t>(g.eid.size()))),
                     [&](const tbb::blocked_range<int64_t>& r) {
                       for (int64_t i = r.begin(); i < r.end(); ++i) {
                         T* __restrict o = out + i * F;
                         for (int64_t f = 0; f < F; ++f) o[f] = T(0);
                         for (int64_t k = g.ptr[static_cast<size_t>(i)]; k < g.ptr[static_cast<size_t>(i) + 1]; ++k) {
+                          if (k + 2 * kAhead < E) prefetch_id(gather + g.eid[static_cast<size_t>(k + 2 * kAhead)]);
+                          if (k + kAhead < E) prefetch_row(x + gather[g.eid[static_cast<size_t>(k + kAhead)]] * F, F);
                           const int64_t e = g.eid[static_cast<size_t>(k)];
                           const T* __restrict xs = x + gather[e] * F;
                           for (int64_t h = 0; h < H; ++h) {
-                            const T c = w[e * H + h];
+                            const T c = w ? w[e * H + h] : T(1);
                             T* __restrict oh = o + h * C;
                             const T* __restrict xh = xs + h * C;
                             for (int64_t f = 0; f < C; ++f) oh[f] += c * xh[f];
@@ -68,6 +93,10 @@ template <typename T>
 void edge_dot(const int64_t* ia, const int64_t* ib, const T* a, const T* b, T* d, int64_t E, int64_t H, int64_t C) {
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, E, 4096), [&](const tbb::blocked_range<int64_t>& r) {
     for (int64_t e = r.begin(); e < r.end(); ++e) {
+      if (e + kAhead < E) {
+        prefetch_row(a + ia[e + kAhead] * H * C, H * C);
+        prefetch_row(b + ib[e + kAhead] * H * C, H * C);
+      }
       for (int64_t h = 0; h < H; ++h) {
         const T* __restrict pa = a + (ia[e] * H + h) * C;
         const T* __restrict pb = b + (ib[e] * H + h) * C;
@@ -79,7 +108,8 @@ void edge_dot(const int64_t* ia, const int64_t* ib, const T* a, const T* b, T* d
   });
 }
 
-// out [rows, H, C] = Σ over edges grouped by `key` of w[e, h] x[gather_e, h]; x [*, H, C], w [E, H].
+// out [rows, H, C] = Σ over edges grouped by `key` of w[e, h] x[gather_e, h]; x [*, H, C], w [E, H]
+// or empty (all ones).
 at::Tensor spmm_cpu(const at::Tensor& key, const at::Tensor& gather, const at::Tensor& w, const at::Tensor& x, int64_t rows) {
   const int64_t E = key.numel(), H = x.size(1), C = x.size(2);
   auto k = key.contiguous(), gidx = gather.contiguous();
@@ -91,13 +121,15 @@ at::Tensor spmm_cpu(const at::Tensor& key, const at::Tensor& gather, const at::T
   auto out = torch::empty({rows, H, C}, x.options());
   const auto grouped = group_by(k.data_ptr<int64_t>(), E, rows);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "spmm", [&] {
-    spmm_rows<scalar_t>(grouped, gp, wc.data_ptr<scalar_t>(), xc.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), rows, H, C);
+    spmm_rows<scalar_t>(grouped, gp, wc.numel() ? wc.data_ptr<scalar_t>() : nullptr, xc.data_ptr<scalar_t>(),
+                        out.data_ptr<scalar_t>(), rows, H, C);
   });
   return out;
 }
 
 at::Tensor spmm_composite(const at::Tensor& key, const at::Tensor& gather, const at::Tensor& w, const at::Tensor& x, int64_t rows) {
-  auto m = x.index_select(0, gather) * w.unsqueeze(-1);
+  auto m = x.index_select(0, gather);
+  if (w.numel() > 0) m = m * w.unsqueeze(-1);
   return torch::zeros({rows, x.size(1), x.size(2)}, x.options()).index_add(0, key, m);
 }
 
@@ -152,7 +184,8 @@ at::Tensor spmm(const at::Tensor& edge_index, const at::Tensor& weight, const at
              "spmm: x, weight and edge_index must be on one device");
   const int64_t H = per_head ? weight.size(1) : 1;
   auto x3 = x.reshape({N, H, -1});
-  auto w = weight.defined() ? weight.to(x.scalar_type()).view({E, H}) : torch::ones({E, 1}, x.options());
+  // No weights: an empty [0, 1] tensor stands for all ones (nothing to read, nothing to differentiate).
+  auto w = weight.defined() && E > 0 ? weight.to(x.scalar_type()).view({E, H}) : torch::empty({0, H}, x.options());
   at::Tensor out;
   if (x.is_cpu()) {
     out = SpmmFunction::apply(x3, w, edge_index[0].contiguous(), edge_index[1].contiguous(), num_targets);

@@ -1,7 +1,7 @@
 // Forward + backward of every message-passing layer type on random graphs of 10^4, 10^5 and
 // 10^6 edges (N = E / 10 nodes, so 10^5 nodes for the largest) with 64 -> 64 features.
 //
-//   bench_message_passing [max_edges] [--device cpu|cuda]
+//   bench_message_passing [max_edges] [--device cpu|cuda] [--layer NAME]   (e.g. --layer gcn)
 //
 // Work per iteration: out = layer(x, edge_index); out.sum().backward() (parameter gradients,
 // as in training; x does not require grad). Reported: median milliseconds, edges per second and
@@ -98,11 +98,13 @@ double copy_gbps(const torch::Device& dev) {
 int main(int argc, char** argv) {
   int64_t max_edges = 1000000;
   std::string device_name = "all";
+  std::string only_layer;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--device" && i + 1 < argc) device_name = argv[++i];
+    else if (a == "--layer" && i + 1 < argc) only_layer = argv[++i];
     else if (a == "--help" || a == "-h") {
-      std::printf("usage: bench_message_passing [max_edges] [--device cpu|cuda]\n");
+      std::printf("usage: bench_message_passing [max_edges] [--device cpu|cuda] [--layer NAME]\n");
       return 0;
     } else max_edges = std::atoll(a.c_str());
   }
@@ -148,6 +150,7 @@ int main(int argc, char** argv) {
       add("sage (max)", gnnx::nn::SAGEConv(gnnx::nn::SAGEConvOptions(F, F).aggr(gnnx::nn::Aggregation::kMax)));
       add("gat", gnnx::nn::GATConv(gnnx::nn::GATConvOptions(F, F)));
       for (auto& [name, lf] : layers) {
+        if (!only_layer.empty() && name != only_layer) continue;
         auto& [module, forward] = lf;
         auto step = [&, module = module, forward = forward] {
           module->zero_grad();

@@ -10,5 +10,6 @@ int fail(const std::string& message);
 void register_info(CLI::App& app);
 void register_dataset(CLI::App& app);
 void register_train(CLI::App& app);
+void register_explain(CLI::App& app);
 
 }  // namespace gnnx::cli

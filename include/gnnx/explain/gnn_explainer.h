@@ -60,8 +60,10 @@ ExplanationType explanation_type_from_string(const std::string& name);  ///< "mo
 struct GNNExplainerOptions {
   /// Optimisation epochs. Default 100 (PyG's).
   GNNX_ARG(int64_t, epochs) = 100;
-  /// Adam learning rate. Default 0.01 (PyG's).
-  GNNX_ARG(double, lr) = 0.01;
+  /// Adam learning rate. Default 0.1, the original GNNExplainer code's, not PyG's 0.01: with
+  /// 0.01 the logits move at most ~1 in 100 epochs, so masks stay near their random start
+  /// (BA-Shapes paper protocol, seed 0: AUC 0.77 at 0.01, 0.98 at 0.1; see `gnnx explain`).
+  GNNX_ARG(double, lr) = 0.1;
   /// Coefficient of Σ σ(M) over the instance's edges. Default 0.005 (PyG's).
   GNNX_ARG(double, edge_size) = 0.005;
   /// Coefficient of the mean edge-mask entropy. Default 1.0 (PyG's).

@@ -4,6 +4,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/explain/explainer.h"
+#include "gnnx/explain/gnn_lrp.h"
 
 namespace gnnx::explain {
 namespace {
@@ -14,6 +15,7 @@ using Factory = std::function<std::unique_ptr<Explainer>(uint64_t seed)>;
 // file: gnnx is a static library, and the linker drops objects nothing refers to.)
 const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> t = {
+      {"gnn-lrp", [](uint64_t) { return std::make_unique<GnnLrpExplainer>(); }},
   };
   return t;
 }

@@ -11,6 +11,8 @@ namespace gnnx::cli {
 int fail(const std::string& message);
 
 void register_info(CLI::App& app);
+void register_dataset(CLI::App& app);
+void register_train(CLI::App& app);
 
 /// Arguments of GNN-LRP on the command line (`gnnx explain --method gnn-lrp ...`).
 struct GnnLrpCliArgs {

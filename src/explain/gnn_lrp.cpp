@@ -621,6 +621,7 @@ WalkExplanation GnnLrp::all_walks(const Graph& graph, const Target& target) cons
   W.residual = W.output - W.sum_relevance;
   W.expansions = expansions;
   W.memory_bytes = W.walks.numel() * 8 + W.relevance.numel() * 8;
+  W.walks_scored = W.num_walks;
   W.seconds = seconds_since(t0);
   return W;
 }
@@ -652,48 +653,139 @@ std::vector<int64_t> to_ivec(const at::Tensor& t) {
 }
 
 // U_l(i)_d >= |π_l(prefix)_d| for every prefix (v_0 .. v_l = i), π_l the forward message of x_{v_0}
-// along the prefix: U_0 = |x|, U_l(i) = max(|Self_i| U_{l-1}(i), |Nbr_i| max_{j≠i} |ca_ij| U_{l-1}(j)).
+// along the prefix: U_l(i) = max(|Self_i| U_{l-1}(i), |Nbr_i| max_{j≠i} |ca_ij| U_{l-1}(j)).
+at::Tensor bound_step(const Prepared& P, int64_t l, const at::Tensor& prev) {
+  const int64_t N = P.N;
+  const auto& tr = P.trans[static_cast<size_t>(l - 1)];
+  const auto& rec = P.rec[static_cast<size_t>(l - 1)];
+  const int64_t in = prev.size(1);
+  auto nonself = tr.src != tr.dst;
+  auto s_src = tr.src.masked_select(nonself), s_dst = tr.dst.masked_select(nonself);
+  auto s_ca = tr.ca.masked_select(nonself).abs();
+  auto vals = s_ca.unsqueeze(1) * prev.index_select(0, s_src);
+  auto V = torch::zeros({N, in}, prev.options())
+               .scatter_reduce(0, s_dst.unsqueeze(1).expand({s_dst.size(0), in}), vals, "amax", /*include_self=*/true);
+  auto self = tr.src == tr.dst;
+  const auto self_dst = tr.dst.masked_select(self);  // one self slot per node
+  auto ca_self = torch::zeros({N}, prev.options()).index_copy_(0, self_dst, tr.ca.masked_select(self));
+  auto cb_self = torch::zeros({N}, prev.options()).index_copy_(0, self_dst, tr.cb.masked_select(self));
+  std::vector<at::Tensor> parts;
+  const int64_t block = 4096;
+  for (int64_t b = 0; b < N; b += block) {
+    const int64_t n = std::min(block, N - b);
+    // Per-node matrices M_i = diag(r_K) W_K ⋯ diag(r_1) W_1, [n, out, in].
+    at::Tensor M;
+    for (const auto& st : rec.steps) {
+      auto r = st.ratio.narrow(0, b, n).unsqueeze(2);
+      M = M.defined() ? r * torch::matmul(st.weight, M) : r * st.weight.unsqueeze(0);
+    }
+    at::Tensor Self = ca_self.narrow(0, b, n).view({n, 1, 1}) * M;
+    if (rec.root_weight.defined()) {
+      auto r = rec.steps[0].ratio.narrow(0, b, n).unsqueeze(2);
+      Self = Self + cb_self.narrow(0, b, n).view({n, 1, 1}) * r * rec.root_weight.unsqueeze(0);
+    }
+    auto su = torch::bmm(Self.abs(), prev.narrow(0, b, n).unsqueeze(2)).squeeze(2);
+    auto nu = torch::bmm(M.abs(), V.narrow(0, b, n).unsqueeze(2)).squeeze(2);
+    parts.push_back(torch::maximum(su, nu));
+  }
+  return torch::cat(parts, 0);
+}
+
 std::vector<at::Tensor> forward_bounds(const Prepared& P) {
   std::vector<at::Tensor> U{P.x.abs()};
-  const int64_t N = P.N;
-  for (int64_t l = 1; l <= P.L; ++l) {
+  for (int64_t l = 1; l <= P.L; ++l) U.push_back(bound_step(P, l, U.back()));
+  return U;
+}
+
+// Nodes that can sit at layer l of a walk: within L - l steps of the output node (node task),
+// every node (graph task). [L+1] bool masks.
+std::vector<at::Tensor> walk_regions(const Prepared& P, bool graph_task) {
+  std::vector<at::Tensor> reach(static_cast<size_t>(P.L + 1));
+  auto bopt = torch::TensorOptions().dtype(torch::kBool).device(P.x.device());
+  if (graph_task) {
+    for (auto& r : reach) r = torch::ones({P.N}, bopt);
+    return reach;
+  }
+  reach[static_cast<size_t>(P.L)] = torch::zeros({P.N}, bopt);
+  reach[static_cast<size_t>(P.L)][P.target.index] = true;
+  for (int64_t l = P.L; l >= 1; --l) {
+    const auto& tr = P.trans[static_cast<size_t>(l - 1)];
+    auto here = reach[static_cast<size_t>(l)].to(torch::kDouble);
+    reach[static_cast<size_t>(l - 1)] = torch::zeros({P.N}, here.options()).index_add(0, tr.src, here.index_select(0, tr.dst)) > 0;
+  }
+  return reach;
+}
+
+// All prefixes (v_0 .. v_m) whose nodes lie in the regions, grouped by v_m: their forward
+// messages π_m [n, H_m] and the head terms of layers h < m they carry when the walk stays at
+// v_m from h on (ext [n]); ids [n, m+1].
+struct PrefixTable {
+  at::Tensor ptr, vec, ext, ids;
+};
+
+PrefixTable build_prefixes(const Prepared& P, int64_t m, const std::vector<at::Tensor>& region) {
+  auto nodes0 = region[0].nonzero().squeeze(1);
+  at::Tensor ids = nodes0.unsqueeze(1);
+  at::Tensor vec = P.x.index_select(0, nodes0);
+  at::Tensor ext = torch::zeros({nodes0.size(0)}, vec.options());
+  for (int64_t l = 1; l <= m; ++l) {
     const auto& tr = P.trans[static_cast<size_t>(l - 1)];
     const auto& rec = P.rec[static_cast<size_t>(l - 1)];
-    const auto& prev = U.back();
-    const int64_t in = prev.size(1);
-    auto nonself = tr.src != tr.dst;
-    auto s_src = tr.src.masked_select(nonself), s_dst = tr.dst.masked_select(nonself);
-    auto s_ca = tr.ca.masked_select(nonself).abs();
-    auto vals = s_ca.unsqueeze(1) * prev.index_select(0, s_src);
-    auto V = torch::zeros({N, in}, prev.options())
-                 .scatter_reduce(0, s_dst.unsqueeze(1).expand({s_dst.size(0), in}), vals, "amax", /*include_self=*/true);
-    auto self = tr.src == tr.dst;
-    const auto self_dst = tr.dst.masked_select(self);  // one self slot per node
-    auto ca_self = torch::zeros({N}, prev.options()).index_copy_(0, self_dst, tr.ca.masked_select(self));
-    auto cb_self = torch::zeros({N}, prev.options()).index_copy_(0, self_dst, tr.cb.masked_select(self));
-    std::vector<at::Tensor> parts;
-    const int64_t block = 4096;
-    for (int64_t b = 0; b < N; b += block) {
-      const int64_t n = std::min(block, N - b);
-      // Per-node matrices M_i = diag(r_K) W_K ⋯ diag(r_1) W_1, [n, out, in].
-      at::Tensor M;
-      for (const auto& s : rec.steps) {
-        auto r = s.ratio.narrow(0, b, n).unsqueeze(2);
-        M = M.defined() ? r * torch::matmul(s.weight, M) : r * s.weight.unsqueeze(0);
-      }
-      auto ca_b = ca_self.narrow(0, b, n).view({n, 1, 1});
-      at::Tensor Self = ca_b * M;
-      if (rec.root_weight.defined()) {
-        auto r = rec.steps[0].ratio.narrow(0, b, n).unsqueeze(2);
-        Self = Self + cb_self.narrow(0, b, n).view({n, 1, 1}) * r * rec.root_weight.unsqueeze(0);
-      }
-      auto su = torch::bmm(Self.abs(), prev.narrow(0, b, n).unsqueeze(2)).squeeze(2);
-      auto nu = torch::bmm(M.abs(), V.narrow(0, b, n).unsqueeze(2)).squeeze(2);
-      parts.push_back(torch::maximum(su, nu));
+    auto operm = std::get<1>(torch::sort(tr.src, /*stable=*/true, /*dim=*/0, /*descending=*/false));
+    auto ocnt = torch::bincount(tr.src, {}, P.N);
+    auto optr = torch::cat({torch::zeros({1}, ocnt.options()), ocnt.cumsum(0)});
+    auto end = ids.select(1, l - 1).contiguous();
+    auto start = optr.index_select(0, end);
+    auto cnt = optr.index_select(0, end + 1) - start;
+    auto parent = torch::repeat_interleave(torch::arange(end.size(0), end.options()), cnt);
+    auto first = torch::cumsum(cnt, 0) - cnt;
+    auto pos = torch::arange(parent.size(0), end.options()) - first.index_select(0, parent);
+    auto slot = operm.index_select(0, start.index_select(0, parent) + pos);
+    auto i = tr.dst.index_select(0, slot);
+    auto keep = region[static_cast<size_t>(l)].index_select(0, i);
+    parent = parent.masked_select(keep);
+    slot = slot.masked_select(keep);
+    i = i.masked_select(keep);
+    auto pv = vec.index_select(0, parent);
+    at::Tensor v;
+    if (P.kinds[static_cast<size_t>(l - 1)] == LayerKind::kGraphConv) {
+      v = ((tr.ca.index_select(0, slot).unsqueeze(1) * pv).matmul(rec.steps[0].weight.t()) +
+           (tr.cb.index_select(0, slot).unsqueeze(1) * pv).matmul(rec.root_weight.t())) *
+          rec.steps[0].ratio.index_select(0, i);
+    } else {
+      v = tr.ca.index_select(0, slot).unsqueeze(1) * pv;
+      for (const auto& st : rec.steps) v = v.matmul(st.weight.t()) * st.ratio.index_select(0, i);
     }
-    U.push_back(torch::cat(parts, 0));
+    auto j = end.index_select(0, parent);
+    auto self = i == j;
+    auto carried = ext.index_select(0, parent);
+    if (l - 1 >= 1) carried = carried + (pv * P.g[static_cast<size_t>(l - 2)].index_select(0, j)).sum(1);
+    ext = torch::where(self, carried, torch::zeros_like(carried));
+    ids = torch::cat({ids.index_select(0, parent), i.unsqueeze(1)}, 1);
+    vec = v;
   }
-  return U;
+  auto end = ids.select(1, m).contiguous();
+  auto order = std::get<1>(torch::sort(end, /*stable=*/true, /*dim=*/0, /*descending=*/false));
+  PrefixTable t;
+  t.ids = ids.index_select(0, order).contiguous();
+  t.vec = vec.index_select(0, order).contiguous();
+  t.ext = ext.index_select(0, order).contiguous();
+  auto c = torch::bincount(end, {}, P.N);
+  t.ptr = torch::cat({torch::zeros({1}, c.options()), c.cumsum(0)});
+  return t;
+}
+
+// Number of prefixes of each length 0..L-1 inside the regions.
+std::vector<double> prefix_counts(const Prepared& P, const std::vector<at::Tensor>& region) {
+  std::vector<double> out;
+  auto c = region[0].to(torch::kDouble);
+  out.push_back(c.sum().item<double>());
+  for (int64_t l = 1; l < P.L; ++l) {
+    const auto& tr = P.trans[static_cast<size_t>(l - 1)];
+    c = torch::zeros_like(c).index_add(0, tr.dst, c.index_select(0, tr.src)) * region[static_cast<size_t>(l)].to(torch::kDouble);
+    out.push_back(c.sum().item<double>());
+  }
+  return out;
 }
 
 struct Found {
@@ -707,7 +799,8 @@ struct FoundGreater {
 
 class TopKSearch {
  public:
-  TopKSearch(const Prepared& P, int64_t k, WalkOrder order, int64_t max_expansions)
+  TopKSearch(const Prepared& P, int64_t k, WalkOrder order, int64_t max_expansions, int64_t prefix_budget,
+             bool graph_task)
       : P_(P), k_(k), order_(order), max_expansions_(max_expansions) {
     L_ = P.L;
     N_ = P.N;
@@ -737,8 +830,36 @@ class TopKSearch {
     x_ = to_vec(P.x);
     F_ = P.x.size(1);
     auto U = forward_bounds(P);
+    // The meet layer: the deepest m < L whose prefixes fit the budget.
+    std::vector<double> extmax(static_cast<size_t>(N_), 0.0);
+    if (prefix_budget > 0 && L_ >= 2) {
+      const auto region = walk_regions(P, graph_task);
+      const auto counts = prefix_counts(P, region);
+      for (int64_t mm = L_ - 1; mm >= 1; --mm)
+        if (counts[static_cast<size_t>(mm)] <= static_cast<double>(prefix_budget)) {
+          m_ = mm;
+          break;
+        }
+      if (m_ > 0) {
+        auto T = build_prefixes(P, m_, region);
+        const int64_t H = T.vec.size(1);
+        auto end = T.ids.select(1, m_);
+        // Exact per-coordinate maxima over each node's prefixes, then the DP above layer m.
+        U[static_cast<size_t>(m_)] = torch::zeros({N_, H}, T.vec.options())
+                                         .scatter_reduce(0, end.unsqueeze(1).expand({end.size(0), H}), T.vec.abs(), "amax",
+                                                         /*include_self=*/true);
+        for (int64_t l = m_ + 1; l <= L_; ++l) U[static_cast<size_t>(l)] = bound_step(P, l, U[static_cast<size_t>(l - 1)]);
+        extmax = to_vec(torch::zeros({N_}, T.ext.options()).scatter_reduce(0, end, T.ext.abs(), "amax", true));
+        pptr_ = to_ivec(T.ptr);
+        pvec_ = to_vec(T.vec);
+        pext_ = to_vec(T.ext);
+        pids_ = to_ivec(T.ids);
+        pH_ = H;
+      }
+    }
     for (const auto& u : U) U_.push_back(to_vec(u));
-    // HB[l][i] = Σ_{m=1}^{l-1} U_m(i) · |g_m(i)|: what head blocks below layer l can still add.
+    // HB[l][i]: what head blocks below layer l can still add to a walk that stays at i:
+    // Σ_{h=1}^{l-1} U_h(i) · |g_h(i)|, with the prefixes' exact head terms below the meet layer.
     HB_.assign(static_cast<size_t>(L_ + 1), std::vector<double>(static_cast<size_t>(N_), 0.0));
     for (int64_t l = 2; l <= L_; ++l) {
       const auto& gm = g_[static_cast<size_t>(l - 2)];
@@ -747,7 +868,7 @@ class TopKSearch {
       for (int64_t i = 0; i < N_; ++i) {
         double s = 0;
         for (int64_t d = 0; d < H; ++d) s += Um[i * H + d] * std::abs(gm[i * H + d]);
-        HB_[l][i] = HB_[l - 1][i] + s;
+        HB_[l][i] = l == m_ ? extmax[static_cast<size_t>(i)] : HB_[l - 1][i] + s;
       }
     }
     path_.assign(static_cast<size_t>(L_ + 1), 0);
@@ -760,7 +881,7 @@ class TopKSearch {
     for (const auto& v : g_) table_bytes_ += bytes(v);
     for (const auto& v : U_) table_bytes_ += bytes(v);
     for (const auto& v : HB_) table_bytes_ += bytes(v);
-    table_bytes_ += bytes(x_);
+    table_bytes_ += bytes(x_) + bytes(pptr_) + bytes(pvec_) + bytes(pext_) + bytes(pids_);
   }
 
   void run(bool graph_task, int64_t target) {
@@ -793,6 +914,8 @@ class TopKSearch {
     return out;
   }
   int64_t expansions() const { return expansions_; }
+  int64_t scored() const { return scored_; }
+  int64_t meet_layer() const { return m_; }
   /// Tables + the deepest stack of child buffers seen + the heap of found walks.
   int64_t memory_bytes() const {
     return table_bytes_ + max_stack_bytes_ +
@@ -871,6 +994,7 @@ class TopKSearch {
         for (int64_t d = 0; d < in; ++d) cj[d] += bb * root[d];
       const bool tcj = tc && j == i;
       if (l - 1 == 0) {
+        ++scored_;
         double rel = 0;
         const double* xj = &x_[static_cast<size_t>(j * F_)];
         for (int64_t d = 0; d < F_; ++d) rel += xj[d] * cj[d];
@@ -897,10 +1021,11 @@ class TopKSearch {
     for (const auto& k : kids) {
       if (full() && k.bound <= threshold()) break;
       path_[l - 1] = k.node;
-      // Copy: deeper expansions reuse other depths' buffers, but keep this vector stable anyway.
-      std::vector<double> cj(buf.begin() + static_cast<std::ptrdiff_t>(k.offset),
-                             buf.begin() + static_cast<std::ptrdiff_t>(k.offset + in));
-      expand(l - 1, k.node, cj.data(), k.tc);
+      const double* cj = &buf[k.offset];  // buf_[l] is not touched by deeper calls
+      if (l - 1 == m_)
+        score_prefixes(k.node, cj, k.tc);
+      else
+        expand(l - 1, k.node, cj, k.tc);
     }
   }
 
@@ -919,6 +1044,27 @@ class TopKSearch {
   std::priority_queue<Found, std::vector<Found>, FoundGreater> heap_;
   int64_t expansions_ = 0;
   int64_t table_bytes_ = 0, stack_bytes_ = 0, max_stack_bytes_ = 0;
+  int64_t scored_ = 0;
+  // Prefix tables at the meet layer m_ (0: none): CSR by end node.
+  int64_t m_ = 0, pH_ = 0;
+  std::vector<int64_t> pptr_, pids_;
+  std::vector<double> pvec_, pext_;
+
+  // Scores every prefix of node j against the suffix vector c at the meet layer.
+  void score_prefixes(int64_t j, const double* c, bool tc) {
+    const int64_t b = pptr_[static_cast<size_t>(j)], e = pptr_[static_cast<size_t>(j + 1)];
+    scored_ += e - b;
+    for (int64_t p = b; p < e; ++p) {
+      const double* v = &pvec_[static_cast<size_t>(p * pH_)];
+      double rel = tc ? pext_[static_cast<size_t>(p)] : 0.0;
+      for (int64_t d = 0; d < pH_; ++d) rel += v[d] * c[d];
+      const double key = order_key(rel, order_);
+      if (full() && key <= threshold()) continue;
+      const int64_t* ids = &pids_[static_cast<size_t>(p * (m_ + 1))];
+      for (int64_t l = 0; l <= m_; ++l) path_[static_cast<size_t>(l)] = ids[l];
+      offer(rel);
+    }
+  }
 };
 
 }  // namespace
@@ -928,7 +1074,7 @@ WalkExplanation GnnLrp::top_walks(const Graph& graph, const Target& target, int6
   const auto t0 = Clock::now();
   Engine eng(model_, options_, graph);
   auto P = eng.prepare(target);
-  TopKSearch search(P, k, options_.order(), options_.max_expansions());
+  TopKSearch search(P, k, options_.order(), options_.max_expansions(), options_.prefix_budget(), eng.graph_task());
   search.run(eng.graph_task(), P.target.index);
   auto found = search.results();
   WalkExplanation W;
@@ -951,6 +1097,8 @@ WalkExplanation GnnLrp::top_walks(const Graph& graph, const Target& target, int6
   W.residual = W.output - W.sum_relevance;
   W.expansions = search.expansions();
   W.memory_bytes = search.memory_bytes();
+  W.walks_scored = search.scored();
+  W.meet_layer = search.meet_layer();
   W.seconds = seconds_since(t0);
   return W;
 }

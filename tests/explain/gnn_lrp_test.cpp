@@ -158,15 +158,16 @@ TEST_CASE("Top-K equals the K largest of the full enumeration", "[gnnlrp]") {
   for (auto conv : {ConvType::kGCN, ConvType::kGIN, ConvType::kGraphConv}) {
     for (auto task : {Task::kNode, Task::kGraph}) {
       for (auto order : {WalkOrder::kAbsolute, WalkOrder::kPositive, WalkOrder::kNegative}) {
+       for (int64_t budget : {0, 1000}) {  // plain depth-first search; meeting tabulated prefixes
         auto g = tiny_graph(conv == ConvType::kGraphConv);
         auto model = tiny_model(conv, task, /*concat=*/true, 3, /*seed=*/7);
-        GnnLrp lrp(*model, GnnLrpOptions().order(order));
+        GnnLrp lrp(*model, GnnLrpOptions().order(order).prefix_budget(budget));
         const Target t = task == Task::kNode ? Target::node(3) : Target::graph(0);
         auto all = lrp.all_walks(g, t);
         for (int64_t k : {1, 7, 40}) {
           auto top = lrp.top_walks(g, t, k);
           INFO(conv_name(conv) << " " << gnnx::nn::to_string(task) << " order=" << gnnx::explain::to_string(order)
-                               << " k=" << k);
+                               << " k=" << k << " prefix_budget=" << budget);
           REQUIRE(top.size() == std::min<int64_t>(k, all.num_walks));
           REQUIRE(top.num_walks == all.num_walks);
           GNNX_REQUIRE_CLOSE(top.relevance, all.relevance.narrow(0, 0, top.size()), 1e-9, 1e-12);
@@ -184,9 +185,34 @@ TEST_CASE("Top-K equals the K largest of the full enumeration", "[gnnlrp]") {
             REQUIRE(it->second == Approx(top.relevance[w].item<double>()).epsilon(1e-9));
           }
           REQUIRE(top.sum_relevance == Approx(all.sum_relevance).epsilon(1e-9));
+          REQUIRE(top.meet_layer == (budget > 0 ? 2 : 0));
         }
+       }
       }
     }
+  }
+}
+
+TEST_CASE("Top-K prunes: it scores fewer walks than exist", "[gnnlrp]") {
+  // A 60-node ring with chords and a 4-layer GCN whose relevance concentrates on few walks
+  // (trained weights do this; here: a wide spread of feature magnitudes).
+  std::vector<std::pair<int64_t, int64_t>> e;
+  for (int64_t i = 0; i < 60; ++i) {
+    e.push_back({i, (i + 1) % 60});
+    if (i % 3 == 0) e.push_back({i, (i + 7) % 60});
+  }
+  torch::manual_seed(5);
+  auto x = torch::rand({60, 3}, torch::kDouble).pow(6);
+  Graph g(gnnx::undirected_edge_index(e), 60, x);
+  auto model = tiny_model(ConvType::kGCN, Task::kNode, true, 4, 9);
+  for (int64_t budget : {0, 100000}) {
+    GnnLrp lrp(*model, GnnLrpOptions().prefix_budget(budget));
+    auto all = lrp.all_walks(g, Target::node(10));
+    auto top = lrp.top_walks(g, Target::node(10), 3);
+    GNNX_REQUIRE_CLOSE(top.relevance, all.relevance.narrow(0, 0, 3), 1e-9, 1e-12);
+    INFO("budget " << budget << ": walks " << all.num_walks << ", scored " << top.walks_scored << ", expansions "
+                   << top.expansions << " (full tree " << all.expansions << ")");
+    REQUIRE(top.walks_scored < all.num_walks);
   }
 }
 

@@ -85,6 +85,11 @@ struct GnnLrpOptions {
   GNNX_ARG(int64_t, chunk) = 65536;
   /// top_walks gives up (gnnx::Error) after this many search-tree expansions. Default 5e8.
   GNNX_ARG(int64_t, max_expansions) = 500'000'000;
+  /// top_walks meets in the middle: all walk prefixes (v_0 .. v_m) of the deepest m < L whose
+  /// number stays within this budget are tabulated (m+1 ids and a width-H vector each), and the
+  /// depth-first search from the output stops at layer m, scoring a suffix against its node's
+  /// prefixes with dot products. 0 disables the tables. Default 500000.
+  GNNX_ARG(int64_t, prefix_budget) = 500'000;
 };
 
 /// First-order LRP of one output: relevance of every input feature of every node.
@@ -110,6 +115,8 @@ struct WalkExplanation {
   double residual = 0;         ///< output − sum_relevance
   double seconds = 0;          ///< wall time of the computation
   int64_t expansions = 0;      ///< search-tree expansions (top_walks) or suffixes (all_walks)
+  int64_t walks_scored = 0;    ///< walks whose relevance was computed (the rest were pruned)
+  int64_t meet_layer = 0;      ///< top_walks: the layer m where suffixes meet tabulated prefixes
   /// Bytes of working memory: top_walks' tables, search stack (at its deepest) and heap;
   /// all_walks' result tensors.
   int64_t memory_bytes = 0;
@@ -144,7 +151,9 @@ class GnnLrp {
   /// depth-first branch-and-bound from the output node over layer transitions, pruning a
   /// suffix when a max-product bound on |R| of all its completions (per-coordinate maxima of
   /// the forward messages, computed by dynamic programming over the layers) cannot beat the
-  /// k-th best walk found. Memory O(L · max degree · width + k). Throws for k <= 0.
+  /// k-th best walk found; below the meet layer m the surviving suffixes are scored against
+  /// tabulated prefixes (options.prefix_budget). Memory O(prefix_budget · width + L · max
+  /// degree · width + k). Throws for k <= 0.
   WalkExplanation top_walks(const Graph& graph, const Target& target, int64_t k) const;
   /// Edge relevance aggregated over ALL walks ([E] float64, as WalkExplanation::edge_relevance
   /// of all_walks) in one forward and one backward sweep: R_e = Σ_l P_{l-1}[j] · J_l[i,j]ᵀ B_l[i]

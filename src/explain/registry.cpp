@@ -7,6 +7,7 @@
 #include "gnnx/explain/baselines.h"
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/gnn_explainer.h"
+#include "gnnx/explain/gnn_lrp.h"
 
 namespace gnnx::explain {
 namespace {
@@ -25,6 +26,7 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"ig", [](uint64_t seed) { return attribution::make_attribution_explainer("ig", seed); }},
       {"smoothgrad", [](uint64_t seed) { return attribution::make_attribution_explainer("smoothgrad", seed); }},
       {"occlusion", [](uint64_t seed) { return attribution::make_attribution_explainer("occlusion", seed); }},
+      {"gnn-lrp", [](uint64_t) { return std::make_unique<GnnLrpExplainer>(); }},
   };
   return t;
 }

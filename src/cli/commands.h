@@ -11,6 +11,7 @@ namespace gnnx::cli {
 int fail(const std::string& message);
 
 void register_info(CLI::App& app);
+void register_demo(CLI::App& app);
 void register_dataset(CLI::App& app);
 void register_train(CLI::App& app);
 void register_explain(CLI::App& app);

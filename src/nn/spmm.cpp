@@ -1,5 +1,6 @@
 #include "gnnx/nn/functional/spmm.h"
 
+#include <limits>
 #include <vector>
 
 #include <tbb/blocked_range.h>
@@ -211,22 +212,28 @@ void argmax_rows(const Grouped& g, const int64_t* src, const T* w, const T* pres
                  int64_t F) {
   const auto E = static_cast<int64_t>(g.eid.size());
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, grain(rows, E)), [&](const tbb::blocked_range<int64_t>& r) {
-    std::vector<T> best(static_cast<size_t>(F));
+    std::vector<T> best_row(static_cast<size_t>(F));
+    T* __restrict best = best_row.data();
     for (int64_t i = r.begin(); i < r.end(); ++i) {
-      int64_t* a = arg + i * F;
-      for (int64_t f = 0; f < F; ++f) a[f] = -1;
+      int64_t* __restrict a = arg + i * F;
+      for (int64_t f = 0; f < F; ++f) {
+        a[f] = -1;
+        best[f] = -std::numeric_limits<T>::infinity();
+      }
       for (int64_t k = g.ptr[static_cast<size_t>(i)]; k < g.ptr[static_cast<size_t>(i) + 1]; ++k) {
+        if (k + 2 * kAhead < E) prefetch_id(src + g.eid[static_cast<size_t>(k + 2 * kAhead)]);
         if (k + kAhead < E) prefetch_row(x + src[g.eid[static_cast<size_t>(k + kAhead)]] * F, F);
         const int64_t e = g.eid[static_cast<size_t>(k)];
         if (presence && presence[e] == T(0)) continue;
         const T c = w ? w[e] : T(1);
-        const T* xs = x + src[e] * F;
+        const T* __restrict xs = x + src[e] * F;
+        // Branch-free so that it vectorises; strict > keeps the first maximal edge. Inputs are
+        // finite (validated by Graph), so every present edge beats the initial -inf.
         for (int64_t f = 0; f < F; ++f) {
           const T v = c * xs[f];
-          if (a[f] < 0 || v > best[static_cast<size_t>(f)]) {
-            best[static_cast<size_t>(f)] = v;
-            a[f] = e;
-          }
+          const bool gt = v > best[f];
+          best[f] = gt ? v : best[f];
+          a[f] = gt ? e : a[f];
         }
       }
     }

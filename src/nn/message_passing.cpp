@@ -135,6 +135,12 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
   }
   try {
     const auto dst = edge_index[1];
+    if (args.default_message && aggr_ == Aggregation::kMax && (!edge_weight.defined() || edge_weight.dim() == 1)) {
+      // Fused max: the arg-max edges are found without materialising messages (see spmm_max).
+      at::Tensor coef = edge_weight;
+      if (presence.defined() && !args.mask_in_weight) coef = coef.defined() ? coef * presence : presence;
+      return update(spmm_max(edge_index, coef, x_src, N, presence), x_dst);
+    }
     if (args.default_message && aggr_ != Aggregation::kMax) {
       // Fused MSG + AGG: out_i = Σ_j c_ij x_j with c = edge weight (times the mask unless the
       // layer already folded it in), then the mean's division by the summed presence.

@@ -1,5 +1,6 @@
 #include "gnnx/nn/functional/spmm.h"
 
+#include <limits>
 #include <vector>
 
 #include <tbb/blocked_range.h>
@@ -7,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "gnnx/nn/functional/scatter.h"
 
 namespace gnnx::nn {
 namespace {
@@ -200,6 +202,93 @@ at::Tensor spmm(const at::Tensor& edge_index, const at::Tensor& weight, const at
   }
   std::vector<int64_t> shape{num_targets};
   for (int64_t d = 1; d < x.dim(); ++d) shape.push_back(x.size(d));
+  return out.view(shape);
+}
+
+namespace {
+// arg[i, f] = the first edge e into i (presence_e != 0) maximising w_e x[src_e, f]; -1 if none.
+template <typename T>
+void argmax_rows(const Grouped& g, const int64_t* src, const T* w, const T* presence, const T* x, int64_t* arg, int64_t rows,
+                 int64_t F) {
+  const auto E = static_cast<int64_t>(g.eid.size());
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, grain(rows, E)), [&](const tbb::blocked_range<int64_t>& r) {
+    std::vector<T> best_row(static_cast<size_t>(F));
+    T* __restrict best = best_row.data();
+    for (int64_t i = r.begin(); i < r.end(); ++i) {
+      int64_t* __restrict a = arg + i * F;
+      for (int64_t f = 0; f < F; ++f) {
+        a[f] = -1;
+        best[f] = -std::numeric_limits<T>::infinity();
+      }
+      for (int64_t k = g.ptr[static_cast<size_t>(i)]; k < g.ptr[static_cast<size_t>(i) + 1]; ++k) {
+        if (k + 2 * kAhead < E) prefetch_id(src + g.eid[static_cast<size_t>(k + 2 * kAhead)]);
+        if (k + kAhead < E) prefetch_row(x + src[g.eid[static_cast<size_t>(k + kAhead)]] * F, F);
+        const int64_t e = g.eid[static_cast<size_t>(k)];
+        if (presence && presence[e] == T(0)) continue;
+        const T c = w ? w[e] : T(1);
+        const T* __restrict xs = x + src[e] * F;
+        // Branch-free so that it vectorises; strict > keeps the first maximal edge. Inputs are
+        // finite (validated by Graph), so every present edge beats the initial -inf.
+        for (int64_t f = 0; f < F; ++f) {
+          const T v = c * xs[f];
+          const bool gt = v > best[f];
+          best[f] = gt ? v : best[f];
+          a[f] = gt ? e : a[f];
+        }
+      }
+    }
+  });
+}
+}  // namespace
+
+at::Tensor spmm_max(const at::Tensor& edge_index, const at::Tensor& weight, const at::Tensor& x, int64_t num_targets,
+                    const at::Tensor& presence) {
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == at::kLong,
+             "spmm_max: edge_index must be an int64 tensor of shape [2, E], got ",
+             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(x.defined() && x.dim() >= 1 && at::isFloatingType(x.scalar_type()), "spmm_max: x must be a floating tensor [N, *]");
+  GNNX_CHECK(num_targets >= 0, "spmm_max: num_targets must be >= 0, got ", num_targets);
+  const int64_t E = edge_index.size(1), N = x.size(0);
+  for (const auto* t : {&weight, &presence})
+    GNNX_CHECK(!t->defined() || (t->dim() == 1 && t->size(0) == E), "spmm_max: weight and presence must have shape [", E,
+               "], got ", t->sizes());
+  auto x2 = x.reshape({N, -1});
+  const int64_t F = x2.size(1);
+  auto w = weight.defined() ? weight.to(x.scalar_type()) : weight;
+  auto p = presence.defined() ? presence.to(x.scalar_type()) : presence;
+  std::vector<int64_t> shape{num_targets};
+  for (int64_t d = 1; d < x.dim(); ++d) shape.push_back(x.size(d));
+  const auto src = edge_index[0], dst = edge_index[1];
+  if (!x.is_cpu()) {
+    auto m = x2.index_select(0, src);
+    if (w.defined()) m = m * w.view({-1, 1});
+    return scatter(m, dst, num_targets, Aggregation::kMax, p).view(shape);
+  }
+  if (E == 0 || F == 0) return torch::zeros(shape, x.options());
+  auto srcc = src.contiguous(), dstc = dst.contiguous();
+  const int64_t* sp = srcc.data_ptr<int64_t>();
+  for (int64_t e = 0; e < E; ++e)
+    GNNX_CHECK(sp[e] >= 0 && sp[e] < N, "spmm_max: edge_index holds node id ", sp[e], " outside [0, ", N, ")");
+  const auto grouped = group_by(dstc.data_ptr<int64_t>(), E, num_targets);
+  auto arg = torch::empty({num_targets, F}, edge_index.options());
+  {
+    torch::NoGradGuard ng;
+    auto xc = x2.contiguous();
+    auto wc = w.defined() ? w.contiguous() : w;
+    auto pc = p.defined() ? p.contiguous() : p;
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "spmm_max", [&] {
+      argmax_rows<scalar_t>(grouped, sp, wc.defined() ? wc.data_ptr<scalar_t>() : nullptr,
+                            pc.defined() ? pc.data_ptr<scalar_t>() : nullptr, xc.data_ptr<scalar_t>(),
+                            arg.data_ptr<int64_t>(), num_targets, F);
+    });
+  }
+  // Re-read the maxima through differentiable gathers: out = w[arg] x[src[arg], f], 0 where none.
+  auto valid = arg >= 0;
+  auto e_idx = arg.clamp_min(0).view({-1});
+  auto rows = srcc.index_select(0, e_idx).view({num_targets, F});
+  auto out = x2.gather(0, rows);
+  if (w.defined()) out = out * w.index_select(0, e_idx).view({num_targets, F});
+  out = torch::where(valid, out, torch::zeros_like(out));
   return out.view(shape);
 }
 

@@ -51,7 +51,6 @@ TEST_CASE("training a GCN classifier on a planted partition beats chance by far"
   auto r = train_node_classifier(*model, g, split, TrainOptions().epochs(150).patience(50));
   INFO("train " << r.train_acc << " val " << r.val_acc << " test " << r.test_acc << " in " << r.seconds << " s");
   REQUIRE(r.test_acc > 0.8);
-  REQUIRE(r.seconds < 5.0);
   REQUIRE(std::abs(node_accuracy(*model, g, split.test) - r.test_acc) < 1e-12);
   // A graph task over the same kind of data: is the graph's community structure 2 or 4 blocks?
   std::vector<Graph> graphs;

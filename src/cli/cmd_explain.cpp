@@ -118,6 +118,7 @@ struct SeedResult {
 };
 
 SeedResult run_seed(const ExplainArgs& a, uint64_t seed, const c10::Device& device) {
+  auto explainer = build_explainer(a, seed);  // an unknown method fails before any training
   auto ds = datasets::make_dataset(a.dataset, seed);
   SeedResult r;
   nn::GnnClassifier model{nullptr};
@@ -135,7 +136,6 @@ SeedResult run_seed(const ExplainArgs& a, uint64_t seed, const c10::Device& devi
   }
   model->to(device);
   model->eval();
-  auto explainer = build_explainer(a, seed);
   std::vector<at::Tensor> scores, labels;
   const auto t0 = std::chrono::steady_clock::now();
   if (ds.task == nn::Task::kNode) {

@@ -5,4 +5,6 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/build.sh"
 build=${GNNX_BUILD_DIR:-$root/build}
 cd "$build"
+# ctest runs tests side by side; one BLAS/OpenMP thread each keeps them from oversubscribing the cores.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 ctest --output-on-failure -j "${GNNX_JOBS:-$(nproc)}" --timeout 900 "$@"

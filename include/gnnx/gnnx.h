@@ -19,3 +19,5 @@
 #include "gnnx/nn/message_passing.h"
 #include "gnnx/nn/models/gnn.h"
 #include "gnnx/nn/train.h"
+#include "gnnx/attribution/lrp_rules.h"
+#include "gnnx/explain/gnn_lrp.h"

@@ -1,7 +1,7 @@
 // `gnnx explain`: explanation accuracy (ROC AUC of edge masks against the ground-truth motif
 // edges) of any registered explainer on the synthetic benchmarks, over several seeds.
 //
-// Protocols (--nodes), for node tasks:
+// Protocols (--nodes): see gnnx/explain/benchmark.h. For node tasks:
 //   paper  one node per motif, the original GNNExplainer evaluation: ba-shapes range(400, 700, 5);
 //          ba-community range(400, 700, 5) + range(1100, 1400, 5); tree-cycles range(511, 871, 6);
 //          tree-grid range(511, 800, 1). The scores of each explained node's k-hop computation
@@ -27,7 +27,7 @@
 #include "gnnx/core/device.h"
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
-#include "gnnx/explain/baselines.h"
+#include "gnnx/explain/benchmark.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/metrics/ground_truth.h"
@@ -47,54 +47,6 @@ struct ExplainArgs {
   std::string feature_mask;
   bool reparametrize = false;
 };
-
-std::vector<int64_t> range(int64_t a, int64_t b, int64_t step) {
-  std::vector<int64_t> v;
-  for (int64_t i = a; i < b; i += step) v.push_back(i);
-  return v;
-}
-
-std::vector<int64_t> paper_nodes(const std::string& name) {
-  if (name == "ba-shapes") return range(400, 700, 5);
-  if (name == "ba-community") {
-    auto v = range(400, 700, 5);
-    auto w = range(1100, 1400, 5);
-    v.insert(v.end(), w.begin(), w.end());
-    return v;
-  }
-  if (name == "tree-cycles") return range(511, 871, 6);
-  if (name == "tree-grid") return range(511, 800, 1);
-  GNNX_CHECK(false, "explain: the paper protocol has no node list for dataset \"", name,
-             "\"; use --nodes motif, all or a list");
-  return {};
-}
-
-std::vector<int64_t> select_nodes(const std::string& spec, const datasets::Dataset& ds) {
-  const auto gt = ds.node_mask_gt.front().to(torch::kCPU);
-  const int64_t N = ds.graphs.front().num_nodes;
-  std::vector<int64_t> out;
-  if (spec == "paper") {
-    out = paper_nodes(ds.name);
-    for (auto v : out)
-      GNNX_CHECK(v < N && gt[v].item<double>() > 0.5, "explain: paper node ", v, " of ", ds.name,
-                 " is not a motif node of this instance");
-  } else if (spec == "motif") {
-    for (int64_t v = 0; v < N; ++v)
-      if (gt[v].item<double>() > 0.5) out.push_back(v);
-  } else if (spec == "all") {
-    out = range(0, N, 1);
-  } else {
-    std::stringstream ss(spec);
-    std::string tok;
-    while (std::getline(ss, tok, ',')) {
-      GNNX_CHECK(!tok.empty() && tok.find_first_not_of("0123456789") == std::string::npos,
-                 "explain: --nodes expects paper, motif, all or comma-separated node ids, got \"", spec, "\"");
-      out.push_back(std::stoll(tok));
-    }
-  }
-  GNNX_CHECK(!out.empty(), "explain: no nodes selected by --nodes ", spec);
-  return out;
-}
 
 std::unique_ptr<explain::Explainer> build_explainer(const ExplainArgs& a, uint64_t seed) {
   if (a.method != "gnnexplainer") return explain::make_explainer(a.method, seed);
@@ -136,49 +88,10 @@ SeedResult run_seed(const ExplainArgs& a, uint64_t seed, const c10::Device& devi
   }
   model->to(device);
   model->eval();
-  std::vector<at::Tensor> scores, labels;
-  const auto t0 = std::chrono::steady_clock::now();
-  if (ds.task == nn::Task::kNode) {
-    const auto g = ds.graphs.front().to(device);
-    auto nodes = select_nodes(a.nodes, ds);
-    std::vector<Target> targets;
-    for (auto v : nodes) targets.push_back(Target::node(v));
-    auto ex = explainer->explain(*model, g, targets);
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const auto gt = ds.edge_mask_gt.front();
-    for (size_t i = 0; i < ex.size(); ++i) {
-      GNNX_CHECK(ex[i].edge_mask.defined(), "explain: method ", a.method, " gives no edge mask");
-      auto ids = k_hop_subgraph(ds.graphs.front(), nodes[i], model->num_hops()).edge_ids;
-      scores.push_back(ex[i].edge_mask.to(torch::kCPU).index_select(0, ids));
-      labels.push_back(gt.index_select(0, ids));
-    }
-    r.explained = static_cast<int64_t>(nodes.size());
-  } else {
-    auto ids = ds.split.test.to(torch::kCPU);
-    std::vector<Graph> graphs;
-    std::vector<at::Tensor> gts;
-    for (int64_t i = 0; i < ids.numel(); ++i) {
-      const auto k = static_cast<size_t>(ids[i].item<int64_t>());
-      graphs.push_back(ds.graphs[k].to(device));
-      gts.push_back(ds.edge_mask_gt[k]);
-    }
-    std::vector<explain::Explanation> ex;
-    if (auto* g = dynamic_cast<explain::GNNExplainer*>(explainer.get())) {
-      ex = g->explain_graphs(*model, graphs);
-    } else if (auto* g2 = dynamic_cast<explain::GradExplainer*>(explainer.get())) {
-      ex = g2->explain_graphs(*model, graphs);
-    } else {
-      for (const auto& g3 : graphs) ex.push_back(explainer->explain(*model, g3, {Target::graph(0)}).front());
-    }
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (size_t i = 0; i < ex.size(); ++i) {
-      GNNX_CHECK(ex[i].edge_mask.defined(), "explain: method ", a.method, " gives no edge mask");
-      scores.push_back(ex[i].edge_mask.to(torch::kCPU));
-      labels.push_back(gts[i]);
-    }
-    r.explained = static_cast<int64_t>(graphs.size());
-  }
-  r.auc = metrics::roc_auc(torch::cat(scores).to(torch::kDouble), torch::cat(labels));
+  auto run = explain::run_benchmark(*explainer, *model, ds, a.nodes, device);
+  r.auc = run.auc;
+  r.seconds = run.seconds;
+  r.explained = static_cast<int64_t>(run.items.size());
   return r;
 }
 

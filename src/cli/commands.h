@@ -1,5 +1,8 @@
 #pragma once
 // Each `gnnx` subcommand registers itself on the app; main.cpp calls every register_* below.
+#include <cstdint>
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace gnnx::cli {
@@ -8,6 +11,26 @@ namespace gnnx::cli {
 int fail(const std::string& message);
 
 void register_info(CLI::App& app);
+void register_demo(CLI::App& app);
+void register_dataset(CLI::App& app);
+void register_train(CLI::App& app);
 void register_explain(CLI::App& app);
+
+/// Arguments of GNN-LRP on the command line (`gnnx explain --method gnn-lrp ...`).
+struct GnnLrpCliArgs {
+  std::string dataset, model_path, svg, order = "abs";
+  int64_t node = -1, graph = -1, top_k = 10;
+  uint64_t seed = 0;
+  double gamma = 0.25;
+  bool json = false;
+};
+/// Adds --node, --graph, --top-k, --svg, --gamma, --order to a command that already has
+/// --dataset / --json (and optionally --seed / --model).
+void add_gnn_lrp_options(CLI::App* cmd, GnnLrpCliArgs& args);
+/// Explains one node (or graph) of a dataset's reference model with GNN-LRP and prints the top
+/// walks (a table, or one JSON line with --json). Throws gnnx::Error on bad input.
+void run_gnn_lrp_cli(const GnnLrpCliArgs& args);
+/// `gnnx gnn-lrp`: the same as `gnnx explain --method gnn-lrp`, standalone.
+void register_gnn_lrp(CLI::App& app);
 
 }  // namespace gnnx::cli

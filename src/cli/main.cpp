@@ -18,8 +18,12 @@ int main(int argc, char** argv) {
   CLI::App app{"gnnx: explain graph neural networks (and CNNs) on LibTorch"};
   app.set_version_flag("--version", std::string("gnnx ") + gnnx::version());
   app.require_subcommand(1);
+  gnnx::cli::register_demo(app);
   gnnx::cli::register_info(app);
+  gnnx::cli::register_dataset(app);
+  gnnx::cli::register_train(app);
   gnnx::cli::register_explain(app);
+  gnnx::cli::register_gnn_lrp(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,27 +9,25 @@ namespace gnnx::datasets {
 ReferenceConfig reference_config(const Dataset& d) {
   d.validate("reference_config");
   ReferenceConfig c;
+  // GraphConv (sum aggregation + root weight) rather than the symmetric-normalised GCN: the
+  // original GNNExplainer layer is the unnormalised (A + I) X W, and with constant features the
+  // normalised GCN loses the degree signal (BA-Shapes seed 0: 0.87 test accuracy with GCN,
+  // 1.00 with GraphConv, same training). Width 20, 3 layers, concatenated into the head.
   c.model = nn::GnnClassifierOptions(d.graphs.front().num_features(), d.num_classes)
                 .task(d.task)
-                .conv(nn::ConvType::kGCN)
+                .conv(nn::ConvType::kGraphConv)
                 .hidden_channels(20)
                 .num_layers(3)
-                .concat(true);
-  // Tuned with bench/bench_reference_models (mean test accuracy over 5 seeds); see the README.
-  if (d.name == "ba-shapes") {
-    c.train.epochs(1000).lr(0.01).weight_decay(5e-4).patience(300);
+                .concat(true)
+                .readout(nn::Aggregation::kMax);
+  // Tuned with bench/bench_reference_models (mean test accuracy over seeds 0..4).
+  if (d.name == "ba-shapes" || d.name == "tree-cycles" || d.name == "tree-grid") {
+    c.train.epochs(1000).lr(0.01).weight_decay(5e-4).patience(200);
   } else if (d.name == "ba-community") {
-    c.train.epochs(1000).lr(0.01).weight_decay(5e-4).patience(300);
-  } else if (d.name == "tree-cycles") {
-    c.train.epochs(1000).lr(0.01).weight_decay(5e-4).patience(300);
-  } else if (d.name == "tree-grid") {
-    c.train.epochs(1000).lr(0.01).weight_decay(5e-4).patience(300);
-  } else if (d.name == "ba-2motifs") {
-    c.model.readout(nn::Aggregation::kMax);
-    c.train.epochs(200).lr(0.01).weight_decay(0).batch_size(64).patience(50);
-  } else if (d.name == "ba-growth") {
-    c.model.readout(nn::Aggregation::kMax);
-    c.train.epochs(200).lr(0.01).weight_decay(0).batch_size(64).patience(50);
+    // Gaussian features make it overfit: 5e-4 gives 0.84, 5e-3 (the original code's) 0.88.
+    c.train.epochs(1000).lr(0.01).weight_decay(5e-3).patience(200);
+  } else if (d.name == "ba-2motifs" || d.name == "ba-growth") {
+    c.train.epochs(100).lr(0.01).weight_decay(0).batch_size(64).patience(30);
   } else {
     GNNX_CHECK(false, "reference_config: no reference model for dataset '", d.name, "'");
   }

@@ -2,10 +2,12 @@
 #include <utility>
 #include <vector>
 
+#include "gnnx/attribution/graph_explainer.h"
 #include "gnnx/core/check.h"
 #include "gnnx/explain/baselines.h"
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/gnn_explainer.h"
+#include "gnnx/explain/gnn_lrp.h"
 
 namespace gnnx::explain {
 namespace {
@@ -19,6 +21,12 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"gnnexplainer", [](uint64_t seed) { return std::make_unique<GNNExplainer>(GNNExplainerOptions().seed(seed)); }},
       {"grad", [](uint64_t) { return std::make_unique<GradExplainer>(); }},
       {"att", [](uint64_t) { return std::make_unique<AttentionExplainer>(); }},
+      {"saliency", [](uint64_t seed) { return attribution::make_attribution_explainer("saliency", seed); }},
+      {"gradxinput", [](uint64_t seed) { return attribution::make_attribution_explainer("gradxinput", seed); }},
+      {"ig", [](uint64_t seed) { return attribution::make_attribution_explainer("ig", seed); }},
+      {"smoothgrad", [](uint64_t seed) { return attribution::make_attribution_explainer("smoothgrad", seed); }},
+      {"occlusion", [](uint64_t seed) { return attribution::make_attribution_explainer("occlusion", seed); }},
+      {"gnn-lrp", [](uint64_t) { return std::make_unique<GnnLrpExplainer>(); }},
   };
   return t;
 }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "gnnx/nn/functional/spmm.h"
 
 namespace gnnx::nn {
 namespace {
@@ -10,10 +11,21 @@ namespace {
 // shared model do not see each other's masks).
 thread_local at::Tensor t_edge_mask;
 
+// w [E] or [E, H] viewed to broadcast against like [E, H, ...].
 at::Tensor per_edge(const at::Tensor& w, const at::Tensor& like) {
   std::vector<int64_t> shape(static_cast<size_t>(like.dim()), 1);
-  shape[0] = w.size(0);
+  for (int64_t d = 0; d < w.dim(); ++d) shape[static_cast<size_t>(d)] = w.size(d);
   return w.to(like.scalar_type()).view(shape);
+}
+
+const char* dtype_name(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kHalf: return "float16";
+    case at::kBFloat16: return "bfloat16";
+    default: return c10::toString(t);
+  }
 }
 }  // namespace
 
@@ -40,13 +52,48 @@ at::Tensor MessagePassing::aggregate(const at::Tensor& messages, const at::Tenso
 
 at::Tensor MessagePassing::update(const at::Tensor& aggregated, const at::Tensor& /*x*/) { return aggregated; }
 
+std::string MessagePassing::op_name() const {
+  std::string n = name();
+  const auto colon = n.rfind("::");
+  if (colon != std::string::npos) n = n.substr(colon + 2);
+  if (n.size() > 4 && n.compare(n.size() - 4, 4, "Impl") == 0) n.resize(n.size() - 4);
+  return n;
+}
+
+void MessagePassing::check_input(const at::Tensor& x, int64_t in_channels, const at::Tensor& edge_index,
+                                 const at::Tensor& edge_weight, const at::Tensor& like) const {
+  const auto op = op_name();
+  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == in_channels, op, ": x must have shape [N, ", in_channels,
+             "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(x.scalar_type() == like.scalar_type(), op, ": x must be ", dtype_name(like.scalar_type()),
+             " like the layer's parameters, got ", x.scalar_type());
+  GNNX_CHECK(x.device() == like.device(), op, ": x is on ", x.device(), " but the layer's parameters are on ", like.device());
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, op,
+             ": edge_index must have shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(edge_index.scalar_type() == at::kLong, op, ": edge_index must be int64, got ", edge_index.scalar_type());
+  GNNX_CHECK(edge_index.device() == x.device(), op, ": edge_index is on ", edge_index.device(), " but x is on ", x.device());
+  const int64_t N = x.size(0), E = edge_index.size(1);
+  if (E > 0) {
+    auto [lo_t, hi_t] = torch::aminmax(edge_index);
+    const int64_t lo = lo_t.item<int64_t>(), hi = hi_t.item<int64_t>();
+    GNNX_CHECK(lo >= 0 && hi < N, op, ": edge_index holds node id ", lo < 0 ? lo : hi, " outside [0, ", N, ")");
+  }
+  if (edge_weight.defined()) {
+    GNNX_CHECK(edge_weight.dim() == 1 && edge_weight.size(0) == E, op, ": edge_weight must have shape [", E, "], got ",
+               edge_weight.sizes());
+    GNNX_CHECK(at::isFloatingType(edge_weight.scalar_type()), op, ": edge_weight must be floating point, got ",
+               edge_weight.scalar_type());
+    GNNX_CHECK(edge_weight.device() == x.device(), op, ": edge_weight is on ", edge_weight.device(), " but x is on ", x.device());
+  }
+}
+
 at::Tensor MessagePassing::masked_edge_weight(const at::Tensor& edge_weight, int64_t num_edges,
                                               const at::TensorOptions& opts) const {
   const auto& mask = t_edge_mask;
   if (!mask.defined()) return edge_weight;
-  GNNX_CHECK(mask.size(0) == num_edges, name(), ": the active edge mask has ", mask.size(0),
+  GNNX_CHECK(mask.size(0) == num_edges, op_name(), ": the active edge mask has ", mask.size(0),
              " entries but the layer's input has ", num_edges, " edges");
-  GNNX_CHECK(mask.device() == opts.device(), name(), ": the edge mask is on ", mask.device(),
+  GNNX_CHECK(mask.device() == opts.device(), op_name(), ": the edge mask is on ", mask.device(),
              " but the layer's input is on ", opts.device());
   auto m = mask.to(opts.dtype());
   return edge_weight.defined() ? edge_weight * m : m;
@@ -59,45 +106,62 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
 
 at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Tensor& x_src, const at::Tensor& x_dst,
                                      const at::Tensor& edge_weight, PropagateArgs args) {
+  const auto op = op_name();
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 &&
                  edge_index.scalar_type() == at::kLong,
-             name(), ": edge_index must be an int64 tensor of shape [2, E], got ",
+             op, ": edge_index must be an int64 tensor of shape [2, E], got ",
              edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(x_src.defined() && x_src.dim() >= 1 && x_dst.defined() && x_dst.dim() >= 1, name(),
+  GNNX_CHECK(x_src.defined() && x_src.dim() >= 1 && x_dst.defined() && x_dst.dim() >= 1, op,
              ": node features must have shape [N, *]");
-  GNNX_CHECK(x_src.device() == edge_index.device(), name(), ": x is on ", x_src.device(),
+  GNNX_CHECK(x_src.device() == edge_index.device(), op, ": x is on ", x_src.device(),
              " but edge_index is on ", edge_index.device());
   const int64_t E = edge_index.size(1);
   const int64_t N = x_dst.size(0);
   if (edge_index.is_cuda() && E > 0) {
     // Out-of-range ids are a device-side assert on CUDA (which poisons the context), so check here.
     auto hi = edge_index.max().item<int64_t>(), lo = edge_index.min().item<int64_t>();
-    GNNX_CHECK(lo >= 0 && hi < std::min(N, x_src.size(0)), name(), ": edge_index holds node id ",
+    GNNX_CHECK(lo >= 0 && hi < std::min(N, x_src.size(0)), op, ": edge_index holds node id ",
                lo < 0 ? lo : hi, " outside [0, ", N, ")");
   }
+  at::Tensor presence;
+  const auto& mask = t_edge_mask;
+  if (mask.defined()) {
+    GNNX_CHECK(mask.size(0) == E - args.self_loops, op, ": the active edge mask has ", mask.size(0),
+               " entries but the layer's input has ", E - args.self_loops, " edges");
+    GNNX_CHECK(mask.device() == x_src.device(), op, ": the edge mask is on ", mask.device(),
+               " but the layer's input is on ", x_src.device());
+    presence = mask.to(x_src.scalar_type());
+    if (args.self_loops > 0) presence = torch::cat({presence, torch::ones({args.self_loops}, presence.options())});
+  }
   try {
-    const auto src = edge_index[0];
     const auto dst = edge_index[1];
+    if (args.default_message && aggr_ != Aggregation::kMax) {
+      // Fused MSG + AGG: out_i = Σ_j c_ij x_j with c = edge weight (times the mask unless the
+      // layer already folded it in), then the mean's division by the summed presence.
+      at::Tensor coef = edge_weight;
+      if (presence.defined() && !args.mask_in_weight) coef = coef.defined() ? coef * per_edge(presence, coef) : presence;
+      auto out = spmm(edge_index, coef, x_src, N);
+      if (aggr_ == Aggregation::kMean) {
+        auto p = presence.defined() ? presence : torch::ones({E}, x_src.options());
+        auto denom = torch::zeros({N}, x_src.options()).index_add(0, dst, p);
+        denom = torch::where(denom > 0, denom, torch::ones_like(denom));
+        std::vector<int64_t> dshape(static_cast<size_t>(out.dim()), 1);
+        dshape[0] = N;
+        out = out / denom.view(dshape);
+      }
+      return update(out, x_dst);
+    }
+    const auto src = edge_index[0];
     auto x_j = x_src.index_select(0, src);
     at::Tensor x_i = args.gather_target ? x_dst.index_select(0, dst) : at::Tensor();
     auto messages = message(x_i, x_j, edge_weight);
-    GNNX_CHECK(messages.size(0) == E, name(), ": message() returned ", messages.size(0), " rows for ", E, " edges");
-    at::Tensor presence;
-    const auto& mask = t_edge_mask;
-    if (mask.defined()) {
-      GNNX_CHECK(mask.size(0) == E - args.self_loops, name(), ": the active edge mask has ", mask.size(0),
-                 " entries but the layer's input has ", E - args.self_loops, " edges");
-      GNNX_CHECK(mask.device() == messages.device(), name(), ": the edge mask is on ", mask.device(),
-                 " but the layer's input is on ", messages.device());
-      presence = mask.to(messages.scalar_type());
-      if (args.self_loops > 0) presence = torch::cat({presence, torch::ones({args.self_loops}, presence.options())});
-      if (!args.mask_in_weight) messages = messages * per_edge(presence, messages);
-    }
+    GNNX_CHECK(messages.size(0) == E, op, ": message() returned ", messages.size(0), " rows for ", E, " edges");
+    if (presence.defined() && !args.mask_in_weight) messages = messages * per_edge(presence, messages);
     auto aggregated = aggregate(messages, dst, N, presence);
     return update(aggregated, x_dst);
   } catch (const c10::Error& e) {
     // Index errors (a node id >= N) surface from LibTorch; name the layer.
-    GNNX_CHECK(false, name(), ": message passing failed (", e.what_without_backtrace(),
+    GNNX_CHECK(false, op, ": message passing failed (", e.what_without_backtrace(),
                "); check that edge_index holds ids in [0, N) with N = ", N);
   }
   return {};

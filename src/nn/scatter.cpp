@@ -43,6 +43,12 @@ at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_s
   GNNX_CHECK(!weight.defined() || (weight.dim() == 1 && weight.size(0) == src.size(0)),
              "scatter: weight must have shape [", src.size(0), "], got ",
              weight.defined() ? weight.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(index.device() == src.device(), "scatter: index is on ", index.device(), " but src is on ", src.device());
+  if (index.numel() > 0) {
+    auto [lo_t, hi_t] = torch::aminmax(index);
+    const int64_t lo = lo_t.item<int64_t>(), hi = hi_t.item<int64_t>();
+    GNNX_CHECK(lo >= 0 && hi < dim_size, "scatter: index holds id ", lo < 0 ? lo : hi, " outside [0, ", dim_size, ")");
+  }
   auto shape = src.sizes().vec();
   shape[0] = dim_size;
   auto out = torch::zeros(shape, src.options());

@@ -24,3 +24,42 @@ TEST_CASE("Graph validates shapes, dtypes, ranges and values", "[graph]") {
   Graph empty(torch::zeros({2, 0}, torch::kLong), 0);
   GNNX_REQUIRE_ERROR("op: expected a non-empty graph", empty.validate("op", /*allow_empty=*/false));
 }
+
+TEST_CASE("Graph names the offending value for every invalid field", "[graph]") {
+  auto ei = torch::tensor({0, 1, 1, 2}, torch::kLong).view({2, 2});
+  auto x = torch::ones({3, 2});
+  GNNX_REQUIRE_ERROR("Graph: num_nodes must be >= 0, got -1", Graph(torch::zeros({2, 0}, torch::kLong), -1));
+  GNNX_REQUIRE_ERROR("Graph: edge_index is undefined", Graph(torch::Tensor(), 3));
+  GNNX_REQUIRE_ERROR("Graph: edge_index must have shape [2, E], got [2, 1, 2]", Graph(ei.view({2, 1, 2}), 3));
+  GNNX_REQUIRE_ERROR("Graph: edge_index must be int64, got Float", Graph(ei.to(torch::kFloat), 3));
+  GNNX_REQUIRE_ERROR("Graph: edge_index holds a negative node id (-5)", Graph(ei - 5, 3));
+  GNNX_REQUIRE_ERROR("Graph: x must have shape [N, F], got [3]", Graph(ei, 3, torch::ones({3})));
+  auto inf = x.clone();
+  inf[2][0] = -std::numeric_limits<float>::infinity();
+  GNNX_REQUIRE_ERROR("Graph: x holds NaN or Inf (first at flat index 4)", Graph(ei, 3, inf));
+  GNNX_REQUIRE_ERROR("Graph: edge_weight must be floating point, got Long", Graph(ei, 3, x, torch::ones({2}, torch::kLong)));
+  GNNX_REQUIRE_ERROR("Graph: edge_weight holds NaN or Inf", Graph(ei, 3, x, torch::tensor({1.0f, std::nanf("")})));
+  GNNX_REQUIRE_ERROR("Graph: y must be int64, got Float", Graph(ei, 3, x, {}, torch::zeros({3})));
+  GNNX_REQUIRE_ERROR("my_op: x has 4 rows but num_nodes = 3", [&] {
+    Graph g(ei, 3, x);
+    g.x = torch::ones({4, 2});
+    g.validate("my_op");
+    return 0;
+  }());
+}
+
+TEST_CASE("Graph accessors and an empty graph", "[graph]") {
+  auto ei = torch::tensor({0, 1, 1, 2}, torch::kLong).view({2, 2});
+  Graph g(ei, 4, torch::ones({4, 5}), torch::ones({2}), torch::zeros({4}, torch::kLong));  // node 3 isolated
+  REQUIRE(g.num_edges() == 2);
+  REQUIRE(g.num_features() == 5);
+  REQUIRE(g.has_edge_weight());
+  REQUIRE(g.has_labels());
+  REQUIRE(g.device() == torch::Device(torch::kCPU));
+  auto h = g.to(torch::kCPU);
+  REQUIRE(torch::equal(h.edge_index, g.edge_index));
+  Graph empty(torch::zeros({2, 0}, torch::kLong), 0);
+  REQUIRE(empty.num_edges() == 0);
+  REQUIRE(empty.num_features() == 0);
+  REQUIRE_NOTHROW(empty.validate("op"));
+}

@@ -93,3 +93,92 @@ TEST_CASE("CSR and CSC group edges by source and target", "[graph]") {
   auto [ei2, ew2] = remove_self_loops(ei, ew);
   REQUIRE((ei2[0] != ei2[1]).all().item<bool>());
 }
+
+TEST_CASE("conversion to Boost.Graph and back keeps every edge and its id", "[graph]") {
+  auto g = random_graph(12, 40, 9);
+  auto bg = to_boost(g);
+  REQUIRE(boost::num_vertices(bg) == 12);
+  REQUIRE(boost::num_edges(bg) == 40);
+  auto ids = boost::get(boost::edge_index, bg);
+  auto ei = g.edge_index;
+  for (auto [it, end] = boost::edges(bg); it != end; ++it) {
+    const int64_t e = boost::get(ids, *it);
+    REQUIRE(static_cast<int64_t>(boost::source(*it, bg)) == ei[0][e].item<int64_t>());
+    REQUIRE(static_cast<int64_t>(boost::target(*it, bg)) == ei[1][e].item<int64_t>());
+  }
+  // Back: the same multiset of (source, target) pairs (Boost lists edges grouped by source).
+  auto back = edge_index_from_boost(bg);
+  REQUIRE(back.sizes() == ei.sizes());
+  auto key = [](const at::Tensor& t) { return std::get<0>(torch::sort(t[0] * 1000 + t[1])); };
+  REQUIRE(torch::equal(key(back), key(ei)));
+  // Isolated nodes survive the trip: a graph with no edges.
+  Graph lonely(torch::zeros({2, 0}, torch::kLong), 3);
+  REQUIRE(boost::num_vertices(to_boost(lonely)) == 3);
+  REQUIRE(edge_index_from_boost(to_boost(lonely)).sizes() == torch::IntArrayRef({2, 0}));
+}
+
+TEST_CASE("degree, self loops and undirected_edge_index", "[graph]") {
+  auto ei = torch::tensor({0, 0, 1, 2, 1, 2, 2, 2}, torch::kLong).view({2, 4});  // 0->1, 0->2, 1->2, 2->2
+  GNNX_REQUIRE_CLOSE(degree(ei[1], 4), torch::tensor({0.0f, 1.0f, 3.0f, 0.0f}));
+  GNNX_REQUIRE_CLOSE(degree(ei[0], 4), torch::tensor({2.0f, 1.0f, 1.0f, 0.0f}));
+  GNNX_REQUIRE_CLOSE(degree(ei[1], 4, torch::tensor({0.5, 1.0, 2.0, 4.0})), torch::tensor({0.0, 0.5, 7.0, 0.0}));
+  auto [with, w] = add_self_loops(ei, 4);
+  REQUIRE(with.size(1) == 8);
+  REQUIRE(!w.defined());
+  REQUIRE(torch::equal(with.slice(1, 4), torch::arange(4, torch::kLong).repeat({2, 1})));
+  auto [without, w2] = remove_self_loops(with, torch::arange(8, torch::kDouble));
+  REQUIRE(torch::equal(without, ei.slice(1, 0, 3)));
+  REQUIRE(torch::equal(w2, torch::arange(3, torch::kDouble)));
+  auto und = undirected_edge_index({{1, 0}, {0, 1}, {2, 2}, {1, 2}});
+  REQUIRE(torch::equal(und, torch::tensor({0, 1, 1, 2, 1, 0, 2, 1}, torch::kLong).view({2, 4})));
+}
+
+TEST_CASE("graph ops reject bad input with gnnx::Error naming the op and the value", "[graph]") {
+  auto g = random_graph(6, 10, 4);
+  auto idx = g.edge_index[1].clone();
+  GNNX_REQUIRE_ERROR("degree: index must be a 1-D int64 tensor", degree(idx.to(torch::kInt), 6));
+  GNNX_REQUIRE_ERROR("degree: index holds ids outside [0, 3)", degree(idx, 3));
+  GNNX_REQUIRE_ERROR("degree: num_nodes must be >= 0, got -2", degree(idx, -2));
+  GNNX_REQUIRE_ERROR("degree: weight must have shape [10], got [9]", degree(idx, 6, torch::ones({9})));
+  GNNX_REQUIRE_ERROR("add_self_loops: edge_index holds node id", add_self_loops(g.edge_index, 2));
+  GNNX_REQUIRE_ERROR("add_self_loops: edge_weight must have shape [10], got [3]", add_self_loops(g.edge_index, 6, torch::ones({3})));
+  GNNX_REQUIRE_ERROR("remove_self_loops: edge_index must have shape [2, E], got [10]", remove_self_loops(idx));
+  GNNX_REQUIRE_ERROR("to_csr: edge_index must be int64, got Int", to_csr(g.edge_index.to(torch::kInt), 6));
+  GNNX_REQUIRE_ERROR("to_csc: edge_index holds a negative node id (-1)", to_csc(torch::tensor({-1, 0}, torch::kLong).view({2, 1}), 6));
+  GNNX_REQUIRE_ERROR("k_hop_subgraph: nodes must be a 1-D int64 tensor", k_hop_subgraph(g, torch::tensor({1}, torch::kInt), 1));
+  GNNX_REQUIRE_ERROR("k_hop_subgraph: nodes is empty", k_hop_subgraph(g, torch::zeros({0}, torch::kLong), 1));
+  GNNX_REQUIRE_ERROR("k_hop_subgraph: node id -1 is out of range [0, 6)", k_hop_subgraph(g, -1, 1));
+  GNNX_REQUIRE_ERROR("undirected_edge_index: negative node id in edge (0, -4)", undirected_edge_index({{0, -4}}));
+  Batch b = batch_graphs({g});
+  b.ptr = torch::zeros({1}, torch::kLong);
+  GNNX_REQUIRE_ERROR("unbatch: ptr and edge_ptr must both have B + 1 >= 2 entries", unbatch(b));
+  auto h = random_graph(3, 2, 5);
+  h.edge_weight = torch::ones({2});
+  GNNX_REQUIRE_ERROR("batch_graphs: graph 1 has edge_weight, unlike graph 0", batch_graphs({g, h}));
+  auto nan = g;
+  nan.x = g.x.clone();
+  nan.x[2][1] = std::numeric_limits<float>::infinity();
+  GNNX_REQUIRE_ERROR("batch_graphs (graph 1): x holds NaN or Inf", batch_graphs({g, nan}));
+}
+
+TEST_CASE("batching keeps weights and labels, and k-hop subgraphs slice them", "[graph]") {
+  auto a = random_graph(4, 5, 1), b = random_graph(5, 7, 2);
+  a.edge_weight = torch::rand({5});
+  b.edge_weight = torch::rand({7});
+  a.y = torch::tensor({1}, torch::kLong);
+  b.y = torch::tensor({0}, torch::kLong);
+  auto batch = batch_graphs({a, b});
+  REQUIRE(torch::equal(batch.batch, torch::tensor({0, 0, 0, 0, 1, 1, 1, 1, 1}, torch::kLong)));
+  REQUIRE(torch::equal(batch.edge_ptr, torch::tensor({0, 5, 12}, torch::kLong)));
+  REQUIRE(torch::equal(batch.graph.edge_index.slice(1, 5), b.edge_index + 4));
+  auto back = unbatch(batch);
+  REQUIRE(torch::equal(back[1].y, b.y));
+  GNNX_REQUIRE_CLOSE(back[1].edge_weight, b.edge_weight);
+  auto g = random_graph(10, 25, 3);
+  g.edge_weight = torch::rand({25});
+  g.y = torch::arange(10, torch::kLong);
+  auto sub = k_hop_subgraph(g, 2, 2);
+  GNNX_REQUIRE_CLOSE(sub.graph.edge_weight, g.edge_weight.index_select(0, sub.edge_ids));
+  REQUIRE(torch::equal(sub.graph.y, sub.node_ids));
+  REQUIRE_NOTHROW(sub.graph.validate("test"));
+}

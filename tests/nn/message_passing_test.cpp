@@ -1,63 +1,183 @@
+// The MSG / AGG / UPDATE base class and the edge-mask hook, over every layer type.
 #include "gnnx/nn/message_passing.h"
+
+#include <thread>
 
 #include <torch/torch.h>
 
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gcn_conv.h"
+#include "gnnx/core/random.h"
 #include "support/catch.h"
+#include "support/gradcheck.h"
+#include "support/layers.h"
 #include "support/tensor_match.h"
 
 using namespace gnnx;
 using namespace gnnx::nn;
+using gnnx::test::all_layers;
+using gnnx::test::kSmallNodes;
+using gnnx::test::small_edge_index;
 
-TEST_CASE("scatter aggregations on a hand-made graph, isolated node included", "[nn]") {
-  // Targets: node 0 gets {1, 3}, node 1 gets {5}, node 2 gets nothing.
-  auto src = torch::tensor({1.0, 3.0, 5.0}).view({3, 1});
-  auto idx = torch::tensor({0, 0, 1}, torch::kLong);
-  GNNX_REQUIRE_CLOSE(scatter(src, idx, 3, Aggregation::kSum), torch::tensor({4.0, 5.0, 0.0}).view({3, 1}));
-  GNNX_REQUIRE_CLOSE(scatter(src, idx, 3, Aggregation::kMean), torch::tensor({2.0, 5.0, 0.0}).view({3, 1}));
-  GNNX_REQUIRE_CLOSE(scatter(-src, idx, 3, Aggregation::kMax), torch::tensor({-1.0, -5.0, 0.0}).view({3, 1}));
-}
+namespace {
+torch::TensorOptions f64() { return torch::TensorOptions().dtype(torch::kDouble); }
 
-TEST_CASE("GCNConv equals D^-1/2 (A+I) D^-1/2 X W", "[nn]") {
-  torch::manual_seed(0);
-  auto ei = undirected_edge_index({{0, 1}, {1, 2}, {2, 3}, {0, 2}});
-  const int64_t N = 5;  // node 4 isolated
-  auto x = torch::randn({N, 3}, torch::kDouble);
-  GCNConv conv(GCNConvOptions(3, 2));
-  conv->to(torch::kDouble);
-  for (bool weighted : {false, true}) {
-    auto w = weighted ? torch::rand({ei.size(1)}, torch::kDouble) + 0.5 : torch::Tensor();
-    auto A = torch::zeros({N, N}, torch::kDouble);
-    for (int64_t e = 0; e < ei.size(1); ++e)
-      A[ei[1][e].item<int64_t>()][ei[0][e].item<int64_t>()] += weighted ? w[e].item<double>() : 1.0;
-    auto Ahat = A + torch::eye(N, torch::kDouble);
-    auto dinv = Ahat.sum(1).pow(-0.5);
-    auto ref = dinv.view({-1, 1}) * Ahat * dinv.view({1, -1});
-    auto expect = ref.matmul(x).matmul(conv->lin->weight.t()) + conv->bias;
-    GNNX_REQUIRE_CLOSE(conv->forward(x, ei, w), expect, 1e-10, 1e-10);
+// A user-written layer: the default message x_j * w written out by hand, so propagate() takes
+// its general path (message() called, then scatter) instead of the fused one built-in layers use.
+class HandWritten : public MessagePassing {
+ public:
+  explicit HandWritten(Aggregation aggr) : MessagePassing(aggr) {}
+  at::Tensor message(const at::Tensor& /*x_i*/, const at::Tensor& x_j, const at::Tensor& w) override {
+    return w.defined() ? x_j * w.view({-1, 1}) : x_j * 1.0;
   }
-}
-
-TEST_CASE("edge mask: all ones changes nothing, a zero deletes the edge", "[nn]") {
-  torch::manual_seed(1);
-  auto ei = undirected_edge_index({{0, 1}, {1, 2}, {2, 3}, {3, 0}, {1, 3}});
-  auto x = torch::randn({4, 3});
-  GCNConv conv(GCNConvOptions(3, 4));
-  auto base = conv->forward(x, ei);
-  {
-    EdgeMaskScope scope(torch::ones({ei.size(1)}));
-    GNNX_REQUIRE_CLOSE(conv->forward(x, ei), base);
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& ei, const at::Tensor& w) { return propagate(ei, x, w); }
+  at::Tensor forward_fused(const at::Tensor& x, const at::Tensor& ei, const at::Tensor& w) {
+    PropagateArgs args;
+    args.default_message = true;
+    return propagate(ei, x, x, w, args);
   }
-  auto mask = torch::ones({ei.size(1)});
+};
+
+// Plain message passing written as a differentiable composition of torch ops, for reference.
+torch::Tensor reference_propagate(const torch::Tensor& x, const torch::Tensor& ei, const torch::Tensor& w,
+                                  const torch::Tensor& mask, Aggregation aggr) {
+  auto m = x.index_select(0, ei[0]);
+  auto coef = torch::ones({ei.size(1)}, x.options());
+  if (w.defined()) coef = coef * w;
+  if (mask.defined()) coef = coef * mask;
+  m = m * coef.view({-1, 1});
+  auto sum = torch::zeros({x.size(0), x.size(1)}, x.options()).index_add(0, ei[1], m);
+  if (aggr == Aggregation::kSum) return sum;
+  auto presence = mask.defined() ? mask : torch::ones({ei.size(1)}, x.options());
+  auto denom = torch::zeros({x.size(0)}, x.options()).index_add(0, ei[1], presence);
+  return sum / torch::where(denom > 0, denom, torch::ones_like(denom)).view({-1, 1});
+}
+}  // namespace
+
+TEST_CASE("edge mask: all ones changes nothing, a zero deletes the edge, for every layer", "[nn]") {
+  auto ei = small_edge_index();
+  const int64_t E = ei.size(1);
+  auto gen = gnnx::torch_generator(11);
+  auto x = torch::randn({kSmallNodes, 3}, gen, f64());
+  auto w = torch::rand({E}, gen, f64()) + 0.5;
+  // Edge 8 is the input self loop 3 -> 3 (an ordinary, maskable edge); edge 9 is node 4's only
+  // in-edge, so node 4 loses all its neighbours.
+  auto mask = torch::ones({E}, f64());
   mask[2] = 0;
-  at::Tensor masked;
-  {
-    EdgeMaskScope scope(mask);
-    masked = conv->forward(x, ei);
-  }
+  mask[8] = 0;
+  mask[9] = 0;
   auto keep = torch::nonzero(mask).flatten();
-  GNNX_REQUIRE_CLOSE(masked, conv->forward(x, ei.index_select(1, keep)));
-  EdgeMaskScope wrong(torch::ones({3}));
-  GNNX_REQUIRE_ERROR("edge mask has 3 entries", conv->forward(x, ei));
+  for (auto& layer : all_layers(3, 4)) {
+    for (bool weighted : {false, true}) {
+      INFO(layer.name << (weighted ? " with edge weights" : ""));
+      auto ew = weighted ? w : torch::Tensor();
+      auto base = layer.forward(x, ei, ew);
+      {
+        EdgeMaskScope scope(torch::ones({E}, f64()));
+        GNNX_REQUIRE_CLOSE(layer.forward(x, ei, ew), base, 1e-12, 1e-12);
+      }
+      torch::Tensor masked;
+      {
+        EdgeMaskScope scope(mask);
+        masked = layer.forward(x, ei, ew);
+      }
+      auto deleted = layer.forward(x, ei.index_select(1, keep), weighted ? w.index_select(0, keep) : torch::Tensor());
+      GNNX_REQUIRE_CLOSE(masked, deleted, 1e-12, 1e-12);
+      REQUIRE_FALSE(torch::allclose(masked, base));
+    }
+  }
+}
+
+TEST_CASE("a fractional mask scales messages and is the presence weight of mean and softmax", "[nn]") {
+  auto ei = small_edge_index();
+  auto gen = gnnx::torch_generator(12);
+  auto x = torch::randn({kSmallNodes, 5}, gen, f64());
+  auto w = torch::rand({ei.size(1)}, gen, f64()) + 0.5;
+  auto mask = torch::rand({ei.size(1)}, gen, f64());
+  for (auto aggr : {Aggregation::kSum, Aggregation::kMean}) {
+    HandWritten layer(aggr);
+    INFO(to_string(aggr));
+    EdgeMaskScope scope(mask);
+    GNNX_REQUIRE_CLOSE(layer.forward(x, ei, w), reference_propagate(x, ei, w, mask, aggr), 1e-12, 1e-12);
+  }
+}
+
+TEST_CASE("the fused MSG+AGG path equals the general path in values and gradients", "[nn]") {
+  auto ei = small_edge_index();
+  const int64_t E = ei.size(1);
+  auto gen = gnnx::torch_generator(13);
+  for (int64_t F : {1, 7, 8, 9, 33, 64, 65}) {
+    auto x = torch::randn({kSmallNodes, F}, gen, f64());
+    auto w = torch::rand({E}, gen, f64()) + 0.5;
+    auto mask = torch::rand({E}, gen, f64());
+    for (auto aggr : {Aggregation::kSum, Aggregation::kMean, Aggregation::kMax}) {
+      INFO("F = " << F << ", " << to_string(aggr));
+      HandWritten layer(aggr);
+      for (bool masked : {false, true}) {
+        auto f = [&](const std::vector<torch::Tensor>& in) {
+          std::unique_ptr<EdgeMaskScope> scope;
+          if (masked) scope = std::make_unique<EdgeMaskScope>(in[2]);
+          return layer.forward_fused(in[0], ei, in[1]);
+        };
+        auto general = [&](const std::vector<torch::Tensor>& in) {
+          std::unique_ptr<EdgeMaskScope> scope;
+          if (masked) scope = std::make_unique<EdgeMaskScope>(in[2]);
+          return layer.forward(in[0], ei, in[1]);
+        };
+        // Values and first derivatives of both paths agree ...
+        std::vector<torch::Tensor> a{x.clone().requires_grad_(), w.clone().requires_grad_(), mask.clone().requires_grad_()};
+        std::vector<torch::Tensor> b{x.clone().requires_grad_(), w.clone().requires_grad_(), mask.clone().requires_grad_()};
+        auto ya = f(a), yb = general(b);
+        GNNX_REQUIRE_CLOSE(ya, yb, 1e-12, 1e-12);
+        auto R = torch::randn(ya.sizes(), gen, f64());
+        (ya * R).sum().backward();
+        (yb * R).sum().backward();
+        for (size_t i = 0; i < 3; ++i) {
+          if (!masked && i == 2) continue;
+          GNNX_REQUIRE_CLOSE(a[i].grad(), b[i].grad(), 1e-10, 1e-12);
+        }
+        // ... and match finite differences (small F only: the check is element by element).
+        if (F <= 9) GNNX_REQUIRE_GRADCHECK(f, (std::vector<torch::Tensor>{x, w, mask}));
+      }
+    }
+  }
+}
+
+TEST_CASE("the fused path supports double backward (create_graph)", "[nn]") {
+  auto ei = small_edge_index();
+  auto gen = gnnx::torch_generator(14);
+  auto x = torch::randn({kSmallNodes, 4}, gen, f64());
+  auto w = torch::rand({ei.size(1)}, gen, f64()) + 0.5;
+  HandWritten layer(Aggregation::kSum);
+  // d/dw of ||d(sum y^2)/dx||^2 through both paths.
+  auto second = [&](bool fused) {
+    auto xv = x.clone().requires_grad_(), wv = w.clone().requires_grad_();
+    auto y = fused ? layer.forward_fused(xv, ei, wv) : layer.forward(xv, ei, wv);
+    auto gx = torch::autograd::grad({y.pow(2).sum()}, {xv}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+    return torch::autograd::grad({gx.pow(2).sum()}, {wv})[0];
+  };
+  GNNX_REQUIRE_CLOSE(second(true), second(false), 1e-10, 1e-12);
+}
+
+TEST_CASE("EdgeMaskScope nests, restores and is thread-local", "[nn]") {
+  REQUIRE_FALSE(active_edge_mask().defined());
+  auto outer = torch::ones({3});
+  {
+    EdgeMaskScope a(outer);
+    REQUIRE(active_edge_mask().data_ptr() == outer.data_ptr());
+    {
+      auto inner = torch::zeros({3});
+      EdgeMaskScope b(inner);
+      REQUIRE(active_edge_mask().data_ptr() == inner.data_ptr());
+      bool other_thread_sees_mask = true;
+      std::thread t([&] { other_thread_sees_mask = active_edge_mask().defined(); });
+      t.join();
+      REQUIRE_FALSE(other_thread_sees_mask);
+    }
+    REQUIRE(active_edge_mask().data_ptr() == outer.data_ptr());
+  }
+  REQUIRE_FALSE(active_edge_mask().defined());
+  GNNX_REQUIRE_ERROR("EdgeMaskScope: mask must have shape [E], got [2, 2]", EdgeMaskScope(torch::ones({2, 2})));
+  GNNX_REQUIRE_ERROR("EdgeMaskScope: mask must be floating point, got Long", EdgeMaskScope(torch::ones({2}, torch::kLong)));
+  GNNX_REQUIRE_ERROR("EdgeMaskScope: mask is undefined", EdgeMaskScope(torch::Tensor()));
 }

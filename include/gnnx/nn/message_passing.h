@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
@@ -59,6 +60,11 @@ struct PropagateArgs {
   /// Gather target features x_i for message(); when false message() gets an undefined x_i
   /// (saves one [E, F] gather for layers whose message depends on the source only).
   bool gather_target = false;
+  /// The layer's message() and aggregate() are the base class's (m_ij = w_ij x_j; sum, mean or
+  /// max). propagate() then runs MSG and AGG for sum and mean as one fused sparse-dense product
+  /// (spmm) without materialising the [E, F] messages, and does not call message() or
+  /// aggregate(). A layer that overrides either must leave this false.
+  bool default_message = false;
 };
 
 class MessagePassing : public torch::nn::Module {
@@ -66,8 +72,9 @@ class MessagePassing : public torch::nn::Module {
   explicit MessagePassing(Aggregation aggr = Aggregation::kSum) : aggr_(aggr) {}
   Aggregation aggregation() const { return aggr_; }
 
-  /// MSG: x_i [E, *] target features, x_j [E, *] source features, edge_weight [E] or undefined.
-  /// Called once per propagate() with all edges at once. Default: x_j (scaled by edge_weight).
+  /// MSG: x_i [E, *] target features, x_j [E, *] source features, edge_weight [E] (or [E, H]
+  /// per head for x_j [E, H, *]) or undefined. Called once per propagate() with all edges at
+  /// once. Default: x_j scaled by edge_weight.
   virtual at::Tensor message(const at::Tensor& x_i, const at::Tensor& x_j, const at::Tensor& edge_weight);
   /// AGG: messages [E, *] onto num_nodes targets. presence: [E] mask weights or undefined.
   /// Must be permutation-invariant over the edges of one target.
@@ -85,6 +92,14 @@ class MessagePassing : public torch::nn::Module {
   /// update); num_targets rows out.
   at::Tensor propagate(const at::Tensor& edge_index, const at::Tensor& x_src, const at::Tensor& x_dst,
                        const at::Tensor& edge_weight, PropagateArgs args);
+
+  /// Validates a forward's inputs and throws gnnx::Error naming the layer (op_name()): x float
+  /// [N, in_channels] with the dtype and device of `like` (a parameter of the layer); edge_index
+  /// int64 [2, E] with ids in [0, N); edge_weight undefined or floating [E].
+  void check_input(const at::Tensor& x, int64_t in_channels, const at::Tensor& edge_index,
+                   const at::Tensor& edge_weight, const at::Tensor& like) const;
+  /// The layer's name for messages: the class name without namespace and "Impl" ("GCNConv").
+  std::string op_name() const;
 
   /// For layers that fold the mask into their own normalisation: edge_weight (or ones) times the
   /// active mask, for the num_edges original edges; edge_weight unchanged when no mask is set.

@@ -5,6 +5,31 @@
 #include "gnnx/core/check.h"
 
 namespace gnnx::nn {
+namespace {
+// Per-target maximum of the (detached) attention logits e [E, H], the softmax's stabiliser;
+// 0 for a target without in-edges. On CPU one pass over the edges (scatter_reduce's amax is
+// several times slower there).
+at::Tensor target_max(const at::Tensor& e, const at::Tensor& dst, int64_t N) {
+  const int64_t E = e.size(0), H = e.size(1);
+  at::Tensor emax;
+  if (e.is_cpu()) {
+    emax = torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options());
+    auto ec = e.contiguous();
+    auto dc = dst.contiguous();
+    const int64_t* d = dc.data_ptr<int64_t>();
+    AT_DISPATCH_FLOATING_TYPES(ec.scalar_type(), "GATConv target_max", [&] {
+      const scalar_t* pe = ec.data_ptr<scalar_t>();
+      scalar_t* pm = emax.data_ptr<scalar_t>();
+      for (int64_t k = 0; k < E; ++k)
+        for (int64_t h = 0; h < H; ++h) pm[d[k] * H + h] = std::max(pm[d[k] * H + h], pe[k * H + h]);
+    });
+  } else {
+    emax = torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options())
+               .scatter_reduce(0, dst.view({-1, 1}).expand_as(e), e, "amax", /*include_self=*/true);
+  }
+  return torch::where(torch::isfinite(emax), emax, torch::zeros_like(emax));
+}
+}  // namespace
 
 GATConvImpl::GATConvImpl(GATConvOptions options_) : MessagePassing(Aggregation::kSum), options(std::move(options_)) {
   GNNX_CHECK(options.in_channels() > 0 && options.out_channels() > 0 && options.heads() > 0,
@@ -23,20 +48,13 @@ void GATConvImpl::reset() {
   if (options.bias()) bias = register_parameter("bias", torch::zeros({options.concat() ? H * C : C}));
 }
 
-at::Tensor GATConvImpl::message(const at::Tensor& /*x_i*/, const at::Tensor& x_j, const at::Tensor& alpha) {
-  return x_j * alpha.unsqueeze(-1);
-}
-
 const Attention& GATConvImpl::last_attention() const {
   GNNX_CHECK(last_.alpha.defined(), "GATConv::last_attention: no forward has run yet");
   return last_;
 }
 
 at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
-  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GATConv: x must have shape [N, ",
-             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, "GATConv: edge_index must have shape [2, E], got ",
-             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
   const int64_t N = x.size(0), E = edge_index.size(1), H = options.heads(), C = options.out_channels();
   auto h = lin(x).view({N, H, C});
   auto a_src = (h * att_src).sum(-1);  // [N, H]
@@ -54,15 +72,18 @@ at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   const auto src = ei[0], dst = ei[1];
   auto e = torch::leaky_relu(a_src.index_select(0, src) + a_dst.index_select(0, dst), options.negative_slope());
   // Softmax over the in-edges of each target, stabilised by the per-target maximum.
-  auto emax = torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options())
-                  .scatter_reduce(0, dst.view({-1, 1}).expand_as(e), e.detach(), "amax", /*include_self=*/true);
-  emax = torch::where(torch::isfinite(emax), emax, torch::zeros_like(emax));
+  auto emax = target_max(e.detach(), dst, N);
   auto ex = torch::exp(e - emax.index_select(0, dst));
   if (w.defined()) ex = ex * w.view({-1, 1});
   auto denom = torch::zeros({N, H}, e.options()).index_add(0, dst, ex);
   auto alpha = ex / denom.index_select(0, dst).clamp_min(1e-16);
   last_ = Attention{ei, alpha.detach(), E};
-  auto out = propagate(ei, h, alpha, PropagateArgs{/*self_loops=*/loops, /*mask_in_weight=*/true});  // [N, H, C]
+  // MSG x_j α_ij per head is the base class's default message with per-head weights α [E, H].
+  PropagateArgs args;
+  args.self_loops = loops;
+  args.mask_in_weight = true;
+  args.default_message = true;
+  auto out = propagate(ei, h, h, alpha, args);  // [N, H, C]
   out = options.concat() ? out.reshape({N, H * C}) : out.mean(1);
   if (bias.defined()) out = out + bias;
   return out;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "gnnx/nn/functional/spmm.h"
 
 namespace gnnx::nn {
 
@@ -18,36 +19,33 @@ void GCNConvImpl::reset() {
 }
 
 at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
-  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GCNConv: x must have shape [N, ",
-             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, "GCNConv: edge_index must have shape [2, E], got ",
-             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(!edge_weight.defined() || (edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1)),
-             "GCNConv: edge_weight must have shape [", edge_index.size(1), "], got ",
-             edge_weight.defined() ? edge_weight.sizes() : at::IntArrayRef{});
+  check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
   const int64_t N = x.size(0);
   const int64_t E = edge_index.size(1);
   auto h = lin(x);
   // The mask joins the edge weights before normalisation, so degrees see it: 0 = deleted edge.
+  // (GCN applies the mask hook here rather than in propagate(); the self loops stay unmasked.)
   auto w = masked_edge_weight(edge_weight, E, h.options());
-  if (!w.defined()) w = torch::ones({E}, h.options());
-  auto ei = edge_index;
-  int64_t loops = 0;
-  if (options.add_self_loops()) {
-    auto ar = torch::arange(N, edge_index.options());
-    ei = torch::cat({edge_index, torch::stack({ar, ar})}, 1);
-    w = torch::cat({w.to(h.scalar_type()), torch::ones({N}, h.options())});
-    loops = N;
-  }
-  auto norm = w.to(h.scalar_type());
+  if (w.defined()) w = w.to(h.scalar_type());
+  const bool loops = options.add_self_loops();
+  // D^-1/2 (A + I) D^-1/2 h = dinv ⊙ (A (dinv ⊙ h) + dinv ⊙ h): two row scalings around one
+  // sparse product, so no per-edge normalisation and no concatenated self-loop edges are built.
+  at::Tensor out;
   if (options.normalize()) {
-    const auto col = ei[1];
-    auto deg = torch::zeros({N}, h.options()).index_add(0, col, norm);
-    auto dinv = deg.pow(-0.5);
-    dinv = torch::where(deg > 0, dinv, torch::zeros_like(dinv));
-    norm = dinv.index_select(0, ei[0]) * norm * dinv.index_select(0, col);
+    auto deg = torch::zeros({N}, h.options()).index_add(0, edge_index[1], w.defined() ? w : torch::ones({E}, h.options()));
+    if (loops) deg = deg + 1;
+    // pow(-0.5) only where deg > 0: a degree-0 node (no self loop, every in-edge masked) would
+    // otherwise put inf into the backward pass and NaN into the mask's gradient.
+    const auto positive = deg > 0;
+    auto dinv = torch::where(positive, deg, torch::ones_like(deg)).pow(-0.5);
+    dinv = torch::where(positive, dinv, torch::zeros_like(dinv)).view({N, 1});
+    auto hs = h * dinv;
+    auto agg = spmm(edge_index, w, hs, N);
+    out = (loops ? agg + hs : agg) * dinv;
+  } else {
+    auto agg = spmm(edge_index, w, h, N);
+    out = loops ? agg + h : agg;
   }
-  auto out = propagate(ei, h, norm, PropagateArgs{/*self_loops=*/loops, /*mask_in_weight=*/true});
   if (bias.defined()) out = out + bias;
   return out;
 }

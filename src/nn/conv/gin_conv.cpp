@@ -22,9 +22,10 @@ void GINConvImpl::reset() {
 }
 
 at::Tensor GINConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
-  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GINConv: x must have shape [N, ",
-             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
-  auto aggr = propagate(edge_index, x, edge_weight);
+  check_input(x, options.in_channels(), edge_index, edge_weight, eps);
+  PropagateArgs args;
+  args.default_message = true;
+  auto aggr = propagate(edge_index, x, x, edge_weight, args);
   return mlp->forward((1 + eps) * x + aggr);
 }
 

@@ -19,9 +19,10 @@ void SAGEConvImpl::reset() {
 }
 
 at::Tensor SAGEConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
-  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "SAGEConv: x must have shape [N, ",
-             options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
-  auto out = lin_l(propagate(edge_index, x, edge_weight));
+  check_input(x, options.in_channels(), edge_index, edge_weight, lin_l->weight);
+  PropagateArgs args;
+  args.default_message = true;
+  auto out = lin_l(propagate(edge_index, x, x, edge_weight, args));
   if (options.root_weight()) out = out + lin_r(x);
   if (options.normalize()) out = torch::nn::functional::normalize(out, torch::nn::functional::NormalizeFuncOptions().p(2).dim(-1));
   return out;

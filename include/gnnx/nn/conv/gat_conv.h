@@ -42,8 +42,6 @@ class GATConvImpl : public MessagePassing {
   explicit GATConvImpl(GATConvOptions options);
   void reset();
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});
-  /// x_j [E, heads, out] transformed sources; edge_weight here is α [E, heads].
-  at::Tensor message(const at::Tensor& x_i, const at::Tensor& x_j, const at::Tensor& edge_weight) override;
   /// Coefficients of the last forward (detached). Throws gnnx::Error before the first forward.
   const Attention& last_attention() const;
 

@@ -1,0 +1,41 @@
+#pragma once
+/// Pictures of graph explanations through GraphViz.
+
+#include <string>
+
+#include <ATen/core/Tensor.h>
+
+#include "gnnx/core/arg.h"
+#include "gnnx/explain/explanation.h"
+#include "gnnx/graph/graph.h"
+
+namespace gnnx::io {
+
+/// Runs GraphViz `dot -T<format>` on dot_source and writes the result to path (through a
+/// temporary file and a rename, so a failed run leaves no half-written file). Throws
+/// gnnx::Error when `dot` is not installed, fails, or path cannot be written.
+void render_dot(const std::string& dot_source, const std::string& path, const std::string& format = "svg");
+
+struct DrawOptions {
+  /// Hops around the target node to draw; -1 means the explanation's computation subgraph.
+  GNNX_ARG(int64_t, hops) = -1;
+  /// Draw edges whose score is below this fraction of the largest score in light grey. Default 0.
+  GNNX_ARG(double, min_fraction) = 0.0;
+  /// Optional [E] 0/1 ground truth: those edges are drawn doubled (color "black:<score>").
+  GNNX_ARG(at::Tensor, edge_ground_truth) = {};
+  /// Optional [N] int64 node labels, shown as the node colour. Default: none.
+  GNNX_ARG(at::Tensor, node_labels) = {};
+  /// Title shown above the graph. Default: method and target.
+  GNNX_ARG(std::string, title) = "";
+};
+
+/// DOT source for explanation `e` of a node target on graph g: the nodes around the target,
+/// each undirected pair drawn once with width and red intensity by the larger of its two
+/// directed scores, the target drawn as a double circle.
+std::string explanation_dot(const Graph& g, const explain::Explanation& e, const DrawOptions& options = {});
+
+/// render_dot(explanation_dot(g, e, options), path, "svg").
+void write_explanation_svg(const Graph& g, const explain::Explanation& e, const std::string& path,
+                           const DrawOptions& options = {});
+
+}  // namespace gnnx::io

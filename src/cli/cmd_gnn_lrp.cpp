@@ -1,0 +1,121 @@
+// GNN-LRP from the command line: the relevant walks of one node (node datasets) or one graph
+// (graph datasets) of a synthetic benchmark, for its reference model (or a saved model).
+// `gnnx explain --method gnn-lrp --dataset NAME --node I [--top-k K] [--json] [--svg FILE]`
+// calls run_gnn_lrp_cli.
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "cli/commands.h"
+#include "gnnx/core/check.h"
+#include "gnnx/datasets/reference.h"
+#include "gnnx/datasets/synthetic.h"
+#include "gnnx/explain/gnn_lrp.h"
+
+namespace gnnx::cli {
+
+void add_gnn_lrp_options(CLI::App* cmd, GnnLrpCliArgs& a) {
+  cmd->add_option("--node", a.node, "gnn-lrp: node to explain (node datasets)");
+  cmd->add_option("--graph", a.graph, "gnn-lrp: graph to explain (graph datasets; default: the first test graph)");
+  cmd->add_option("--top-k", a.top_k, "gnn-lrp: number of walks reported (found without enumerating all)")
+      ->default_val(10);
+  cmd->add_option("--svg", a.svg, "gnn-lrp: write a picture of the top walks (GraphViz dot)");
+  cmd->add_option("--gamma", a.gamma, "gnn-lrp: gamma of the LRP-gamma rule on the layers (0: LRP-epsilon)")
+      ->default_val(0.25);
+  cmd->add_option("--order", a.order, "gnn-lrp: rank walks by abs, positive or negative relevance")->default_val("abs");
+}
+
+void run_gnn_lrp_cli(const GnnLrpCliArgs& a) {
+  const auto t0 = std::chrono::steady_clock::now();
+  GNNX_CHECK(!a.dataset.empty(), "explain --method gnn-lrp: --dataset is required");
+  GNNX_CHECK(a.top_k > 0, "explain --method gnn-lrp: --top-k must be positive, got ", a.top_k);
+  const auto order = explain::walk_order_from_string(a.order);
+  auto ds = datasets::make_dataset(a.dataset, a.seed);
+  nn::GnnClassifier model{nullptr};
+  double test_acc = -1;
+  if (!a.model_path.empty()) {
+    model = nn::load_gnn_classifier(a.model_path);
+  } else {
+    auto ref = datasets::train_reference_model(ds, a.seed);
+    model = ref.model;
+    test_acc = ref.result.test_acc;
+  }
+  model->eval();
+  Graph g;
+  Target target;
+  int64_t item = 0;
+  if (ds.task == nn::Task::kNode) {
+    GNNX_CHECK(a.node >= 0, "explain --method gnn-lrp: dataset ", a.dataset, " is a node task; give --node I");
+    g = ds.graphs.front();
+    GNNX_CHECK(a.node < g.num_nodes, "explain --method gnn-lrp: --node ", a.node, " outside [0, ", g.num_nodes, ")");
+    target = Target::node(a.node);
+    item = a.node;
+  } else {
+    item = a.graph >= 0 ? a.graph : ds.split.test[0].item<int64_t>();
+    GNNX_CHECK(item < static_cast<int64_t>(ds.graphs.size()), "explain --method gnn-lrp: --graph ", item, " outside [0, ",
+               ds.graphs.size(), ")");
+    g = ds.graphs[static_cast<size_t>(item)];
+    target = Target::graph(0);
+  }
+  auto opts = explain::GnnLrpOptions().order(order);
+  if (a.gamma > 0)
+    opts.layer_rule(attribution::LrpRule::gamma_rule(a.gamma));
+  else
+    opts.layer_rule(attribution::LrpRule::eps());
+  explain::GnnLrp lrp(*model, opts);
+  auto top = lrp.top_walks(g, target, a.top_k);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!a.svg.empty()) explain::write_walks_svg(g, top, a.svg);
+
+  if (!a.json) {
+    std::cout << "GNN-LRP on " << a.dataset << (ds.task == nn::Task::kNode ? ", node " : ", graph ") << item << " (class "
+              << top.target.label << ", logit " << top.output << ")";
+    if (test_acc >= 0) std::cout << "; reference model test accuracy " << test_acc;
+    std::cout << "\n"
+              << top.num_walks << " walks of length " << top.num_layers << "; sum of all walk relevance "
+              << top.sum_relevance << " (residual " << top.residual << "); top " << top.size() << " by "
+              << explain::to_string(order) << " in " << std::setprecision(3) << top.seconds << " s:\n";
+    for (int64_t w = 0; w < top.size(); ++w) {
+      std::cout << "  " << std::setw(3) << w + 1 << "  ";
+      for (int64_t l = 0; l <= top.num_layers; ++l) std::cout << (l ? " -> " : "") << top.walks[w][l].item<int64_t>();
+      std::cout << "   R = " << std::setprecision(5) << top.relevance[w].item<double>() << "\n";
+    }
+    if (!a.svg.empty()) std::cout << "wrote " << a.svg << "\n";
+  }
+  nlohmann::json walks = nlohmann::json::array();
+  for (int64_t w = 0; w < top.size(); ++w) {
+    std::vector<int64_t> nodes;
+    for (int64_t l = 0; l <= top.num_layers; ++l) nodes.push_back(top.walks[w][l].item<int64_t>());
+    walks.push_back({{"walk", nodes}, {"relevance", top.relevance[w].item<double>()}});
+  }
+  if (a.json) {
+    nlohmann::json j = {{"dataset", a.dataset},
+                        {"node", item},
+                        {"num_walks", top.num_walks},
+                        {"output", top.output},
+                        {"sum_relevance", top.sum_relevance},
+                        {"top_walks", walks},
+                        {"seconds", seconds}};
+    std::cout << j.dump() << "\n";
+  }
+}
+
+}  // namespace gnnx::cli
+
+namespace gnnx::cli {
+
+void register_gnn_lrp(CLI::App& app) {
+  auto args = std::make_shared<GnnLrpCliArgs>();
+  auto* cmd = app.add_subcommand("gnn-lrp", "Relevant walks (GNN-LRP) of one node or graph of a synthetic benchmark");
+  cmd->add_option("--dataset", args->dataset, "dataset name (ba-shapes, ba-growth, ...)")->required();
+  cmd->add_option("--seed", args->seed, "dataset and reference-model seed")->default_val(0);
+  cmd->add_option("--model", args->model_path, "a model saved by save_gnn_classifier instead of the reference model");
+  cmd->add_flag("--json", args->json, "print one JSON line");
+  add_gnn_lrp_options(cmd, *args);
+  cmd->callback([args] { run_gnn_lrp_cli(*args); });
+}
+
+}  // namespace gnnx::cli

@@ -1,0 +1,119 @@
+#include "gnnx/explain/benchmark.h"
+
+#include <chrono>
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+#include "gnnx/explain/baselines.h"
+#include "gnnx/explain/gnn_explainer.h"
+#include "gnnx/graph/ops.h"
+#include "gnnx/metrics/ground_truth.h"
+
+namespace gnnx::explain {
+namespace {
+
+std::vector<int64_t> range(int64_t a, int64_t b, int64_t step) {
+  std::vector<int64_t> v;
+  for (int64_t i = a; i < b; i += step) v.push_back(i);
+  return v;
+}
+
+std::vector<int64_t> paper_nodes(const std::string& name) {
+  if (name == "ba-shapes") return range(400, 700, 5);
+  if (name == "ba-community") {
+    auto v = range(400, 700, 5);
+    auto w = range(1100, 1400, 5);
+    v.insert(v.end(), w.begin(), w.end());
+    return v;
+  }
+  if (name == "tree-cycles") return range(511, 871, 6);
+  if (name == "tree-grid") return range(511, 800, 1);
+  GNNX_CHECK(false, "protocol_nodes: the paper protocol has no node list for dataset \"", name,
+             "\"; use motif, all or a list");
+  return {};
+}
+
+}  // namespace
+
+std::vector<int64_t> protocol_nodes(const datasets::Dataset& ds, const std::string& spec) {
+  GNNX_CHECK(ds.task == nn::Task::kNode, "protocol_nodes: ", ds.name, " is a graph-classification dataset");
+  const auto gt = ds.node_mask_gt.front().to(torch::kCPU, torch::kDouble).contiguous();
+  const double* m = gt.data_ptr<double>();
+  const int64_t N = ds.graphs.front().num_nodes;
+  std::vector<int64_t> out;
+  if (spec == "paper") {
+    out = paper_nodes(ds.name);
+    for (auto v : out)
+      GNNX_CHECK(v < N && m[v] > 0.5, "protocol_nodes: paper node ", v, " of ", ds.name, " is not a motif node of this instance");
+  } else if (spec == "motif") {
+    for (int64_t v = 0; v < N; ++v)
+      if (m[v] > 0.5) out.push_back(v);
+  } else if (spec == "all") {
+    out = range(0, N, 1);
+  } else {
+    std::stringstream ss(spec);
+    std::string tok;
+    while (std::getline(ss, tok, ',')) {
+      GNNX_CHECK(!tok.empty() && tok.size() < 18 && tok.find_first_not_of("0123456789") == std::string::npos,
+                 "protocol_nodes: expected paper, motif, all or comma-separated node ids, got \"", spec, "\"");
+      const int64_t v = std::stoll(tok);
+      GNNX_CHECK(v < N, "protocol_nodes: node ", v, " is outside ", ds.name, " (", N, " nodes)");
+      out.push_back(v);
+    }
+  }
+  GNNX_CHECK(!out.empty(), "protocol_nodes: no nodes selected by \"", spec, "\"");
+  return out;
+}
+
+BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const datasets::Dataset& ds, const std::string& spec,
+                           c10::Device device) {
+  ds.validate("run_benchmark");
+  BenchmarkRun r;
+  std::vector<at::Tensor> scores, labels;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (ds.task == nn::Task::kNode) {
+    r.protocol = spec;
+    r.items = protocol_nodes(ds, spec);
+    const auto g = ds.graphs.front().to(device);
+    std::vector<Target> targets;
+    for (auto v : r.items) targets.push_back(Target::node(v));
+    r.explanations = explainer.explain(model, g, targets);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto gt = ds.edge_mask_gt.front();
+    for (size_t i = 0; i < r.explanations.size(); ++i) {
+      const auto& e = r.explanations[i];
+      GNNX_CHECK(e.edge_mask.defined(), "run_benchmark: method ", explainer.name(), " gives no edge mask");
+      auto ids = k_hop_subgraph(ds.graphs.front(), r.items[i], model.num_hops()).edge_ids;
+      scores.push_back(e.edge_mask.detach().to(torch::kCPU).index_select(0, ids));
+      labels.push_back(gt.index_select(0, ids));
+    }
+  } else {
+    r.protocol = "test-graphs";
+    auto ids = ds.split.test.to(torch::kCPU).contiguous();
+    std::vector<Graph> graphs;
+    for (int64_t i = 0; i < ids.numel(); ++i) {
+      r.items.push_back(ids.data_ptr<int64_t>()[i]);
+      graphs.push_back(ds.graphs[static_cast<size_t>(r.items.back())].to(device));
+    }
+    // The batched explainers explain many graphs in one optimisation; others go one by one.
+    if (auto* gx = dynamic_cast<GNNExplainer*>(&explainer)) {
+      r.explanations = gx->explain_graphs(model, graphs);
+    } else if (auto* gr = dynamic_cast<GradExplainer*>(&explainer)) {
+      r.explanations = gr->explain_graphs(model, graphs);
+    } else {
+      for (const auto& g : graphs) r.explanations.push_back(explainer.explain(model, g, {Target::graph(0)}).front());
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (size_t i = 0; i < r.explanations.size(); ++i) {
+      GNNX_CHECK(r.explanations[i].edge_mask.defined(), "run_benchmark: method ", explainer.name(), " gives no edge mask");
+      scores.push_back(r.explanations[i].edge_mask.detach().to(torch::kCPU));
+      labels.push_back(ds.edge_mask_gt[static_cast<size_t>(r.items[i])]);
+    }
+  }
+  r.auc = metrics::roc_auc(torch::cat(scores).to(torch::kDouble), torch::cat(labels));
+  return r;
+}
+
+}  // namespace gnnx::explain

@@ -1,0 +1,125 @@
+#include "gnnx/io/graphviz.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+#include "gnnx/graph/ops.h"
+
+namespace gnnx::io {
+namespace {
+
+bool dot_available() { return std::system("command -v dot >/dev/null 2>&1") == 0; }
+
+std::string quote_path(const std::string& p) {
+  std::string out = "'";
+  for (char c : p) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+void render_dot(const std::string& dot_source, const std::string& path, const std::string& format) {
+  GNNX_CHECK(!path.empty(), "render_dot: empty output path");
+  GNNX_CHECK(format == "svg" || format == "png" || format == "pdf", "render_dot: format must be svg, png or pdf, got \"",
+             format, "\"");
+  GNNX_CHECK(dot_available(), "render_dot: GraphViz `dot` is not installed (Debian package graphviz)");
+  const auto dir = std::filesystem::path(path).parent_path();
+  GNNX_CHECK(dir.empty() || std::filesystem::is_directory(dir), "render_dot: directory ", dir.string(), " does not exist");
+  const std::string tmp_dot = path + ".tmp" + std::to_string(::getpid()) + ".dot";
+  const std::string tmp_out = path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp_dot);
+    GNNX_CHECK(f.good(), "render_dot: cannot write ", tmp_dot);
+    f << dot_source;
+  }
+  const std::string cmd = "dot -T" + format + " " + quote_path(tmp_dot) + " -o " + quote_path(tmp_out) + " 2>/dev/null";
+  const int rc = std::system(cmd.c_str());
+  std::filesystem::remove(tmp_dot);
+  if (rc != 0 || !std::filesystem::exists(tmp_out)) {
+    std::filesystem::remove(tmp_out);
+    GNNX_CHECK(false, "render_dot: `dot` failed (exit ", WEXITSTATUS(rc), ") writing ", path);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp_out, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp_out);
+    GNNX_CHECK(false, "render_dot: cannot write ", path, " (", ec.message(), ")");
+  }
+}
+
+std::string explanation_dot(const Graph& g, const explain::Explanation& e, const DrawOptions& o) {
+  g.validate("explanation_dot");
+  GNNX_CHECK(e.target.kind == Target::Kind::kNode, "explanation_dot: needs a node target, got ", to_string(e.target));
+  GNNX_CHECK(e.target.index >= 0 && e.target.index < g.num_nodes, "explanation_dot: target node ", e.target.index,
+             " outside the graph of ", g.num_nodes, " nodes");
+  GNNX_CHECK(e.edge_mask.defined() && e.edge_mask.dim() == 1 && e.edge_mask.size(0) == g.num_edges(),
+             "explanation_dot: the explanation needs an edge mask of shape [", g.num_edges(), "]");
+  at::Tensor edges;
+  if (o.hops() >= 0) {
+    edges = k_hop_subgraph(g, e.target.index, o.hops()).edge_ids;
+  } else {
+    edges = e.edge_ids.defined() ? e.edge_ids : torch::arange(g.num_edges(), torch::kLong);
+  }
+  auto ei = g.edge_index.to(torch::kCPU).contiguous();
+  auto mask = e.edge_mask.detach().to(torch::kCPU, torch::kDouble).contiguous();
+  auto ids = edges.to(torch::kCPU).contiguous();
+  at::Tensor gt = o.edge_ground_truth().defined() ? o.edge_ground_truth().to(torch::kCPU, torch::kDouble).contiguous() : at::Tensor();
+  GNNX_CHECK(!gt.defined() || gt.numel() == g.num_edges(), "explanation_dot: edge_ground_truth must have ", g.num_edges(), " entries");
+  at::Tensor labels = o.node_labels().defined() ? o.node_labels().to(torch::kCPU, torch::kLong).contiguous() : at::Tensor();
+  GNNX_CHECK(!labels.defined() || labels.numel() == g.num_nodes, "explanation_dot: node_labels must have ", g.num_nodes, " entries");
+  // One drawn edge per unordered pair: the larger score of its two directions.
+  std::map<std::pair<int64_t, int64_t>, std::pair<double, bool>> pairs;
+  double top = 0;
+  for (int64_t k = 0; k < ids.numel(); ++k) {
+    const int64_t id = ids.data_ptr<int64_t>()[k];
+    int64_t u = ei[0][id].item<int64_t>(), v = ei[1][id].item<int64_t>();
+    if (u == v) continue;
+    if (u > v) std::swap(u, v);
+    const double s = std::abs(mask.data_ptr<double>()[id]);
+    const bool truth = gt.defined() && gt.data_ptr<double>()[id] > 0.5;
+    auto& slot = pairs[{u, v}];
+    slot.first = std::max(slot.first, s);
+    slot.second = slot.second || truth;
+    top = std::max(top, s);
+  }
+  static const char* palette[] = {"#ffffff", "#fde68a", "#a7f3d0", "#bfdbfe", "#fbcfe8", "#ddd6fe", "#fed7aa", "#e5e7eb"};
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(3);
+  const std::string title = o.title().empty() ? e.method + " — " + to_string(e.target) : o.title();
+  out << "graph explanation {\n  graph [layout=neato, overlap=false, splines=true, label=\"" << title << "\", labelloc=t];\n"
+      << "  node [shape=circle, style=filled, fontsize=10, width=0.35, fixedsize=true];\n";
+  std::map<int64_t, bool> nodes;
+  for (const auto& [uv, s] : pairs) nodes[uv.first] = nodes[uv.second] = true;
+  nodes[e.target.index] = true;
+  for (const auto& [n, _] : nodes) {
+    const char* fill = labels.defined() ? palette[labels.data_ptr<int64_t>()[n] % 8] : "#ffffff";
+    out << "  " << n << " [fillcolor=\"" << fill << "\"" << (n == e.target.index ? ", shape=doublecircle, penwidth=2" : "") << "];\n";
+  }
+  for (const auto& [uv, s] : pairs) {
+    const double f = top > 0 ? s.first / top : 0.0;
+    const int red = 255, gb = static_cast<int>(std::lround(220 * (1 - f)));
+    std::ostringstream col;
+    col << "#" << std::hex << std::setw(2) << std::setfill('0') << red << std::setw(2) << gb << std::setw(2) << gb;
+    const bool faint = f < o.min_fraction();
+    out << "  " << uv.first << " -- " << uv.second << " [penwidth=" << (faint ? 0.5 : 0.5 + 4.5 * f) << ", color=\""
+        << (faint ? std::string("#d1d5db") : (s.second ? "black:" + col.str() : col.str())) << "\", tooltip=\"" << s.first << "\"];\n";
+  }
+  out << "}\n";
+  return out.str();
+}
+
+void write_explanation_svg(const Graph& g, const explain::Explanation& e, const std::string& path, const DrawOptions& o) {
+  render_dot(explanation_dot(g, e, o), path, "svg");
+}
+
+}  // namespace gnnx::io

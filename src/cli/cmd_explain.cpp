@@ -70,6 +70,7 @@ struct SeedResult {
 };
 
 SeedResult run_seed(const ExplainArgs& a, uint64_t seed, const c10::Device& device) {
+  auto explainer = build_explainer(a, seed);  // an unknown method fails before any training
   auto ds = datasets::make_dataset(a.dataset, seed);
   SeedResult r;
   nn::GnnClassifier model{nullptr};
@@ -87,7 +88,6 @@ SeedResult run_seed(const ExplainArgs& a, uint64_t seed, const c10::Device& devi
   }
   model->to(device);
   model->eval();
-  auto explainer = build_explainer(a, seed);
   auto run = explain::run_benchmark(*explainer, *model, ds, a.nodes, device);
   r.auc = run.auc;
   r.seconds = run.seconds;

@@ -8,5 +8,6 @@ namespace gnnx::cli {
 int fail(const std::string& message);
 
 void register_info(CLI::App& app);
+void register_attribute(CLI::App& app);
 
 }  // namespace gnnx::cli

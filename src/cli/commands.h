@@ -9,5 +9,6 @@ int fail(const std::string& message);
 
 void register_info(CLI::App& app);
 void register_attribute(CLI::App& app);
+void register_explain(CLI::App& app);
 
 }  // namespace gnnx::cli

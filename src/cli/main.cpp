@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   gnnx::cli::register_info(app);
   gnnx::cli::register_attribute(app);
+  gnnx::cli::register_explain(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

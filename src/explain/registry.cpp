@@ -4,7 +4,9 @@
 
 #include "gnnx/attribution/graph_explainer.h"
 #include "gnnx/core/check.h"
+#include "gnnx/explain/baselines.h"
 #include "gnnx/explain/explainer.h"
+#include "gnnx/explain/gnn_explainer.h"
 
 namespace gnnx::explain {
 namespace {
@@ -20,6 +22,9 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"ig", [](uint64_t seed) { return attribution::make_attribution_explainer("ig", seed); }},
       {"smoothgrad", [](uint64_t seed) { return attribution::make_attribution_explainer("smoothgrad", seed); }},
       {"occlusion", [](uint64_t seed) { return attribution::make_attribution_explainer("occlusion", seed); }},
+      {"gnnexplainer", [](uint64_t seed) { return std::make_unique<GNNExplainer>(GNNExplainerOptions().seed(seed)); }},
+      {"grad", [](uint64_t) { return std::make_unique<GradExplainer>(); }},
+      {"att", [](uint64_t) { return std::make_unique<AttentionExplainer>(); }},
   };
   return t;
 }

@@ -14,6 +14,7 @@ void register_info(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_dataset(CLI::App& app);
 void register_train(CLI::App& app);
+void register_attribute(CLI::App& app);
 void register_explain(CLI::App& app);
 
 /// Arguments of GNN-LRP on the command line (`gnnx explain --method gnn-lrp ...`).

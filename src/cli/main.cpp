@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   gnnx::cli::register_info(app);
   gnnx::cli::register_dataset(app);
   gnnx::cli::register_train(app);
+  gnnx::cli::register_attribute(app);
   gnnx::cli::register_explain(app);
   gnnx::cli::register_gnn_lrp(app);
   try {

@@ -92,6 +92,14 @@ TEST_CASE("TorchScript fixture: logits and gradient equal Python's, layers repro
   auto sal = Saliency(SaliencyOptions().abs(false)).attribute(model, x, {1});
   GNNX_REQUIRE_CLOSE(sal.values, io::load_tensor(data_path("tiny_cnn_saliency.pt")), 1e-4, 1e-6);
   GNNX_REQUIRE_ERROR("cannot open", ImageModel::load(data_path("missing.pt")));
+  // A scripted model whose forward is not its children in order: gradient methods work, layer
+  // methods refuse it.
+  auto residual = ImageModel::load(data_path("tiny_residual.pt"));
+  REQUIRE(residual.layers().size() == 4);
+  auto r = Saliency().attribute(residual, x, {0});
+  CHECK(r.values.abs().sum().item<double>() > 0);
+  GNNX_REQUIRE_ERROR("children", GuidedBackprop().attribute(residual, x, {0}));
+  GNNX_REQUIRE_ERROR("rejects an input of shape", Saliency().attribute(residual, torch::zeros({1, 4, 8, 8}), {0}));
   GNNX_REQUIRE_ERROR("not a TorchScript archive", ImageModel::load(data_path("tiny_cnn_input.pt")));
 }
 

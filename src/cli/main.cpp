@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   gnnx::cli::register_info(app);
   gnnx::cli::register_dataset(app);
   gnnx::cli::register_train(app);
-  gnnx::cli::register_gnn_lrp(app);
+  gnnx::cli::register_explain(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

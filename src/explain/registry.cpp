@@ -3,8 +3,10 @@
 #include <vector>
 
 #include "gnnx/core/check.h"
+#include "gnnx/explain/baselines.h"
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/gnn_lrp.h"
+#include "gnnx/explain/gnn_explainer.h"
 
 namespace gnnx::explain {
 namespace {
@@ -16,6 +18,9 @@ using Factory = std::function<std::unique_ptr<Explainer>(uint64_t seed)>;
 const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> t = {
       {"gnn-lrp", [](uint64_t) { return std::make_unique<GnnLrpExplainer>(); }},
+      {"gnnexplainer", [](uint64_t seed) { return std::make_unique<GNNExplainer>(GNNExplainerOptions().seed(seed)); }},
+      {"grad", [](uint64_t) { return std::make_unique<GradExplainer>(); }},
+      {"att", [](uint64_t) { return std::make_unique<AttentionExplainer>(); }},
   };
   return t;
 }

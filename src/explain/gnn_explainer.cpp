@@ -1,0 +1,377 @@
+#include "gnnx/explain/gnn_explainer.h"
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "explain/instances.h"
+#include "gnnx/core/check.h"
+#include "gnnx/core/random.h"
+#include "gnnx/nn/message_passing.h"
+
+namespace gnnx::explain {
+
+FeatureMaskType feature_mask_type_from_string(const std::string& name) {
+  if (name == "none") return FeatureMaskType::kNone;
+  if (name == "feature") return FeatureMaskType::kFeature;
+  if (name == "node") return FeatureMaskType::kNode;
+  if (name == "node_feature") return FeatureMaskType::kNodeFeature;
+  GNNX_CHECK(false, "feature mask type: expected none, feature, node or node_feature, got \"", name, "\"");
+  return FeatureMaskType::kNone;
+}
+
+const char* to_string(FeatureMaskType t) {
+  switch (t) {
+    case FeatureMaskType::kNone: return "none";
+    case FeatureMaskType::kFeature: return "feature";
+    case FeatureMaskType::kNode: return "node";
+    case FeatureMaskType::kNodeFeature: return "node_feature";
+  }
+  return "?";
+}
+
+ExplanationType explanation_type_from_string(const std::string& name) {
+  if (name == "model") return ExplanationType::kModel;
+  if (name == "phenomenon") return ExplanationType::kPhenomenon;
+  GNNX_CHECK(false, "explanation type: expected model or phenomenon, got \"", name, "\"");
+  return ExplanationType::kModel;
+}
+
+at::Tensor RegularizerTerms::total() const { return edge_size + edge_ent + feat_size + feat_ent + laplacian; }
+
+namespace {
+
+at::Tensor entropy(const at::Tensor& p, double eps) {
+  return -p * torch::log(p + eps) - (1 - p) * torch::log(1 - p + eps);
+}
+
+// Σ of v per segment, [S].
+at::Tensor segment_sum(const at::Tensor& v, const at::Tensor& seg, int64_t S) {
+  return torch::zeros({S}, v.options()).index_add(0, seg, v);
+}
+at::Tensor segment_mean(const at::Tensor& v, const at::Tensor& seg, int64_t S) {
+  return segment_sum(v, seg, S) / segment_sum(torch::ones_like(v), seg, S).clamp_min(1);
+}
+
+}  // namespace
+
+RegularizerTerms gnn_explainer_regularizers(const GNNExplainerOptions& o, const at::Tensor& edge_prob,
+                                            const at::Tensor& feat_prob, int64_t S, const at::Tensor& edge_segment,
+                                            const at::Tensor& feat_segment, const at::Tensor& edge_index,
+                                            const at::Tensor& node_pred, const at::Tensor& num_nodes) {
+  GNNX_CHECK(edge_prob.defined() && edge_prob.dim() == 1, "gnn_explainer_regularizers: edge_prob must be [E]");
+  GNNX_CHECK(S >= 1, "gnn_explainer_regularizers: num_segments must be >= 1, got ", S);
+  const auto lopt = torch::TensorOptions().dtype(torch::kLong).device(edge_prob.device());
+  auto eseg = edge_segment.defined() ? edge_segment : torch::zeros({edge_prob.size(0)}, lopt);
+  GNNX_CHECK(eseg.numel() == edge_prob.numel(), "gnn_explainer_regularizers: edge_segment has ", eseg.numel(),
+             " entries for ", edge_prob.numel(), " edges");
+  RegularizerTerms r;
+  auto zero = torch::zeros({S}, edge_prob.options());
+  r.edge_size = o.edge_size() * segment_sum(edge_prob, eseg, S);
+  r.edge_ent = o.edge_ent() * segment_mean(entropy(edge_prob, o.eps()), eseg, S);
+  if (feat_prob.defined()) {
+    auto fp = feat_prob.reshape({-1});
+    auto fseg = feat_segment.defined() ? feat_segment : torch::zeros({fp.size(0)}, lopt);
+    GNNX_CHECK(fseg.numel() == fp.numel(), "gnn_explainer_regularizers: feat_segment has ", fseg.numel(),
+               " entries for ", fp.numel(), " feature-mask entries");
+    r.feat_size = o.feat_size() * segment_mean(fp, fseg, S);
+    r.feat_ent = o.feat_ent() * segment_mean(entropy(fp, o.eps()), fseg, S);
+  } else {
+    r.feat_size = zero;
+    r.feat_ent = zero;
+  }
+  if (o.laplacian() != 0 && edge_index.defined() && node_pred.defined()) {
+    GNNX_CHECK(num_nodes.defined() && num_nodes.numel() == S, "gnn_explainer_regularizers: the Laplacian term needs num_nodes [S]");
+    auto d = node_pred.index_select(0, edge_index[0]) - node_pred.index_select(0, edge_index[1]);
+    auto n = num_nodes.to(edge_prob.options());
+    r.laplacian = o.laplacian() * 0.5 * segment_sum(edge_prob * d * d, eseg, S) / (n * n);
+  } else {
+    r.laplacian = zero;
+  }
+  return r;
+}
+
+namespace {
+
+struct Result {
+  at::Tensor edge_prob;   // [e], 0 off the hard mask
+  at::Tensor feat_prob;   // [F], [n] or [n, F], 0 off the hard mask; undefined for none
+  double prediction_loss = 0, final_loss = 0;
+};
+
+void check_options(const GNNExplainerOptions& o) {
+  GNNX_CHECK(o.epochs() >= 1, "GNNExplainer: epochs must be >= 1, got ", o.epochs());
+  GNNX_CHECK(o.lr() > 0, "GNNExplainer: lr must be positive, got ", o.lr());
+  GNNX_CHECK(o.edge_init_gain() >= 0 && o.feat_init_std() >= 0, "GNNExplainer: initial std must be >= 0");
+  GNNX_CHECK(o.eps() >= 0, "GNNExplainer: eps must be >= 0, got ", o.eps());
+}
+
+InitialMasks draw_initial(const GNNExplainerOptions& o, const detail::Instance& inst) {
+  Rng rng(detail::mix_seed(o.seed(), static_cast<uint64_t>(inst.key)));
+  const int64_t e = inst.graph.num_edges(), n = inst.graph.num_nodes, F = inst.graph.x.size(1);
+  const double sd = o.edge_init_gain() * std::sqrt(2.0 / (2.0 * static_cast<double>(std::max<int64_t>(n, 1))));
+  std::vector<float> ev(static_cast<size_t>(e));
+  for (auto& v : ev) v = static_cast<float>(normal(rng, 0.0, sd));
+  InitialMasks m;
+  m.edge = torch::tensor(ev, torch::kFloat);
+  std::vector<int64_t> shape;
+  switch (o.feature_mask()) {
+    case FeatureMaskType::kNone: return m;
+    case FeatureMaskType::kFeature: shape = {F}; break;
+    case FeatureMaskType::kNode: shape = {n}; break;
+    case FeatureMaskType::kNodeFeature: shape = {n, F}; break;
+  }
+  int64_t count = 1;
+  for (auto s : shape) count *= s;
+  std::vector<float> fv(static_cast<size_t>(count));
+  for (auto& v : fv) v = static_cast<float>(normal(rng, 0.0, o.feat_init_std()));
+  m.feature = torch::tensor(fv, torch::kFloat).view(shape);
+  return m;
+}
+
+// Element-wise Adam (PyTorch's formula, no weight decay): each entry's update depends on its own
+// gradient history only, which is what keeps batched instances independent.
+struct Adam {
+  at::Tensor m, v;
+  int64_t t = 0;
+  void step(at::Tensor& p, const at::Tensor& g, double lr) {
+    constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    if (!m.defined()) {
+      m = torch::zeros_like(p);
+      v = torch::zeros_like(p);
+    }
+    ++t;
+    m.mul_(b1).add_(g, 1 - b1);
+    v.mul_(b2).addcmul_(g, g, 1 - b2);
+    const double bc1 = 1 - std::pow(b1, static_cast<double>(t)), bc2 = 1 - std::pow(b2, static_cast<double>(t));
+    auto denom = (v.sqrt() / std::sqrt(bc2)).add_(eps);
+    p.addcdiv_(m, denom, -lr / bc1);
+  }
+};
+
+// One union of instances, optimised together; results written to out[first..last).
+void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
+              const std::vector<InitialMasks>& init, int64_t first, int64_t last, std::vector<Result>& out) {
+  std::vector<const detail::Instance*> part;
+  for (int64_t i = first; i < last; ++i) part.push_back(&insts[static_cast<size_t>(i)]);
+  auto u = detail::make_union(part, model.task() == nn::Task::kGraph);
+  const int64_t B = u.size(), N = u.graph.num_nodes, F = u.graph.x.size(1);
+  const auto dev = u.graph.device();
+  const auto fopt = u.graph.x.options();
+  const auto lopt = torch::TensorOptions().dtype(torch::kLong).device(dev);
+  torch::AutoGradMode grad_on(true);
+
+  std::vector<at::Tensor> e0, f0;
+  for (int64_t i = first; i < last; ++i) {
+    const auto& m = init[static_cast<size_t>(i)];
+    e0.push_back(m.edge);
+    if (o.feature_mask() != FeatureMaskType::kNone) f0.push_back(m.feature);
+  }
+  auto M = torch::cat(e0).to(fopt).detach().requires_grad_(true);
+  at::Tensor Fm, fseg;
+  switch (o.feature_mask()) {
+    case FeatureMaskType::kNone: break;
+    case FeatureMaskType::kFeature:
+      Fm = torch::stack(f0).to(fopt);  // [B, F]
+      fseg = torch::arange(B, lopt).repeat_interleave(F);
+      break;
+    case FeatureMaskType::kNode:
+      Fm = torch::cat(f0).to(fopt);  // [N]
+      fseg = u.node_seg;
+      break;
+    case FeatureMaskType::kNodeFeature:
+      Fm = torch::cat(f0).to(fopt);  // [N, F]
+      fseg = u.node_seg.repeat_interleave(F);
+      break;
+  }
+  if (Fm.defined()) Fm = Fm.detach().requires_grad_(true);
+
+  at::Tensor node_pred;
+  if (o.laplacian() != 0) {
+    GNNX_CHECK(!u.graph_task, "GNNExplainer: the Laplacian term needs a node classifier");
+    torch::NoGradGuard ng;
+    node_pred = model.forward(u.graph.x, u.graph.edge_index, u.graph.edge_weight).argmax(1).to(fopt.dtype());
+  }
+
+  // Per-instance generators of the marginal draws, so a union draws what single runs would.
+  std::vector<Rng> rngs;
+  if (o.reparametrize() && Fm.defined())
+    for (int64_t i = first; i < last; ++i)
+      rngs.emplace_back(detail::mix_seed(o.seed() ^ 0x5eed5eedULL, static_cast<uint64_t>(insts[static_cast<size_t>(i)].key)));
+
+  auto masked_x = [&]() -> at::Tensor {
+    const auto& X = u.graph.x;
+    if (!Fm.defined()) return X;
+    at::Tensor s;
+    switch (o.feature_mask()) {
+      case FeatureMaskType::kFeature: s = torch::sigmoid(Fm).index_select(0, u.node_seg); break;
+      case FeatureMaskType::kNode: s = torch::sigmoid(Fm).unsqueeze(1); break;
+      default: s = torch::sigmoid(Fm); break;
+    }
+    if (!o.reparametrize()) return X * s;
+    std::vector<int64_t> idx(static_cast<size_t>(N * F));
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t lo = u.node_off[static_cast<size_t>(b)], hi = u.node_off[static_cast<size_t>(b) + 1];
+      for (int64_t r = lo; r < hi; ++r)
+        for (int64_t f = 0; f < F; ++f) idx[static_cast<size_t>(r * F + f)] = uniform_int(rngs[static_cast<size_t>(b)], lo, hi - 1);
+    }
+    auto Z = X.gather(0, torch::tensor(idx, torch::kLong).view({N, F}).to(dev));
+    return Z + (X - Z) * s;
+  };
+
+  Adam adam_e, adam_f;
+  at::Tensor hard_e, hard_f, hard_e_idx, hard_f_idx;
+  at::Tensor last_pred, last_reg;
+  for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
+    auto pe = torch::sigmoid(M);
+    at::Tensor logits;
+    {
+      nn::EdgeMaskScope scope(pe);
+      logits = detail::union_logits(model, u, masked_x());
+    }
+    auto pred_loss = torch::nn::functional::cross_entropy(
+        logits, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [B]
+    at::Tensor loss = pred_loss.sum();
+    if (epoch > 0) {
+      auto fp = Fm.defined() ? torch::sigmoid(Fm).reshape({-1}).index_select(0, hard_f_idx) : at::Tensor();
+      auto reg = gnn_explainer_regularizers(
+          o, pe.index_select(0, hard_e_idx), fp, B, u.edge_seg.index_select(0, hard_e_idx),
+          Fm.defined() ? fseg.index_select(0, hard_f_idx) : at::Tensor(),
+          node_pred.defined() ? u.graph.edge_index.index_select(1, hard_e_idx) : at::Tensor(), node_pred, u.num_nodes);
+      last_reg = reg.total();
+      loss = loss + last_reg.sum();
+    }
+    last_pred = pred_loss.detach();
+    std::vector<at::Tensor> inputs{M};
+    if (Fm.defined()) inputs.push_back(Fm);
+    auto grads = torch::autograd::grad({loss}, inputs, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                                       /*create_graph=*/false, /*allow_unused=*/true);
+    torch::NoGradGuard ng;
+    auto ge = grads[0].defined() ? grads[0] : torch::zeros_like(M);
+    if (epoch == 0) {
+      // PyG's hard masks: the entries the prediction depends on at all.
+      hard_e = ge != 0;
+      hard_e_idx = torch::nonzero(hard_e).flatten();
+      if (Fm.defined()) {
+        auto gf = grads[1].defined() ? grads[1] : torch::zeros_like(Fm);
+        hard_f = (gf != 0).reshape({-1});
+        hard_f_idx = torch::nonzero(hard_f).flatten();
+      }
+    }
+    adam_e.step(M, ge, o.lr());
+    if (Fm.defined()) adam_f.step(Fm, grads[1].defined() ? grads[1] : torch::zeros_like(Fm), o.lr());
+  }
+
+  torch::NoGradGuard ng;
+  auto pe = (torch::sigmoid(M) * hard_e).to(torch::kCPU);
+  at::Tensor pf;
+  if (Fm.defined()) pf = (torch::sigmoid(Fm) * hard_f.view(Fm.sizes())).to(torch::kCPU);
+  auto lp = last_pred.to(torch::kCPU);
+  auto lr = last_reg.defined() ? last_reg.to(torch::kCPU) : torch::zeros({B});
+  for (int64_t b = 0; b < B; ++b) {
+    Result r;
+    const auto bs = static_cast<size_t>(b);
+    r.edge_prob = pe.slice(0, u.edge_off[bs], u.edge_off[bs + 1]).clone();
+    if (Fm.defined()) {
+      if (o.feature_mask() == FeatureMaskType::kFeature)
+        r.feat_prob = pf[b].clone();
+      else
+        r.feat_prob = pf.slice(0, u.node_off[bs], u.node_off[bs + 1]).clone();
+    }
+    r.prediction_loss = lp[b].item<double>();
+    r.final_loss = r.prediction_loss + lr[b].item<double>();
+    out[static_cast<size_t>(first + b)] = std::move(r);
+  }
+}
+
+std::vector<Explanation> run(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
+                             const std::vector<InitialMasks>& init) {
+  GNNX_CHECK(init.size() == insts.size(), "GNNExplainer: expected one set of initial masks per target (",
+             insts.size(), "), got ", init.size());
+  for (size_t i = 0; i < insts.size(); ++i) {
+    const auto& g = insts[i].graph;
+    GNNX_CHECK(init[i].edge.defined() && init[i].edge.dim() == 1 && init[i].edge.size(0) == g.num_edges(),
+               "GNNExplainer: initial edge logits of ", gnnx::to_string(insts[i].target), " must have shape [",
+               g.num_edges(), "]");
+    GNNX_CHECK((o.feature_mask() == FeatureMaskType::kNone) || init[i].feature.defined(),
+               "GNNExplainer: initial feature logits of ", gnnx::to_string(insts[i].target), " are missing");
+  }
+  detail::EvalGuard eg(model);
+  std::vector<Result> res(insts.size());
+  const bool cuda = insts.front().graph.device().is_cuda();
+  detail::for_each_chunk(model, cuda, static_cast<int64_t>(insts.size()), o.chunk_size(),
+                         [&](int64_t a, int64_t b) { optimise(model, o, insts, init, a, b, res); });
+  std::vector<Explanation> out;
+  for (size_t i = 0; i < insts.size(); ++i) {
+    const auto& inst = insts[i];
+    const auto& r = res[i];
+    const auto dev = inst.edge_ids.device();
+    at::Tensor node_mask;
+    at::Tensor feature_mask;
+    if (r.feat_prob.defined()) {
+      auto fp = r.feat_prob.to(dev);
+      if (o.feature_mask() == FeatureMaskType::kFeature) {
+        feature_mask = fp;
+      } else {
+        auto nm = o.feature_mask() == FeatureMaskType::kNode ? fp : fp.mean(1);
+        node_mask = torch::zeros({inst.full_num_nodes}, nm.options());
+        node_mask.index_put_({inst.node_ids}, nm);
+        if (o.feature_mask() == FeatureMaskType::kNodeFeature) {
+          feature_mask = torch::zeros({inst.full_num_nodes, fp.size(1)}, fp.options());
+          feature_mask.index_put_({inst.node_ids}, fp);
+        }
+      }
+    }
+    auto e = detail::make_explanation(inst, "gnnexplainer", r.edge_prob, node_mask);
+    e.feature_mask = feature_mask;
+    e.diagnostics["final_loss"] = r.final_loss;
+    e.diagnostics["prediction_loss"] = r.prediction_loss;
+    e.diagnostics["epochs"] = static_cast<double>(o.epochs());
+    e.diagnostics["subgraph_edges"] = static_cast<double>(inst.graph.num_edges());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+GNNExplainer::GNNExplainer(GNNExplainerOptions options_) : options(std::move(options_)) { check_options(options); }
+
+std::vector<InitialMasks> GNNExplainer::initial_masks(nn::GnnModel& model, const Graph& graph,
+                                                      const std::vector<Target>& targets) const {
+  auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
+                                      "GNNExplainer");
+  std::vector<InitialMasks> out;
+  for (const auto& i : insts) out.push_back(draw_initial(options, i));
+  return out;
+}
+
+std::vector<Explanation> GNNExplainer::explain(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets) {
+  check_options(options);
+  auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
+                                      "GNNExplainer");
+  std::vector<InitialMasks> init;
+  for (const auto& i : insts) init.push_back(draw_initial(options, i));
+  return run(model, options, insts, init);
+}
+
+std::vector<Explanation> GNNExplainer::explain_from(nn::GnnModel& model, const Graph& graph,
+                                                    const std::vector<Target>& targets,
+                                                    const std::vector<InitialMasks>& init) {
+  check_options(options);
+  auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
+                                      "GNNExplainer");
+  return run(model, options, insts, init);
+}
+
+std::vector<Explanation> GNNExplainer::explain_graphs(nn::GnnModel& model, const std::vector<Graph>& graphs,
+                                                      const std::vector<int64_t>& labels) {
+  check_options(options);
+  auto insts = detail::make_graph_instances(model, graphs, labels,
+                                            options.explanation_type() == ExplanationType::kPhenomenon, "GNNExplainer");
+  std::vector<InitialMasks> init;
+  for (const auto& i : insts) init.push_back(draw_initial(options, i));
+  return run(model, options, insts, init);
+}
+
+}  // namespace gnnx::explain

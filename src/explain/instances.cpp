@@ -1,0 +1,223 @@
+#include "explain/instances.h"
+
+#include <algorithm>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+#include "gnnx/graph/ops.h"
+#include "gnnx/nn/conv/gat_conv.h"
+
+namespace gnnx::explain::detail {
+namespace {
+
+int64_t resolve_label(int64_t given, int64_t predicted, const at::Tensor& truth, bool phenomenon, int64_t classes,
+                      const std::string& op, const Target& t) {
+  GNNX_CHECK(given < classes, op, ": label ", given, " of ", gnnx::to_string(t), " is not a class of the model's ",
+             classes);
+  if (given >= 0) return given;
+  if (!phenomenon) return predicted;
+  GNNX_CHECK(truth.defined(), op, ": the phenomenon explanation of ", gnnx::to_string(t),
+             " needs true labels, but the graph has no y");
+  return truth.item<int64_t>();
+}
+
+}  // namespace
+
+uint64_t mix_seed(uint64_t a, uint64_t b) {
+  auto sm = [](uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  return sm(a ^ sm(b));
+}
+
+void check_model_graph(nn::GnnModel& model, const Graph& graph, const std::string& op) {
+  graph.validate(op, /*allow_empty=*/false);
+  GNNX_CHECK(graph.has_features(), op, ": the graph has no node features x");
+  GNNX_CHECK(graph.x.size(1) == model.in_channels(), op, ": the model takes ", model.in_channels(),
+             " input features but the graph's x has ", graph.x.size(1));
+}
+
+std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets,
+                                     bool phenomenon, const std::string& op) {
+  GNNX_CHECK(!targets.empty(), op, ": expected at least one target, got an empty list");
+  check_model_graph(model, graph, op);
+  std::vector<Instance> out;
+  if (model.task() == nn::Task::kGraph) {
+    GNNX_CHECK(targets.size() == 1 && targets[0].kind == Target::Kind::kGraph && targets[0].index == 0, op,
+               ": a graph classifier explains its one graph as Target::graph(0), got ", targets.size(),
+               " target(s), the first ", gnnx::to_string(targets[0]), " (use explain_graphs for many graphs)");
+    return make_graph_instances(model, {graph}, {targets[0].label}, phenomenon, op);
+  }
+  for (const auto& t : targets) {
+    GNNX_CHECK(t.kind == Target::Kind::kNode, op, ": a node classifier explains node targets, got ",
+               gnnx::to_string(t));
+    GNNX_CHECK(t.index >= 0 && t.index < graph.num_nodes, op, ": node ", t.index, " is outside the graph of ",
+               graph.num_nodes, " nodes");
+  }
+  at::Tensor pred;
+  {
+    torch::NoGradGuard ng;
+    EvalGuard eg(model);
+    auto logits = model.forward(graph.x, graph.edge_index, graph.edge_weight);
+    GNNX_CHECK(logits.dim() == 2 && logits.size(0) == graph.num_nodes, op, ": the model returned ", logits.sizes(),
+               " for a graph of ", graph.num_nodes, " nodes");
+    pred = logits.argmax(1).to(torch::kCPU);
+  }
+  auto y = graph.has_labels() ? graph.y.to(torch::kCPU) : at::Tensor();
+  GNNX_CHECK(!phenomenon || !y.defined() || y.size(0) == graph.num_nodes, op, ": node labels y must have ",
+             graph.num_nodes, " entries, got ", y.sizes());
+  const auto* p = pred.data_ptr<int64_t>();
+  for (const auto& t : targets) {
+    Instance inst;
+    auto truth = y.defined() && y.size(0) == graph.num_nodes ? y[t.index] : at::Tensor();
+    inst.target = Target::node(t.index, resolve_label(t.label, p[t.index], truth, phenomenon, model.num_classes(), op, t));
+    auto sub = k_hop_subgraph(graph, t.index, model.num_hops());
+    inst.graph = sub.graph;
+    inst.edge_ids = sub.edge_ids;
+    inst.node_ids = sub.node_ids;
+    inst.center = sub.center.item<int64_t>();
+    inst.key = t.index;
+    inst.full_num_nodes = graph.num_nodes;
+    inst.full_num_edges = graph.num_edges();
+    out.push_back(std::move(inst));
+  }
+  return out;
+}
+
+std::vector<Instance> make_graph_instances(nn::GnnModel& model, const std::vector<Graph>& graphs,
+                                           const std::vector<int64_t>& labels, bool phenomenon, const std::string& op) {
+  GNNX_CHECK(!graphs.empty(), op, ": expected at least one graph, got an empty list");
+  GNNX_CHECK(model.task() == nn::Task::kGraph, op, ": explaining whole graphs needs a graph classifier, got a ",
+             nn::to_string(model.task()), " classifier");
+  GNNX_CHECK(labels.empty() || labels.size() == graphs.size(), op, ": expected one label per graph (", graphs.size(),
+             "), got ", labels.size());
+  std::vector<Instance> out;
+  for (size_t i = 0; i < graphs.size(); ++i) {
+    const auto& g = graphs[i];
+    check_model_graph(model, g, op + " (graph " + std::to_string(i) + ")");
+    int64_t predicted;
+    {
+      torch::NoGradGuard ng;
+      EvalGuard eg(model);
+      predicted = model.forward(g.x, g.edge_index, g.edge_weight, {}, 1).argmax(1).item<int64_t>();
+    }
+    const auto t = Target::graph(static_cast<int64_t>(i), labels.empty() ? -1 : labels[i]);
+    Instance inst;
+    auto truth = g.has_labels() ? g.y.reshape({-1})[0].to(torch::kCPU) : at::Tensor();
+    inst.target = Target::graph(t.index, resolve_label(t.label, predicted, truth, phenomenon, model.num_classes(), op, t));
+    inst.graph = g;
+    auto lopt = torch::TensorOptions().dtype(torch::kLong).device(g.device());
+    inst.edge_ids = torch::arange(g.num_edges(), lopt);
+    inst.node_ids = torch::arange(g.num_nodes, lopt);
+    inst.key = static_cast<int64_t>(i);
+    inst.full_num_nodes = g.num_nodes;
+    inst.full_num_edges = g.num_edges();
+    out.push_back(std::move(inst));
+  }
+  return out;
+}
+
+Union make_union(const std::vector<const Instance*>& instances, bool graph_task) {
+  Union u;
+  u.graph_task = graph_task;
+  const auto dev = instances.front()->graph.device();
+  const auto lopt = torch::TensorOptions().dtype(torch::kLong).device(dev);
+  std::vector<at::Tensor> eis, xs, ews, eseg, nseg;
+  std::vector<int64_t> centers, labels;
+  std::vector<double> nn_count;
+  u.edge_off = {0};
+  u.node_off = {0};
+  bool weighted = instances.front()->graph.has_edge_weight();
+  for (size_t b = 0; b < instances.size(); ++b) {
+    const auto& g = instances[b]->graph;
+    GNNX_CHECK(g.has_edge_weight() == weighted, "GNNExplainer: every instance's graph must have edge weights, or none");
+    eis.push_back(g.edge_index + u.node_off.back());
+    xs.push_back(g.x);
+    if (weighted) ews.push_back(g.edge_weight);
+    eseg.push_back(torch::full({g.num_edges()}, static_cast<int64_t>(b), lopt));
+    nseg.push_back(torch::full({g.num_nodes}, static_cast<int64_t>(b), lopt));
+    centers.push_back(u.node_off.back() + std::max<int64_t>(instances[b]->center, 0));
+    labels.push_back(instances[b]->target.label);
+    nn_count.push_back(static_cast<double>(g.num_nodes));
+    u.edge_off.push_back(u.edge_off.back() + g.num_edges());
+    u.node_off.push_back(u.node_off.back() + g.num_nodes);
+  }
+  u.graph.edge_index = torch::cat(eis, 1);
+  u.graph.num_nodes = u.node_off.back();
+  u.graph.x = torch::cat(xs, 0);
+  if (weighted) u.graph.edge_weight = torch::cat(ews, 0);
+  u.edge_seg = torch::cat(eseg, 0);
+  u.node_seg = torch::cat(nseg, 0);
+  u.centers = torch::tensor(centers, torch::kLong).to(dev);
+  u.labels = torch::tensor(labels, torch::kLong).to(dev);
+  u.num_nodes = torch::tensor(nn_count, torch::TensorOptions().dtype(u.graph.x.scalar_type())).to(dev);
+  return u;
+}
+
+at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x) {
+  if (u.graph_task) return model.forward(x, u.graph.edge_index, u.graph.edge_weight, u.node_seg, u.size());
+  return model.forward(x, u.graph.edge_index, u.graph.edge_weight).index_select(0, u.centers);
+}
+
+void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_size,
+                    const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  if (cuda) {
+    fn(0, n);
+    return;
+  }
+  const int64_t threads = std::max(1, tbb::this_task_arena::max_concurrency());
+  const int64_t cs = chunk_size > 0 ? chunk_size : (n + threads - 1) / threads;
+  const int64_t chunks = (n + cs - 1) / cs;
+  bool stateful = false;
+  for (const auto& l : model.message_passing_layers())
+    if (std::dynamic_pointer_cast<nn::GATConvImpl>(l)) stateful = true;
+  auto run = [&](int64_t c) { fn(c * cs, std::min(n, (c + 1) * cs)); };
+  if (stateful || chunks == 1) {
+    for (int64_t c = 0; c < chunks; ++c) run(c);
+    return;
+  }
+  // Chunks are independent optimisations writing disjoint result slots; the model is only read
+  // (gradients are taken with autograd::grad w.r.t. the masks, never accumulated into the
+  // model's parameters), and the edge mask scope is thread-local.
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t c = r.begin(); c != r.end(); ++c) run(c);
+  });
+}
+
+Explanation make_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
+                             const at::Tensor& node_mask) {
+  Explanation e;
+  e.method = method;
+  e.target = inst.target;
+  const auto dev = inst.edge_ids.device();
+  auto scores = edge_scores.detach().to(dev, torch::kFloat);
+  e.edge_mask = torch::zeros({inst.full_num_edges}, torch::TensorOptions().dtype(torch::kFloat).device(dev));
+  e.edge_mask.index_put_({inst.edge_ids}, scores);
+  e.edge_ids = inst.edge_ids;
+  e.node_ids = inst.node_ids;
+  if (node_mask.defined()) {
+    e.node_mask = node_mask;
+  } else {
+    // A node is as important as its most important incident edge.
+    auto local = torch::zeros({inst.graph.num_nodes}, scores.options());
+    if (scores.numel() > 0) {
+      auto ei = inst.graph.edge_index.to(dev);
+      auto idx = torch::cat({ei[0], ei[1]});
+      auto val = torch::cat({scores, scores});
+      local = local.scatter_reduce(0, idx, val, "amax", /*include_self=*/true);
+    }
+    e.node_mask = torch::zeros({inst.full_num_nodes}, scores.options());
+    e.node_mask.index_put_({inst.node_ids.to(dev)}, local);
+  }
+  return e;
+}
+
+}  // namespace gnnx::explain::detail

@@ -1,0 +1,84 @@
+#pragma once
+// Internal: what the mask-based explainers (GNNExplainer, GRAD) share. An "instance" is one
+// explained node (on its computation subgraph) or one explained graph; instances are joined into
+// a disjoint union to run many at once, and cut into chunks that run in parallel on CPU.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "gnnx/core/target.h"
+#include "gnnx/explain/explanation.h"
+#include "gnnx/graph/graph.h"
+#include "gnnx/nn/models/gnn.h"
+
+namespace gnnx::explain::detail {
+
+struct Instance {
+  Target target;         // label resolved (>= 0)
+  Graph graph;           // the computation subgraph (node task) or the whole graph (graph task)
+  at::Tensor edge_ids;   // [e] full-graph ids of graph's edges
+  at::Tensor node_ids;   // [n] full-graph ids of graph's nodes
+  int64_t center = -1;   // row of the target node in graph (node task)
+  int64_t key = 0;       // node id or graph position: seeds the instance's randomness
+  int64_t full_num_nodes = 0, full_num_edges = 0;
+};
+
+/// Checks model and graph fit (features, width, task) and throws gnnx::Error naming op.
+void check_model_graph(nn::GnnModel& model, const Graph& graph, const std::string& op);
+
+/// Node task: one instance per Target::node, on its model.num_hops()-hop computation subgraph;
+/// labels resolved to the model's full-graph prediction (phenomenon: graph.y). Graph task:
+/// targets must be {Target::graph(0)}; one instance on the whole graph.
+std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets,
+                                     bool phenomenon, const std::string& op);
+/// Graph task: one instance per graph.
+std::vector<Instance> make_graph_instances(nn::GnnModel& model, const std::vector<Graph>& graphs,
+                                           const std::vector<int64_t>& labels, bool phenomenon, const std::string& op);
+
+/// The disjoint union of some instances' graphs.
+struct Union {
+  Graph graph;
+  at::Tensor edge_seg;   // [E] instance (0..B-1) of each edge
+  at::Tensor node_seg;   // [N] instance of each node (the batch vector for graph tasks)
+  at::Tensor centers;    // [B] rows of the target nodes (node task)
+  at::Tensor labels;     // [B] explained classes
+  at::Tensor num_nodes;  // [B] float, nodes per instance
+  std::vector<int64_t> edge_off, node_off;  // B + 1 offsets
+  bool graph_task = false;
+  int64_t size() const { return static_cast<int64_t>(edge_off.size()) - 1; }
+};
+Union make_union(const std::vector<const Instance*>& instances, bool graph_task);
+
+/// The model's logits for the B instances ([B, C]) on the union with node features x.
+at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x);
+
+/// Runs fn(first, last) over chunks of [0, n): one chunk on CUDA, else chunks of chunk_size
+/// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for, or in order when
+/// the model keeps per-forward state (GATConv's last attention), which threads would race on.
+void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_size,
+                    const std::function<void(int64_t, int64_t)>& fn);
+
+/// An Explanation of `inst` with the per-instance edge scores [e] scattered to full-graph ids
+/// and a node importance (the largest score of an incident edge) unless node_mask is given.
+Explanation make_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
+                             const at::Tensor& node_mask = {});
+
+/// Puts the model in eval mode for the scope and restores its mode after.
+class EvalGuard {
+ public:
+  explicit EvalGuard(nn::GnnModel& model) : model_(model), was_training_(model.is_training()) { model_.eval(); }
+  ~EvalGuard() { model_.train(was_training_); }
+
+ private:
+  nn::GnnModel& model_;
+  bool was_training_;
+};
+
+/// splitmix64 of a ^ splitmix64(b): a per-instance seed.
+uint64_t mix_seed(uint64_t a, uint64_t b);
+
+}  // namespace gnnx::explain::detail

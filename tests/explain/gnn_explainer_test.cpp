@@ -1,0 +1,240 @@
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "gnnx/core/random.h"
+#include "gnnx/explain/baselines.h"
+#include "gnnx/explain/gnn_explainer.h"
+#include "gnnx/graph/ops.h"
+#include "gnnx/nn/conv/gat_conv.h"
+#include "gnnx/nn/conv/graph_conv.h"
+#include "gnnx/nn/models/gnn.h"
+#include "support/catch.h"
+#include "support/tensor_match.h"
+
+using namespace gnnx;
+using namespace gnnx::explain;
+
+namespace {
+
+double H(double p) { return -p * std::log(p + 1e-15) - (1 - p) * std::log(1 - p + 1e-15); }
+
+// Node 0's output depends on edge 1 -> 0 only: a one-layer GraphConv whose head reads the first
+// hidden coordinate, which only node 1's features feed; edges 2 -> 0 and 3 -> 0 carry features the
+// head ignores, and the edges out of node 0 do not reach it. Logits of node 0: [-m, m] with m the
+// mask of edge 1 -> 0, so class 1 is predicted and keeping that edge is what keeps it.
+struct OneEdgeFixture {
+  Graph graph;
+  nn::GnnClassifier model{nullptr};
+  int64_t key_edge = 0;
+  OneEdgeFixture() {
+    // edge ids: 0: 1->0, 1: 2->0, 2: 3->0, 3: 0->1, 4: 0->2, 5: 0->3
+    auto ei = torch::tensor({1, 2, 3, 0, 0, 0, 0, 0, 0, 1, 2, 3}, torch::kLong).view({2, 6});
+    auto x = torch::tensor({0.f, 0.f, 1.f, 0.f, 0.f, 1.f, 0.f, 2.f}).view({4, 2});
+    graph = Graph(ei, 4, x);
+    model = nn::GnnClassifier(nn::GnnClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv).hidden_channels(2)
+                                  .num_layers(1).concat(false));
+    torch::NoGradGuard ng;
+    auto conv = std::dynamic_pointer_cast<nn::GraphConvImpl>(model->message_passing_layers()[0]);
+    conv->lin_rel->weight.copy_(torch::eye(2));
+    conv->lin_rel->bias.zero_();
+    conv->lin_root->weight.zero_();
+    model->head->weight.copy_(torch::tensor({-1.f, 0.f, 1.f, 0.f}).view({2, 2}));
+    model->head->bias.zero_();
+  }
+};
+
+// A small random graph and an untrained 3-layer GCN (seeded), for batching and determinism.
+struct RandomFixture {
+  Graph graph;
+  nn::GnnClassifier model{nullptr};
+  RandomFixture(nn::ConvType conv = nn::ConvType::kGCN, nn::Task task = nn::Task::kNode) {
+    Rng rng(3);
+    std::vector<std::pair<int64_t, int64_t>> pairs;
+    const int64_t n = 24;
+    for (int64_t i = 1; i < n; ++i) pairs.emplace_back(i, uniform_int(rng, 0, i - 1));
+    for (int i = 0; i < 10; ++i) {
+      auto a = uniform_int(rng, 0, n - 1), b = uniform_int(rng, 0, n - 1);
+      if (a != b) pairs.emplace_back(a, b);
+    }
+    auto x = torch::randn({n, 5}, torch_generator(4));
+    graph = Graph(undirected_edge_index(pairs), n, x);
+    torch::manual_seed(5);
+    model = nn::GnnClassifier(nn::GnnClassifierOptions(5, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("GNNExplainer ranks the one edge the output depends on first", "[gnnexplainer]") {
+  OneEdgeFixture f;
+  GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05));
+  auto e = ex.explain(*f.model, f.graph, {Target::node(0)});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].target.label == 1);
+  auto top = e[0].top_edges(1);
+  REQUIRE(top.numel() == 1);
+  CHECK(top.item<int64_t>() == f.key_edge);
+  auto m = e[0].edge_mask;
+  CHECK(m[0].item<float>() > 0.6f);
+  // The edges that cannot change node 0's output get a zero gradient, so they are off the hard mask.
+  for (int64_t k = 1; k < 6; ++k) CHECK(m[k].item<float>() == 0.0f);
+}
+
+TEST_CASE("GRAD has the closed-form gradient on the one-edge model", "[gnnexplainer]") {
+  OneEdgeFixture f;
+  auto e = GradExplainer().explain(*f.model, f.graph, {Target::node(0)});
+  // CE of class 1 with logits [-m, m] is log(1 + e^{-2m}); at m = 1 its derivative is -2 / (1 + e^2).
+  const double expected = 2.0 / (1.0 + std::exp(2.0));
+  CHECK(e[0].edge_mask[0].item<double>() == Approx(expected).epsilon(1e-5));
+  for (int64_t k = 1; k < 6; ++k) CHECK(e[0].edge_mask[k].item<float>() == 0.0f);
+}
+
+TEST_CASE("GNNExplainer regularisers have their closed-form values", "[gnnexplainer]") {
+  auto o = GNNExplainerOptions().laplacian(2.0);
+  auto p = torch::tensor({0.2, 0.7}, torch::kDouble);
+  auto fp = torch::tensor({0.5, 0.1, 0.9}, torch::kDouble);
+  SECTION("one instance") {
+    auto ei = torch::tensor({0, 1, 1, 2}, torch::kLong).view({2, 2});
+    auto pred = torch::tensor({0.0, 1.0, 1.0}, torch::kDouble);
+    auto r = gnn_explainer_regularizers(o, p, fp, 1, {}, {}, ei, pred, torch::tensor({3.0}, torch::kDouble));
+    CHECK(r.edge_size.item<double>() == Approx(0.005 * 0.9));
+    CHECK(r.edge_ent.item<double>() == Approx((H(0.2) + H(0.7)) / 2));
+    CHECK(r.feat_size.item<double>() == Approx(0.5));
+    CHECK(r.feat_ent.item<double>() == Approx(0.1 * (H(0.5) + H(0.1) + H(0.9)) / 3));
+    // ½ Σ p_e (ŷ_u − ŷ_v)² / n²: only edge 0 -> 1 joins different classes.
+    CHECK(r.laplacian.item<double>() == Approx(2.0 * 0.5 * 0.2 / 9.0));
+    CHECK(r.total().item<double>() ==
+          Approx(0.0045 + (H(0.2) + H(0.7)) / 2 + 0.5 + 0.1 * (H(0.5) + H(0.1) + H(0.9)) / 3 + 0.2 / 9.0));
+  }
+  SECTION("reductions run per instance") {
+    auto r = gnn_explainer_regularizers(o, p, fp, 2, torch::tensor({1, 0}, torch::kLong),
+                                        torch::tensor({0, 0, 1}, torch::kLong));
+    GNNX_REQUIRE_CLOSE(r.edge_size, torch::tensor({0.005 * 0.7, 0.005 * 0.2}, torch::kDouble));
+    GNNX_REQUIRE_CLOSE(r.edge_ent, torch::tensor({H(0.7), H(0.2)}, torch::kDouble));
+    GNNX_REQUIRE_CLOSE(r.feat_size, torch::tensor({0.3, 0.9}, torch::kDouble));
+    GNNX_REQUIRE_CLOSE(r.feat_ent, torch::tensor({0.1 * (H(0.5) + H(0.1)) / 2, 0.1 * H(0.9)}, torch::kDouble));
+    GNNX_REQUIRE_CLOSE(r.laplacian, torch::zeros({2}, torch::kDouble));
+  }
+}
+
+TEST_CASE("GNNExplainer initial masks follow PyG's scale", "[gnnexplainer]") {
+  RandomFixture f;
+  GNNExplainer ex(GNNExplainerOptions().feature_mask(FeatureMaskType::kNodeFeature).seed(1));
+  auto init = ex.initial_masks(*f.model, f.graph, {Target::node(0), Target::node(5)});
+  auto sub = k_hop_subgraph(f.graph, 0, 3);
+  REQUIRE(init[0].edge.size(0) == sub.graph.num_edges());
+  REQUIRE(init[0].feature.sizes() == at::IntArrayRef({sub.graph.num_nodes, 5}));
+  // N(0, 2/n): the sample variance of a few dozen draws is within a factor 2 of it.
+  const double var = init[0].edge.var().item<double>(), expected = 2.0 / static_cast<double>(sub.graph.num_nodes);
+  CHECK(var > expected / 2);
+  CHECK(var < expected * 2);
+}
+
+TEST_CASE("GNNExplainer is deterministic for a fixed seed", "[gnnexplainer]") {
+  RandomFixture f;
+  std::vector<Target> t{Target::node(2), Target::node(9)};
+  auto o = GNNExplainerOptions().epochs(30).feature_mask(FeatureMaskType::kFeature).reparametrize(true);
+  auto a = GNNExplainer(o.seed(7)).explain(*f.model, f.graph, t);
+  auto b = GNNExplainer(o.seed(7)).explain(*f.model, f.graph, t);
+  auto c = GNNExplainer(o.seed(8)).explain(*f.model, f.graph, t);
+  for (size_t i = 0; i < t.size(); ++i) {
+    CHECK(torch::equal(a[i].edge_mask, b[i].edge_mask));
+    CHECK(torch::equal(a[i].feature_mask, b[i].feature_mask));
+    CHECK_FALSE(torch::equal(a[i].edge_mask, c[i].edge_mask));
+  }
+}
+
+TEST_CASE("GNNExplainer batched equals one by one", "[gnnexplainer]") {
+  RandomFixture f;
+  std::vector<Target> targets{Target::node(0), Target::node(3), Target::node(4), Target::node(11), Target::node(20)};
+  auto type = GENERATE(FeatureMaskType::kNone, FeatureMaskType::kFeature, FeatureMaskType::kNodeFeature);
+  auto o = GNNExplainerOptions().epochs(40).lr(0.05).feature_mask(type).reparametrize(type == FeatureMaskType::kFeature)
+               .laplacian(type == FeatureMaskType::kNone ? 0.5 : 0.0).seed(3);
+  // Subgraphs overlap (node 0 is in every one), and each instance keeps its own mask.
+  auto batched = GNNExplainer(GNNExplainerOptions(o).chunk_size(64)).explain(*f.model, f.graph, targets);
+  auto chunked = GNNExplainer(GNNExplainerOptions(o).chunk_size(2)).explain(*f.model, f.graph, targets);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    auto single = GNNExplainer(o).explain(*f.model, f.graph, {targets[i]});
+    GNNX_REQUIRE_CLOSE(batched[i].edge_mask, single[0].edge_mask, 1e-4, 1e-5);
+    GNNX_REQUIRE_CLOSE(chunked[i].edge_mask, single[0].edge_mask, 1e-4, 1e-5);
+    if (type != FeatureMaskType::kNone) GNNX_REQUIRE_CLOSE(batched[i].feature_mask, single[0].feature_mask, 1e-4, 1e-5);
+    CHECK(batched[i].diagnostics.at("final_loss") == Approx(single[0].diagnostics.at("final_loss")).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("GNNExplainer explains graphs of a graph classifier in one batch", "[gnnexplainer]") {
+  RandomFixture f(nn::ConvType::kGIN, nn::Task::kGraph);
+  std::vector<Graph> graphs{f.graph, k_hop_subgraph(f.graph, 0, 2).graph, k_hop_subgraph(f.graph, 7, 2).graph};
+  auto o = GNNExplainerOptions().epochs(30).lr(0.05).feature_mask(FeatureMaskType::kFeature);
+  auto batched = GNNExplainer(GNNExplainerOptions(o).chunk_size(64)).explain_graphs(*f.model, graphs);
+  // chunk_size 1: every graph optimised alone, from the same seeded start (graph i draws with key i).
+  auto alone = GNNExplainer(GNNExplainerOptions(o).chunk_size(1)).explain_graphs(*f.model, graphs);
+  REQUIRE(batched.size() == 3);
+  for (size_t i = 0; i < graphs.size(); ++i) {
+    REQUIRE(batched[i].edge_mask.size(0) == graphs[i].num_edges());
+    CHECK(batched[i].target.index == static_cast<int64_t>(i));
+    GNNX_REQUIRE_CLOSE(batched[i].edge_mask, alone[i].edge_mask, 1e-4, 1e-5);
+  }
+  auto first = GNNExplainer(o).explain(*f.model, graphs[0], {Target::graph(0)});
+  GNNX_REQUIRE_CLOSE(batched[0].edge_mask, first[0].edge_mask, 1e-4, 1e-5);
+  auto g = GradExplainer().explain_graphs(*f.model, graphs);
+  auto g1 = GradExplainer().explain(*f.model, graphs[1], {Target::graph(0)});
+  GNNX_REQUIRE_CLOSE(g[1].edge_mask, g1[0].edge_mask, 1e-4, 1e-7);
+}
+
+TEST_CASE("GRAD batched equals one by one", "[gnnexplainer]") {
+  RandomFixture f;
+  std::vector<Target> targets{Target::node(1), Target::node(6), Target::node(13)};
+  auto batched = GradExplainer(/*chunk_size=*/8).explain(*f.model, f.graph, targets);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    auto single = GradExplainer().explain(*f.model, f.graph, {targets[i]});
+    GNNX_REQUIRE_CLOSE(batched[i].edge_mask, single[0].edge_mask, 1e-4, 1e-7);
+  }
+}
+
+TEST_CASE("ATT averages GAT attention over heads and layers without self loops", "[gnnexplainer]") {
+  RandomFixture f(nn::ConvType::kGAT);
+  auto e = AttentionExplainer().explain(*f.model, f.graph, {Target::node(4)});
+  // Reference: one forward, then the mean of α over heads and the three layers.
+  {
+    torch::NoGradGuard ng;
+    f.model->eval();
+    f.model->forward_graph(f.graph);
+  }
+  auto ref = torch::zeros({f.graph.num_edges()});
+  for (const auto& l : f.model->message_passing_layers()) {
+    const auto& a = std::dynamic_pointer_cast<nn::GATConvImpl>(l)->last_attention();
+    ref += a.alpha.slice(0, 0, f.graph.num_edges()).mean(1) / 3.0;
+  }
+  auto ids = e[0].edge_ids;
+  GNNX_REQUIRE_CLOSE(e[0].edge_mask.index_select(0, ids), ref.index_select(0, ids));
+  CHECK(e[0].edge_mask.sum().item<double>() == Approx(ref.index_select(0, ids).sum().item<double>()));
+  RandomFixture gcn;
+  GNNX_REQUIRE_ERROR("GATConv", AttentionExplainer().explain(*gcn.model, gcn.graph, {Target::node(4)}));
+}
+
+TEST_CASE("GNNExplainer rejects invalid input", "[gnnexplainer]") {
+  RandomFixture f;
+  GNNExplainer ex(GNNExplainerOptions().epochs(2));
+  GNNX_REQUIRE_ERROR("node 24 is outside", ex.explain(*f.model, f.graph, {Target::node(24)}));
+  GNNX_REQUIRE_ERROR("node -1 is outside", ex.explain(*f.model, f.graph, {Target::node(-1)}));
+  GNNX_REQUIRE_ERROR("empty list", ex.explain(*f.model, f.graph, {}));
+  GNNX_REQUIRE_ERROR("node targets", ex.explain(*f.model, f.graph, {Target::graph(0)}));
+  GNNX_REQUIRE_ERROR("not a class", ex.explain(*f.model, f.graph, {Target::node(0, 3)}));
+  Graph wide(f.graph.edge_index, f.graph.num_nodes, torch::ones({f.graph.num_nodes, 7}));
+  GNNX_REQUIRE_ERROR("takes 5 input features", ex.explain(*f.model, wide, {Target::node(0)}));
+  GNNX_REQUIRE_ERROR("graph classifier", ex.explain_graphs(*f.model, {f.graph}));
+  GNNX_REQUIRE_ERROR("needs true labels",
+                     GNNExplainer(GNNExplainerOptions().explanation_type(ExplanationType::kPhenomenon))
+                         .explain(*f.model, f.graph, {Target::node(0)}));
+  GNNX_REQUIRE_ERROR("epochs", GNNExplainer(GNNExplainerOptions().epochs(0)));
+  GNNX_REQUIRE_ERROR("initial edge logits", ex.explain_from(*f.model, f.graph, {Target::node(0)}, {InitialMasks{torch::zeros({1}), {}}}));
+  GNNX_REQUIRE_ERROR("empty list", GradExplainer().explain(*f.model, f.graph, {}));
+  RandomFixture g(nn::ConvType::kGCN, nn::Task::kGraph);
+  GNNX_REQUIRE_ERROR("Target::graph(0)", ex.explain(*g.model, g.graph, {Target::node(0)}));
+  GNNX_REQUIRE_ERROR("unknown method", make_explainer("nope"));
+  CHECK(make_explainer("gnnexplainer", 3)->name() == "gnnexplainer");
+  CHECK(make_explainer("grad")->name() == "grad");
+  CHECK(make_explainer("att")->name() == "att");
+}

@@ -3,36 +3,25 @@
 #include <iomanip>
 #include <iostream>
 
+#include <gnnx/datasets/reference.h>
+#include <gnnx/datasets/synthetic.h>
 #include <gnnx/explain/gnn_lrp.h>
 #include <gnnx/gnnx.h>
 #include <torch/torch.h>
 
 int main() {
-  // A 12-node ring with chords and two "houses" (5-node motifs) attached to nodes 0 and 6;
-  // house nodes are class 1, the rest class 0. Constant features: only structure tells them apart.
-  std::vector<std::pair<int64_t, int64_t>> edges;
-  for (int64_t i = 0; i < 12; ++i) edges.push_back({i, (i + 1) % 12});
-  edges.push_back({1, 5});
-  edges.push_back({3, 9});
-  for (int64_t h = 0; h < 2; ++h) {
-    const int64_t b = 12 + 5 * h;  // roof b, then b+1 .. b+4
-    edges.insert(edges.end(), {{b, b + 1}, {b, b + 2}, {b + 1, b + 2}, {b + 1, b + 3}, {b + 2, b + 4}, {b + 3, b + 4}});
-    edges.push_back({b + 3, 6 * h});  // the house hangs off ring node 0 or 6
-  }
-  const int64_t N = 22;
-  auto y = torch::zeros({N}, torch::kLong);
-  y.narrow(0, 12, 10).fill_(1);
-  gnnx::Graph graph(gnnx::undirected_edge_index(edges), N, torch::ones({N, 4}), {}, y);
-
-  torch::manual_seed(0);
-  gnnx::nn::GnnClassifier model(gnnx::nn::GnnClassifierOptions(4, 2).hidden_channels(16).num_layers(3));
-  auto split = gnnx::nn::Split{torch::arange(N), torch::arange(N), torch::arange(N)};
-  auto fit = gnnx::nn::train_node_classifier(*model, graph, split,
-                                             gnnx::nn::TrainOptions().epochs(300).patience(0).weight_decay(0));
+  // A small BA-Shapes: a 60-node Barabasi-Albert graph with 8 houses; classes are the house roles.
+  auto ds = gnnx::datasets::ba_shapes(gnnx::datasets::BaShapesOptions().base_nodes(60).num_motifs(8), /*seed=*/0);
+  const auto& graph = ds.graphs.front();
+  const int64_t N = graph.num_nodes;
+  auto cfg = gnnx::datasets::reference_config(ds);  // 3 GCN layers, width 20, concatenation head
+  cfg.train.epochs(300);
+  auto ref = gnnx::datasets::train_reference_model(ds, cfg, /*seed=*/0);
+  auto& model = ref.model;
   model->eval();
-  std::cout << "3-layer GCN, train accuracy " << fit.train_acc << "\n";
+  std::cout << "BA-Shapes with " << N << " nodes; 3-layer GCN, train accuracy " << ref.result.train_acc << "\n";
 
-  const int64_t node = 15;  // a house node next to the attachment
+  const int64_t node = 61;  // a node of the first house (houses start at node 60)
   gnnx::explain::GnnLrp lrp(*model);  // gamma = 0.25 on the layers, epsilon on the head
   auto first = lrp.first_order(graph, gnnx::Target::node(node));
   std::cout << "node " << node << ", class " << first.target.label << ", logit " << first.output

@@ -2,30 +2,15 @@
 #include <algorithm>
 #include <iostream>
 
+#include <gnnx/datasets/synthetic.h>
 #include <gnnx/explain/gnn_lrp.h>
 #include <gnnx/gnnx.h>
 #include <torch/torch.h>
 
 int main() {
-  // A Barabasi-Albert graph (300 nodes, 3 edges per new node), seeded and portable.
+  // A Barabasi-Albert graph: 300 nodes, 3 edges per new node (gnnx::datasets' generator, seeded).
   gnnx::Rng rng(7);
-  std::vector<std::pair<int64_t, int64_t>> edges;
-  std::vector<int64_t> ends;  // every edge end once: preferential attachment by degree
-  for (int64_t v = 1; v <= 3; ++v) {
-    edges.push_back({0, v});
-    ends.insert(ends.end(), {0, v});
-  }
-  for (int64_t v = 4; v < 300; ++v) {
-    std::vector<int64_t> picked;
-    while (picked.size() < 3) {
-      const int64_t u = ends[static_cast<size_t>(gnnx::uniform_int(rng, 0, static_cast<int64_t>(ends.size()) - 1))];
-      if (std::find(picked.begin(), picked.end(), u) == picked.end()) picked.push_back(u);
-    }
-    for (int64_t u : picked) {
-      edges.push_back({u, v});
-      ends.insert(ends.end(), {u, v});
-    }
-  }
+  auto edges = gnnx::datasets::barabasi_albert(/*n=*/300, /*m=*/3, rng);
   torch::manual_seed(0);
   gnnx::Graph graph(gnnx::undirected_edge_index(edges), 300, torch::rand({300, 8}));
 

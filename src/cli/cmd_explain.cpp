@@ -121,7 +121,18 @@ void register_explain(CLI::App& app) {
   cmd->add_option("--feature-mask", a->feature_mask, "GNNExplainer feature mask: none, feature, node, node_feature");
   cmd->add_flag("--reparametrize", a->reparametrize, "GNNExplainer: X = Z + (X - Z) * sigmoid(F)");
   cmd->add_option("--chunk-size", a->chunk_size, "instances per union on CPU (0: split over threads)");
-  cmd->callback([a] {
+  auto lrp = std::make_shared<GnnLrpCliArgs>();
+  add_gnn_lrp_options(cmd, *lrp);
+  cmd->callback([a, lrp] {
+    // One node (or graph) with GNN-LRP: the relevant walks instead of the accuracy protocol.
+    if (a->method == "gnn-lrp" && (lrp->node >= 0 || lrp->graph >= 0)) {
+      lrp->dataset = a->dataset;
+      lrp->seed = static_cast<uint64_t>(a->first_seed);
+      lrp->model_path = a->model_path;
+      lrp->json = a->json;
+      run_gnn_lrp_cli(*lrp);
+      return;
+    }
     GNNX_CHECK(a->seeds >= 1, "explain: --seeds must be >= 1, got ", a->seeds);
     GNNX_CHECK(a->model_path.empty() || a->seeds == 1, "explain: --model needs --seeds 1");
     const auto device = parse_device(a->device);

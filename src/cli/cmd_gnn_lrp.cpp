@@ -105,17 +105,3 @@ void run_gnn_lrp_cli(const GnnLrpCliArgs& a) {
 
 }  // namespace gnnx::cli
 
-namespace gnnx::cli {
-
-void register_gnn_lrp(CLI::App& app) {
-  auto args = std::make_shared<GnnLrpCliArgs>();
-  auto* cmd = app.add_subcommand("gnn-lrp", "Relevant walks (GNN-LRP) of one node or graph of a synthetic benchmark");
-  cmd->add_option("--dataset", args->dataset, "dataset name (ba-shapes, ba-growth, ...)")->required();
-  cmd->add_option("--seed", args->seed, "dataset and reference-model seed")->default_val(0);
-  cmd->add_option("--model", args->model_path, "a model saved by save_gnn_classifier instead of the reference model");
-  cmd->add_flag("--json", args->json, "print one JSON line");
-  add_gnn_lrp_options(cmd, *args);
-  cmd->callback([args] { run_gnn_lrp_cli(*args); });
-}
-
-}  // namespace gnnx::cli

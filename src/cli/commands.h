@@ -25,13 +25,14 @@ struct GnnLrpCliArgs {
   double gamma = 0.25;
   bool json = false;
 };
-/// Adds --node, --graph, --top-k, --svg, --gamma, --order to a command that already has
-/// --dataset / --json (and optionally --seed / --model).
+/// Adds --node, --graph, --top-k, --svg, --gamma, --order to `gnnx explain` (which has
+/// --dataset, --first-seed, --model and --json).
 void add_gnn_lrp_options(CLI::App* cmd, GnnLrpCliArgs& args);
 /// Explains one node (or graph) of a dataset's reference model with GNN-LRP and prints the top
 /// walks (a table, or one JSON line with --json). Throws gnnx::Error on bad input.
 void run_gnn_lrp_cli(const GnnLrpCliArgs& args);
 /// `gnnx gnn-lrp`: the same as `gnnx explain --method gnn-lrp`, standalone.
 void register_gnn_lrp(CLI::App& app);
+void register_explain(CLI::App& app);
 
 }  // namespace gnnx::cli

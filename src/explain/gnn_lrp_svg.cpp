@@ -67,16 +67,13 @@ std::string walks_to_dot(const Graph& graph, const WalkExplanation& walks, const
     for (int64_t l = 0; l <= L; ++l) nodes.insert(wa[w][l]);
   }
   if (walks.target.kind == Target::Kind::kNode && walks.target.index >= 0) ends.insert(walks.target.index);
-  at::Tensor edge_ids;
   if (!ends.empty()) {
     auto sub = k_hop_subgraph(graph, torch::tensor(std::vector<int64_t>(ends.begin(), ends.end()), torch::kLong)
                                          .to(graph.edge_index.device()),
                               hops);
     auto ids = sub.node_ids.cpu();
     for (int64_t k = 0; k < ids.size(0); ++k) nodes.insert(ids[k].item<int64_t>());
-    edge_ids = sub.edge_ids.cpu();
   } else {
-    edge_ids = torch::arange(graph.num_edges(), torch::kLong);
     for (int64_t v = 0; v < graph.num_nodes; ++v) nodes.insert(v);
   }
 
@@ -99,9 +96,8 @@ std::string walks_to_dot(const Graph& graph, const WalkExplanation& walks, const
   auto ei = graph.edge_index.cpu();
   auto ea = ei.accessor<int64_t, 2>();
   std::set<std::pair<int64_t, int64_t>> pairs;
-  auto ida = edge_ids.accessor<int64_t, 1>();
-  for (int64_t k = 0; k < edge_ids.size(0); ++k) {
-    const int64_t a = ea[0][ida[k]], b = ea[1][ida[k]];
+  for (int64_t k = 0; k < ei.size(1); ++k) {
+    const int64_t a = ea[0][k], b = ea[1][k];
     if (a == b || !nodes.count(a) || !nodes.count(b)) continue;
     pairs.insert({std::min(a, b), std::max(a, b)});
   }

@@ -194,8 +194,10 @@ class GnnLrpExplainer : public Explainer {
 struct WalkSvgOptions {
   /// Walks drawn (the first ones of the explanation, in its order). Default 10.
   GNNX_ARG(int64_t, max_walks) = 10;
-  /// Hops around the explained node(s) whose edges are drawn in grey. Default num_layers.
-  GNNX_ARG(int64_t, hops) = -1;
+  /// Nodes drawn: those of the drawn walks and those within this many hops of the walks' end
+  /// node(s); every graph edge between drawn nodes is drawn in grey. -1 means num_layers.
+  /// Default 1.
+  GNNX_ARG(int64_t, hops) = 1;
   /// Widest walk stroke, in points (width ∝ |R_W|). Default 6.
   GNNX_ARG(double, max_width) = 6.0;
   /// GraphViz program; "" searches `dot` on PATH. Default "".
@@ -204,8 +206,8 @@ struct WalkSvgOptions {
   GNNX_ARG(std::string, title) = "";
 };
 
-/// GraphViz source of the graph around the walks' end node(s) with the top walks drawn as
-/// coloured paths (red R_W > 0, blue R_W < 0, stroke width ∝ |R_W|, self steps omitted).
+/// GraphViz source of the graph around the walks' end node(s) (WalkSvgOptions::hops) with the
+/// top walks drawn as coloured paths (red R_W > 0, blue R_W < 0, stroke width ∝ |R_W|, self steps omitted).
 std::string walks_to_dot(const Graph& graph, const WalkExplanation& walks, const WalkSvgOptions& options = {});
 /// Renders walks_to_dot with GraphViz (`dot -Kneato -Tsvg`) into svg_path. Throws gnnx::Error
 /// when `dot` is not found or fails, or the file cannot be written.

@@ -2,6 +2,7 @@
 #include <utility>
 #include <vector>
 
+#include "gnnx/attribution/graph_explainer.h"
 #include "gnnx/core/check.h"
 #include "gnnx/explain/explainer.h"
 
@@ -14,6 +15,11 @@ using Factory = std::function<std::unique_ptr<Explainer>(uint64_t seed)>;
 // file: gnnx is a static library, and the linker drops objects nothing refers to.)
 const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> t = {
+      {"saliency", [](uint64_t seed) { return attribution::make_attribution_explainer("saliency", seed); }},
+      {"gradxinput", [](uint64_t seed) { return attribution::make_attribution_explainer("gradxinput", seed); }},
+      {"ig", [](uint64_t seed) { return attribution::make_attribution_explainer("ig", seed); }},
+      {"smoothgrad", [](uint64_t seed) { return attribution::make_attribution_explainer("smoothgrad", seed); }},
+      {"occlusion", [](uint64_t seed) { return attribution::make_attribution_explainer("occlusion", seed); }},
   };
   return t;
 }

@@ -1,0 +1,56 @@
+#pragma once
+/// Attributions as graph explanations: the gradient and perturbation baselines of GNN
+/// explanation, behind the Explainer interface (registered as "saliency", "gradxinput", "ig",
+/// "smoothgrad", "occlusion").
+///
+/// For each target the explainer attributes
+///   - the edges, through an all-ones edge mask (GraphInput::kEdges): edge_mask[e] = |a_e|;
+///   - the node features (GraphInput::kNodeFeatures): node_mask[i] = Σ_f |a_if| and
+///     feature_mask [N, F] = a (signed).
+/// For occlusion the edge attributor occludes one edge at a time (window {1}, baseline 0: the
+/// edge deleted) and the feature attributor one node's feature row at a time (window {1, F}).
+///
+/// A node target is explained on the (L+1)-hop subgraph around it (L = model.num_hops()): the
+/// L-hop subgraph alone would change the degrees, hence GCN's normalisation, of the nodes at
+/// distance L, so the prediction would differ; with L+1 hops it is exactly the full graph's.
+/// Masks are reported on full-graph ids, restricted to the L-hop computation subgraph
+/// (edge_ids / node_ids), 0 elsewhere, as every gnnx explainer reports them.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gnnx/attribution/attributor.h"
+#include "gnnx/explain/explainer.h"
+
+namespace gnnx::attribution {
+
+/// The Explanation of item `item` of an attribution over graph g (full graph) or over a
+/// subgraph of it (node_ids [n] / edge_ids [e]: the full ids of the subgraph's nodes and edges;
+/// undefined when a was computed on g itself). edges: an attribution with GraphInput::kEdges
+/// (or an empty Attribution); features: one with GraphInput::kNodeFeatures (or empty). At least
+/// one must be given.
+explain::Explanation to_explanation(const Graph& g, const Attribution& edges, const Attribution& features, int64_t item,
+                                    const at::Tensor& node_ids = {}, const at::Tensor& edge_ids = {});
+
+/// An Explainer running an edge attributor and a node-feature attributor per target.
+class AttributionExplainer : public explain::Explainer {
+ public:
+  /// Either attributor may be null (then that mask is left undefined), not both.
+  AttributionExplainer(std::string name, std::shared_ptr<Attributor> edge_attributor,
+                       std::shared_ptr<Attributor> feature_attributor);
+  std::string name() const override { return name_; }
+  std::vector<explain::Explanation> explain(nn::GnnModel& model, const Graph& graph,
+                                            const std::vector<Target>& targets) override;
+
+ private:
+  std::string name_;
+  std::shared_ptr<Attributor> edges_, features_;
+};
+
+/// The explainer registered as `name` ("saliency", "gradxinput", "ig", "smoothgrad",
+/// "occlusion") with default options; seed drives SmoothGrad's noise. For occlusion the
+/// feature window is set per graph ({1, F}).
+std::unique_ptr<explain::Explainer> make_attribution_explainer(const std::string& name, uint64_t seed = 0);
+
+}  // namespace gnnx::attribution

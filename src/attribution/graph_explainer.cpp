@@ -1,0 +1,130 @@
+// Attributions as graph explanations (see gnnx/attribution/graph_explainer.h).
+#include "gnnx/attribution/graph_explainer.h"
+
+#include <torch/torch.h>
+
+#include "gnnx/attribution/gradient.h"
+#include "gnnx/attribution/integrated_gradients.h"
+#include "gnnx/attribution/noise_tunnel.h"
+#include "gnnx/attribution/occlusion.h"
+#include "gnnx/core/check.h"
+#include "gnnx/graph/ops.h"
+
+namespace gnnx::attribution {
+
+explain::Explanation to_explanation(const Graph& g, const Attribution& edges, const Attribution& features, int64_t item,
+                                    const at::Tensor& node_ids, const at::Tensor& edge_ids) {
+  GNNX_CHECK(edges.values.defined() || features.values.defined(), "to_explanation: expected an edge or a feature attribution");
+  const Attribution& any = edges.values.defined() ? edges : features;
+  GNNX_CHECK(item >= 0 && item < static_cast<int64_t>(any.targets.size()), "to_explanation: item ", item,
+             " out of range [0, ", any.targets.size(), ")");
+  explain::Explanation e;
+  e.method = any.method;
+  e.target = any.targets[static_cast<size_t>(item)];
+  const auto dev = any.values.device();
+  const auto fopts = any.values.options();
+  const auto lopts = torch::TensorOptions().dtype(torch::kLong).device(dev);
+  const at::Tensor nodes = node_ids.defined() ? node_ids.to(dev) : torch::arange(g.num_nodes, lopts);
+  const at::Tensor eids = edge_ids.defined() ? edge_ids.to(dev) : torch::arange(g.num_edges(), lopts);
+  e.node_ids = nodes;
+  e.edge_ids = eids;
+  if (edges.values.defined()) {
+    GNNX_CHECK(edges.values.dim() == 2 && edges.values.size(1) == eids.numel(), "to_explanation: edge attribution ",
+               edges.values.sizes(), " does not match ", eids.numel(), " edges");
+    e.edge_mask = torch::zeros({g.num_edges()}, fopts).index_put_({eids}, edges.values[item].abs());
+  }
+  if (features.values.defined()) {
+    GNNX_CHECK(features.values.dim() == 3 && features.values.size(1) == nodes.numel(),
+               "to_explanation: feature attribution ", features.values.sizes(), " does not match ", nodes.numel(), " nodes");
+    const auto& v = features.values[item];
+    e.node_mask = torch::zeros({g.num_nodes}, fopts).index_put_({nodes}, v.abs().sum(1));
+    e.feature_mask = torch::zeros({g.num_nodes, v.size(1)}, fopts).index_put_({nodes}, v);
+    if (!edges.values.defined()) e.method = features.method;
+  }
+  for (const Attribution* a : {&edges, &features}) {
+    if (!a->values.defined()) continue;
+    const std::string prefix = a == &edges ? "edges." : "features.";
+    for (const auto& [k, d] : a->diagnostics)
+      if (d.dim() >= 1 && d.size(0) == a->values.size(0)) e.diagnostics[prefix + k] = d[item].sum().item<double>();
+  }
+  return e;
+}
+
+AttributionExplainer::AttributionExplainer(std::string name, std::shared_ptr<Attributor> edge_attributor,
+                                           std::shared_ptr<Attributor> feature_attributor)
+    : name_(std::move(name)), edges_(std::move(edge_attributor)), features_(std::move(feature_attributor)) {
+  GNNX_CHECK(edges_ || features_, "AttributionExplainer: expected an edge or a feature attributor");
+}
+
+std::vector<explain::Explanation> AttributionExplainer::explain(nn::GnnModel& model, const Graph& graph,
+                                                                const std::vector<Target>& targets) {
+  GNNX_CHECK(!targets.empty(), name_, ": expected at least one target");
+  graph.validate(name_, /*allow_empty=*/false);
+  std::vector<explain::Explanation> out;
+  for (const auto& t : targets) {
+    if (model.task() == nn::Task::kGraph) {
+      GNNX_CHECK(t.kind == Target::Kind::kGraph && t.index == 0, name_,
+                 ": a graph classifier on one graph needs Target::graph(0), got ", to_string(t));
+      Attribution ea, fa;
+      if (edges_) ea = edges_->attribute(model, graph, {t}, GraphInput::kEdges);
+      if (features_) fa = features_->attribute(model, graph, {t}, GraphInput::kNodeFeatures);
+      out.push_back(to_explanation(graph, ea, fa, 0));
+      continue;
+    }
+    GNNX_CHECK(t.kind == Target::Kind::kNode && t.index >= 0 && t.index < graph.num_nodes, name_,
+               ": expected node targets in [0, ", graph.num_nodes, "), got ", to_string(t));
+    const int64_t hops = model.num_hops();
+    auto wide = k_hop_subgraph(graph, t.index, hops + 1);
+    auto comp = k_hop_subgraph(graph, t.index, hops);
+    const int64_t center = wide.center[0].item<int64_t>();
+    Target local = Target::node(center, t.label);
+    Attribution ea, fa;
+    if (edges_) ea = edges_->attribute(model, wide.graph, {local}, GraphInput::kEdges);
+    if (features_) fa = features_->attribute(model, wide.graph, {local}, GraphInput::kNodeFeatures);
+    auto e = to_explanation(graph, ea, fa, 0, wide.node_ids, wide.edge_ids);
+    // Restrict the report to the L-hop computation subgraph.
+    e.target = Target::node(t.index, e.target.label);
+    if (e.edge_mask.defined()) {
+      auto keep = torch::zeros_like(e.edge_mask).index_put_({comp.edge_ids.to(e.edge_mask.device())}, 1.0);
+      e.edge_mask = e.edge_mask * keep;
+    }
+    if (e.node_mask.defined()) {
+      auto keep = torch::zeros_like(e.node_mask).index_put_({comp.node_ids.to(e.node_mask.device())}, 1.0);
+      e.node_mask = e.node_mask * keep;
+      e.feature_mask = e.feature_mask * keep.unsqueeze(1);
+    }
+    e.edge_ids = comp.edge_ids;
+    e.node_ids = comp.node_ids;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::unique_ptr<explain::Explainer> make_attribution_explainer(const std::string& name, uint64_t seed) {
+  std::shared_ptr<Attributor> edges, features;
+  if (name == "saliency") {
+    edges = std::make_shared<Saliency>();
+    features = std::make_shared<Saliency>();
+  } else if (name == "gradxinput") {
+    edges = std::make_shared<GradientXInput>();
+    features = std::make_shared<GradientXInput>();
+  } else if (name == "ig") {
+    edges = std::make_shared<IntegratedGradients>();
+    features = std::make_shared<IntegratedGradients>();
+  } else if (name == "smoothgrad") {
+    // σ = 0.15: 15 % of the [0, 1] range of an edge mask, the SmoothGrad paper's setting; Captum's
+    // default σ = 1 would flip edge masks to negative values half of the time.
+    auto opts = NoiseTunnelOptions().samples(20).stdev(0.15).seed(seed);
+    edges = std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(), opts);
+    features = std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(), opts);
+  } else if (name == "occlusion") {
+    edges = std::make_shared<Occlusion>(OcclusionOptions().window({1}).perturbations_per_eval(64));
+    features = std::make_shared<Occlusion>(OcclusionOptions().window({1, -1}).perturbations_per_eval(64));
+  } else {
+    GNNX_CHECK(false, "make_attribution_explainer: unknown method \"", name,
+               "\"; known: saliency, gradxinput, ig, smoothgrad, occlusion");
+  }
+  return std::make_unique<AttributionExplainer>(name, edges, features);
+}
+
+}  // namespace gnnx::attribution

@@ -41,6 +41,16 @@ GraphInput graph_input_from_string(const std::string& name) {
 // ImageModel
 namespace {
 
+// One line out of a LibTorch / TorchScript exception: the TorchScript interpreter puts the
+// useful "RuntimeError: ..." line after two tracebacks, c10::Error before a backtrace.
+std::string one_line(const std::exception& e) {
+  std::string what = e.what();
+  if (const auto* c10e = dynamic_cast<const c10::Error*>(&e)) what = c10e->what_without_backtrace();
+  auto pos = what.rfind("RuntimeError: ");
+  if (pos != std::string::npos) what = what.substr(pos + 14);
+  return what.substr(0, what.find('\n'));
+}
+
 // The last component of a TorchScript class name: "__torch__.torch.nn.modules.conv.Conv2d" -> "Conv2d".
 std::string short_type(const std::string& qualified) {
   auto pos = qualified.rfind('.');
@@ -209,10 +219,8 @@ void ImageModel::check_layers(const at::Tensor& x) const {
   at::Tensor b;
   try {
     b = forward_layers(x);
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    GNNX_CHECK(false, "ImageModel: running the children of ", description_,
-               " in order fails (", what.substr(0, what.find('\n')),
+  } catch (const std::exception& e) {
+    GNNX_CHECK(false, "ImageModel: running the children of ", description_, " in order fails (", one_line(e),
                "); layer-based methods need a module whose forward is its children in order (e.g. nn.Sequential, nn.Flatten "
                "instead of torch.flatten)");
   }
@@ -243,9 +251,13 @@ class ImageObjective : public Objective {
     GNNX_CHECK(labels.size() == 1 || static_cast<int64_t>(labels.size()) == b,
                "image_objective: expected 1 or B = ", b, " labels, got ", labels.size());
     at::Tensor logits;
-    {
+    try {
       torch::NoGradGuard no_grad;
       logits = model_.forward(x_);
+    } catch (const gnnx::Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      GNNX_CHECK(false, "image_objective: the model rejects an input of shape ", x_.sizes(), ": ", one_line(e));
     }
     GNNX_CHECK(logits.dim() == 2 && logits.size(0) == b, "image_objective: expected the model to return logits [B, K] = [",
                b, ", K], got ", logits.sizes());

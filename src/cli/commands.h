@@ -8,6 +8,7 @@ namespace gnnx::cli {
 int fail(const std::string& message);
 
 void register_info(CLI::App& app);
+void register_attribute(CLI::App& app);
 /// `gnnx bench images` and `gnnx images train` (cmd_bench_images.cpp).
 void register_bench_images(CLI::App& app);
 

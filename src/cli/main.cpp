@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("gnnx ") + gnnx::version());
   app.require_subcommand(1);
   gnnx::cli::register_info(app);
+  gnnx::cli::register_attribute(app);
   gnnx::cli::register_bench_images(app);
   try {
     app.parse(argc, argv);

@@ -32,6 +32,8 @@
 /// on TorchScript at all. gnnx therefore uses a *sequential adapter*: ImageModel holds the
 /// model's layers in the order they run, flattened through nested Sequentials:
 ///   - torch::nn::Sequential: its children, exactly (the adapter *is* the model's forward).
+///     (LibTorch cannot nest a plain Sequential in a Sequential; a child subclassing
+///     SequentialImpl is flattened.)
 ///   - a TorchScript module whose children run in order (a scripted nn.Sequential, or a module
 ///     whose forward is x -> child_1 -> ... -> child_n): its named_children(). A scripted model
 ///     whose forward does more (a residual add, torch.flatten in forward instead of an
@@ -110,7 +112,7 @@ using LayerHook = std::function<at::Tensor(int64_t index, const Layer& layer, co
 class ImageModel {
  public:
   ImageModel() = default;
-  /// Layered: the children of seq (nested Sequentials flattened) are the layers.
+  /// Layered: the children of seq (children subclassing SequentialImpl flattened) are the layers.
   static ImageModel sequential(torch::nn::Sequential seq);
   /// Opaque: any C++ module with forward(Tensor) -> Tensor.
   static ImageModel any(torch::nn::AnyModule module);

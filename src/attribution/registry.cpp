@@ -4,8 +4,11 @@
 #include <utility>
 #include <vector>
 
+#include "gnnx/attribution/activation_max.h"
+#include "gnnx/attribution/cam.h"
 #include "gnnx/attribution/gradient.h"
 #include "gnnx/attribution/integrated_gradients.h"
+#include "gnnx/attribution/lrp.h"
 #include "gnnx/attribution/noise_tunnel.h"
 #include "gnnx/attribution/occlusion.h"
 #include "gnnx/core/check.h"
@@ -68,6 +71,60 @@ std::unique_ptr<Attributor> make_occlusion(const OptionMap& o) {
   return std::make_unique<Occlusion>(opts);
 }
 
+CamOptions read_cam_options(OptionReader& r) {
+  return CamOptions()
+      .layer(r.get_string("layer", ""))
+      .upsample(upsample_from_string(r.get_string("upsample", "bilinear")))
+      .normalize(r.get_bool("normalize", false))
+      .relu(r.get_bool("relu", true));
+}
+
+Factory make_cam(const char* name, CamKind kind) {
+  return [name, kind](const OptionMap& o) -> std::unique_ptr<Attributor> {
+    OptionReader r(name, o);
+    auto opts = read_cam_options(r).kind(kind);
+    r.finish();
+    return std::make_unique<CamAttributor>(opts);
+  };
+}
+
+std::unique_ptr<Attributor> make_guided_gradcam(const OptionMap& o) {
+  OptionReader r("guided-gradcam", o);
+  auto opts = read_cam_options(r);
+  r.finish();
+  return std::make_unique<GuidedGradCamAttributor>(opts);
+}
+
+// "rule" gives one rule everywhere, "composite" a named composite (with ";layer=rule" overrides).
+std::unique_ptr<Attributor> make_lrp(const OptionMap& o) {
+  OptionReader r("lrp", o);
+  GNNX_CHECK(!(r.has("rule") && r.has("composite")), "lrp: give either rule or composite, not both");
+  const auto spec = r.has("rule") ? r.get_string("rule", "epsilon") : r.get_string("composite", "epsilon");
+  const auto output = r.get_string("output", "logit");
+  GNNX_CHECK(output == "logit" || output == "one", "lrp: output must be \"logit\" or \"one\", got \"", output, "\"");
+  r.finish();
+  return std::make_unique<LrpAttributor>(
+      LrpOptions()
+          .composite(lrp_composite_from_string(spec))
+          .output(output == "logit" ? OutputRelevance::kLogit : OutputRelevance::kOne));
+}
+
+std::unique_ptr<Attributor> make_activation_max(const OptionMap& o) {
+  OptionReader r("activation-max", o);
+  auto opts = ActivationMaxOptions()
+                  .steps(r.get_int("steps", 200))
+                  .lr(r.get_double("lr", 0.05))
+                  .l2(r.get_double("l2", 1e-3))
+                  .init(ascent_init_from_string(r.get_string("init", "zeros")))
+                  .noise_std(r.get_double("noise_std", 0.1))
+                  .blur_sigma(r.get_double("blur_sigma", 0.0))
+                  .blur_every(r.get_int("blur_every", 4))
+                  .jitter(r.get_int("jitter", 0))
+                  .seed(static_cast<uint64_t>(r.get_int("seed", 0)));
+  r.finish();
+  return std::make_unique<ActivationMaxAttributor>(opts);
+}
+
 const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> t = {
       {"saliency", make_saliency},
@@ -78,6 +135,13 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"guided-backprop", no_options<GuidedBackprop>("guided-backprop")},
       {"deconvnet", no_options<Deconvnet>("deconvnet")},
       {"occlusion", make_occlusion},
+      {"cam", make_cam("cam", CamKind::kCam)},
+      {"gradcam", make_cam("gradcam", CamKind::kGradCam)},
+      {"gradcam-counterfactual", make_cam("gradcam-counterfactual", CamKind::kCounterfactual)},
+      {"gradcam++", make_cam("gradcam++", CamKind::kGradCamPlusPlus)},
+      {"guided-gradcam", make_guided_gradcam},
+      {"lrp", make_lrp},
+      {"activation-max", make_activation_max},
   };
   return t;
 }

@@ -32,8 +32,6 @@ void add_gnn_lrp_options(CLI::App* cmd, GnnLrpCliArgs& args);
 /// walks (a table, or one JSON line with --json). Throws gnnx::Error on bad input.
 void run_gnn_lrp_cli(const GnnLrpCliArgs& args);
 /// `gnnx gnn-lrp`: the same as `gnnx explain --method gnn-lrp`, standalone.
-void register_gnn_lrp(CLI::App& app);
-void register_explain(CLI::App& app);
 /// `gnnx bench images` and `gnnx images train` (cmd_bench_images.cpp).
 void register_bench_images(CLI::App& app);
 

@@ -27,9 +27,6 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"smoothgrad", [](uint64_t seed) { return attribution::make_attribution_explainer("smoothgrad", seed); }},
       {"occlusion", [](uint64_t seed) { return attribution::make_attribution_explainer("occlusion", seed); }},
       {"gnn-lrp", [](uint64_t) { return std::make_unique<GnnLrpExplainer>(); }},
-      {"gnnexplainer", [](uint64_t seed) { return std::make_unique<GNNExplainer>(GNNExplainerOptions().seed(seed)); }},
-      {"grad", [](uint64_t) { return std::make_unique<GradExplainer>(); }},
-      {"att", [](uint64_t) { return std::make_unique<AttentionExplainer>(); }},
   };
   return t;
 }

@@ -8,7 +8,10 @@
 /// A layer derives from MessagePassing, overrides message() / update() (and rarely
 /// aggregate()), and calls propagate() from its forward(). propagate() gathers with
 /// index_select and scatters with index_add / scatter_reduce, so the same code runs on CPU and
-/// CUDA and is differentiable in x, in edge weights and in the edge mask.
+/// CUDA and is differentiable in x, in edge weights and in the edge mask. Layers that keep the
+/// default message (w_ij x_j) and aggregation say so (PropagateArgs::default_message) and get
+/// the fused kernels of gnnx/nn/functional/spmm.h instead, which never build the [E, F]
+/// messages (the built-in GraphConv, GIN, SAGE and GAT do; GCN calls spmm directly).
 ///
 /// Edge-mask hook. An explainer opens an EdgeMaskScope with a per-edge multiplier m [E] for the
 /// graph it is about to run. Inside the scope every MessagePassing layer, on this thread,

@@ -150,10 +150,11 @@ int main(int argc, char** argv) {
   }
   const double t_quality = since(t3);
   const double inside_share = inside / total;
-  const double auc = gnnx::metrics::roc_auc(torch::cat(scores), torch::cat(labels));
+  const double auc = gnnx::metrics::roc_auc(torch::cat(scores).abs(), torch::cat(labels));
+  const double auc_signed = gnnx::metrics::roc_auc(torch::cat(scores), torch::cat(labels));
   std::cout << "3. BA-Shapes, " << eval_nodes.size() << " house nodes (" << std::setprecision(3) << t_quality
-            << " s): share of top-10 walk |R| inside the house " << inside_share << "; edge ROC AUC (all-walk edge "
-            << "relevance) " << std::setprecision(4) << auc << "\n";
+            << " s): share of top-10 walk |R| inside the house " << inside_share << "; edge ROC AUC of |all-walk edge "
+            << "relevance| " << std::setprecision(4) << auc << " (signed relevance: " << auc_signed << ")\n";
   double gnnexplainer_auc = -1;
   const auto names = gnnx::explain::explainer_names();
   if (std::find(names.begin(), names.end(), "gnnexplainer") != names.end()) {
@@ -230,6 +231,7 @@ int main(int argc, char** argv) {
                       {"topk", topk},
                       {"ba_shapes_inside_house_share", inside_share},
                       {"ba_shapes_edge_auc", auc},
+                      {"ba_shapes_edge_auc_signed", auc_signed},
                       {"gnnexplainer_edge_auc", gnnexplainer_auc},
                       {"ba_growth_cycle_share", cycle_share},
                       {"ba_growth_cycle_edge_fraction", cycle_fraction},

@@ -1225,8 +1225,10 @@ Explanation WalkExplanation::to_explanation(const Graph& graph) const {
   e.method = "gnn-lrp";
   e.target = target;
   auto er = edge_relevance(graph);
-  e.edge_mask = er.to(torch::kFloat);
-  e.node_mask = node_relevance(graph.num_nodes).to(torch::kFloat);
+  // Masks rank importance: |relevance| (evidence for and against); the signed values stay in
+  // edge_relevance() / node_relevance().
+  e.edge_mask = er.abs().to(torch::kFloat);
+  e.node_mask = node_relevance(graph.num_nodes).abs().to(torch::kFloat);
   // Edges and nodes the held walks touch.
   std::vector<int64_t> eids;
   auto ei = graph.edge_index.cpu();
@@ -1265,8 +1267,8 @@ std::vector<Explanation> GnnLrpExplainer::explain(nn::GnnModel& model, const Gra
     Explanation e;
     e.method = "gnn-lrp";
     e.target = first.target;
-    e.edge_mask = lrp.edge_relevance(graph, first.target).to(torch::kFloat);
-    e.node_mask = first.node_relevance.detach().to(torch::kFloat).cpu();
+    e.edge_mask = lrp.edge_relevance(graph, first.target).abs().to(torch::kFloat);
+    e.node_mask = first.node_relevance.detach().abs().to(torch::kFloat).cpu();
     e.feature_mask = first.relevance.detach().to(torch::kFloat).cpu();
     if (model.task() == nn::Task::kNode) {
       auto sub = k_hop_subgraph(graph, first.target.index, model.num_hops());

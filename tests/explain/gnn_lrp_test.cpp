@@ -249,7 +249,7 @@ TEST_CASE("gnn-lrp in the registry gives an edge mask from all walks", "[gnnlrp]
   REQUIRE(e.edge_mask.size(0) == g.num_edges());
   REQUIRE(e.node_mask.size(0) == g.num_nodes);
   GnnLrp lrp(*model);
-  GNNX_REQUIRE_CLOSE(e.edge_mask, lrp.all_walks(g, e.target).edge_relevance(g).to(torch::kFloat), 1e-5, 1e-6);
+  GNNX_REQUIRE_CLOSE(e.edge_mask, lrp.all_walks(g, e.target).edge_relevance(g).abs().to(torch::kFloat), 1e-5, 1e-6);
   REQUIRE(e.diagnostics.at("num_walks") == lrp.count_walks(g, e.target));
   // WalkExplanation converts to the shared type too.
   auto top = lrp.top_walks(g, e.target, 4);

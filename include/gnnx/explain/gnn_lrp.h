@@ -126,7 +126,8 @@ struct WalkExplanation {
   at::Tensor node_relevance(int64_t num_nodes) const;
   /// Edge relevance from the walks held: [E] float64 over graph's edge ids, DIG's convention.
   at::Tensor edge_relevance(const Graph& graph) const;
-  /// The shared result type: edge_mask = edge_relevance (float32), node_mask = node_relevance,
+  /// The shared result type: edge_mask = |edge_relevance| (float32), node_mask = |node_relevance|
+  /// (masks rank importance; on BA-Shapes house edges carry large negative relevance),
   /// edge_ids / node_ids = the edges / nodes the walks touch; diagnostics output,
   /// sum_relevance, residual, num_walks, walks_held, seconds.
   Explanation to_explanation(const Graph& graph) const;
@@ -177,9 +178,9 @@ class GnnLrp {
   GnnLrpOptions options_;
 };
 
-/// The registry's "gnn-lrp": for each target, edge_mask = edge relevance over all walks (exact,
-/// GnnLrp::edge_relevance), node_mask = first-order node relevance, feature_mask = [N, F]
-/// relevance; diagnostics output, sum_relevance, residual, num_walks. Default options.
+/// The registry's "gnn-lrp": for each target, edge_mask = |edge relevance| over all walks (exact,
+/// GnnLrp::edge_relevance), node_mask = |first-order node relevance|, feature_mask = [N, F]
+/// signed relevance; diagnostics output, sum_relevance, residual, num_walks. Default options.
 class GnnLrpExplainer : public Explainer {
  public:
   explicit GnnLrpExplainer(GnnLrpOptions options = {}) : options_(std::move(options)) {}

@@ -83,7 +83,7 @@ int main() {
   auto model = ImageModel::sequential(cnn);
   auto x = torch::randn({1, 3, 32, 32});
   auto objective = image_objective(model, x, std::vector<int64_t>{-1});
-  const int reps = 5;
+  const int reps = 3;
   std::vector<std::pair<std::string, std::shared_ptr<Attributor>>> methods = {
       {"saliency", std::make_shared<Saliency>()},
       {"gradxinput", std::make_shared<GradientXInput>()},
@@ -111,7 +111,7 @@ int main() {
   }
 
   // --- GNN ------------------------------------------------------------------------------------
-  auto g = ba_graph(/*n=*/300, /*m=*/3, /*features=*/10, /*seed=*/1);
+  auto g = ba_graph(/*n=*/300, /*m=*/2, /*features=*/10, /*seed=*/1);
   torch::manual_seed(0);
   nn::GnnClassifier gnn(nn::GnnClassifierOptions(10, 4).num_layers(3).hidden_channels(20));
   gnn->eval();
@@ -125,13 +125,14 @@ int main() {
       std::printf("%-28s %10.2f\n", (std::string("gnn ") + to_string(what) + ", " + std::to_string(ibs)).c_str(), ms);
     }
   }
+  std::fflush(stdout);
   std::printf("\nGNN explainer adapters (edges + features, (L+1)-hop subgraph), per node, %lld nodes, %lld edges\n%-28s %10s\n",
               static_cast<long long>(g.num_nodes), static_cast<long long>(g.num_edges()), "method", "ms/node");
   std::vector<Target> nodes;
-  for (int64_t i = 0; i < 20; ++i) nodes.push_back(Target::node(i * 15));
+  for (int64_t i = 0; i < 5; ++i) nodes.push_back(Target::node(i * 60));
   for (const std::string name : {"saliency", "gradxinput", "ig", "smoothgrad", "occlusion"}) {
     auto explainer = make_attribution_explainer(name, 0);
-    double ms = time_ms([&] { explainer->explain(*gnn, g, nodes); }, 3) / static_cast<double>(nodes.size());
+    double ms = time_ms([&] { explainer->explain(*gnn, g, nodes); }, 1) / static_cast<double>(nodes.size());
     result["gnn." + name] = ms;
     std::printf("%-28s %10.2f\n", name.c_str(), ms);
   }

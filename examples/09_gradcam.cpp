@@ -14,11 +14,11 @@ using namespace gnnx;
 
 int main(int argc, char** argv) {
   // Images of squares, discs, triangles and crosses over textured noise, with masks and boxes.
-  auto train = datasets::make_shapes_images(datasets::ShapesImagesOptions().num_images(800).seed(1));
+  auto train = datasets::make_shapes_images(datasets::ShapesImagesOptions().num_images(2000).seed(1));
   auto test = datasets::make_shapes_images(datasets::ShapesImagesOptions().num_images(64).seed(2));
-  auto cnn = nn::make_gap_cnn(nn::GapCnnOptions(/*in_channels=*/3, /*num_classes=*/4).width(8));
+  auto cnn = nn::make_gap_cnn(nn::GapCnnOptions(/*in_channels=*/3, /*num_classes=*/4));
   auto fit = nn::train_image_classifier(cnn, train.images, train.labels, test.images, test.labels,
-                                        nn::ImageTrainOptions().epochs(6));
+                                        nn::ImageTrainOptions().epochs(12));
   std::cout << "test accuracy " << fit.test_acc << " after " << fit.seconds << " s\n";
 
   // The attributors see the Sequential's named layers: conv1 ... relu3 gap flatten fc.

@@ -13,12 +13,12 @@
 using namespace gnnx;
 
 int main(int argc, char** argv) {
-  auto train = datasets::make_shapes_images(datasets::ShapesImagesOptions().num_images(800).seed(1));
+  auto train = datasets::make_shapes_images(datasets::ShapesImagesOptions().num_images(2000).seed(1));
   auto test = datasets::make_shapes_images(datasets::ShapesImagesOptions().num_images(32).seed(2));
   // Without biases, LRP-epsilon conserves the logit exactly (up to epsilon).
-  auto cnn = nn::make_gap_cnn(nn::GapCnnOptions(3, 4).width(8).bias(false));
+  auto cnn = nn::make_gap_cnn(nn::GapCnnOptions(3, 4).bias(false));
   auto fit = nn::train_image_classifier(cnn, train.images, train.labels, test.images, test.labels,
-                                        nn::ImageTrainOptions().epochs(6));
+                                        nn::ImageTrainOptions().epochs(12));
   std::cout << "test accuracy " << fit.test_acc << "\n";
   auto model = attribution::ImageModel::sequential(cnn);
   std::vector<int64_t> labels(test.labels.data_ptr<int64_t>(), test.labels.data_ptr<int64_t>() + test.size());

@@ -24,6 +24,8 @@ struct AttributeArgs {
   std::vector<std::string> options;
   // Shorthands for frequent options (each becomes key=value).
   std::string steps, samples, stdev, seed, window, strides, baseline, internal_batch_size, type, ig_method;
+  // CAM family / LRP / activation maximisation.
+  std::string layer, rule, composite;
 };
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
@@ -39,7 +41,8 @@ void run_attribute(const AttributeArgs& a) {
       {"steps", &a.steps},       {"samples", &a.samples}, {"stdev", &a.stdev},
       {"seed", &a.seed},         {"window", &a.window},   {"strides", &a.strides},
       {"baseline", &a.baseline}, {"internal_batch_size", &a.internal_batch_size},
-      {"type", &a.type},         {"method", &a.ig_method}};
+      {"type", &a.type},         {"method", &a.ig_method},
+      {"layer", &a.layer},       {"rule", &a.rule},       {"composite", &a.composite}};
   for (const auto& [key, value] : shorthands)
     if (!value->empty()) options[key] = *value;
   // The method and its options are checked before any file is read.
@@ -120,6 +123,9 @@ void register_attribute(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "smoothgrad: noise seed (0)");
   cmd->add_option("--window", args->window, "occlusion: window over C,H,W, e.g. 3,8,8");
   cmd->add_option("--strides", args->strides, "occlusion: strides, e.g. 3,4,4 (1)");
+  cmd->add_option("--layer", args->layer, "cam / gradcam / gradcam++ / gradcam-counterfactual / guided-gradcam: the feature layer (last conv block)");
+  cmd->add_option("--rule", args->rule, "lrp: one rule everywhere: epsilon[:e] | gamma[:g] | zplus | alphabeta[:a,b] | flat | zbox:lo,hi");
+  cmd->add_option("--composite", args->composite, "lrp: epsilon-gamma-box[:lo,hi] | epsilon-plus | epsilon-plus-flat | epsilon-alpha2-beta1[-flat], then ;layer=rule overrides");
   cmd->callback([args] {
     try {
       run_attribute(*args);

@@ -54,12 +54,13 @@ TEST_CASE("Shapes images: option errors", "[images]") {
 
 TEST_CASE("GAP CNN learns the Shapes images", "[images]") {
   torch::manual_seed(0);
-  auto train = make_shapes_images(ShapesImagesOptions().num_images(800).seed(1));
+  // The configuration of `gnnx images train` (about 10 s of CPU time): 2000 images, 12 epochs.
+  auto train = make_shapes_images(ShapesImagesOptions().num_images(2000).seed(1));
   auto test = make_shapes_images(ShapesImagesOptions().num_images(200).seed(2));
-  auto model = gnnx::nn::make_gap_cnn(gnnx::nn::GapCnnOptions(3, 4).width(8));
+  auto model = gnnx::nn::make_gap_cnn(gnnx::nn::GapCnnOptions(3, 4));
   auto r = gnnx::nn::train_image_classifier(model, train.images, train.labels, test.images, test.labels,
-                                            gnnx::nn::ImageTrainOptions().epochs(8).seed(0));
+                                            gnnx::nn::ImageTrainOptions().epochs(12).seed(0));
   INFO("train " << r.train_acc << " test " << r.test_acc << " in " << r.seconds << " s");
-  REQUIRE(r.test_acc >= 0.9);
+  REQUIRE(r.test_acc >= 0.95);
   REQUIRE(model->forward(test.images.slice(0, 0, 2)).sizes() == torch::IntArrayRef({2, 4}));
 }

@@ -2,6 +2,8 @@
 // relevance sums to the explained logit; on the shapes the relevance concentrates on the object.
 //   10_lrp_image [out.png]
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <gnnx/attribution/lrp.h>
 #include <gnnx/datasets/images.h>
@@ -24,7 +26,7 @@ int main(int argc, char** argv) {
   std::vector<int64_t> labels(test.labels.data_ptr<int64_t>(), test.labels.data_ptr<int64_t>() + test.size());
 
   attribution::LrpAttributor eps(attribution::LrpOptions().composite(
-      attribution::LrpComposite::uniform(attribution::LrpRule::epsilon(1e-9))));
+      attribution::LrpComposite::uniform(attribution::LrpRule::eps(1e-9))));
   auto r = eps.attribute(model, test.images, labels);
   std::cout << "image 0: sum of relevance " << r.values[0].sum().item<double>() << " = logit "
             << r.diagnostics.at("output")[0].item<double>() << "\n";
@@ -32,8 +34,9 @@ int main(int argc, char** argv) {
   // Zennit's EpsilonGammaBox: z^B on the input (bounded by the data's range), gamma on the other
   // convolutions, epsilon on the dense layer. Rules can also come from text, per layer.
   const double lo = test.images.min().item<double>(), hi = test.images.max().item<double>();
-  for (const auto& spec : {std::string("epsilon"), "epsilon-plus",
-                           "epsilon-gamma-box:" + std::to_string(lo) + "," + std::to_string(hi) + ";fc=epsilon:0.01"}) {
+  const std::vector<std::string> specs = {
+      "epsilon", "epsilon-plus", "epsilon-gamma-box:" + std::to_string(lo) + "," + std::to_string(hi) + ";fc=epsilon:0.01"};
+  for (const auto& spec : specs) {
     attribution::LrpAttributor lrp(attribution::LrpOptions().composite(attribution::lrp_composite_from_string(spec)));
     auto a = lrp.attribute(model, test.images, labels);
     auto maps = metrics::heatmap(a.values);

@@ -69,7 +69,7 @@ TEST_CASE("edge and feature saliency equal autograd through the edge mask, all t
   }
 }
 
-TEST_CASE("graph classifier: feature gradient; IG batched over graph copies equals one step at a time", "[attribution]") {
+TEST_CASE("graph classifier: feature gradient, IG batched over graph copies equals one step at a time", "[attribution]") {
   auto g = test_graph();
   auto model = test_model(nn::Task::kGraph);
   auto sal = Saliency(SaliencyOptions().abs(false)).attribute(*model, g, {Target::graph(0, 2)});

@@ -59,7 +59,7 @@ TEST_CASE("LRP conserves relevance without biases and stabilisers", "[gnnlrp][lr
   }
 }
 
-TEST_CASE("Stabiliser: epsilon with the sign of z, sign(0) = +1; 0/0 gives 0", "[gnnlrp][lrp]") {
+TEST_CASE("Stabiliser: epsilon with the sign of z, sign(0) = +1, 0/0 gives 0", "[gnnlrp][lrp]") {
   using gnnx::attribution::lrp_ratio;
   using gnnx::attribution::lrp_stabilize;
   GNNX_REQUIRE_CLOSE(lrp_stabilize(torch::tensor({-2.0, 0.0, 3.0}), 0.5), torch::tensor({-2.5, 0.5, 3.5}));

@@ -138,7 +138,7 @@ TEST_CASE("Gauss-Legendre and Riemann rules against tabulated values", "[attribu
   GNNX_REQUIRE_ERROR("at least 1 step", integration_rule(IntegrationMethod::kGaussLegendre, 0));
 }
 
-TEST_CASE("integrated gradients: completeness delta -> 0 as steps grow; exact on a linear model", "[attribution]") {
+TEST_CASE("integrated gradients: completeness delta -> 0 as steps grow, exact on a linear model", "[attribution]") {
   TanhNet net;
   auto model = ImageModel::sequential(net.seq);
   auto x = 2.0 * torch::randn({2, 4}, torch::kDouble);

@@ -58,7 +58,7 @@ const char* conv_name(ConvType c) { return gnnx::nn::to_string(c); }
 
 }  // namespace
 
-TEST_CASE("All walks equal the naive per-walk method (GCN, GIN, GraphConv; node and graph tasks)", "[gnnlrp]") {
+TEST_CASE("All walks equal the naive per-walk method (GCN, GIN, GraphConv, node and graph tasks)", "[gnnlrp]") {
   for (auto conv : {ConvType::kGCN, ConvType::kGIN, ConvType::kGraphConv}) {
     for (auto task : {Task::kNode, Task::kGraph}) {
       for (bool concat : {true, false}) {

@@ -142,7 +142,7 @@ TEST_CASE("GnnClassifier rejects bad input and bad options with gnnx::Error", "[
   GNNX_REQUIRE_ERROR("GnnModel::forward_graph: expected a non-empty graph", model->forward_graph(empty));
 }
 
-TEST_CASE("save / load round trip gives the same outputs; truncated or garbage files throw", "[nn]") {
+TEST_CASE("save / load round trip gives the same outputs, truncated or garbage files throw", "[nn]") {
   auto ei = small_edge_index();
   auto x = torch::randn({kSmallNodes, 3});
   for (auto conv : kAllConvs) {

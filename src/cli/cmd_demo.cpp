@@ -25,7 +25,7 @@ namespace {
 struct DemoArgs {
   uint64_t seed = 0;
   std::string out = "gnnx-demo";
-  std::string methods = "gnnexplainer,grad,saliency,ig,occlusion,gnn-lrp";
+  std::string methods = "gnnexplainer,grad,saliency,ig,gnn-lrp";
   std::string device = "cpu";
   int64_t picture_node = 400;
 };
@@ -85,7 +85,7 @@ void run_demo(const DemoArgs& a) {
     e.edge_mask = e.edge_mask.to(torch::kCPU);
     const auto path = (std::filesystem::path(a.out) / ("ba_shapes_node" + std::to_string(a.picture_node) + "_" + m + ".svg")).string();
     io::write_explanation_svg(g, e, path,
-                              io::DrawOptions().edge_ground_truth(ds.edge_mask_gt.front()).node_labels(g.y).min_fraction(0.2));
+                              io::DrawOptions().hops(2).edge_ground_truth(ds.edge_mask_gt.front()).node_labels(g.y).min_fraction(0.2));
     std::cout << "   " << path << "\n";
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -168,31 +168,25 @@ std::pair<std::vector<double>, std::vector<double>> integration_rule(Integration
       const double pi = std::acos(-1.0);
       for (int64_t i = 0; i < n; ++i) {
         double t = std::cos(pi * (static_cast<double>(i) + 0.75) / (dn + 0.5));
-        double dp = 0.0;
-        for (int iter = 0; iter < 100; ++iter) {
-          double p0 = 1.0, p1 = t;
+        // P_n(t) and P_n'(t) by the three-term recurrence.
+        auto legendre = [n, dn](double x) {
+          double p0 = 1.0, p1 = x;
           for (int64_t k = 2; k <= n; ++k) {
-            double p2 = ((2.0 * static_cast<double>(k) - 1.0) * t * p1 - (static_cast<double>(k) - 1.0) * p0) /
-                        static_cast<double>(k);
+            const double p2 = ((2.0 * static_cast<double>(k) - 1.0) * x * p1 - (static_cast<double>(k) - 1.0) * p0) /
+                              static_cast<double>(k);
             p0 = p1;
             p1 = p2;
           }
           if (n == 1) p0 = 1.0;
-          dp = dn * (t * p1 - p0) / (t * t - 1.0);
-          double step = p1 / dp;
+          return std::make_pair(p1, dn * (x * p1 - p0) / (x * x - 1.0));
+        };
+        for (int iter = 0; iter < 100; ++iter) {
+          const auto [p, d] = legendre(t);
+          const double step = p / d;
           t -= step;
           if (std::abs(step) < 1e-16) break;
         }
-        // Re-evaluate the derivative at the converged root for the weight.
-        double p0 = 1.0, p1 = t;
-        for (int64_t k = 2; k <= n; ++k) {
-          double p2 = ((2.0 * static_cast<double>(k) - 1.0) * t * p1 - (static_cast<double>(k) - 1.0) * p0) /
-                      static_cast<double>(k);
-          p0 = p1;
-          p1 = p2;
-        }
-        if (n == 1) p0 = 1.0;
-        dp = dn * (t * p1 - p0) / (t * t - 1.0);
+        const double dp = legendre(t).second;  // at the converged root, for the weight
         // i ascending gives t descending: store mirrored so that alpha is ascending.
         const size_t slot = static_cast<size_t>(n - 1 - i);
         alpha[slot] = 0.5 * (1.0 + t);

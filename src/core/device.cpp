@@ -1,5 +1,7 @@
 #include "gnnx/core/device.h"
 
+#include <dlfcn.h>
+
 #include <fstream>
 #include <string>
 
@@ -53,6 +55,18 @@ std::string blas_name() {
     if (found.empty() && path.find("/blas/libblas.so") != std::string::npos) found = "reference";
   }
   return found.empty() ? "unknown" : found;
+}
+
+int set_blas_threads(int threads) {
+  GNNX_CHECK(threads >= 1, "set_blas_threads: expected a thread count >= 1, got ", threads);
+  using Get = int (*)();
+  using Set = void (*)(int);
+  auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  auto set = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (!get || !set) return -1;
+  const int previous = get();
+  if (previous != threads) set(threads);
+  return previous;
 }
 
 int torch_threads() { return at::get_num_threads(); }

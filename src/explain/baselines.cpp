@@ -20,11 +20,7 @@ std::vector<Explanation> grad_run(nn::GnnModel& model, const std::vector<detail:
     auto u = detail::make_union(part, model.task() == nn::Task::kGraph);
     torch::AutoGradMode grad_on(true);
     auto m = torch::ones({u.graph.num_edges()}, u.graph.x.options()).requires_grad_(true);
-    at::Tensor logits;
-    {
-      nn::EdgeMaskScope scope(m);
-      logits = detail::union_logits(model, u, u.graph.x);
-    }
+    auto logits = detail::union_logits(model, u, u.graph.x, m);
     auto loss = torch::nn::functional::cross_entropy(
         logits, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     auto g = torch::autograd::grad({loss}, {m}, {}, false, false, /*allow_unused=*/true)[0];

@@ -111,7 +111,7 @@ InitialMasks draw_initial(const GNNExplainerOptions& o, const detail::Instance& 
   const int64_t e = inst.graph.num_edges(), n = inst.graph.num_nodes, F = inst.graph.x.size(1);
   const double sd = o.edge_init_gain() * std::sqrt(2.0 / (2.0 * static_cast<double>(std::max<int64_t>(n, 1))));
   std::vector<float> ev(static_cast<size_t>(e));
-  for (auto& v : ev) v = static_cast<float>(normal(rng, 0.0, sd));
+  for (auto& v : ev) v = static_cast<float>(normal(rng, o.edge_init_mean(), sd));
   InitialMasks m;
   m.edge = torch::tensor(ev, torch::kFloat);
   std::vector<int64_t> shape;
@@ -167,7 +167,17 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
     e0.push_back(m.edge);
     if (o.feature_mask() != FeatureMaskType::kNone) f0.push_back(m.feature);
   }
-  auto M = torch::cat(e0).to(fopt).detach().requires_grad_(true);
+  // M holds one logit per mask entry: per undirected pair (symmetric_mask) or per edge; pair[e]
+  // says which entry edge e reads. A pair starts at the mean of its edges' initial logits.
+  const int64_t E = u.graph.num_edges();
+  int64_t P = E;
+  at::Tensor pair = torch::arange(E, lopt);
+  if (o.symmetric_mask()) pair = detail::undirected_pairs(u.graph.edge_index, N, P);
+  auto e_init = torch::cat(e0).to(fopt);
+  auto M = o.symmetric_mask() ? torch::zeros({P}, fopt).index_add(0, pair, e_init) /
+                                    torch::zeros({P}, fopt).index_add(0, pair, torch::ones_like(e_init))
+                              : e_init;
+  M = M.detach().requires_grad_(true);
   at::Tensor Fm, fseg;
   switch (o.feature_mask()) {
     case FeatureMaskType::kNone: break;
@@ -223,12 +233,8 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
   at::Tensor hard_e, hard_f, hard_e_idx, hard_f_idx;
   at::Tensor last_pred, last_reg;
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
-    auto pe = torch::sigmoid(M);
-    at::Tensor logits;
-    {
-      nn::EdgeMaskScope scope(pe);
-      logits = detail::union_logits(model, u, masked_x());
-    }
+    auto pe = torch::sigmoid(M).index_select(0, pair);
+    auto logits = detail::union_logits(model, u, masked_x(), pe);
     auto pred_loss = torch::nn::functional::cross_entropy(
         logits, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [B]
     at::Tensor loss = pred_loss.sum();
@@ -250,7 +256,7 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
     auto ge = grads[0].defined() ? grads[0] : torch::zeros_like(M);
     if (epoch == 0) {
       // PyG's hard masks: the entries the prediction depends on at all.
-      hard_e = ge != 0;
+      hard_e = (ge != 0).index_select(0, pair);
       hard_e_idx = torch::nonzero(hard_e).flatten();
       if (Fm.defined()) {
         auto gf = grads[1].defined() ? grads[1] : torch::zeros_like(Fm);
@@ -263,7 +269,7 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
   }
 
   torch::NoGradGuard ng;
-  auto pe = (torch::sigmoid(M) * hard_e).to(torch::kCPU);
+  auto pe = (torch::sigmoid(M).index_select(0, pair) * hard_e).to(torch::kCPU);
   at::Tensor pf;
   if (Fm.defined()) pf = (torch::sigmoid(Fm) * hard_f.view(Fm.sizes())).to(torch::kCPU);
   auto lp = last_pred.to(torch::kCPU);

@@ -2,14 +2,21 @@
 
 #include <algorithm>
 
+#include <memory>
+
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "gnnx/core/device.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gat_conv.h"
+#include "gnnx/nn/conv/gin_conv.h"
+#include "gnnx/nn/conv/graph_conv.h"
+#include "gnnx/nn/conv/sage_conv.h"
+#include "gnnx/nn/message_passing.h"
 
 namespace gnnx::explain::detail {
 namespace {
@@ -44,6 +51,42 @@ void check_model_graph(nn::GnnModel& model, const Graph& graph, const std::strin
              " input features but the graph's x has ", graph.x.size(1));
 }
 
+namespace {
+
+// True when every layer computes a node's output from its own state and its in-edges' messages
+// only (GraphConv, GIN, SAGE, GAT): then an edge into a node exactly num_hops hops from the
+// target cannot change the target's output. GCN is excluded: its normalisation reads the source
+// node's degree, which such edges change.
+bool in_edge_local(nn::GnnModel& model) {
+  auto layers = model.message_passing_layers();
+  if (layers.empty()) return false;
+  for (const auto& l : layers) {
+    if (!std::dynamic_pointer_cast<nn::GraphConvImpl>(l) && !std::dynamic_pointer_cast<nn::GINConvImpl>(l) &&
+        !std::dynamic_pointer_cast<nn::SAGEConvImpl>(l) && !std::dynamic_pointer_cast<nn::GATConvImpl>(l))
+      return false;
+  }
+  return static_cast<int64_t>(layers.size()) == model.num_hops();
+}
+
+// Ids of g's edges whose target lies fewer than k hops (along edge directions) from center.
+at::Tensor live_edges(const Graph& g, int64_t center, int64_t k) {
+  auto ei = g.edge_index.to(torch::kCPU).contiguous();
+  const int64_t E = ei.size(1), n = g.num_nodes;
+  const auto* src = ei.data_ptr<int64_t>();
+  const auto* dst = src + E;
+  std::vector<int64_t> dist(static_cast<size_t>(n), k + 1);
+  dist[static_cast<size_t>(center)] = 0;
+  for (int64_t h = 1; h <= k; ++h)
+    for (int64_t e = 0; e < E; ++e)
+      if (dist[static_cast<size_t>(dst[e])] == h - 1 && dist[static_cast<size_t>(src[e])] > h) dist[static_cast<size_t>(src[e])] = h;
+  std::vector<int64_t> live;
+  for (int64_t e = 0; e < E; ++e)
+    if (dist[static_cast<size_t>(dst[e])] < k) live.push_back(e);
+  return torch::tensor(live, torch::kLong).to(g.edge_index.device());
+}
+
+}  // namespace
+
 std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets,
                                      bool phenomenon, const std::string& op) {
   GNNX_CHECK(!targets.empty(), op, ": expected at least one target, got an empty list");
@@ -74,6 +117,7 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
   GNNX_CHECK(!phenomenon || !y.defined() || y.size(0) == graph.num_nodes, op, ": node labels y must have ",
              graph.num_nodes, " entries, got ", y.sizes());
   const auto* p = pred.data_ptr<int64_t>();
+  const bool prune = in_edge_local(model);
   for (const auto& t : targets) {
     Instance inst;
     auto truth = y.defined() && y.size(0) == graph.num_nodes ? y[t.index] : at::Tensor();
@@ -83,6 +127,7 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
     inst.edge_ids = sub.edge_ids;
     inst.node_ids = sub.node_ids;
     inst.center = sub.center.item<int64_t>();
+    if (prune) inst.live_edges = live_edges(inst.graph, inst.center, model.num_hops());
     inst.key = t.index;
     inst.full_num_nodes = graph.num_nodes;
     inst.full_num_edges = graph.num_edges();
@@ -149,6 +194,17 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
     u.edge_off.push_back(u.edge_off.back() + g.num_edges());
     u.node_off.push_back(u.node_off.back() + g.num_nodes);
   }
+  bool pruned = false;
+  for (const auto* inst : instances) pruned = pruned || inst->live_edges.defined();
+  if (pruned) {
+    std::vector<at::Tensor> lives;
+    for (size_t b = 0; b < instances.size(); ++b) {
+      const auto* inst = instances[b];
+      auto l = inst->live_edges.defined() ? inst->live_edges : torch::arange(inst->graph.num_edges(), lopt);
+      lives.push_back(l.to(dev) + u.edge_off[b]);
+    }
+    u.live = torch::cat(lives);
+  }
   u.graph.edge_index = torch::cat(eis, 1);
   u.graph.num_nodes = u.node_off.back();
   u.graph.x = torch::cat(xs, 0);
@@ -161,9 +217,38 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   return u;
 }
 
-at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x) {
-  if (u.graph_task) return model.forward(x, u.graph.edge_index, u.graph.edge_weight, u.node_seg, u.size());
-  return model.forward(x, u.graph.edge_index, u.graph.edge_weight).index_select(0, u.centers);
+at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int64_t& num_pairs) {
+  if (edge_index.size(1) == 0) {
+    num_pairs = 0;
+    return torch::zeros({0}, edge_index.options());
+  }
+  auto lo = torch::minimum(edge_index[0], edge_index[1]);
+  auto hi = torch::maximum(edge_index[0], edge_index[1]);
+  auto key = lo * num_nodes + hi;
+  auto uniq = std::get<0>(torch::unique_consecutive(std::get<0>(key.sort())));
+  num_pairs = uniq.size(0);
+  return torch::searchsorted(uniq, key);
+}
+
+at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask) {
+  auto ei = u.graph.edge_index;
+  auto ew = u.graph.edge_weight;
+  auto m = edge_mask;
+  if (u.live.defined()) {
+    ei = ei.index_select(1, u.live);
+    if (ew.defined()) ew = ew.index_select(0, u.live);
+    if (m.defined()) m = m.index_select(0, u.live);
+  }
+  std::unique_ptr<nn::EdgeMaskScope> scope;
+  if (m.defined()) scope = std::make_unique<nn::EdgeMaskScope>(m);
+  if (u.graph_task) return model.forward(x, ei, ew, u.node_seg, u.size());
+  return model.forward(x, ei, ew).index_select(0, u.centers);
+}
+
+SingleThreadedBlas::SingleThreadedBlas() : previous_(set_blas_threads(1)) {}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+  if (previous_ > 1) set_blas_threads(previous_);
 }
 
 void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_size,
@@ -173,6 +258,7 @@ void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_siz
     fn(0, n);
     return;
   }
+  SingleThreadedBlas blas;
   const int64_t threads = std::max(1, tbb::this_task_arena::max_concurrency());
   const int64_t cs = chunk_size > 0 ? chunk_size : (n + threads - 1) / threads;
   const int64_t chunks = (n + cs - 1) / cs;

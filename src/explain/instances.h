@@ -25,6 +25,10 @@ struct Instance {
   int64_t center = -1;   // row of the target node in graph (node task)
   int64_t key = 0;       // node id or graph position: seeds the instance's randomness
   int64_t full_num_nodes = 0, full_num_edges = 0;
+  // Node task, when the model's layers allow it (see make_instances): ids in graph of the edges
+  // whose message can reach the target within num_hops layers, i.e. whose target node is fewer
+  // than num_hops hops from the explained node. Undefined: every edge is live.
+  at::Tensor live_edges;
 };
 
 /// Checks model and graph fit (features, width, task) and throws gnnx::Error naming op.
@@ -49,12 +53,34 @@ struct Union {
   at::Tensor num_nodes;  // [B] float, nodes per instance
   std::vector<int64_t> edge_off, node_off;  // B + 1 offsets
   bool graph_task = false;
+  at::Tensor live;       // [E'] ids of the union's live edges, undefined when all are live
   int64_t size() const { return static_cast<int64_t>(edge_off.size()) - 1; }
 };
 Union make_union(const std::vector<const Instance*>& instances, bool graph_task);
 
-/// The model's logits for the B instances ([B, C]) on the union with node features x.
-at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x);
+/// Undirected pairing of a graph's edges: pair[e] is shared by (u, v) and (v, u) and numbered
+/// 0..P-1 in order of (min(u, v), max(u, v)); an edge without its reverse (or a self loop) is a
+/// pair of its own, and parallel copies of an edge share one. Returns pair [E] and sets P.
+at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int64_t& num_pairs);
+
+/// The model's logits for the B instances ([B, C]) on the union with node features x, inside an
+/// EdgeMaskScope of edge_mask [E] (undefined: no mask). Only the union's live edges are run
+/// (the others cannot change the targets' outputs).
+at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask = {});
+
+/// Sets OpenBLAS (when LibTorch uses it) to one thread for the scope and restores it after:
+/// explanations run many small matrix products, in parallel TBB chunks, and OpenBLAS's own
+/// thread pool then only spins (measured: bench_gnnexplainer batched 2x slower with it).
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas();
+  ~SingleThreadedBlas();
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int previous_ = -1;
+};
 
 /// Runs fn(first, last) over chunks of [0, n): one chunk on CUDA, else chunks of chunk_size
 /// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for, or in order when

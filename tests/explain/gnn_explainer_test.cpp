@@ -8,6 +8,7 @@
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gat_conv.h"
 #include "gnnx/nn/conv/graph_conv.h"
+#include "gnnx/nn/message_passing.h"
 #include "gnnx/nn/models/gnn.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
@@ -68,17 +69,28 @@ struct RandomFixture {
 
 TEST_CASE("GNNExplainer ranks the one edge the output depends on first", "[gnnexplainer]") {
   OneEdgeFixture f;
-  GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05));
-  auto e = ex.explain(*f.model, f.graph, {Target::node(0)});
-  REQUIRE(e.size() == 1);
-  CHECK(e[0].target.label == 1);
-  auto top = e[0].top_edges(1);
-  REQUIRE(top.numel() == 1);
-  CHECK(top.item<int64_t>() == f.key_edge);
-  auto m = e[0].edge_mask;
-  CHECK(m[0].item<float>() > 0.6f);
-  // The edges that cannot change node 0's output get a zero gradient, so they are off the hard mask.
-  for (int64_t k = 1; k < 6; ++k) CHECK(m[k].item<float>() == 0.0f);
+  SECTION("one logit per directed edge") {
+    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).symmetric_mask(false));
+    auto e = ex.explain(*f.model, f.graph, {Target::node(0)});
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].target.label == 1);
+    auto top = e[0].top_edges(1);
+    REQUIRE(top.numel() == 1);
+    CHECK(top.item<int64_t>() == f.key_edge);
+    auto m = e[0].edge_mask;
+    CHECK(m[0].item<float>() > 0.6f);
+    // The edges that cannot change node 0's output get a zero gradient, so they are off the hard mask.
+    for (int64_t k = 1; k < 6; ++k) CHECK(m[k].item<float>() == 0.0f);
+  }
+  SECTION("one logit per undirected edge (default)") {
+    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05));
+    auto e = ex.explain(*f.model, f.graph, {Target::node(0)});
+    auto m = e[0].edge_mask;
+    CHECK(m[0].item<float>() > 0.6f);
+    // 0 -> 1 (edge 3) is the same undirected edge and shares the value; the others stay at 0.
+    CHECK(m[3].item<float>() == m[0].item<float>());
+    for (int64_t k : {1, 2, 4, 5}) CHECK(m[k].item<float>() == 0.0f);
+  }
 }
 
 TEST_CASE("GRAD has the closed-form gradient on the one-edge model", "[gnnexplainer]") {
@@ -181,6 +193,48 @@ TEST_CASE("GNNExplainer explains graphs of a graph classifier in one batch", "[g
   auto g = GradExplainer().explain_graphs(*f.model, graphs);
   auto g1 = GradExplainer().explain(*f.model, graphs[1], {Target::graph(0)});
   GNNX_REQUIRE_CLOSE(g[1].edge_mask, g1[0].edge_mask, 1e-4, 1e-7);
+}
+
+TEST_CASE("GNNExplainer's symmetric mask gives both directions of an edge one value", "[gnnexplainer]") {
+  RandomFixture f(nn::ConvType::kGraphConv);
+  auto e = GNNExplainer(GNNExplainerOptions().epochs(30)).explain(*f.model, f.graph, {Target::node(2)})[0];
+  auto directed = GNNExplainer(GNNExplainerOptions().epochs(30).symmetric_mask(false)).explain(*f.model, f.graph, {Target::node(2)})[0];
+  auto ei = f.graph.edge_index;
+  int64_t differ = 0;
+  for (int64_t a = 0; a < f.graph.num_edges(); ++a)
+    for (int64_t b = 0; b < f.graph.num_edges(); ++b)
+      if (ei[0][a].item<int64_t>() == ei[1][b].item<int64_t>() && ei[1][a].item<int64_t>() == ei[0][b].item<int64_t>()) {
+        CHECK(e.edge_mask[a].item<float>() == e.edge_mask[b].item<float>());
+        differ += directed.edge_mask[a].item<float>() != directed.edge_mask[b].item<float>();
+      }
+  CHECK(differ > 0);  // the per-direction mask does tell the directions apart
+}
+
+TEST_CASE("Skipping edges into nodes k hops away leaves the gradient unchanged", "[gnnexplainer]") {
+  // GraphConv: the explainers run a node's subgraph without the edges into nodes exactly k hops
+  // away. Reference: the gradient of the node's loss w.r.t. an all-ones mask on the whole graph.
+  auto conv = GENERATE(nn::ConvType::kGraphConv, nn::ConvType::kGIN, nn::ConvType::kSAGE, nn::ConvType::kGCN);
+  RandomFixture f(conv);
+  f.model->eval();
+  INFO("layer " << nn::to_string(conv));
+  const int64_t v = 4;
+  auto e = GradExplainer().explain(*f.model, f.graph, {Target::node(v)})[0];
+  // Reference on the whole computation subgraph, every edge run (GCN's degrees are those of the
+  // subgraph, as in the explainers).
+  auto sub = k_hop_subgraph(f.graph, v, 3);
+  const int64_t c = sub.center.item<int64_t>();
+  auto m = torch::ones({sub.graph.num_edges()}).requires_grad_(true);
+  at::Tensor logits;
+  {
+    nn::EdgeMaskScope scope(m);
+    logits = f.model->forward(sub.graph.x, sub.graph.edge_index);
+  }
+  auto row = logits.slice(0, c, c + 1);
+  auto loss = torch::nn::functional::cross_entropy(row, row.argmax(1));
+  auto g = torch::autograd::grad({loss}, {m})[0].abs();
+  GNNX_REQUIRE_CLOSE(e.edge_mask.index_select(0, sub.edge_ids), g, 1e-4, 1e-7);
+  // The subgraph does hold such edges: for the layers that read in-edges only they have no effect.
+  if (conv != nn::ConvType::kGCN) CHECK((g == 0).sum().item<int64_t>() > 0);
 }
 
 TEST_CASE("GRAD batched equals one by one", "[gnnexplainer]") {

@@ -19,6 +19,12 @@ c10::Device parse_device(const std::string& name);
 /// read from the loaded shared objects; "unknown" when it cannot be told.
 std::string blas_name();
 
+/// Sets the threads of OpenBLAS's own pool when LibTorch's BLAS is OpenBLAS (found at run
+/// time; LibTorch's set_num_threads does not reach it) and returns the previous count; returns
+/// -1 and does nothing for any other BLAS. Explanation workloads (many small products, already
+/// parallel across instances) run fastest with 1; `gnnx` and the benchmarks set 1 at start.
+int set_blas_threads(int threads);
+
 /// Number of threads LibTorch uses inside one op.
 int torch_threads();
 

@@ -80,11 +80,19 @@ struct GNNExplainerOptions {
   GNNX_ARG(FeatureMaskType, feature_mask) = FeatureMaskType::kNone;
   /// X' = Z + (X − Z) ⊙ σ(F) with Z from the feature marginals instead of X ⊙ σ(F). Default false.
   GNNX_ARG(bool, reparametrize) = false;
+  /// One mask logit per undirected edge: (u, v) and (v, u) share σ(M), as in the original
+  /// GNNExplainer code (which symmetrises its adjacency mask); an edge stored without its
+  /// reverse keeps a logit of its own. Default true. With false every directed edge has its own
+  /// logit (PyG's behaviour); then the message into a node at exactly k hops has no effect on
+  /// the prediction and is reported as 0 even where it lies on the motif.
+  GNNX_ARG(bool, symmetric_mask) = true;
   /// Keep the model's prediction or the true label. Default model.
   GNNX_ARG(ExplanationType, explanation_type) = ExplanationType::kModel;
-  /// Edge-mask logits start as N(0, std²) with std = gain · sqrt(2 / (2n)), n the nodes of the
+  /// Edge-mask logits start as N(edge_init_mean, std²) with std = gain · sqrt(2 / (2n)), n the nodes of the
   /// instance's graph (PyG's; gain = calculate_gain("relu") = √2). Default √2.
   GNNX_ARG(double, edge_init_gain) = 1.4142135623730951;
+  /// Mean of the initial edge-mask logits. Default 0 (PyG's; the original code's is 1.0).
+  GNNX_ARG(double, edge_init_mean) = 0.0;
   /// Feature-mask logits start as N(0, feat_init_std²). Default 0.1 (PyG's).
   GNNX_ARG(double, feat_init_std) = 0.1;
   /// Most instances per union on CPU; 0 = split the instances evenly over the TBB threads.

@@ -64,8 +64,13 @@ struct GNNExplainerOptions {
   /// 0.01 the logits move at most ~1 in 100 epochs, so masks stay near their random start
   /// (BA-Shapes paper protocol, seed 0: AUC 0.77 at 0.01, 0.98 at 0.1; see `gnnx explain`).
   GNNX_ARG(double, lr) = 0.1;
-  /// Coefficient of Σ σ(M) over the instance's edges. Default 0.005 (PyG's).
-  GNNX_ARG(double, edge_size) = 0.005;
+  /// Coefficient of Σ σ(M) over the instance's edges. Default 0.2, not PyG's 0.005: on the
+  /// sum-aggregation reference models the prediction saturates (loss ~1e-6) once every mask is
+  /// high, and at 0.005 the entropy term then holds every edge, motif or not, near 1. Mean AUC
+  /// over 5 seeds (`gnnx explain --seeds 5`, symmetric mask) at 0.005 / 0.2: BA-Shapes 0.980 /
+  /// 0.979, BA-Community 0.854 / 0.833, Tree-Cycles 0.573 / 0.740, Tree-Grid 0.544 / 0.634,
+  /// BA-2Motifs 0.451 / 0.551.
+  GNNX_ARG(double, edge_size) = 0.2;
   /// Coefficient of the mean edge-mask entropy. Default 1.0 (PyG's).
   GNNX_ARG(double, edge_ent) = 1.0;
   /// Coefficient of the mean feature-mask value. Default 1.0 (PyG's).

@@ -2,6 +2,7 @@
 // option errors, and the tensor / PNG files the CLI uses.
 #include "gnnx/attribution/attributor.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include <torch/script.h>
@@ -211,7 +212,10 @@ TEST_CASE("option and input errors throw gnnx::Error", "[attribution]") {
 
 TEST_CASE("tensor files round-trip and PNG heatmaps are written", "[attribution]") {
   auto t = torch::arange(12, torch::kFloat).view({3, 4});
-  const std::string path = "attribution_roundtrip.pt";
+  // Written under the system's temporary directory, not wherever the tests are started from.
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string path = (dir / "gnnx_attribution_roundtrip.pt").string();
+  const std::string png = (dir / "gnnx_attribution_heat.png").string();
   io::save_tensor(path, t);
   GNNX_REQUIRE_CLOSE(io::load_tensor(path), t);
   GNNX_REQUIRE_ERROR("cannot open", io::load_tensor("does/not/exist.pt"));
@@ -225,10 +229,12 @@ TEST_CASE("tensor files round-trip and PNG heatmaps are written", "[attribution]
   CHECK(over.max().item<double>() <= 1.0);
   GNNX_REQUIRE_CLOSE(io::jet(torch::tensor({{0.0, 1.0}})).squeeze(1).t(),
                      torch::tensor({{0.0, 0.0, 0.5}, {0.5, 0.0, 0.0}}));
-  io::write_png("attribution_heat.png", over);
-  std::ifstream in("attribution_heat.png", std::ios::binary);
+  io::write_png(png, over);
+  std::ifstream in(png, std::ios::binary);
   char sig[8] = {};
   in.read(sig, 8);
   CHECK(std::string(sig + 1, 3) == "PNG");
-  GNNX_REQUIRE_ERROR("expected an image", io::write_png("x.png", torch::zeros({2, 4, 4})));
+  GNNX_REQUIRE_ERROR("expected an image", io::write_png((dir / "gnnx_x.png").string(), torch::zeros({2, 4, 4})));
+  std::filesystem::remove(path);
+  std::filesystem::remove(png);
 }

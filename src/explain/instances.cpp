@@ -1,7 +1,6 @@
 #include "explain/instances.h"
 
 #include <algorithm>
-
 #include <memory>
 
 #include <tbb/blocked_range.h>
@@ -211,6 +210,9 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   if (weighted) u.graph.edge_weight = torch::cat(ews, 0);
   u.edge_seg = torch::cat(eseg, 0);
   u.node_seg = torch::cat(nseg, 0);
+  // The edges union_logits runs, selected once here rather than every epoch.
+  u.live_edge_index = u.live.defined() ? u.graph.edge_index.index_select(1, u.live) : u.graph.edge_index;
+  u.live_edge_weight = u.live.defined() && weighted ? u.graph.edge_weight.index_select(0, u.live) : u.graph.edge_weight;
   u.centers = torch::tensor(centers, torch::kLong).to(dev);
   u.labels = torch::tensor(labels, torch::kLong).to(dev);
   u.num_nodes = torch::tensor(nn_count, torch::TensorOptions().dtype(u.graph.x.scalar_type())).to(dev);
@@ -231,16 +233,11 @@ at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int
 }
 
 at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask) {
-  auto ei = u.graph.edge_index;
-  auto ew = u.graph.edge_weight;
-  auto m = edge_mask;
-  if (u.live.defined()) {
-    ei = ei.index_select(1, u.live);
-    if (ew.defined()) ew = ew.index_select(0, u.live);
-    if (m.defined()) m = m.index_select(0, u.live);
-  }
+  const auto& ei = u.live_edge_index;
+  const auto& ew = u.live_edge_weight;
   std::unique_ptr<nn::EdgeMaskScope> scope;
-  if (m.defined()) scope = std::make_unique<nn::EdgeMaskScope>(m);
+  if (edge_mask.defined())
+    scope = std::make_unique<nn::EdgeMaskScope>(u.live.defined() ? edge_mask.index_select(0, u.live) : edge_mask);
   if (u.graph_task) return model.forward(x, ei, ew, u.node_seg, u.size());
   return model.forward(x, ei, ew).index_select(0, u.centers);
 }

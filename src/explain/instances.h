@@ -54,6 +54,7 @@ struct Union {
   std::vector<int64_t> edge_off, node_off;  // B + 1 offsets
   bool graph_task = false;
   at::Tensor live;       // [E'] ids of the union's live edges, undefined when all are live
+  at::Tensor live_edge_index, live_edge_weight;  // graph's edge_index / edge_weight on the live edges
   int64_t size() const { return static_cast<int64_t>(edge_off.size()) - 1; }
 };
 Union make_union(const std::vector<const Instance*>& instances, bool graph_task);

@@ -22,7 +22,8 @@ std::string blas_name();
 /// Sets the threads of OpenBLAS's own pool when LibTorch's BLAS is OpenBLAS (found at run
 /// time; LibTorch's set_num_threads does not reach it) and returns the previous count; returns
 /// -1 and does nothing for any other BLAS. Explanation workloads (many small products, already
-/// parallel across instances) run fastest with 1; `gnnx` and the benchmarks set 1 at start.
+/// parallel across instances) run fastest with 1: the explainers set 1 around their chunks, and
+/// bench_gnnexplainer sets 1 at start.
 int set_blas_threads(int threads);
 
 /// Number of threads LibTorch uses inside one op.

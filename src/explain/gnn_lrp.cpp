@@ -103,6 +103,7 @@ struct Transitions {
 struct LrpLayer {
   LayerKind kind = LayerKind::kGCN;
   bool act = true;  // the classifier's ReLU follows
+  bool normalize = false;  // the classifier L2-normalises the layer's output (before the ReLU)
   nn::GCNConv gcn{nullptr}, gcn_mod{nullptr};
   nn::GraphConv gc{nullptr}, gc_mod{nullptr};
   nn::GINConv gin{nullptr}, gin_agg{nullptr};
@@ -112,9 +113,11 @@ struct LrpLayer {
   int64_t out_channels = 0;
 };
 
-LrpLayer make_layer(const std::shared_ptr<nn::MessagePassing>& m, bool act, const LrpRule& rule, int64_t index) {
+LrpLayer make_layer(const std::shared_ptr<nn::MessagePassing>& m, bool act, bool normalize, const LrpRule& rule,
+                    int64_t index) {
   LrpLayer L;
   L.act = act;
+  L.normalize = normalize;
   const auto t = transform_of(rule);
   torch::NoGradGuard no_grad;
   if (auto c = std::dynamic_pointer_cast<nn::GCNConvImpl>(m)) {
@@ -136,7 +139,7 @@ LrpLayer make_layer(const std::shared_ptr<nn::MessagePassing>& m, bool act, cons
     mod->to(c->lin_rel->weight.device(), c->lin_rel->weight.scalar_type());
     mod->lin_rel->weight.copy_(t.weight(c->lin_rel->weight));
     if (c->lin_rel->bias.defined()) mod->lin_rel->bias.copy_(t.bias(c->lin_rel->bias));
-    mod->lin_root->weight.copy_(t.weight(c->lin_root->weight));
+    if (c->lin_root) mod->lin_root->weight.copy_(t.weight(c->lin_root->weight));
     freeze(*mod);
     L.gc_mod = mod;
     L.out_channels = c->options.out_channels();
@@ -177,6 +180,13 @@ LrpLayer make_layer(const std::shared_ptr<nn::MessagePassing>& m, bool act, cons
 
 at::Tensor maybe_relu(const at::Tensor& z, bool act) { return act ? torch::relu(z) : z; }
 
+// The classifier's per-node L2 normalisation. LRP treats 1 / ||z_i|| as a constant of node i (as
+// for LayerNorm in Ali et al. 2022), so it enters the walk relevance only through the ratio
+// act(z / ||z||) / p of the step it follows.
+at::Tensor maybe_normalize(const at::Tensor& z, bool normalize) {
+  return normalize ? torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1)) : z;
+}
+
 // The rule-modified forward of one layer: value act(layer(h)), gradient the rule's.
 at::Tensor lrp_layer_forward(const LrpLayer& L, const at::Tensor& h, const at::Tensor& ei, const at::Tensor& ew,
                              double eps, LayerRecord* rec) {
@@ -187,7 +197,9 @@ at::Tensor lrp_layer_forward(const LrpLayer& L, const at::Tensor& h, const at::T
       at::Tensor a;
       {
         torch::NoGradGuard no_grad;
-        a = maybe_relu(L.kind == LayerKind::kGCN ? L.gcn.ptr()->forward(hv, ei, ew) : L.gc.ptr()->forward(hv, ei, ew), L.act);
+        a = maybe_relu(maybe_normalize(L.kind == LayerKind::kGCN ? L.gcn.ptr()->forward(hv, ei, ew) : L.gc.ptr()->forward(hv, ei, ew),
+                                       L.normalize),
+                       L.act);
       }
       auto p = L.kind == LayerKind::kGCN ? L.gcn_mod.ptr()->forward(h, ei, ew) : L.gc_mod.ptr()->forward(h, ei, ew);
       if (rec) {
@@ -197,7 +209,8 @@ at::Tensor lrp_layer_forward(const LrpLayer& L, const at::Tensor& h, const at::T
           rec->steps.push_back({ratio, L.gcn_mod->lin->weight.detach()});
         } else {
           rec->steps.push_back({ratio, L.gc_mod->lin_rel->weight.detach()});
-          rec->root_weight = L.gc_mod->lin_root->weight.detach();
+          rec->root_weight = L.gc_mod->lin_root ? L.gc_mod->lin_root->weight.detach()
+                                                : torch::zeros_like(L.gc_mod->lin_rel->weight);
         }
       }
       return attribution::lrp_detach_trick(p, a, eps);
@@ -210,7 +223,8 @@ at::Tensor lrp_layer_forward(const LrpLayer& L, const at::Tensor& h, const at::T
         at::Tensor a;
         {
           torch::NoGradGuard no_grad;
-          a = maybe_relu(L.mlp[k].ptr()->forward(cur.detach()), L.relu_after[k] || (last && L.act));
+          a = maybe_relu(L.mlp[k].ptr()->forward(cur.detach()), L.relu_after[k]);
+          if (last) a = maybe_relu(maybe_normalize(a, L.normalize), L.act);
         }
         auto p = L.mlp_b[k].defined() ? torch::nn::functional::linear(cur, L.mlp_w[k], L.mlp_b[k])
                                       : torch::nn::functional::linear(cur, L.mlp_w[k]);
@@ -312,7 +326,8 @@ class Engine {
     const auto& o = model->options;
     for (size_t l = 0; l < convs.size(); ++l) {
       const bool last = l + 1 == convs.size();
-      layers_.push_back(make_layer(convs[l], !last || o.act_last(), options.layer_rule(), static_cast<int64_t>(l)));
+      layers_.push_back(make_layer(convs[l], !last || o.act_last(), o.normalize_embedding(), options.layer_rule(),
+                                   static_cast<int64_t>(l)));
     }
     torch::NoGradGuard no_grad;
     const auto t = transform_of(options.head_rule());
@@ -516,7 +531,7 @@ GnnLrp::GnnLrp(nn::GnnModel& model, GnnLrpOptions options) : options_(std::move(
   GNNX_CHECK(options_.max_expansions() > 0, "GnnLrp: max_expansions must be positive, got ", options_.max_expansions());
   // Unsupported layers are reported at construction, before any graph is seen.
   const auto convs = model_->message_passing_layers();
-  for (size_t l = 0; l < convs.size(); ++l) make_layer(convs[l], true, options_.layer_rule(), static_cast<int64_t>(l));
+  for (size_t l = 0; l < convs.size(); ++l) make_layer(convs[l], true, false, options_.layer_rule(), static_cast<int64_t>(l));
 }
 
 Target GnnLrp::resolve(const Graph& graph, const Target& target) const {

@@ -110,6 +110,33 @@ TEST_CASE("Conservation: sum of walk relevances equals the output with LRP-0 and
   REQUIRE(std::abs(all.residual) > 1e-6);
 }
 
+TEST_CASE("Normalised embeddings and GraphConv without a root weight: walks, naive and conservation agree", "[gnnlrp]") {
+  for (auto conv : {ConvType::kGCN, ConvType::kGIN, ConvType::kGraphConv}) {
+    for (bool root : {true, false}) {
+      if (!root && conv != ConvType::kGraphConv) continue;
+      torch::manual_seed(5);
+      GnnClassifier model(GnnClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).normalize_embedding(true).root_weight(root));
+      model->to(torch::kDouble);
+      model->eval();
+      {
+        torch::NoGradGuard no_grad;
+        for (auto& p : model->named_parameters())
+          if (p.key().find("bias") != std::string::npos) p.value().zero_();
+      }
+      auto g = tiny_graph(true);
+      GnnLrp lrp(*model, GnnLrpOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
+      auto all = lrp.all_walks(g, Target::node(4));
+      INFO(conv_name(conv) << " root=" << root);
+      REQUIRE(std::abs(all.output) > 1e-6);
+      // The classifier's own output, so the normalisation is in the decomposed forward.
+      auto logits = model->forward_graph(g);
+      REQUIRE(all.output == Approx(logits[4][logits[4].argmax().item<int64_t>()].item<double>()).epsilon(1e-10));
+      REQUIRE(all.sum_relevance == Approx(all.output).epsilon(1e-10));
+      GNNX_REQUIRE_CLOSE(all.relevance, lrp.naive_walk_relevance(g, Target::node(4), all.walks), 1e-9, 1e-12);
+    }
+  }
+}
+
 TEST_CASE("A linear GCN: walk relevance = product of normalised edge weights times the weight chain", "[gnnlrp]") {
   // Path 0-1-2 plus 1-3; non-negative features and weights keep every ReLU in its linear part.
   auto ei = gnnx::undirected_edge_index({{0, 1}, {1, 2}, {1, 3}});

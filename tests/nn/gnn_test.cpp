@@ -142,6 +142,48 @@ TEST_CASE("GnnClassifier rejects bad input and bad options with gnnx::Error", "[
   GNNX_REQUIRE_ERROR("GnnModel::forward_graph: expected a non-empty graph", model->forward_graph(empty));
 }
 
+TEST_CASE("normalize_embedding L2-normalises each layer before its ReLU; root_weight off drops W_root", "[nn]") {
+  auto ei = small_edge_index();
+  torch::manual_seed(2);
+  auto x = torch::randn({kSmallNodes, 3}, f64());
+  torch::manual_seed(9);
+  GnnClassifier model(GnnClassifierOptions(3, 2).conv(ConvType::kGraphConv).hidden_channels(5).num_layers(3).normalize_embedding(true).root_weight(false));
+  model->to(torch::kDouble);
+  REQUIRE(model->named_parameters().find("conv0.lin_root.weight") == nullptr);
+  // By hand: h' = act(normalize(W_rel A h + b)), A the unweighted sum over in-edges.
+  auto A = torch::zeros({kSmallNodes, kSmallNodes}, f64());
+  A.index_put_({ei[1], ei[0]}, torch::ones({ei.size(1)}, f64()), /*accumulate=*/true);
+  auto emb = model->embeddings(x, ei);
+  auto h = x;
+  auto convs = model->message_passing_layers();
+  for (size_t l = 0; l < convs.size(); ++l) {
+    auto c = std::dynamic_pointer_cast<GraphConvImpl>(convs[l]);
+    REQUIRE(c);
+    auto z = A.matmul(h).matmul(c->lin_rel->weight.t()) + c->lin_rel->bias;
+    z = z / z.norm(2, 1, true).clamp_min(1e-12);
+    h = l + 1 < convs.size() ? torch::relu(z) : z;
+    GNNX_REQUIRE_CLOSE(emb[l], h, 1e-12, 1e-12);
+  }
+  REQUIRE(emb.back().norm(2, 1).sub(1).abs().max().item<double>() < 1e-12);
+  // A common scale of every message leaves a bias-free normalised model unchanged.
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : model->named_parameters())
+      if (p.key().find("bias") != std::string::npos) p.value().zero_();
+  }
+  auto w = torch::full({ei.size(1)}, 0.3, f64());
+  GNNX_REQUIRE_CLOSE(model->forward(x, ei, w), model->forward(x, ei), 1e-10, 1e-12);
+  // Both options survive save / load.
+  const auto path = temp_path("gnnx_model_normalized");
+  save_gnn_classifier(model, path);
+  auto loaded = load_gnn_classifier(path);
+  std::filesystem::remove(path);
+  REQUIRE(loaded->options.normalize_embedding());
+  REQUIRE(!loaded->options.root_weight());
+  loaded->to(torch::kDouble);
+  GNNX_REQUIRE_CLOSE(loaded->forward(x, ei), model->forward(x, ei), 1e-12, 1e-12);
+}
+
 TEST_CASE("save / load round trip gives the same outputs, truncated or garbage files throw", "[nn]") {
   auto ei = small_edge_index();
   auto x = torch::randn({kSmallNodes, 3});

@@ -14,7 +14,9 @@ GraphConvImpl::GraphConvImpl(GraphConvOptions options_) : MessagePassing(options
 
 void GraphConvImpl::reset() {
   lin_rel = register_module("lin_rel", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(options.bias())));
-  lin_root = register_module("lin_root", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(false)));
+  if (options.root_weight()) {
+    lin_root = register_module("lin_root", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(false)));
+  }
 }
 
 at::Tensor GraphConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
@@ -22,7 +24,8 @@ at::Tensor GraphConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_in
   PropagateArgs args;
   args.default_message = true;
   auto aggr = propagate(edge_index, x, x, edge_weight, args);
-  return lin_rel(aggr) + lin_root(x);
+  auto out = lin_rel(aggr);
+  return lin_root ? out + lin_root(x) : out;
 }
 
 }  // namespace gnnx::nn

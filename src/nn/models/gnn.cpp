@@ -75,7 +75,7 @@ void GnnClassifierImpl::reset() {
         break;
       }
       case ConvType::kGraphConv: {
-        auto c = register_module(nm, GraphConv(GraphConvOptions(in, H)));
+        auto c = register_module(nm, GraphConv(GraphConvOptions(in, H).root_weight(options.root_weight())));
         convs_.push_back(c);
         run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
         break;
@@ -87,7 +87,7 @@ void GnnClassifierImpl::reset() {
         break;
       }
       case ConvType::kSAGE: {
-        auto c = register_module(nm, SAGEConv(SAGEConvOptions(in, H)));
+        auto c = register_module(nm, SAGEConv(SAGEConvOptions(in, H).root_weight(options.root_weight())));
         convs_.push_back(c);
         run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
         break;
@@ -114,6 +114,7 @@ std::vector<at::Tensor> GnnClassifierImpl::embeddings(const at::Tensor& x, const
   auto h = x;
   for (size_t i = 0; i < run_.size(); ++i) {
     h = run_[i](h, edge_index, edge_weight);
+    if (options.normalize_embedding()) h = torch::nn::functional::normalize(h, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
     const bool last = i + 1 == run_.size();
     if (!last || options.act_last()) h = torch::relu(h);
     if (options.dropout() > 0) h = torch::dropout(h, options.dropout(), is_training());
@@ -148,7 +149,7 @@ nlohmann::json options_to_json(const GnnClassifierOptions& o) {
   return {{"format", "gnnx.GnnClassifier"}, {"version", 1},
           {"in_channels", o.in_channels()}, {"num_classes", o.num_classes()}, {"task", to_string(o.task())},
           {"conv", to_string(o.conv())}, {"hidden_channels", o.hidden_channels()}, {"num_layers", o.num_layers()},
-          {"concat", o.concat()}, {"act_last", o.act_last()}, {"readout", to_string(o.readout())},
+          {"concat", o.concat()}, {"root_weight", o.root_weight()}, {"normalize_embedding", o.normalize_embedding()}, {"act_last", o.act_last()}, {"readout", to_string(o.readout())},
           {"dropout", o.dropout()}, {"heads", o.heads()}};
 }
 
@@ -162,6 +163,8 @@ GnnClassifierOptions options_from_json(const nlohmann::json& j, const std::strin
         .hidden_channels(j.at("hidden_channels").get<int64_t>())
         .num_layers(j.at("num_layers").get<int64_t>())
         .concat(j.at("concat").get<bool>())
+        .root_weight(j.value("root_weight", true))
+        .normalize_embedding(j.value("normalize_embedding", false))
         .act_last(j.at("act_last").get<bool>())
         .readout(aggregation_from_string(j.at("readout").get<std::string>()))
         .dropout(j.at("dropout").get<double>())

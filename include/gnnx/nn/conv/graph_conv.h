@@ -1,5 +1,7 @@
 #pragma once
-/// GraphConv (Morris et al.): x_i' = W_root x_i + W_rel AGG_{j -> i} (w_ji x_j) + b.
+/// GraphConv (Morris et al.): x_i' = W_root x_i + W_rel AGG_{j -> i} (w_ji x_j) + b; without
+/// root_weight x_i' = W_rel AGG_{j -> i} (w_ji x_j) + b (the original GNNExplainer code's layer,
+/// A X W + b, when concatenating layer outputs).
 
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
@@ -15,6 +17,8 @@ struct GraphConvOptions {
   GNNX_ARG(int64_t, out_channels);
   /// Neighbour aggregation. Default sum.
   GNNX_ARG(Aggregation, aggr) = Aggregation::kSum;
+  /// Add W_root x_i. Default true.
+  GNNX_ARG(bool, root_weight) = true;
   /// Bias on W_rel. Default true.
   GNNX_ARG(bool, bias) = true;
 };
@@ -27,7 +31,7 @@ class GraphConvImpl : public MessagePassing {
 
   GraphConvOptions options;
   torch::nn::Linear lin_rel{nullptr};   ///< W_rel with bias b
-  torch::nn::Linear lin_root{nullptr};  ///< W_root, no bias
+  torch::nn::Linear lin_root{nullptr};  ///< W_root, no bias; null without root_weight
 };
 TORCH_MODULE(GraphConv);
 

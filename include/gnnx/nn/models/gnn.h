@@ -66,6 +66,14 @@ struct GnnClassifierOptions {
   /// Feed the concatenation of all layer outputs to the head (the paper's); else the last only.
   /// Default true.
   GNNX_ARG(bool, concat) = true;
+  /// The root term W_root x_i of GraphConv and SAGE layers. Default true (PyG's); the original
+  /// GNNExplainer code has none when it concatenates layer outputs.
+  GNNX_ARG(bool, root_weight) = true;
+  /// L2-normalise every node's embedding after each message-passing layer, before its
+  /// activation (the original GNNExplainer code's GraphConv, `normalize_embedding=True`). It makes
+  /// the model nearly invariant to a common scale of the incoming messages, which is what a soft
+  /// edge mask applies. Default false.
+  GNNX_ARG(bool, normalize_embedding) = false;
   /// ReLU after the last message-passing layer too. Default false (the paper's code).
   GNNX_ARG(bool, act_last) = false;
   /// Graph readout over nodes (graph task). Default max (the paper's code).

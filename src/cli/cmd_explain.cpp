@@ -43,7 +43,7 @@ struct ExplainArgs {
   // GNNExplainer overrides (negative / empty: keep the default).
   int64_t epochs = -1, chunk_size = -1, train_epochs = -1;
   double train_lr = -1;
-  double edge_init_mean = std::nan("");
+  std::vector<double> edge_init_means;
   double lr = -1, edge_size = -1, edge_ent = -1, feat_size = -1, feat_ent = -1, laplacian = -1;
   std::string feature_mask;
   bool reparametrize = false, directed_mask = false;
@@ -63,7 +63,7 @@ std::unique_ptr<explain::Explainer> build_explainer(const ExplainArgs& a, uint64
   if (!a.feature_mask.empty()) o.feature_mask(explain::feature_mask_type_from_string(a.feature_mask));
   if (a.reparametrize) o.reparametrize(true);
   if (a.directed_mask) o.symmetric_mask(false);
-  if (!std::isnan(a.edge_init_mean)) o.edge_init_mean(a.edge_init_mean);
+  if (!a.edge_init_means.empty()) o.edge_init_means(a.edge_init_means);
   return std::make_unique<explain::GNNExplainer>(o);
 }
 
@@ -124,7 +124,9 @@ void register_explain(CLI::App& app) {
   cmd->add_option("--feature-mask", a->feature_mask, "GNNExplainer feature mask: none, feature, node, node_feature");
   cmd->add_flag("--reparametrize", a->reparametrize, "GNNExplainer: X = Z + (X - Z) * sigmoid(F)");
   cmd->add_flag("--directed-mask", a->directed_mask, "GNNExplainer: one logit per directed edge (PyG's) instead of per undirected edge");
-  cmd->add_option("--edge-init-mean", a->edge_init_mean, "GNNExplainer: mean of the initial edge-mask logits");
+  cmd->add_option("--edge-init-means", a->edge_init_means,
+                  "GNNExplainer: means of the initial edge-mask logits, one run each, masks averaged (default 0,1)")
+      ->delimiter(',');
   cmd->add_option("--chunk-size", a->chunk_size, "instances per union on CPU (0: split over threads)");
   auto lrp = std::make_shared<GnnLrpCliArgs>();
   add_gnn_lrp_options(cmd, *lrp);

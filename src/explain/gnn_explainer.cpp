@@ -104,14 +104,17 @@ void check_options(const GNNExplainerOptions& o) {
   GNNX_CHECK(o.lr() > 0, "GNNExplainer: lr must be positive, got ", o.lr());
   GNNX_CHECK(o.edge_init_gain() >= 0 && o.feat_init_std() >= 0, "GNNExplainer: initial std must be >= 0");
   GNNX_CHECK(o.eps() >= 0, "GNNExplainer: eps must be >= 0, got ", o.eps());
+  GNNX_CHECK(!o.edge_init_means().empty(), "GNNExplainer: edge_init_means must hold at least one mean, got none");
+  for (double m : o.edge_init_means())
+    GNNX_CHECK(std::isfinite(m), "GNNExplainer: edge_init_means must be finite, got ", m);
 }
 
-InitialMasks draw_initial(const GNNExplainerOptions& o, const detail::Instance& inst) {
+InitialMasks draw_initial(const GNNExplainerOptions& o, const detail::Instance& inst, size_t run = 0) {
   Rng rng(detail::mix_seed(o.seed(), static_cast<uint64_t>(inst.key)));
   const int64_t e = inst.graph.num_edges(), n = inst.graph.num_nodes, F = inst.graph.x.size(1);
   const double sd = o.edge_init_gain() * std::sqrt(2.0 / (2.0 * static_cast<double>(std::max<int64_t>(n, 1))));
   std::vector<float> ev(static_cast<size_t>(e));
-  for (auto& v : ev) v = static_cast<float>(normal(rng, o.edge_init_mean(), sd));
+  for (auto& v : ev) v = static_cast<float>(normal(rng, o.edge_init_means()[run], sd));
   InitialMasks m;
   m.edge = torch::tensor(ev, torch::kFloat);
   std::vector<int64_t> shape;
@@ -290,27 +293,57 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
   }
 }
 
+// Optimises every instance once per set of initial masks (init holds R sets of insts.size(),
+// run-major) and averages the R runs' probabilities per instance.
+// The seeded initial masks of every run, run-major.
+std::vector<InitialMasks> draw_all(const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts) {
+  std::vector<InitialMasks> init;
+  for (size_t r = 0; r < o.edge_init_means().size(); ++r)
+    for (const auto& i : insts) init.push_back(draw_initial(o, i, r));
+  return init;
+}
+
 std::vector<Explanation> run(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
                              const std::vector<InitialMasks>& init) {
-  GNNX_CHECK(init.size() == insts.size(), "GNNExplainer: expected one set of initial masks per target (",
-             insts.size(), "), got ", init.size());
-  for (size_t i = 0; i < insts.size(); ++i) {
+  GNNX_CHECK(!insts.empty() && init.size() % insts.size() == 0 && !init.empty(),
+             "GNNExplainer: expected one set of initial masks per target (", insts.size(), "), got ", init.size());
+  const size_t n = insts.size(), R = init.size() / n;
+  for (size_t k = 0; k < init.size(); ++k) {
+    const size_t i = k % n;
     const auto& g = insts[i].graph;
-    GNNX_CHECK(init[i].edge.defined() && init[i].edge.dim() == 1 && init[i].edge.size(0) == g.num_edges(),
+    GNNX_CHECK(init[k].edge.defined() && init[k].edge.dim() == 1 && init[k].edge.size(0) == g.num_edges(),
                "GNNExplainer: initial edge logits of ", gnnx::to_string(insts[i].target), " must have shape [",
                g.num_edges(), "]");
-    GNNX_CHECK((o.feature_mask() == FeatureMaskType::kNone) || init[i].feature.defined(),
+    GNNX_CHECK((o.feature_mask() == FeatureMaskType::kNone) || init[k].feature.defined(),
                "GNNExplainer: initial feature logits of ", gnnx::to_string(insts[i].target), " are missing");
   }
   detail::EvalGuard eg(model);
-  std::vector<Result> res(insts.size());
+  // The runs are further independent instances of the same batched optimisation.
+  std::vector<detail::Instance> all;
+  all.reserve(init.size());
+  for (size_t k = 0; k < init.size(); ++k) all.push_back(insts[k % n]);
+  std::vector<Result> res(all.size());
   const bool cuda = insts.front().graph.device().is_cuda();
-  detail::for_each_chunk(model, cuda, static_cast<int64_t>(insts.size()), o.chunk_size(),
-                         [&](int64_t a, int64_t b) { optimise(model, o, insts, init, a, b, res); });
+  detail::for_each_chunk(model, cuda, static_cast<int64_t>(all.size()), o.chunk_size(),
+                         [&](int64_t a, int64_t b) { optimise(model, o, all, init, a, b, res); });
   std::vector<Explanation> out;
-  for (size_t i = 0; i < insts.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     const auto& inst = insts[i];
-    const auto& r = res[i];
+    Result r = res[i];
+    for (size_t k = 1; k < R; ++k) {
+      const auto& q = res[k * n + i];
+      r.edge_prob = r.edge_prob + q.edge_prob;
+      if (r.feat_prob.defined()) r.feat_prob = r.feat_prob + q.feat_prob;
+      r.prediction_loss += q.prediction_loss;
+      r.final_loss += q.final_loss;
+    }
+    if (R > 1) {
+      const double inv = 1.0 / static_cast<double>(R);
+      r.edge_prob = r.edge_prob * inv;
+      if (r.feat_prob.defined()) r.feat_prob = r.feat_prob * inv;
+      r.prediction_loss *= inv;
+      r.final_loss *= inv;
+    }
     const auto dev = inst.edge_ids.device();
     at::Tensor node_mask;
     at::Tensor feature_mask;
@@ -333,6 +366,7 @@ std::vector<Explanation> run(nn::GnnModel& model, const GNNExplainerOptions& o, 
     e.diagnostics["final_loss"] = r.final_loss;
     e.diagnostics["prediction_loss"] = r.prediction_loss;
     e.diagnostics["epochs"] = static_cast<double>(o.epochs());
+    e.diagnostics["runs"] = static_cast<double>(R);
     e.diagnostics["subgraph_edges"] = static_cast<double>(inst.graph.num_edges());
     out.push_back(std::move(e));
   }
@@ -356,9 +390,7 @@ std::vector<Explanation> GNNExplainer::explain(nn::GnnModel& model, const Graph&
   check_options(options);
   auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
                                       "GNNExplainer");
-  std::vector<InitialMasks> init;
-  for (const auto& i : insts) init.push_back(draw_initial(options, i));
-  return run(model, options, insts, init);
+  return run(model, options, insts, draw_all(options, insts));
 }
 
 std::vector<Explanation> GNNExplainer::explain_from(nn::GnnModel& model, const Graph& graph,
@@ -375,9 +407,7 @@ std::vector<Explanation> GNNExplainer::explain_graphs(nn::GnnModel& model, const
   check_options(options);
   auto insts = detail::make_graph_instances(model, graphs, labels,
                                             options.explanation_type() == ExplanationType::kPhenomenon, "GNNExplainer");
-  std::vector<InitialMasks> init;
-  for (const auto& i : insts) init.push_back(draw_initial(options, i));
-  return run(model, options, insts, init);
+  return run(model, options, insts, draw_all(options, insts));
 }
 
 }  // namespace gnnx::explain

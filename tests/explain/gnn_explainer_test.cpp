@@ -177,6 +177,30 @@ TEST_CASE("GNNExplainer batched equals one by one", "[gnnexplainer]") {
   }
 }
 
+TEST_CASE("GNNExplainer with several initial means averages independent runs", "[gnnexplainer]") {
+  RandomFixture f;
+  std::vector<Target> targets{Target::node(0), Target::node(11)};
+  auto o = GNNExplainerOptions().epochs(25).feature_mask(FeatureMaskType::kFeature).seed(5);
+  auto both = GNNExplainer(GNNExplainerOptions(o).edge_init_means({0.0, 1.5})).explain(*f.model, f.graph, targets);
+  auto low = GNNExplainer(GNNExplainerOptions(o).edge_init_means({0.0})).explain(*f.model, f.graph, targets);
+  auto high = GNNExplainer(GNNExplainerOptions(o).edge_init_means({1.5})).explain(*f.model, f.graph, targets);
+  // The second run starts from the first one's draw shifted by 1.5.
+  auto init_low = GNNExplainer(GNNExplainerOptions(o).edge_init_means({0.0})).initial_masks(*f.model, f.graph, targets);
+  auto init_high = GNNExplainer(GNNExplainerOptions(o).edge_init_means({1.5})).initial_masks(*f.model, f.graph, targets);
+  for (size_t i = 0; i < targets.size(); ++i) {
+    GNNX_REQUIRE_CLOSE(init_high[i].edge - init_low[i].edge, torch::full_like(init_low[i].edge, 1.5), 1e-5, 1e-5);
+    GNNX_REQUIRE_CLOSE(both[i].edge_mask, (low[i].edge_mask + high[i].edge_mask) / 2, 1e-4, 1e-5);
+    GNNX_REQUIRE_CLOSE(both[i].feature_mask, (low[i].feature_mask + high[i].feature_mask) / 2, 1e-4, 1e-5);
+    CHECK(both[i].diagnostics.at("runs") == 2);
+    CHECK(both[i].diagnostics.at("final_loss") ==
+          Approx((low[i].diagnostics.at("final_loss") + high[i].diagnostics.at("final_loss")) / 2).epsilon(1e-4));
+    CHECK_FALSE(torch::allclose(low[i].edge_mask, high[i].edge_mask, 1e-3, 1e-3));
+  }
+  GNNX_REQUIRE_ERROR("edge_init_means must hold at least one mean", GNNExplainer(GNNExplainerOptions().edge_init_means({})));
+  GNNX_REQUIRE_ERROR("edge_init_means must be finite",
+                     GNNExplainer(GNNExplainerOptions().edge_init_means({0.0, std::nan("")})));
+}
+
 TEST_CASE("GNNExplainer explains graphs of a graph classifier in one batch", "[gnnexplainer]") {
   RandomFixture f(nn::ConvType::kGIN, nn::Task::kGraph);
   std::vector<Graph> graphs{f.graph, k_hop_subgraph(f.graph, 0, 2).graph, k_hop_subgraph(f.graph, 7, 2).graph};

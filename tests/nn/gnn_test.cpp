@@ -142,7 +142,7 @@ TEST_CASE("GnnClassifier rejects bad input and bad options with gnnx::Error", "[
   GNNX_REQUIRE_ERROR("GnnModel::forward_graph: expected a non-empty graph", model->forward_graph(empty));
 }
 
-TEST_CASE("normalize_embedding L2-normalises each layer before its ReLU; root_weight off drops W_root", "[nn]") {
+TEST_CASE("normalize_embedding L2-normalises each layer before its ReLU, root_weight off drops W_root", "[nn]") {
   auto ei = small_edge_index();
   torch::manual_seed(2);
   auto x = torch::randn({kSmallNodes, 3}, f64());

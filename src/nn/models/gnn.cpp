@@ -215,6 +215,12 @@ GnnClassifier load_gnn_classifier(const std::string& path) {
   }
   GnnClassifier model(options_from_json(j, path));
   try {
+    // Module::load copies into the existing parameters with Tensor::set_, which does not convert
+    // dtypes: build the model in the saved dtype first (a double model otherwise loads garbage).
+    torch::serialize::InputArchive head;
+    at::Tensor probe;
+    if (archive.try_read("head", head) && head.try_read("weight", probe) && probe.defined())
+      model->to(probe.scalar_type());
     model->load(archive);
   } catch (const c10::Error& e) {
     GNNX_CHECK(false, "load_gnn_classifier: ", path, " does not hold the parameters its options describe (",

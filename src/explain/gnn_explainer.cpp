@@ -293,8 +293,6 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
   }
 }
 
-// Optimises every instance once per set of initial masks (init holds R sets of insts.size(),
-// run-major) and averages the R runs' probabilities per instance.
 // The seeded initial masks of every run, run-major.
 std::vector<InitialMasks> draw_all(const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts) {
   std::vector<InitialMasks> init;
@@ -303,6 +301,8 @@ std::vector<InitialMasks> draw_all(const GNNExplainerOptions& o, const std::vect
   return init;
 }
 
+// Optimises every instance once per set of initial masks (init holds R sets of insts.size(),
+// run-major) and averages the R runs' probabilities per instance.
 std::vector<Explanation> run(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
                              const std::vector<InitialMasks>& init) {
   GNNX_CHECK(!insts.empty() && init.size() % insts.size() == 0 && !init.empty(),
@@ -337,13 +337,11 @@ std::vector<Explanation> run(nn::GnnModel& model, const GNNExplainerOptions& o, 
       r.prediction_loss += q.prediction_loss;
       r.final_loss += q.final_loss;
     }
-    if (R > 1) {
-      const double inv = 1.0 / static_cast<double>(R);
-      r.edge_prob = r.edge_prob * inv;
-      if (r.feat_prob.defined()) r.feat_prob = r.feat_prob * inv;
-      r.prediction_loss *= inv;
-      r.final_loss *= inv;
-    }
+    const double inv = 1.0 / static_cast<double>(R);  // exact for R = 1
+    r.edge_prob = r.edge_prob * inv;
+    if (r.feat_prob.defined()) r.feat_prob = r.feat_prob * inv;
+    r.prediction_loss *= inv;
+    r.final_loss *= inv;
     const auto dev = inst.edge_ids.device();
     at::Tensor node_mask;
     at::Tensor feature_mask;

@@ -20,6 +20,7 @@
 #include "gnnx/core/device.h"
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
+#include "gnnx/explain/benchmark.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/metrics/ground_truth.h"
@@ -33,7 +34,7 @@ double pooled_auc(const datasets::Dataset& ds, const std::vector<int64_t>& nodes
   for (size_t i = 0; i < ex.size(); ++i) {
     auto ids = k_hop_subgraph(ds.graphs.front(), nodes[i], hops).edge_ids;
     s.push_back(ex[i].edge_mask.to(torch::kCPU).index_select(0, ids));
-    l.push_back(ds.edge_mask_gt.front().index_select(0, ids));
+    l.push_back(explain::node_ground_truth(ds, nodes[i]).index_select(0, ids));  // the node's own house
   }
   return metrics::roc_auc(torch::cat(s).to(torch::kDouble), torch::cat(l));
 }

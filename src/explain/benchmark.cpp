@@ -67,10 +67,39 @@ std::vector<int64_t> protocol_nodes(const datasets::Dataset& ds, const std::stri
   return out;
 }
 
+GroundTruth ground_truth_from_string(const std::string& s) {
+  if (s == "own") return GroundTruth::kOwnMotif;
+  if (s == "any") return GroundTruth::kAnyMotif;
+  GNNX_CHECK(false, "ground_truth_from_string: expected own or any, got \"", s, "\"");
+  return GroundTruth::kOwnMotif;
+}
+
+std::string to_string(GroundTruth g) { return g == GroundTruth::kOwnMotif ? "own" : "any"; }
+
+at::Tensor node_ground_truth(const datasets::Dataset& ds, int64_t node, GroundTruth ground_truth) {
+  GNNX_CHECK(ds.task == nn::Task::kNode && !ds.graphs.empty(), "node_ground_truth: ", ds.name, " is not a node-task dataset");
+  const auto& g = ds.graphs.front();
+  GNNX_CHECK(node >= 0 && node < g.num_nodes, "node_ground_truth: node ", node, " is outside ", ds.name, " (", g.num_nodes,
+             " nodes)");
+  GNNX_CHECK(!ds.edge_mask_gt.empty() && ds.edge_mask_gt.front().numel() == g.num_edges(),
+             "node_ground_truth: ", ds.name, " has no edge ground truth [", g.num_edges(), "]");
+  auto gt = ds.edge_mask_gt.front().to(torch::kCPU, torch::kFloat);
+  if (ground_truth == GroundTruth::kAnyMotif) return gt;
+  GNNX_CHECK(!ds.motif_id.empty() && ds.motif_id.front().numel() == g.num_nodes,
+             "node_ground_truth: ", ds.name, " has no motif ids [", g.num_nodes, "]");
+  const auto mid = ds.motif_id.front().to(torch::kCPU);
+  const auto m = mid[node].item<int64_t>();
+  if (m < 0) return torch::zeros_like(gt);
+  const auto ei = g.edge_index.to(torch::kCPU);
+  const auto inside = mid.index_select(0, ei[0]).eq(m).logical_and(mid.index_select(0, ei[1]).eq(m));
+  return gt * inside.to(torch::kFloat);
+}
+
 BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const datasets::Dataset& ds, const std::string& spec,
-                           c10::Device device) {
+                           c10::Device device, GroundTruth ground_truth) {
   ds.validate("run_benchmark");
   BenchmarkRun r;
+  r.ground_truth = ground_truth;
   std::vector<at::Tensor> scores, labels;
   const auto t0 = std::chrono::steady_clock::now();
   if (ds.task == nn::Task::kNode) {
@@ -81,13 +110,12 @@ BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const data
     for (auto v : r.items) targets.push_back(Target::node(v));
     r.explanations = explainer.explain(model, g, targets);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const auto gt = ds.edge_mask_gt.front();
     for (size_t i = 0; i < r.explanations.size(); ++i) {
       const auto& e = r.explanations[i];
       GNNX_CHECK(e.edge_mask.defined(), "run_benchmark: method ", explainer.name(), " gives no edge mask");
       auto ids = k_hop_subgraph(ds.graphs.front(), r.items[i], model.num_hops()).edge_ids;
       scores.push_back(e.edge_mask.detach().to(torch::kCPU).index_select(0, ids));
-      labels.push_back(gt.index_select(0, ids));
+      labels.push_back(node_ground_truth(ds, r.items[i], ground_truth).index_select(0, ids));
     }
   } else {
     r.protocol = "test-graphs";

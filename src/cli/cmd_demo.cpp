@@ -64,7 +64,7 @@ void run_demo(const DemoArgs& a) {
   ref.model->to(device);
   ref.model->eval();
 
-  std::cout << "3. Explaining one node per house (nodes 400, 405, ..., 695): edge ROC AUC vs the house edges\n\n";
+  std::cout << "3. Explaining one node per house (nodes 400, 405, ..., 695): edge ROC AUC vs each node's own house\n\n";
   std::cout << "   " << std::left << std::setw(14) << "method" << std::right << std::setw(8) << "AUC" << std::setw(11)
             << "seconds" << std::setw(12) << "nodes/s" << "\n";
   nlohmann::json results = nlohmann::json::array();

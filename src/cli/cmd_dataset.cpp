@@ -56,17 +56,23 @@ void register_train(CLI::App& app) {
   auto name = std::make_shared<std::string>();
   auto seed = std::make_shared<std::string>("0");
   auto out = std::make_shared<std::string>();
+  auto normalize = std::make_shared<bool>(false), no_root = std::make_shared<bool>(false);
   cmd->add_option("--dataset", *name, "Dataset name (see gnnx dataset --list)")->required();
   cmd->add_option("--seed", *seed, "Seed of the dataset and of the training (default 0)");
   cmd->add_option("--out", *out, "Save the trained model here (load with load_gnn_classifier)");
+  cmd->add_flag("--normalize-embedding", *normalize, "L2-normalise every layer's output (the original GNNExplainer code's model)");
+  cmd->add_flag("--no-root-weight", *no_root, "GraphConv without the self term (the original code's concat model)");
   cmd->callback([=] {
     const uint64_t s = parse_seed(*seed);
     const auto d = datasets::make_dataset(*name, s);
-    auto r = datasets::train_reference_model(d, s);
+    auto cfg = datasets::reference_config(d);
+    cfg.model.normalize_embedding(*normalize).root_weight(!*no_root);
+    auto r = datasets::train_reference_model(d, cfg, s);
     if (!out->empty()) nn::save_gnn_classifier(r.model, *out);
     nlohmann::json j = {{"dataset", d.name}, {"seed", s}, {"train_acc", r.result.train_acc},
                         {"val_acc", r.result.val_acc}, {"test_acc", r.result.test_acc},
-                        {"epochs", r.result.epochs_run}, {"seconds", r.result.seconds}};
+                        {"epochs", r.result.epochs_run}, {"normalize_embedding", *normalize},
+                        {"root_weight", !*no_root}, {"seconds", r.result.seconds}};
     std::cout << j.dump() << "\n";
   });
 }

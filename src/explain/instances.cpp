@@ -257,7 +257,12 @@ void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_siz
   }
   SingleThreadedBlas blas;
   const int64_t threads = std::max(1, tbb::this_task_arena::max_concurrency());
-  const int64_t cs = chunk_size > 0 ? chunk_size : (n + threads - 1) / threads;
+  // Default: split evenly over the threads, but at most kMaxChunk instances per union. Smaller
+  // unions stay in cache and balance the threads better: GNNExplainer on the 400 BA-Shapes motif
+  // nodes × 2 runs, 2 threads, took 2.3 s as 2 unions of 400, 1.6–2.1 s in unions of 64–150, and
+  // 4.2 s in unions of 8 (per-union overhead).
+  constexpr int64_t kMaxChunk = 100;
+  const int64_t cs = chunk_size > 0 ? chunk_size : std::min(kMaxChunk, (n + threads - 1) / threads);
   const int64_t chunks = (n + cs - 1) / cs;
   bool stateful = false;
   for (const auto& l : model.message_passing_layers())

@@ -22,7 +22,7 @@ namespace gnnx::explain {
 
 class GradExplainer : public Explainer {
  public:
-  /// chunk_size: instances per union on CPU (0: split over the TBB threads).
+  /// chunk_size: instances per union on CPU (0: split over the TBB threads, at most 100 per union).
   explicit GradExplainer(int64_t chunk_size = 0) : chunk_size_(chunk_size) {}
   std::string name() const override { return "grad"; }
   std::vector<Explanation> explain(nn::GnnModel& model, const Graph& graph,

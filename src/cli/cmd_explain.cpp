@@ -49,7 +49,7 @@ struct ExplainArgs {
   std::string feature_mask;
   bool reparametrize = false, directed_mask = false;
   // Reference-model variants.
-  bool normalize_embedding = false, no_root_weight = false;
+  ReferenceFlags reference;
 };
 
 std::unique_ptr<explain::Explainer> build_explainer(const ExplainArgs& a, uint64_t seed) {
@@ -88,8 +88,7 @@ SeedResult run_seed(const ExplainArgs& a, uint64_t seed, const c10::Device& devi
     else if (a.method == "att") cfg.model.conv(nn::ConvType::kGAT);
     if (a.train_epochs > 0) cfg.train.epochs(a.train_epochs);
     if (a.train_lr > 0) cfg.train.lr(a.train_lr);
-    if (a.normalize_embedding) cfg.model.normalize_embedding(true);
-    if (a.no_root_weight) cfg.model.root_weight(false);
+    a.reference.apply(cfg);
     auto ref = datasets::train_reference_model(ds, cfg, seed);
     model = ref.model;
     r.test_acc = ref.result.test_acc;
@@ -120,9 +119,7 @@ void register_explain(CLI::App& app) {
   cmd->add_option("--conv", a->conv, "reference model layer type (default: the dataset's, gat for att)");
   cmd->add_option("--train-epochs", a->train_epochs, "override the reference model's training epochs");
   cmd->add_option("--train-lr", a->train_lr, "override the reference model's learning rate");
-  cmd->add_flag("--normalize-embedding", a->normalize_embedding,
-               "reference model: L2-normalise every layer's output (the original GNNExplainer code's model)");
-  cmd->add_flag("--no-root-weight", a->no_root_weight, "reference model: GraphConv without the self term");
+  a->reference.add_to(cmd);
   cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
   cmd->add_flag("--json", a->json, "end with one JSON line");
   cmd->add_option("--epochs", a->epochs, "GNNExplainer epochs");
@@ -153,9 +150,14 @@ void register_explain(CLI::App& app) {
     }
     GNNX_CHECK(a->seeds >= 1, "explain: --seeds must be >= 1, got ", a->seeds);
     GNNX_CHECK(a->model_path.empty() || a->seeds == 1, "explain: --model needs --seeds 1");
-    GNNX_CHECK(a->model_path.empty() || !(a->normalize_embedding || a->no_root_weight),
-               "explain: --normalize-embedding and --no-root-weight shape the reference model; a --model file has its own");
+    GNNX_CHECK(a->model_path.empty() || !a->reference.any(),
+               "explain: --normalize-embedding, --no-root-weight and --counterexamples shape the reference model; a "
+               "--model file has its own");
     (void)explain::ground_truth_from_string(a->ground_truth);  // a typo fails before any training
+    {
+      datasets::ReferenceConfig check;
+      a->reference.apply(check);  // so do out-of-range reference flags
+    }
     const auto device = parse_device(a->device);
     std::vector<SeedResult> rs;
     std::cout << "dataset " << a->dataset << ", method " << a->method << ", nodes " << a->nodes << ", ground truth "

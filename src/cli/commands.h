@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "gnnx/datasets/reference.h"
+
 namespace gnnx::cli {
 
 /// Prints `message` as one line "gnnx: error: ..." to stderr; the caller returns its exit code.
@@ -16,6 +18,20 @@ void register_dataset(CLI::App& app);
 void register_train(CLI::App& app);
 void register_attribute(CLI::App& app);
 void register_explain(CLI::App& app);
+
+/// Flags that shape a reference model (`gnnx train`, `gnnx explain`).
+struct ReferenceFlags {
+  bool normalize_embedding = false, no_root_weight = false, soft_weights = false;
+  int64_t counterexamples = -1;      // negative: the default
+  double break_prob = -1, drop_prob = -1;
+  /// Adds --normalize-embedding, --no-root-weight, --counterexamples, --break-prob, --drop-prob
+  /// and --soft-weights to cmd.
+  void add_to(CLI::App* cmd);
+  /// True when any flag was given.
+  bool any() const;
+  /// Applies the given flags to cfg; throws gnnx::Error for a value out of range.
+  void apply(datasets::ReferenceConfig& cfg) const;
+};
 
 /// Arguments of GNN-LRP on the command line (`gnnx explain --method gnn-lrp ...`).
 struct GnnLrpCliArgs {

@@ -2,6 +2,12 @@
 // is bench/bench_reference_models, not a test).
 #include "gnnx/datasets/reference.h"
 
+#include <map>
+#include <set>
+#include <utility>
+
+#include <torch/torch.h>
+
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
@@ -37,4 +43,137 @@ TEST_CASE("reference model smoke test: BA-2Motifs graph classifier", "[datasets]
   Dataset unknown = d;
   unknown.name = "my-data";
   GNNX_REQUIRE_ERROR("no reference model for dataset 'my-data'", reference_config(unknown));
+}
+
+namespace {
+
+// Both directions of every undirected edge as one key.
+std::map<std::pair<int64_t, int64_t>, float> undirected_weights(const at::Tensor& ei, const at::Tensor& w, int64_t lo,
+                                                                int64_t hi) {
+  std::map<std::pair<int64_t, int64_t>, float> out;
+  const auto e = ei.accessor<int64_t, 2>();
+  const auto ww = w.accessor<float, 1>();
+  for (int64_t k = 0; k < ei.size(1); ++k) {
+    if (e[0][k] < lo || e[0][k] >= hi) continue;
+    const std::pair<int64_t, int64_t> key{std::min(e[0][k], e[1][k]) - lo, std::max(e[0][k], e[1][k]) - lo};
+    auto it = out.find(key);
+    if (it == out.end()) out.emplace(key, ww[k]);
+    else REQUIRE(it->second == ww[k]);  // (u, v) and (v, u) kept together, with one weight
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("counterexample_graph: copies follow the generating rule", "[datasets]") {
+  const Dataset d = tree_cycles(TreeCyclesOptions().depth(5).num_motifs(8), 3);
+  const Graph& g = d.graphs.front();
+  const int64_t N = g.num_nodes;
+  const auto mid = d.motif_id.front();
+  const auto y = g.y;
+  const auto gt = d.edge_mask_gt.front();
+  const auto original = undirected_weights(g.edge_index, torch::ones({g.num_edges()}), 0, N);
+  // Template pairs of each motif.
+  std::map<int64_t, std::set<std::pair<int64_t, int64_t>>> templ;
+  for (int64_t k = 0; k < g.num_edges(); ++k) {
+    const auto u = g.edge_index[0][k].item<int64_t>(), v = g.edge_index[1][k].item<int64_t>();
+    if (gt[k].item<float>() > 0.5f) templ[mid[u].item<int64_t>()].insert({std::min(u, v), std::max(u, v)});
+  }
+  REQUIRE(templ.size() == 8);
+
+  for (bool soft : {false, true}) {
+    const auto o = CounterexampleOptions().copies(4).break_prob(0.5).drop_prob(0.3).soft_weights(soft);
+    const auto a = counterexample_graph(d, o, 7);
+    REQUIRE(a.graph.num_nodes == 5 * N);
+    REQUIRE(a.graph.has_edge_weight());
+    REQUIRE(a.split.train.numel() == 5 * d.split.train.numel());
+    REQUIRE(a.split.val.numel() == 5 * d.split.val.numel());
+    REQUIRE(torch::equal(a.split.test, d.split.test));
+    REQUIRE(torch::equal(a.split.train.slice(0, 0, d.split.train.numel()), d.split.train));
+    REQUIRE(torch::equal(a.split.val.slice(0, d.split.val.numel(), 2 * d.split.val.numel()), d.split.val + N));
+    // The dataset's graph comes first, unchanged, with weight 1.
+    REQUIRE(undirected_weights(a.graph.edge_index, a.graph.edge_weight, 0, N) == original);
+    REQUIRE(torch::equal(a.graph.y.slice(0, 0, N), y));
+    int broken = 0, intact = 0, dropped = 0, fractional = 0;
+    for (int64_t c = 1; c <= 4; ++c) {
+      const auto copy = undirected_weights(a.graph.edge_index, a.graph.edge_weight, c * N, (c + 1) * N);
+      const auto cy = a.graph.y.slice(0, c * N, (c + 1) * N);
+      for (const auto& [key, w] : copy) {
+        REQUIRE(original.count(key) == 1);  // edges are only ever deleted
+        const bool motif_edge = templ[mid[key.first].item<int64_t>()].count(key) == 1;
+        if (motif_edge || !soft) REQUIRE(w == 1.0f);
+        REQUIRE((w >= 0.0f && w <= 1.0f));
+        if (w < 1.0f) ++fractional;
+      }
+      for (const auto& [key, w] : original) {
+        const bool motif_edge = mid[key.first].item<int64_t>() >= 0 && templ[mid[key.first].item<int64_t>()].count(key);
+        if (!motif_edge && !copy.count(key)) ++dropped;
+      }
+      for (const auto& [m, pairs] : templ) {
+        bool complete = true;
+        for (const auto& p : pairs) complete = complete && copy.count(p) == 1;
+        (complete ? intact : broken) += 1;
+        for (int64_t v = 0; v < N; ++v) {
+          if (mid[v].item<int64_t>() != m) continue;
+          // A broken cycle's nodes take the tree's label (0); a complete one keeps its labels.
+          REQUIRE(cy[v].item<int64_t>() == (complete ? y[v].item<int64_t>() : 0));
+        }
+      }
+      for (int64_t v = 0; v < N; ++v)
+        if (mid[v].item<int64_t>() < 0) REQUIRE(cy[v].item<int64_t>() == y[v].item<int64_t>());
+    }
+    // 32 motif draws at probability 1/2, and about 30 % of the non-motif edges deleted.
+    REQUIRE(broken > 4);
+    REQUIRE(intact > 4);
+    REQUIRE(dropped > 0);
+    REQUIRE((fractional > 0) == soft);
+    // Same seed, same copies; another seed, other copies.
+    REQUIRE(torch::equal(counterexample_graph(d, o, 7).graph.edge_index, a.graph.edge_index));
+    REQUIRE(!torch::equal(counterexample_graph(d, o, 8).graph.edge_index, a.graph.edge_index));
+  }
+
+  // Nothing broken or dropped: the copies equal the graph.
+  const auto same = counterexample_graph(d, CounterexampleOptions().copies(2).break_prob(0).drop_prob(0), 0);
+  for (int64_t c = 1; c <= 2; ++c) {
+    REQUIRE(undirected_weights(same.graph.edge_index, same.graph.edge_weight, c * N, (c + 1) * N) == original);
+    REQUIRE(torch::equal(same.graph.y.slice(0, c * N, (c + 1) * N), y));
+  }
+
+  GNNX_REQUIRE_ERROR("copies must be >= 0", counterexample_graph(d, CounterexampleOptions().copies(-1), 0));
+  GNNX_REQUIRE_ERROR("must lie in [0, 1]", counterexample_graph(d, CounterexampleOptions().copies(1).break_prob(1.5), 0));
+  GNNX_REQUIRE_ERROR("must lie in [0, 1]", counterexample_graph(d, CounterexampleOptions().copies(1).drop_prob(-0.1), 0));
+  GNNX_REQUIRE_ERROR("expected a node-task dataset",
+                     counterexample_graph(ba_2motifs(Ba2MotifsOptions().num_graphs(4), 0), CounterexampleOptions(), 0));
+}
+
+TEST_CASE("counterexample_graph: a broken house takes its community's base label", "[datasets]") {
+  const Dataset d = ba_community(BaCommunityOptions().community(BaShapesOptions().base_nodes(30).num_motifs(4)), 0);
+  const Graph& g = d.graphs.front();
+  const int64_t N = g.num_nodes;
+  const auto a = counterexample_graph(d, CounterexampleOptions().copies(1).break_prob(1).drop_prob(0), 0);
+  const auto mid = d.motif_id.front();
+  std::set<int64_t> base_labels;
+  for (int64_t v = 0; v < N; ++v) {
+    if (mid[v].item<int64_t>() < 0) continue;
+    const auto l = a.graph.y[N + v].item<int64_t>();
+    base_labels.insert(l);
+    // Every house is broken; community 0's base label is 0, community 1's is 4.
+    REQUIRE((l == 0 || l == 4));
+    REQUIRE(l == (g.y[v].item<int64_t>() < 4 ? 0 : 4));
+  }
+  REQUIRE(base_labels == std::set<int64_t>{0, 4});
+}
+
+TEST_CASE("reference model with counterexamples: trains on the union, tests on the graph", "[datasets]") {
+  const Dataset d = tree_cycles(TreeCyclesOptions().depth(5).num_motifs(8), 0);
+  auto config = reference_config(d);
+  config.train.epochs(60);
+  config.counterexamples.copies(2);
+  const auto r = train_reference_model(d, config, 0);
+  REQUIRE(r.result.test_acc > 0.5);
+  REQUIRE(r.model->num_hops() == 3);
+  auto bad = reference_config(ba_2motifs(Ba2MotifsOptions().num_graphs(4), 0));
+  bad.counterexamples.copies(1);
+  GNNX_REQUIRE_ERROR("counterexamples are for node tasks",
+                     train_reference_model(ba_2motifs(Ba2MotifsOptions().num_graphs(4), 0), bad, 0));
 }

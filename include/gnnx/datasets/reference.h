@@ -13,11 +13,49 @@
 
 namespace gnnx::datasets {
 
+/// Counterexamples for training a node classifier: perturbed copies of the graph whose labels
+/// follow the rule that generated the data (a node has its motif role only while its motif is
+/// complete). The plain graph never shows a model a broken motif, so nothing tells it that a
+/// motif's far edges matter: on Tree-Cycles the plain reference model keeps its prediction for
+/// the node joining a cycle to the tree when either cycle edge three hops away is deleted (log-
+/// probability drop < 0.01), and no faithful explanation of it selects the whole cycle.
+///
+/// In each copy every motif instance is broken with probability break_prob (each of its template
+/// edges deleted with probability 1/2, at least one), and its nodes then take their base's label,
+/// the one just below the motif's smallest role (the generators number a motif's roles right
+/// after its base's: BA-Shapes 0 | 1-3, BA-Community 0 | 1-3 and 4 | 5-7, the trees 0 | 1); every other edge (base, plug and random edges) is deleted with
+/// probability drop_prob, and with soft_weights the kept ones are scaled by a weight drawn from
+/// U[0, 1) (as by an explainer's soft mask), labels unchanged.
+struct CounterexampleOptions {
+  /// Perturbed copies trained on beside the graph; 0 = none. Default 0.
+  GNNX_ARG(int64_t, copies) = 0;
+  /// Probability that a motif instance is broken in a copy. Default 0.5.
+  GNNX_ARG(double, break_prob) = 0.5;
+  /// Probability that a non-motif edge is deleted in a copy. Default 0.1.
+  GNNX_ARG(double, drop_prob) = 0.1;
+  /// Weights from U[0, 1) on the non-motif edges a copy keeps, instead of 1. Default false.
+  GNNX_ARG(bool, soft_weights) = false;
+};
+
 /// Architecture and training settings of a reference model.
 struct ReferenceConfig {
   nn::GnnClassifierOptions model{1, 1};
   nn::TrainOptions train;
+  CounterexampleOptions counterexamples;
 };
+
+/// The training graph with counterexamples: the dataset's graph (nodes 0..N-1, so the dataset's
+/// test ids stay valid) followed by options.copies() perturbed copies, as one disjoint union with
+/// edge weights (1 on the dataset's graph). The split's train and val sets are the dataset's
+/// train and val nodes in the graph and in every copy (validation on the training
+/// distribution: the plain graph alone reaches 100 % long before the counterexamples are
+/// learnt), test the dataset's test nodes. Throws gnnx::Error for a graph task, options out of
+/// range, or a motif whose roles do not follow a label that base nodes carry.
+struct AugmentedGraph {
+  Graph graph;
+  nn::Split split;
+};
+AugmentedGraph counterexample_graph(const Dataset& dataset, const CounterexampleOptions& options, uint64_t seed);
 
 /// The defaults for dataset.name (model in_channels / num_classes / task taken from the data).
 /// Throws gnnx::Error for a name outside dataset_names().

@@ -31,6 +31,14 @@ ReferenceConfig reference_config(const Dataset& d) {
   // Tuned with bench/bench_reference_models (mean test accuracy over seeds 0..4).
   if (d.name == "ba-shapes" || d.name == "tree-cycles" || d.name == "tree-grid") {
     c.train.epochs(1000).lr(0.01).weight_decay(5e-4).patience(200);
+    // Tree-Cycles: the plain model decides for the node joining a cycle to the tree without the
+    // cycle's far edges (deleting one moves its log-probability by ~0.001, seeds 0 and 2), so no
+    // faithful explanation of it is the cycle; trained beside 10 copies with broken cycles
+    // relabelled, the same deletion moves it by 0.46-2.2 (edge-occlusion AUC over the paper's
+    // nodes 0.80 / 0.86 -> 0.91 / 0.91; test accuracy 1.00 either way). On Tree-Grid the same
+    // training lowered every explainer setting we tried (GNNExplainer 0.803 -> 0.772), so it
+    // stays plain there.
+    if (d.name == "tree-cycles") c.counterexamples.copies(10).break_prob(0.5).drop_prob(0.3).soft_weights(true);
   } else if (d.name == "ba-community") {
     // Gaussian features make it overfit: 5e-4 gives 0.84, 5e-3 (the original code's) 0.88.
     c.train.epochs(1000).lr(0.01).weight_decay(5e-3).patience(200);

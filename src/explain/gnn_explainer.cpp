@@ -199,11 +199,14 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
   }
   if (Fm.defined()) Fm = Fm.detach().requires_grad_(true);
 
+  // The Laplacian reads each subgraph node's class as predicted on the full graph (the original
+  // code's pred_label): on the subgraph, nodes near its border see a cut neighbourhood. Graph
+  // tasks have no node classes: the term is 0 there, as in the original code.
   at::Tensor node_pred;
-  if (o.laplacian() != 0) {
-    GNNX_CHECK(!u.graph_task, "GNNExplainer: the Laplacian term needs a node classifier");
-    torch::NoGradGuard ng;
-    node_pred = model.forward(u.graph.x, u.graph.edge_index, u.graph.edge_weight).argmax(1).to(fopt.dtype());
+  if (o.laplacian() != 0 && !u.graph_task) {
+    std::vector<at::Tensor> preds;
+    for (const auto* inst : part) preds.push_back(inst->node_pred);
+    node_pred = torch::cat(preds).to(dev, fopt.dtype().toScalarType());
   }
 
   // Per-instance generators of the marginal draws, so a union draws what single runs would.

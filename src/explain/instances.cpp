@@ -126,6 +126,7 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
     inst.edge_ids = sub.edge_ids;
     inst.node_ids = sub.node_ids;
     inst.center = sub.center.item<int64_t>();
+    inst.node_pred = pred.index_select(0, sub.node_ids.to(torch::kCPU));
     if (prune) inst.live_edges = live_edges(inst.graph, inst.center, model.num_hops());
     inst.key = t.index;
     inst.full_num_nodes = graph.num_nodes;

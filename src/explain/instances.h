@@ -25,6 +25,7 @@ struct Instance {
   int64_t center = -1;   // row of the target node in graph (node task)
   int64_t key = 0;       // node id or graph position: seeds the instance's randomness
   int64_t full_num_nodes = 0, full_num_edges = 0;
+  at::Tensor node_pred;  // [n] int64 on the CPU (node task): the model's full-graph class of each node
   // Node task, when the model's layers allow it (see make_instances): ids in graph of the edges
   // whose message can reach the target within num_hops layers, i.e. whose target node is fewer
   // than num_hops hops from the explained node. Undefined: every edge is live.

@@ -70,9 +70,11 @@ struct RandomFixture {
 TEST_CASE("GNNExplainer ranks the one edge the output depends on first", "[gnnexplainer]") {
   OneEdgeFixture f;
   // The fixture's logit margin is only 1 (cross-entropy gradient about 0.24 at mask 1), below the
-  // default size coefficient 0.2 per direction, so these runs use PyG's 0.005.
+  // default size coefficient 0.2 per direction, so these runs use PyG's 0.005; and node 1 is
+  // predicted class 0 (no input) while node 0 is class 1, so the key edge crosses classes and the
+  // Laplacian (default 3000 / n², n = 4) is off.
   SECTION("one logit per directed edge") {
-    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).symmetric_mask(false));
+    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(0).symmetric_mask(false));
     auto e = ex.explain(*f.model, f.graph, {Target::node(0)});
     REQUIRE(e.size() == 1);
     CHECK(e[0].target.label == 1);
@@ -85,7 +87,7 @@ TEST_CASE("GNNExplainer ranks the one edge the output depends on first", "[gnnex
     for (int64_t k = 1; k < 6; ++k) CHECK(m[k].item<float>() == 0.0f);
   }
   SECTION("one logit per undirected edge (default)") {
-    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005));
+    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(0));
     auto e = ex.explain(*f.model, f.graph, {Target::node(0)});
     auto m = e[0].edge_mask;
     CHECK(m[0].item<float>() > 0.6f);
@@ -93,6 +95,36 @@ TEST_CASE("GNNExplainer ranks the one edge the output depends on first", "[gnnex
     CHECK(m[3].item<float>() == m[0].item<float>());
     for (int64_t k : {1, 2, 4, 5}) CHECK(m[k].item<float>() == 0.0f);
   }
+}
+
+TEST_CASE("GNNExplainer's Laplacian reads the classes predicted on the full graph", "[gnnexplainer]") {
+  // Path 0 - 1 - 2 and a one-layer GraphConv whose logits are [-s, s], s the sum of the in-
+  // neighbours' first features: node 0 gets s = x_1 = 1 (class 1). On the full graph node 1 gets
+  // s = x_0 + x_2; on node 0's one-hop subgraph it only sees x_0 = 0 (a tie, class 0).
+  auto run = [](float x2) {
+    auto ei = torch::tensor({1, 0, 2, 1, 0, 1, 1, 2}, torch::kLong).view({2, 4});
+    auto x = torch::tensor({0.f, 0.f, 1.f, 0.f, x2, 0.f}).view({3, 2});
+    Graph g(ei, 3, x);
+    auto model = nn::GnnClassifier(
+        nn::GnnClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv).hidden_channels(2).num_layers(1).concat(false));
+    {
+      torch::NoGradGuard ng;
+      auto conv = std::dynamic_pointer_cast<nn::GraphConvImpl>(model->message_passing_layers()[0]);
+      conv->lin_rel->weight.copy_(torch::eye(2));
+      conv->lin_rel->bias.zero_();
+      conv->lin_root->weight.zero_();
+      model->head->weight.copy_(torch::tensor({-1.f, 0.f, 1.f, 0.f}).view({2, 2}));
+      model->head->bias.zero_();
+    }
+    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(1e4));
+    auto e = ex.explain(*model, g, {Target::node(0)});
+    REQUIRE(e[0].target.label == 1);
+    return e[0].edge_mask[0].item<float>();  // edge 1 -> 0
+  };
+  // x_2 = 1: node 1 is class 1 on the full graph like node 0, so edge 0 - 1 is not penalised.
+  CHECK(run(1.f) > 0.6f);
+  // x_2 = 0: node 1 is class 0 on the full graph too, and the penalty (1e4 / 2 / n², n = 2) drops it.
+  CHECK(run(0.f) < 0.1f);
 }
 
 TEST_CASE("GRAD has the closed-form gradient on the one-edge model", "[gnnexplainer]") {

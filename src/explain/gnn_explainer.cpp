@@ -237,6 +237,7 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
 
   Adam adam_e, adam_f;
   at::Tensor hard_e, hard_f, hard_e_idx, hard_f_idx;
+  at::Tensor hard_seg, hard_ei;  // edge_seg and (for the Laplacian) edge_index on the hard edges
   at::Tensor last_pred, last_reg;
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
     auto pe = torch::sigmoid(M).index_select(0, pair);
@@ -247,9 +248,9 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
     if (epoch > 0) {
       auto fp = Fm.defined() ? torch::sigmoid(Fm).reshape({-1}).index_select(0, hard_f_idx) : at::Tensor();
       auto reg = gnn_explainer_regularizers(
-          o, pe.index_select(0, hard_e_idx), fp, B, u.edge_seg.index_select(0, hard_e_idx),
+          o, pe.index_select(0, hard_e_idx), fp, B, hard_seg,
           Fm.defined() ? fseg.index_select(0, hard_f_idx) : at::Tensor(),
-          node_pred.defined() ? u.graph.edge_index.index_select(1, hard_e_idx) : at::Tensor(), node_pred, u.num_nodes);
+          hard_ei, node_pred, u.num_nodes);
       last_reg = reg.total();
       loss = loss + last_reg.sum();
     }
@@ -264,6 +265,8 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
       // PyG's hard masks: the entries the prediction depends on at all.
       hard_e = (ge != 0).index_select(0, pair);
       hard_e_idx = torch::nonzero(hard_e).flatten();
+      hard_seg = u.edge_seg.index_select(0, hard_e_idx);
+      if (node_pred.defined()) hard_ei = u.graph.edge_index.index_select(1, hard_e_idx);
       if (Fm.defined()) {
         auto gf = grads[1].defined() ? grads[1] : torch::zeros_like(Fm);
         hard_f = (gf != 0).reshape({-1});

@@ -20,6 +20,21 @@ namespace {
 
 double H(double p) { return -p * std::log(p + 1e-15) - (1 - p) * std::log(1 - p + 1e-15); }
 
+// A one-layer GraphConv whose logits for node i are [-s, s], s the (masked) sum of the first
+// feature over i's in-neighbours.
+nn::GnnClassifier first_feature_sum_model() {
+  nn::GnnClassifier model(
+      nn::GnnClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv).hidden_channels(2).num_layers(1).concat(false));
+  torch::NoGradGuard ng;
+  auto conv = std::dynamic_pointer_cast<nn::GraphConvImpl>(model->message_passing_layers()[0]);
+  conv->lin_rel->weight.copy_(torch::eye(2));
+  conv->lin_rel->bias.zero_();
+  conv->lin_root->weight.zero_();
+  model->head->weight.copy_(torch::tensor({-1.f, 0.f, 1.f, 0.f}).view({2, 2}));
+  model->head->bias.zero_();
+  return model;
+}
+
 // Node 0's output depends on edge 1 -> 0 only: a one-layer GraphConv whose head reads the first
 // hidden coordinate, which only node 1's features feed; edges 2 -> 0 and 3 -> 0 carry features the
 // head ignores, and the edges out of node 0 do not reach it. Logits of node 0: [-m, m] with m the
@@ -33,15 +48,7 @@ struct OneEdgeFixture {
     auto ei = torch::tensor({1, 2, 3, 0, 0, 0, 0, 0, 0, 1, 2, 3}, torch::kLong).view({2, 6});
     auto x = torch::tensor({0.f, 0.f, 1.f, 0.f, 0.f, 1.f, 0.f, 2.f}).view({4, 2});
     graph = Graph(ei, 4, x);
-    model = nn::GnnClassifier(nn::GnnClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv).hidden_channels(2)
-                                  .num_layers(1).concat(false));
-    torch::NoGradGuard ng;
-    auto conv = std::dynamic_pointer_cast<nn::GraphConvImpl>(model->message_passing_layers()[0]);
-    conv->lin_rel->weight.copy_(torch::eye(2));
-    conv->lin_rel->bias.zero_();
-    conv->lin_root->weight.zero_();
-    model->head->weight.copy_(torch::tensor({-1.f, 0.f, 1.f, 0.f}).view({2, 2}));
-    model->head->bias.zero_();
+    model = first_feature_sum_model();
   }
 };
 
@@ -98,24 +105,13 @@ TEST_CASE("GNNExplainer ranks the one edge the output depends on first", "[gnnex
 }
 
 TEST_CASE("GNNExplainer's Laplacian reads the classes predicted on the full graph", "[gnnexplainer]") {
-  // Path 0 - 1 - 2 and a one-layer GraphConv whose logits are [-s, s], s the sum of the in-
-  // neighbours' first features: node 0 gets s = x_1 = 1 (class 1). On the full graph node 1 gets
+  // Path 0 - 1 - 2 and first_feature_sum_model: node 0 gets s = x_1 = 1 (class 1). On the full graph node 1 gets
   // s = x_0 + x_2; on node 0's one-hop subgraph it only sees x_0 = 0 (a tie, class 0).
   auto run = [](float x2) {
     auto ei = torch::tensor({1, 0, 2, 1, 0, 1, 1, 2}, torch::kLong).view({2, 4});
     auto x = torch::tensor({0.f, 0.f, 1.f, 0.f, x2, 0.f}).view({3, 2});
     Graph g(ei, 3, x);
-    auto model = nn::GnnClassifier(
-        nn::GnnClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv).hidden_channels(2).num_layers(1).concat(false));
-    {
-      torch::NoGradGuard ng;
-      auto conv = std::dynamic_pointer_cast<nn::GraphConvImpl>(model->message_passing_layers()[0]);
-      conv->lin_rel->weight.copy_(torch::eye(2));
-      conv->lin_rel->bias.zero_();
-      conv->lin_root->weight.zero_();
-      model->head->weight.copy_(torch::tensor({-1.f, 0.f, 1.f, 0.f}).view({2, 2}));
-      model->head->bias.zero_();
-    }
+    auto model = first_feature_sum_model();
     GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(1e4));
     auto e = ex.explain(*model, g, {Target::node(0)});
     REQUIRE(e[0].target.label == 1);

@@ -58,7 +58,9 @@ struct AugmentedGraph {
 AugmentedGraph counterexample_graph(const Dataset& dataset, const CounterexampleOptions& options, uint64_t seed);
 
 /// The defaults for dataset.name (model in_channels / num_classes / task taken from the data).
-/// Throws gnnx::Error for a name outside dataset_names().
+/// Tree-Cycles trains with counterexamples (10 copies, drop_prob 0.3, soft weights; the reason is
+/// in reference.cpp and the README); the other datasets train on their graph(s) alone. Throws
+/// gnnx::Error for a name outside dataset_names().
 ReferenceConfig reference_config(const Dataset& dataset);
 
 struct ReferenceModel {

@@ -1,5 +1,6 @@
 // `gnnx dataset` (generate / list the synthetic benchmarks) and `gnnx train` (train a
 // benchmark's reference model).
+#include <cmath>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -66,22 +67,20 @@ void ReferenceFlags::add_to(CLI::App* cmd) {
 }
 
 bool ReferenceFlags::any() const {
-  return normalize_embedding || no_root_weight || soft_weights || counterexamples >= 0 || break_prob >= 0 ||
-         drop_prob >= 0;
+  return normalize_embedding || no_root_weight || soft_weights || counterexamples != kUnset ||
+         !std::isnan(break_prob) || !std::isnan(drop_prob);
 }
 
 void ReferenceFlags::apply(datasets::ReferenceConfig& cfg) const {
   if (normalize_embedding) cfg.model.normalize_embedding(true);
   if (no_root_weight) cfg.model.root_weight(false);
-  if (counterexamples >= 0) cfg.counterexamples.copies(counterexamples);
-  if (break_prob >= 0) cfg.counterexamples.break_prob(break_prob);
-  if (drop_prob >= 0) cfg.counterexamples.drop_prob(drop_prob);
+  if (counterexamples != kUnset) cfg.counterexamples.copies(counterexamples);
+  if (!std::isnan(break_prob)) cfg.counterexamples.break_prob(break_prob);
+  if (!std::isnan(drop_prob)) cfg.counterexamples.drop_prob(drop_prob);
   if (soft_weights) cfg.counterexamples.soft_weights(true);
-  GNNX_CHECK(cfg.counterexamples.copies() > 0 || (break_prob < 0 && drop_prob < 0 && !soft_weights),
+  datasets::check_counterexample_options(cfg.counterexamples, "--counterexamples, --break-prob, --drop-prob");
+  GNNX_CHECK(cfg.counterexamples.copies() > 0 || (std::isnan(break_prob) && std::isnan(drop_prob) && !soft_weights),
              "--break-prob, --drop-prob and --soft-weights need --counterexamples N (N > 0)");
-  GNNX_CHECK(cfg.counterexamples.break_prob() <= 1 && cfg.counterexamples.drop_prob() <= 1,
-             "--break-prob and --drop-prob must lie in [0, 1], got ", cfg.counterexamples.break_prob(), " and ",
-             cfg.counterexamples.drop_prob());
 }
 
 void register_train(CLI::App& app) {

@@ -156,7 +156,7 @@ void register_explain(CLI::App& app) {
     (void)explain::ground_truth_from_string(a->ground_truth);  // a typo fails before any training
     {
       datasets::ReferenceConfig check;
-      a->reference.apply(check);  // so do out-of-range reference flags
+      a->reference.apply(check);  // so do reference-model flags out of range
     }
     const auto device = parse_device(a->device);
     std::vector<SeedResult> rs;

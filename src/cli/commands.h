@@ -1,6 +1,7 @@
 #pragma once
 // Each `gnnx` subcommand registers itself on the app; main.cpp calls every register_* below.
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -21,15 +22,17 @@ void register_explain(CLI::App& app);
 
 /// Flags that shape a reference model (`gnnx train`, `gnnx explain`).
 struct ReferenceFlags {
+  static constexpr int64_t kUnset = std::numeric_limits<int64_t>::min();
   bool normalize_embedding = false, no_root_weight = false, soft_weights = false;
-  int64_t counterexamples = -1;      // negative: the default
-  double break_prob = -1, drop_prob = -1;
+  int64_t counterexamples = kUnset;  // kUnset / NaN: not given, keep the dataset's default
+  double break_prob = std::numeric_limits<double>::quiet_NaN(), drop_prob = std::numeric_limits<double>::quiet_NaN();
   /// Adds --normalize-embedding, --no-root-weight, --counterexamples, --break-prob, --drop-prob
   /// and --soft-weights to cmd.
   void add_to(CLI::App* cmd);
   /// True when any flag was given.
   bool any() const;
-  /// Applies the given flags to cfg; throws gnnx::Error for a value out of range.
+  /// Applies the given flags to cfg; throws gnnx::Error for values out of range, or for
+  /// --break-prob, --drop-prob or --soft-weights without --counterexamples N > 0.
   void apply(datasets::ReferenceConfig& cfg) const;
 };
 

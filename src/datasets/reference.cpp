@@ -105,14 +105,17 @@ MotifEdges motif_edges(const std::string& name, const at::Tensor& edge_index, co
 
 }  // namespace
 
+void check_counterexample_options(const CounterexampleOptions& o, const std::string& op) {
+  GNNX_CHECK(o.copies() >= 0, op, ": copies must be >= 0, got ", o.copies());
+  GNNX_CHECK(o.break_prob() >= 0 && o.break_prob() <= 1 && o.drop_prob() >= 0 && o.drop_prob() <= 1, op,
+             ": break_prob and drop_prob must lie in [0, 1], got ", o.break_prob(), " and ", o.drop_prob());
+}
+
 AugmentedGraph counterexample_graph(const Dataset& d, const CounterexampleOptions& o, uint64_t seed) {
   d.validate("counterexample_graph");
   GNNX_CHECK(d.task == nn::Task::kNode, "counterexample_graph: expected a node-task dataset, got ", d.name,
              " (graph task)");
-  GNNX_CHECK(o.copies() >= 0, "counterexample_graph: copies must be >= 0, got ", o.copies());
-  GNNX_CHECK(o.break_prob() >= 0 && o.break_prob() <= 1 && o.drop_prob() >= 0 && o.drop_prob() <= 1,
-             "counterexample_graph: break_prob and drop_prob must lie in [0, 1], got ", o.break_prob(), " and ",
-             o.drop_prob());
+  check_counterexample_options(o, "counterexample_graph");
   const Graph& g = d.graphs.front();
   const int64_t N = g.num_nodes;
   const auto ei = g.edge_index.to(torch::kCPU).contiguous();

@@ -6,6 +6,7 @@
 /// the test accuracy targets (bench/bench_reference_models measures them over 5 seeds).
 
 #include <cstdint>
+#include <string>
 
 #include "gnnx/datasets/synthetic.h"
 #include "gnnx/nn/models/gnn.h"
@@ -23,9 +24,10 @@ namespace gnnx::datasets {
 /// In each copy every motif instance is broken with probability break_prob (each of its template
 /// edges deleted with probability 1/2, at least one), and its nodes then take their base's label,
 /// the one just below the motif's smallest role (the generators number a motif's roles right
-/// after its base's: BA-Shapes 0 | 1-3, BA-Community 0 | 1-3 and 4 | 5-7, the trees 0 | 1); every other edge (base, plug and random edges) is deleted with
-/// probability drop_prob, and with soft_weights the kept ones are scaled by a weight drawn from
-/// U[0, 1) (as by an explainer's soft mask), labels unchanged.
+/// after its base's: BA-Shapes 0 | 1-3, BA-Community 0 | 1-3 and 4 | 5-7, the trees 0 | 1).
+/// Every other edge (base, plug and random edges) is deleted with probability drop_prob, and
+/// with soft_weights the kept ones are scaled by a weight drawn from U[0, 1) (as by an
+/// explainer's soft mask), labels unchanged.
 struct CounterexampleOptions {
   /// Perturbed copies trained on beside the graph; 0 = none. Default 0.
   GNNX_ARG(int64_t, copies) = 0;
@@ -36,6 +38,10 @@ struct CounterexampleOptions {
   /// Weights from U[0, 1) on the non-motif edges a copy keeps, instead of 1. Default false.
   GNNX_ARG(bool, soft_weights) = false;
 };
+
+/// Throws gnnx::Error (message starts with `op`) unless copies >= 0 and break_prob and
+/// drop_prob lie in [0, 1].
+void check_counterexample_options(const CounterexampleOptions& options, const std::string& op);
 
 /// Architecture and training settings of a reference model.
 struct ReferenceConfig {

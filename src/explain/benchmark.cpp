@@ -96,8 +96,12 @@ at::Tensor node_ground_truth(const datasets::Dataset& ds, int64_t node, GroundTr
 }
 
 BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const datasets::Dataset& ds, const std::string& spec,
-                           c10::Device device, GroundTruth ground_truth) {
+                           c10::Device device, GroundTruth ground_truth, int64_t eval_hops) {
   ds.validate("run_benchmark");
+  GNNX_CHECK(eval_hops >= 0, "run_benchmark: eval_hops must be >= 0 (0: the model's hops), got ", eval_hops);
+  GNNX_CHECK(eval_hops == 0 || ds.task == nn::Task::kNode, "run_benchmark: eval_hops is for node tasks (graph tasks pool "
+             "every edge of each graph), got ", eval_hops, " on ", ds.name);
+  const int64_t hops = eval_hops > 0 ? eval_hops : model.num_hops();
   BenchmarkRun r;
   r.ground_truth = ground_truth;
   std::vector<at::Tensor> scores, labels;
@@ -113,7 +117,7 @@ BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const data
     for (size_t i = 0; i < r.explanations.size(); ++i) {
       const auto& e = r.explanations[i];
       GNNX_CHECK(e.edge_mask.defined(), "run_benchmark: method ", explainer.name(), " gives no edge mask");
-      auto ids = k_hop_subgraph(ds.graphs.front(), r.items[i], model.num_hops()).edge_ids;
+      auto ids = k_hop_subgraph(ds.graphs.front(), r.items[i], hops).edge_ids;
       scores.push_back(e.edge_mask.detach().to(torch::kCPU).index_select(0, ids));
       labels.push_back(node_ground_truth(ds, r.items[i], ground_truth).index_select(0, ids));
     }

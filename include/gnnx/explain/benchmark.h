@@ -54,11 +54,14 @@ struct BenchmarkRun {
 };
 
 /// Explains the protocol's instances of `dataset` with `explainer` on `model` (already on
-/// `device`, in eval mode) and computes the pooled AUC. Throws gnnx::Error when the explainer
-/// gives no edge mask, or when the pooled ground truth holds one class only (e.g. only base
-/// nodes explained against kOwnMotif).
+/// `device`, in eval mode) and computes the pooled AUC. Node tasks score each node's k-hop
+/// subgraph edges with k = eval_hops, or the model's hops when eval_hops is 0 (the protocol);
+/// a deeper model has larger subgraphs, whose extra far edges are mostly easy negatives, so
+/// models of different depth compare fairly only at one eval_hops. Throws gnnx::Error when the
+/// explainer gives no edge mask, when the pooled ground truth holds one class only (e.g. only
+/// base nodes explained against kOwnMotif), or for eval_hops < 0 or eval_hops > 0 on a graph task.
 BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const datasets::Dataset& dataset,
                            const std::string& spec = "paper", c10::Device device = c10::Device(c10::kCPU),
-                           GroundTruth ground_truth = GroundTruth::kOwnMotif);
+                           GroundTruth ground_truth = GroundTruth::kOwnMotif, int64_t eval_hops = 0);
 
 }  // namespace gnnx::explain

@@ -57,8 +57,9 @@ void ReferenceFlags::add_to(CLI::App* cmd) {
                 "reference model: L2-normalise every layer's output (the original GNNExplainer code's model)");
   cmd->add_flag("--no-root-weight", no_root_weight, "reference model: GraphConv without the self term");
   cmd->add_option("--counterexamples", counterexamples,
-                  "reference model: train beside N perturbed copies of the graph whose broken motifs are relabelled "
-                  "(node tasks; default 0)");
+                  "reference model: train beside N perturbed copies of the graph (graph tasks: of each graph) whose "
+                  "broken motifs are relabelled (graph tasks: to an extra class, no complete motif); default: the "
+                  "dataset's (10 on tree-cycles, 2 on ba-2motifs, else 0)");
   cmd->add_option("--break-prob", break_prob, "with --counterexamples: probability a motif is broken in a copy (0.5)");
   cmd->add_option("--drop-prob", drop_prob,
                   "with --counterexamples: probability a non-motif edge is deleted in a copy (0.1)");

@@ -172,8 +172,91 @@ TEST_CASE("reference model with counterexamples: trains on the union, tests on t
   const auto r = train_reference_model(d, config, 0);
   REQUIRE(r.result.test_acc > 0.5);
   REQUIRE(r.model->num_hops() == 3);
-  auto bad = reference_config(ba_2motifs(Ba2MotifsOptions().num_graphs(4), 0));
+  const Dataset growth = ba_growth(BaGrowthOptions().num_graphs(4), 0);
+  auto bad = reference_config(growth);
   bad.counterexamples.copies(1);
-  GNNX_REQUIRE_ERROR("counterexamples are for node tasks",
-                     train_reference_model(ba_2motifs(Ba2MotifsOptions().num_graphs(4), 0), bad, 0));
+  GNNX_REQUIRE_ERROR("has no motif instance", train_reference_model(growth, bad, 0));
+}
+
+TEST_CASE("counterexample_graphs: broken motifs take the no-motif class, or the class they now are", "[datasets]") {
+  const Dataset d = ba_2motifs(Ba2MotifsOptions().num_graphs(40), 2);
+  const int64_t copies = 20;
+  const auto a = counterexample_graphs(d, CounterexampleOptions().copies(copies).break_prob(1).drop_prob(0), 5);
+  REQUIRE(a.num_classes == 3);
+  const int64_t G = static_cast<int64_t>(d.graphs.size());
+  const int64_t T = d.split.train.numel(), V = d.split.val.numel();
+  REQUIRE(static_cast<int64_t>(a.graphs.size()) == G + copies * (T + V));
+  REQUIRE(a.split.train.numel() == (1 + copies) * T);
+  REQUIRE(a.split.val.numel() == (1 + copies) * V);
+  REQUIRE(torch::equal(a.split.test, d.split.test));
+  for (int64_t i = 0; i < G; ++i) {  // the dataset's graphs first, unchanged, weights 1
+    REQUIRE(torch::equal(a.graphs[i].edge_index, d.graphs[i].edge_index));
+    REQUIRE(torch::equal(a.graphs[i].y, d.graphs[i].y));
+    REQUIRE(torch::equal(a.graphs[i].edge_weight, torch::ones({d.graphs[i].num_edges()})));
+  }
+  // Copy k of train graph t is graph G + t * copies + k (train graphs first, then val).
+  int to_cycle = 0, to_none = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    const int64_t i = d.split.train[t].item<int64_t>();
+    const Graph& g = d.graphs[static_cast<size_t>(i)];
+    const auto orig = undirected_weights(g.edge_index, torch::ones({g.num_edges()}), 0, g.num_nodes);
+    const auto mid = d.motif_id[static_cast<size_t>(i)];
+    int64_t first = 0;
+    while (mid[first].item<int64_t>() < 0) ++first;
+    const int64_t y = g.y.item<int64_t>();
+    for (int64_t k = 0; k < copies; ++k) {
+      const int64_t j = G + t * copies + k;
+      REQUIRE(a.split.train[T + t * copies + k].item<int64_t>() == j);
+      const Graph& c = a.graphs[static_cast<size_t>(j)];
+      const auto copy = undirected_weights(c.edge_index, c.edge_weight, 0, c.num_nodes);
+      std::set<std::pair<int64_t, int64_t>> removed;
+      for (const auto& [key, w] : orig) {
+        const bool motif_edge = mid[key.first].item<int64_t>() >= 0 && mid[key.second].item<int64_t>() >= 0;
+        if (!copy.count(key)) {
+          REQUIRE(motif_edge);  // drop_prob 0: only motif edges go
+          removed.insert(key);
+        }
+      }
+      REQUIRE(!removed.empty());  // break_prob 1: every motif is broken
+      const int64_t label = c.y.item<int64_t>();
+      // A house (class 0) without the edge under its roof, and only that edge, is a five-cycle
+      // (class 1); anything else broken is "no complete motif" (class 2).
+      const bool roof_base_only = y == 0 && removed == std::set<std::pair<int64_t, int64_t>>{{first, first + 1}};
+      REQUIRE(label == (roof_base_only ? 1 : 2));
+      (label == 1 ? to_cycle : to_none) += 1;
+    }
+  }
+  REQUIRE(to_cycle > 0);
+  REQUIRE(to_none > 0);
+
+  // break 0, drop 1: every non-motif edge goes, the motif and the label stay; soft weights in [0, 1).
+  const auto b = counterexample_graphs(d, CounterexampleOptions().copies(1).break_prob(0).drop_prob(1), 5);
+  for (int64_t t = 0; t < T; ++t) {
+    const auto i = static_cast<size_t>(d.split.train[t].item<int64_t>());
+    const Graph& c = b.graphs[static_cast<size_t>(G + t)];
+    REQUIRE(torch::equal(c.y, d.graphs[i].y));
+    REQUIRE(c.num_edges() == static_cast<int64_t>(d.edge_mask_gt[i].sum().item<float>()));
+  }
+  const auto s = counterexample_graphs(d, CounterexampleOptions().copies(2).break_prob(0).drop_prob(0.2).soft_weights(true), 5);
+  const auto w = s.graphs.back().edge_weight;
+  REQUIRE(w.min().item<float>() >= 0.0f);
+  REQUIRE(w.lt(1.0f).any().item<bool>());
+  // Deterministic per seed.
+  const auto s2 = counterexample_graphs(d, CounterexampleOptions().copies(2).break_prob(0).drop_prob(0.2).soft_weights(true), 5);
+  REQUIRE(torch::equal(s.graphs.back().edge_index, s2.graphs.back().edge_index));
+  REQUIRE(torch::equal(s.graphs.back().edge_weight, s2.graphs.back().edge_weight));
+
+  GNNX_REQUIRE_ERROR("expected a graph-task dataset", counterexample_graphs(tree_cycles(TreeCyclesOptions().depth(3).num_motifs(2)), CounterexampleOptions(), 0));
+  GNNX_REQUIRE_ERROR("has no motif instance", counterexample_graphs(ba_growth(BaGrowthOptions().num_graphs(4), 0), CounterexampleOptions().copies(1), 0));
+  GNNX_REQUIRE_ERROR("must lie in [0, 1]", counterexample_graphs(d, CounterexampleOptions().copies(1).break_prob(2), 0));
+}
+
+TEST_CASE("reference model with graph counterexamples: one more output, the no-motif class", "[datasets]") {
+  const Dataset d = ba_2motifs(Ba2MotifsOptions().num_graphs(100), 0);
+  auto config = reference_config(d);
+  config.train.epochs(20);
+  config.counterexamples.copies(1).break_prob(1).drop_prob(0);
+  const auto r = train_reference_model(d, config, 0);
+  REQUIRE(r.model->num_classes() == 3);
+  REQUIRE(r.result.train_acc > 0.6);  // three classes, majority "no motif" at 0.5
 }

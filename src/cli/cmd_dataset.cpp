@@ -60,9 +60,11 @@ void ReferenceFlags::add_to(CLI::App* cmd) {
                   "reference model: train beside N perturbed copies of the graph (graph tasks: of each graph) whose "
                   "broken motifs are relabelled (graph tasks: to an extra class, no complete motif); default: the "
                   "dataset's (10 on tree-cycles, 2 on ba-2motifs, else 0)");
-  cmd->add_option("--break-prob", break_prob, "with --counterexamples: probability a motif is broken in a copy (0.5)");
+  cmd->add_option("--break-prob", break_prob,
+                  "with --counterexamples: probability a motif is broken in a copy (default: the dataset's, else 0.5)");
   cmd->add_option("--drop-prob", drop_prob,
-                  "with --counterexamples: probability a non-motif edge is deleted in a copy (0.1)");
+                  "with --counterexamples: probability a non-motif edge is deleted in a copy (default: the dataset's "
+                  "setting, else 0.1)");
   cmd->add_flag("--soft-weights", soft_weights,
                 "with --counterexamples: the non-motif edges a copy keeps get weights from U[0, 1)");
 }

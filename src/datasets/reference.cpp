@@ -125,6 +125,24 @@ MotifEdges motif_edges(const std::string& name, const at::Tensor& edge_index, co
   return m;
 }
 
+// Which of a broken motif's n template edges are deleted: each with probability 1/2, at least
+// one (then a uniformly drawn one).
+std::vector<char> broken_edges(Rng& rng, size_t n) {
+  std::vector<char> deleted(n, 0);
+  bool any = false;
+  for (auto& d : deleted)
+    if (uniform_real(rng) < 0.5) d = 1, any = true;
+  if (!any) deleted[static_cast<size_t>(uniform_int(rng, 0, static_cast<int64_t>(n) - 1))] = 1;
+  return deleted;
+}
+
+// A non-motif edge's weight in a copy: negative when deleted (probability drop_prob), else 1, or
+// a draw from U[0, 1) with soft_weights.
+float other_edge_weight(Rng& rng, const CounterexampleOptions& o) {
+  if (uniform_real(rng) < o.drop_prob()) return -1.f;
+  return o.soft_weights() ? static_cast<float>(uniform_real(rng)) : 1.f;
+}
+
 }  // namespace
 
 void check_counterexample_options(const CounterexampleOptions& o, const std::string& op) {
@@ -154,10 +172,9 @@ AugmentedGraph counterexample_graph(const Dataset& d, const CounterexampleOption
     std::vector<float> weight(P, 1.f);
     for (size_t p = 0; p < P; ++p) {
       if (m.is_motif_pair[p]) continue;
-      if (uniform_real(rng) < o.drop_prob())
-        keep[p] = 0;
-      else if (o.soft_weights())
-        weight[p] = static_cast<float>(uniform_real(rng));
+      const float w = other_edge_weight(rng, o);
+      if (w < 0) keep[p] = 0;
+      else weight[p] = w;
     }
     auto cy = y.clone();
     auto* cyp = cy.data_ptr<int64_t>();
@@ -165,10 +182,9 @@ AugmentedGraph counterexample_graph(const Dataset& d, const CounterexampleOption
     for (size_t k = 0; k < m.motif_pairs.size(); ++k) {
       const auto& mps = m.motif_pairs[k];
       if (mps.empty() || uniform_real(rng) >= o.break_prob()) continue;
-      bool any = false;
-      for (auto p : mps)
-        if (uniform_real(rng) < 0.5) keep[static_cast<size_t>(p)] = 0, any = true;
-      if (!any) keep[static_cast<size_t>(mps[static_cast<size_t>(uniform_int(rng, 0, static_cast<int64_t>(mps.size()) - 1))])] = 0;
+      const auto deleted = broken_edges(rng, mps.size());
+      for (size_t j = 0; j < mps.size(); ++j)
+        if (deleted[j]) keep[static_cast<size_t>(mps[j])] = 0;
       broken[k] = 1;
     }
     for (int64_t v = 0; v < N; ++v) {
@@ -287,47 +303,38 @@ AugmentedGraphs counterexample_graphs(const Dataset& d, const CounterexampleOpti
       for (size_t p = 0; p < m.pairs.size(); ++p)
         motif_pair[{m.nodes[static_cast<size_t>(m.pairs[p].first)], m.nodes[static_cast<size_t>(m.pairs[p].second)]}] =
             static_cast<int64_t>(p);
+      const int64_t y = g.y.to(torch::kCPU).item<int64_t>();
       for (int64_t c = 0; c < o.copies(); ++c) {
         Rng rng(seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(i) * 0xD1B54A32D192ED03ULL +
                 static_cast<uint64_t>(c) + 1);
-        std::vector<char> keep_motif(m.pairs.size(), 1);
-        int64_t label = g.y.to(torch::kCPU).item<int64_t>();
+        std::vector<char> deleted(m.pairs.size(), 0);
+        int64_t label = y;
         if (!m.pairs.empty() && uniform_real(rng) < o.break_prob()) {
-          bool any = false;
-          for (auto& kp : keep_motif)
-            if (uniform_real(rng) < 0.5) kp = 0, any = true;
-          if (!any) keep_motif[static_cast<size_t>(uniform_int(rng, 0, static_cast<int64_t>(m.pairs.size()) - 1))] = 0;
+          deleted = broken_edges(rng, m.pairs.size());
           std::vector<std::pair<int64_t, int64_t>> left;
           for (size_t p = 0; p < m.pairs.size(); ++p)
-            if (keep_motif[p]) left.push_back(m.pairs[p]);
+            if (!deleted[p]) left.push_back(m.pairs[p]);
           const auto broken = to_ugraph(static_cast<int64_t>(m.nodes.size()), left);
           label = null_class;
           for (const auto& [cls, t] : templates)
             if (isomorphic(broken, t)) label = cls;
         }
-        // Non-motif pairs: deleted with drop_prob, else (soft) weighted from U[0, 1).
-        std::map<std::pair<int64_t, int64_t>, float> other;  // kept non-motif pair -> weight
-        std::set<std::pair<int64_t, int64_t>> dropped;
+        // Non-motif pairs, one draw per pair (both directions share it): weight, negative if deleted.
+        std::map<std::pair<int64_t, int64_t>, float> other;
         std::vector<int64_t> kept;
         std::vector<float> w;
         for (int64_t e = 0; e < E; ++e) {
           const std::pair<int64_t, int64_t> key{std::min(src[e], src[E + e]), std::max(src[e], src[E + e])};
           const auto mp = motif_pair.find(key);
           if (mp != motif_pair.end()) {
-            if (!keep_motif[static_cast<size_t>(mp->second)]) continue;
+            if (deleted[static_cast<size_t>(mp->second)]) continue;
             kept.push_back(e);
             w.push_back(1.f);
             continue;
           }
-          if (dropped.count(key)) continue;
           auto it = other.find(key);
-          if (it == other.end()) {
-            if (uniform_real(rng) < o.drop_prob()) {
-              dropped.insert(key);
-              continue;
-            }
-            it = other.emplace(key, o.soft_weights() ? static_cast<float>(uniform_real(rng)) : 1.f).first;
-          }
+          if (it == other.end()) it = other.emplace(key, other_edge_weight(rng, o)).first;
+          if (it->second < 0) continue;
           kept.push_back(e);
           w.push_back(it->second);
         }

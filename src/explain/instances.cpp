@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
+#include <utility>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -67,8 +69,9 @@ bool in_edge_local(nn::GnnModel& model) {
   return static_cast<int64_t>(layers.size()) == model.num_hops();
 }
 
-// Ids of g's edges whose target lies fewer than k hops (along edge directions) from center.
-at::Tensor live_edges(const Graph& g, int64_t center, int64_t k) {
+// Ids of g's edges whose target lies fewer than k hops (along edge directions) from center, and
+// every node's hop distance (k + 1 where farther).
+std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int64_t k) {
   auto ei = g.edge_index.to(torch::kCPU).contiguous();
   const int64_t E = ei.size(1), n = g.num_nodes;
   const auto* src = ei.data_ptr<int64_t>();
@@ -81,7 +84,7 @@ at::Tensor live_edges(const Graph& g, int64_t center, int64_t k) {
   std::vector<int64_t> live;
   for (int64_t e = 0; e < E; ++e)
     if (dist[static_cast<size_t>(dst[e])] < k) live.push_back(e);
-  return torch::tensor(live, torch::kLong).to(g.edge_index.device());
+  return {torch::tensor(live, torch::kLong).to(g.edge_index.device()), torch::tensor(dist, torch::kLong)};
 }
 
 }  // namespace
@@ -127,7 +130,10 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
     inst.node_ids = sub.node_ids;
     inst.center = sub.center.item<int64_t>();
     inst.node_pred = pred.index_select(0, sub.node_ids.to(torch::kCPU));
-    if (prune) inst.live_edges = live_edges(inst.graph, inst.center, model.num_hops());
+    if (prune) {
+      std::tie(inst.live_edges, inst.hops) = live_edges(inst.graph, inst.center, model.num_hops());
+      inst.num_hops = model.num_hops();
+    }
     inst.key = t.index;
     inst.full_num_nodes = graph.num_nodes;
     inst.full_num_edges = graph.num_edges();
@@ -168,6 +174,77 @@ std::vector<Instance> make_graph_instances(nn::GnnModel& model, const std::vecto
   }
   return out;
 }
+
+namespace {
+
+// Lays the union out for GnnModel::forward_trimmed: nodes by (hop, instance, id), live edges by
+// (hop of their target, instance, id). Counting passes on the CPU, once per union.
+void trim_layout(Union& u, const std::vector<const Instance*>& instances) {
+  const int64_t k = instances.front()->num_hops, B = u.size(), N = u.graph.num_nodes;
+  const auto dev = u.graph.device();
+  std::vector<const int64_t*> hop(static_cast<size_t>(B));
+  std::vector<at::Tensor> hops_keep, live_keep, ei_keep;
+  for (int64_t b = 0; b < B; ++b) {
+    hops_keep.push_back(instances[static_cast<size_t>(b)]->hops.to(torch::kCPU, torch::kLong).contiguous());
+    hop[static_cast<size_t>(b)] = hops_keep.back().data_ptr<int64_t>();
+  }
+  // Nodes: one bucket per hop 0..k+1, filled instance by instance.
+  std::vector<std::vector<int64_t>> by_hop(static_cast<size_t>(k) + 2);
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t lo = u.node_off[static_cast<size_t>(b)], hi = u.node_off[static_cast<size_t>(b) + 1];
+    int64_t centers = 0;
+    for (int64_t v = lo; v < hi; ++v) {
+      const int64_t h = std::min(hop[static_cast<size_t>(b)][v - lo], k + 1);
+      centers += h == 0;
+      by_hop[static_cast<size_t>(h)].push_back(v);
+    }
+    GNNX_CHECK(centers == 1, "GNNExplainer: instance ", b, " of a union has ", centers, " target nodes, expected 1");
+  }
+  std::vector<int64_t> order, pos(static_cast<size_t>(N));
+  order.reserve(static_cast<size_t>(N));
+  for (size_t h = 0; h < by_hop.size(); ++h) {
+    for (int64_t v : by_hop[h]) {
+      pos[static_cast<size_t>(v)] = static_cast<int64_t>(order.size());
+      order.push_back(v);
+    }
+    if (static_cast<int64_t>(h) < k) u.nodes_per_hop.push_back(static_cast<int64_t>(order.size()));
+  }
+  // Live edges: bucketed by their target's hop (< k by construction), instance by instance.
+  auto ei = u.graph.edge_index.to(torch::kCPU).contiguous();
+  const int64_t E = ei.size(1);
+  const int64_t* src = ei.data_ptr<int64_t>();
+  const int64_t* dst = src + E;
+  std::vector<std::vector<int64_t>> edges(static_cast<size_t>(k));
+  for (int64_t b = 0; b < B; ++b) {
+    const auto* inst = instances[static_cast<size_t>(b)];
+    auto live = inst->live_edges.to(torch::kCPU, torch::kLong).contiguous();
+    const int64_t* lp = live.data_ptr<int64_t>();
+    const int64_t eo = u.edge_off[static_cast<size_t>(b)], no = u.node_off[static_cast<size_t>(b)];
+    for (int64_t i = 0; i < live.numel(); ++i) {
+      const int64_t e = eo + lp[i];
+      const int64_t h = hop[static_cast<size_t>(b)][dst[e] - no];
+      GNNX_CHECK(h >= 0 && h < k, "GNNExplainer: a live edge of instance ", b, " enters a node ", h, " hops away, expected < ", k);
+      edges[static_cast<size_t>(h)].push_back(e);
+    }
+  }
+  std::vector<int64_t> live, new_ei;
+  for (const auto& bucket : edges) {
+    live.insert(live.end(), bucket.begin(), bucket.end());
+    u.edges_per_hop.push_back(static_cast<int64_t>(live.size()));
+  }
+  new_ei.resize(2 * live.size());
+  for (size_t i = 0; i < live.size(); ++i) {
+    new_ei[i] = pos[static_cast<size_t>(src[live[i]])];
+    new_ei[live.size() + i] = pos[static_cast<size_t>(dst[live[i]])];
+  }
+  u.live = torch::tensor(live, torch::kLong).to(dev);
+  u.live_edge_index = torch::tensor(new_ei, torch::kLong).view({2, static_cast<int64_t>(live.size())}).to(dev);
+  if (u.graph.has_edge_weight()) u.live_edge_weight = u.graph.edge_weight.index_select(0, u.live);
+  u.node_order = torch::tensor(order, torch::kLong).to(dev);
+  u.trimmed = true;
+}
+
+}  // namespace
 
 Union make_union(const std::vector<const Instance*>& instances, bool graph_task) {
   Union u;
@@ -215,6 +292,10 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   u.live_edge_index = u.live.defined() ? u.graph.edge_index.index_select(1, u.live) : u.graph.edge_index;
   u.live_edge_weight = u.live.defined() && weighted ? u.graph.edge_weight.index_select(0, u.live) : u.graph.edge_weight;
   u.centers = torch::tensor(centers, torch::kLong).to(dev);
+  bool trim = pruned && !graph_task;
+  for (const auto* inst : instances)
+    trim = trim && inst->hops.defined() && inst->num_hops == instances.front()->num_hops && inst->num_hops > 0;
+  if (trim) trim_layout(u, instances);
   u.labels = torch::tensor(labels, torch::kLong).to(dev);
   u.num_nodes = torch::tensor(nn_count, torch::TensorOptions().dtype(u.graph.x.scalar_type())).to(dev);
   return u;
@@ -240,6 +321,7 @@ at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x
   if (edge_mask.defined())
     scope = std::make_unique<nn::EdgeMaskScope>(u.live.defined() ? edge_mask.index_select(0, u.live) : edge_mask);
   if (u.graph_task) return model.forward(x, ei, ew, u.node_seg, u.size());
+  if (u.trimmed) return model.forward_trimmed(x.index_select(0, u.node_order), ei, ew, u.nodes_per_hop, u.edges_per_hop);
   return model.forward(x, ei, ew).index_select(0, u.centers);
 }
 

@@ -30,6 +30,10 @@ struct Instance {
   // whose message can reach the target within num_hops layers, i.e. whose target node is fewer
   // than num_hops hops from the explained node. Undefined: every edge is live.
   at::Tensor live_edges;
+  // With live_edges: each node's hop distance to the target along edge directions, [n] int64 on
+  // the CPU (num_hops + 1 where farther), and the model's num_hops.
+  at::Tensor hops;
+  int64_t num_hops = 0;
 };
 
 /// Checks model and graph fit (features, width, task) and throws gnnx::Error naming op.
@@ -56,6 +60,13 @@ struct Union {
   bool graph_task = false;
   at::Tensor live;       // [E'] ids of the union's live edges, undefined when all are live
   at::Tensor live_edge_index, live_edge_weight;  // graph's edge_index / edge_weight on the live edges
+  // Node task with live edges: the layout GnnModel::forward_trimmed takes. node_order [N] lists
+  // the union's nodes by (hop, instance, id), so the targets come first in instance order and
+  // the nodes within d hops form a prefix; live is then sorted by (hop of the edge's target,
+  // instance, id) and live_edge_index numbers nodes by their place in node_order.
+  bool trimmed = false;
+  at::Tensor node_order;
+  std::vector<int64_t> nodes_per_hop, edges_per_hop;
   int64_t size() const { return static_cast<int64_t>(edge_off.size()) - 1; }
 };
 Union make_union(const std::vector<const Instance*>& instances, bool graph_task);
@@ -67,7 +78,8 @@ at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int
 
 /// The model's logits for the B instances ([B, C]) on the union with node features x, inside an
 /// EdgeMaskScope of edge_mask [E] (undefined: no mask). Only the union's live edges are run
-/// (the others cannot change the targets' outputs).
+/// (the others cannot change the targets' outputs), and when the union is trimmed each layer
+/// runs only on the nodes and edges later layers read (GnnModel::forward_trimmed).
 at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask = {});
 
 /// Sets OpenBLAS (when LibTorch uses it) to one thread for the scope and restores it after:

@@ -216,3 +216,137 @@ TEST_CASE("save / load round trip gives the same outputs, truncated or garbage f
   std::filesystem::remove(path);
   GNNX_REQUIRE_ERROR("load_gnn_classifier: no such file: " + path, load_gnn_classifier(path));
 }
+
+namespace {
+// forward_trimmed's layout built by hand: one copy of the whole graph per target, nodes sorted by
+// (hop to their copy's target, copy, id), edges into nodes fewer than L hops away sorted by (hop
+// of their target, copy, id). orig_edge[i] is the graph edge the i-th kept edge copies.
+struct TrimmedLayout {
+  torch::Tensor node_order, edge_index, orig_edge;
+  std::vector<int64_t> nodes_per_hop, edges_per_hop;
+};
+
+TrimmedLayout trimmed_layout(const torch::Tensor& ei, int64_t n, const std::vector<int64_t>& targets, int64_t L) {
+  const int64_t E = ei.size(1), B = static_cast<int64_t>(targets.size());
+  std::vector<int64_t> hop(static_cast<size_t>(B * n), L + 1);
+  for (int64_t b = 0; b < B; ++b) {
+    auto* h = hop.data() + b * n;
+    h[targets[static_cast<size_t>(b)]] = 0;
+    for (int64_t d = 1; d <= L; ++d)
+      for (int64_t e = 0; e < E; ++e)
+        if (h[ei[1][e].item<int64_t>()] == d - 1 && h[ei[0][e].item<int64_t>()] > d) h[ei[0][e].item<int64_t>()] = d;
+  }
+  TrimmedLayout t;
+  std::vector<int64_t> order, pos(static_cast<size_t>(B * n));
+  for (int64_t d = 0; d <= L + 1; ++d) {
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t v = 0; v < n; ++v)
+        if (hop[static_cast<size_t>(b * n + v)] == d) {
+          pos[static_cast<size_t>(b * n + v)] = static_cast<int64_t>(order.size());
+          order.push_back(b * n + v);
+        }
+    if (d < L) t.nodes_per_hop.push_back(static_cast<int64_t>(order.size()));
+  }
+  std::vector<int64_t> src, dst, orig;
+  for (int64_t d = 0; d < L; ++d) {
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t e = 0; e < E; ++e)
+        if (hop[static_cast<size_t>(b * n + ei[1][e].item<int64_t>())] == d) {
+          src.push_back(pos[static_cast<size_t>(b * n + ei[0][e].item<int64_t>())]);
+          dst.push_back(pos[static_cast<size_t>(b * n + ei[1][e].item<int64_t>())]);
+          orig.push_back(e);
+        }
+    t.edges_per_hop.push_back(static_cast<int64_t>(src.size()));
+  }
+  t.node_order = torch::tensor(order, torch::kLong);
+  t.edge_index = torch::stack({torch::tensor(src, torch::kLong), torch::tensor(dst, torch::kLong)});
+  t.orig_edge = torch::tensor(orig, torch::kLong);
+  return t;
+}
+}  // namespace
+
+TEST_CASE("forward_trimmed gives the targets' logits and mask gradients of the whole forward", "[nn]") {
+  // A 12-node graph with a chain, so that 3 layers see nodes at every hop and some beyond.
+  std::vector<std::pair<int64_t, int64_t>> pairs{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}, {6, 7},
+                                                 {7, 8}, {8, 9}, {9, 10}, {10, 11}, {1, 5}, {2, 9}, {0, 3}};
+  std::vector<int64_t> s, d;
+  for (auto [a, b] : pairs) {
+    s.insert(s.end(), {a, b});
+    d.insert(d.end(), {b, a});
+  }
+  auto ei = torch::stack({torch::tensor(s, torch::kLong), torch::tensor(d, torch::kLong)});
+  const int64_t n = 12, E = ei.size(1);
+  auto gen = gnnx::torch_generator(31);
+  auto x = torch::randn({n, 3}, gen, f64());
+  auto w = torch::rand({E}, gen, f64()) + 0.5;
+  const std::vector<int64_t> targets{0, 6, 11, 6};
+  const auto t = trimmed_layout(ei, n, targets, 3);
+  REQUIRE(t.edges_per_hop.back() < 3 * E);  // some edges dropped
+  REQUIRE(t.nodes_per_hop.front() == 4);
+  for (auto conv : kAllConvs) {
+    for (bool weighted : {false, true}) {
+      INFO(to_string(conv) << (weighted ? " weighted" : ""));
+      torch::manual_seed(7);
+      GnnClassifier model(GnnClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).heads(2));
+      model->to(torch::kDouble);
+      model->eval();
+      auto ew = weighted ? w : torch::Tensor();
+      auto m = (torch::rand({E}, gen, f64()) * 0.8 + 0.1).requires_grad_(true);
+      torch::Tensor full;
+      {
+        EdgeMaskScope scope(m);
+        full = model->forward(x, ei, ew).index_select(0, torch::tensor(targets, torch::kLong));
+      }
+      auto coef = torch::randn({4, 2}, gen, f64());
+      auto g_full = torch::autograd::grad({(full * coef).sum()}, {m})[0];
+      auto m2 = m.detach().clone().requires_grad_(true);
+      auto xs = torch::cat(std::vector<torch::Tensor>(targets.size(), x)).index_select(0, t.node_order);
+      auto ws = weighted ? w.index_select(0, t.orig_edge) : torch::Tensor();
+      torch::Tensor trimmed;
+      {
+        EdgeMaskScope scope(m2.index_select(0, t.orig_edge));
+        trimmed = model->forward_trimmed(xs, t.edge_index, ws, t.nodes_per_hop, t.edges_per_hop);
+      }
+      REQUIRE(trimmed.sizes() == full.sizes());
+      if (conv == ConvType::kGCN) {
+        // GCN normalises by degrees, which the dropped edges change: it runs the default, forward
+        // on the layout as given.
+        EdgeMaskScope scope(m.detach().index_select(0, t.orig_edge));
+        GNNX_REQUIRE_CLOSE(trimmed, model->forward(xs, t.edge_index, ws).slice(0, 0, 4), 1e-12, 1e-12);
+        CHECK(!torch::allclose(trimmed, full));
+        continue;
+      }
+      GNNX_REQUIRE_CLOSE(trimmed, full, 1e-10, 1e-12);
+      auto g_trim = torch::autograd::grad({(trimmed * coef).sum()}, {m2})[0];
+      GNNX_REQUIRE_CLOSE(g_trim, g_full, 1e-10, 1e-12);
+      // The GnnModel default (forward on everything, then the targets' rows) agrees too.
+      {
+        EdgeMaskScope scope(m.index_select(0, t.orig_edge));
+        GNNX_REQUIRE_CLOSE(model->GnnModel::forward_trimmed(xs, t.edge_index, ws, t.nodes_per_hop, t.edges_per_hop),
+                           full, 1e-10, 1e-12);
+      }
+    }
+  }
+}
+
+TEST_CASE("forward_trimmed rejects layouts that do not fit", "[nn]") {
+  auto ei = small_edge_index();
+  const int64_t E = ei.size(1);
+  auto x = torch::randn({kSmallNodes, 3}, f64());
+  auto model = make_model(ConvType::kGraphConv, Task::kNode);  // 2 layers
+  GNNX_REQUIRE_ERROR("GnnModel::forward_trimmed: expected 2 node and edge counts (one per hop below num_hops), got 1 and 2",
+                     model->forward_trimmed(x, ei, {}, {1}, {3, E}));
+  GNNX_REQUIRE_ERROR("must be non-decreasing prefix sizes within [0, 7] nodes; hop 1 has 2 nodes and 12 edges",
+                     model->forward_trimmed(x, ei, {}, {3, 2}, {1, E}));
+  GNNX_REQUIRE_ERROR("within [0, 7] nodes; hop 1 has 8 nodes", model->forward_trimmed(x, ei, {}, {1, 8}, {3, E}));
+  GNNX_REQUIRE_ERROR("GnnModel::forward_trimmed: edges_per_hop must end at E = 12, got 11",
+                     model->forward_trimmed(x, ei, {}, {1, 3}, {3, 11}));
+  {
+    EdgeMaskScope scope(torch::ones({E + 1}, f64()));
+    GNNX_REQUIRE_ERROR("GnnModel::forward_trimmed: the active edge mask has 13 entries for 12 edges",
+                       model->forward_trimmed(x, ei, {}, {1, 3}, {3, E}));
+  }
+  auto graph = make_model(ConvType::kGraphConv, Task::kGraph);
+  GNNX_REQUIRE_ERROR("GnnModel::forward_trimmed: only node classifiers run trimmed, this is a graph classifier",
+                     graph->forward_trimmed(x, ei, {}, {1, 3}, {3, E}));
+}

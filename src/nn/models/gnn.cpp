@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -41,6 +42,39 @@ const char* to_string(ConvType c) {
     case ConvType::kGAT: return "gat";
   }
   return "?";
+}
+
+namespace {
+// Checks forward_trimmed's layout against x and edge_index; returns the number of explained rows.
+int64_t check_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const std::vector<int64_t>& nodes_per_hop,
+                      const std::vector<int64_t>& edges_per_hop, int64_t L) {
+  const char* op = "GnnModel::forward_trimmed";
+  GNNX_CHECK(x.defined() && x.dim() == 2, op, ": x must have shape [N, F], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, op,
+             ": edge_index must have shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(static_cast<int64_t>(nodes_per_hop.size()) == L && static_cast<int64_t>(edges_per_hop.size()) == L, op,
+             ": expected ", L, " node and edge counts (one per hop below num_hops), got ", nodes_per_hop.size(), " and ",
+             edges_per_hop.size());
+  for (int64_t d = 0; d < L; ++d) {
+    const auto du = static_cast<size_t>(d);
+    GNNX_CHECK(nodes_per_hop[du] >= (d == 0 ? 0 : nodes_per_hop[du - 1]) && nodes_per_hop[du] <= x.size(0) &&
+                   edges_per_hop[du] >= (d == 0 ? 0 : edges_per_hop[du - 1]),
+               op, ": nodes_per_hop and edges_per_hop must be non-decreasing prefix sizes within [0, ", x.size(0),
+               "] nodes; hop ", d, " has ", nodes_per_hop[du], " nodes and ", edges_per_hop[du], " edges");
+  }
+  GNNX_CHECK(L > 0 && edges_per_hop.back() == edge_index.size(1), op, ": edges_per_hop must end at E = ",
+             edge_index.size(1), ", got ", L > 0 ? edges_per_hop.back() : -1);
+  return nodes_per_hop.front();
+}
+}  // namespace
+
+at::Tensor GnnModel::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                                     const std::vector<int64_t>& nodes_per_hop,
+                                     const std::vector<int64_t>& edges_per_hop) {
+  GNNX_CHECK(task() == Task::kNode, "GnnModel::forward_trimmed: only node classifiers run trimmed, this is a ",
+             to_string(task()), " classifier");
+  const int64_t n0 = check_trimmed(x, edge_index, nodes_per_hop, edges_per_hop, num_hops());
+  return forward(x, edge_index, edge_weight).slice(0, 0, n0);
 }
 
 at::Tensor GnnModel::forward_graph(const Graph& g) {
@@ -104,6 +138,17 @@ void GnnClassifierImpl::reset() {
   head = register_module("head", torch::nn::Linear(rep, options.num_classes()));
 }
 
+at::Tensor GnnClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index,
+                                    const at::Tensor& edge_weight) {
+  auto out = run_[i](h, edge_index, edge_weight);
+  if (options.normalize_embedding())
+    out = torch::nn::functional::normalize(out, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
+  const bool last = i + 1 == run_.size();
+  if (!last || options.act_last()) out = torch::relu(out);
+  if (options.dropout() > 0) out = torch::dropout(out, options.dropout(), is_training());
+  return out;
+}
+
 std::vector<at::Tensor> GnnClassifierImpl::embeddings(const at::Tensor& x, const at::Tensor& edge_index,
                                                       const at::Tensor& edge_weight) {
   GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GnnClassifier: x must have shape [N, ",
@@ -113,11 +158,7 @@ std::vector<at::Tensor> GnnClassifierImpl::embeddings(const at::Tensor& x, const
   std::vector<at::Tensor> out;
   auto h = x;
   for (size_t i = 0; i < run_.size(); ++i) {
-    h = run_[i](h, edge_index, edge_weight);
-    if (options.normalize_embedding()) h = torch::nn::functional::normalize(h, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
-    const bool last = i + 1 == run_.size();
-    if (!last || options.act_last()) h = torch::relu(h);
-    if (options.dropout() > 0) h = torch::dropout(h, options.dropout(), is_training());
+    h = layer(i, h, edge_index, edge_weight);
     out.push_back(h);
   }
   return out;
@@ -142,6 +183,35 @@ at::Tensor GnnClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edg
              N, "], got ", b.sizes());
   if (num_graphs < 0) num_graphs = N > 0 ? b.max().item<int64_t>() + 1 : 0;
   return head(scatter(rep, b, num_graphs, options.readout()));
+}
+
+at::Tensor GnnClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index,
+                                              const at::Tensor& edge_weight, const std::vector<int64_t>& nodes_per_hop,
+                                              const std::vector<int64_t>& edges_per_hop) {
+  // GCN normalises by the source's degree, which edges the trimming drops would change.
+  if (options.conv() == ConvType::kGCN) return GnnModel::forward_trimmed(x, edge_index, edge_weight, nodes_per_hop, edges_per_hop);
+  GNNX_CHECK(options.task() == Task::kNode, "GnnModel::forward_trimmed: only node classifiers run trimmed, this is a ",
+             to_string(options.task()), " classifier");
+  const int64_t n0 = check_trimmed(x, edge_index, nodes_per_hop, edges_per_hop, num_hops());
+  GNNX_CHECK(!edge_weight.defined() || (edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1)),
+             "GnnModel::forward_trimmed: edge_weight must have shape [", edge_index.size(1), "], got ", edge_weight.sizes());
+  const auto mask = active_edge_mask();
+  GNNX_CHECK(!mask.defined() || mask.size(0) == edge_index.size(1), "GnnModel::forward_trimmed: the active edge mask has ",
+             mask.defined() ? mask.size(0) : 0, " entries for ", edge_index.size(1), " edges");
+  const auto L = static_cast<int64_t>(run_.size());
+  std::vector<at::Tensor> emb;
+  auto h = x;
+  for (int64_t i = 0; i < L; ++i) {
+    // Layer i's output is read within d = L - 1 - i hops, its input within d + 1.
+    const auto d = static_cast<size_t>(L - 1 - i);
+    if (i > 0) h = h.slice(0, 0, nodes_per_hop[d + 1]);
+    const int64_t e = edges_per_hop[d];
+    std::unique_ptr<EdgeMaskScope> scope;
+    if (mask.defined()) scope = std::make_unique<EdgeMaskScope>(mask.slice(0, 0, e));
+    h = layer(static_cast<size_t>(i), h, edge_index.slice(1, 0, e), edge_weight.defined() ? edge_weight.slice(0, 0, e) : edge_weight);
+    emb.push_back(h.slice(0, 0, n0));
+  }
+  return head(node_representation(emb));
 }
 
 namespace {

@@ -47,6 +47,20 @@ class GnnModel : public torch::nn::Module {
   /// The message-passing layers in the order they run.
   virtual std::vector<std::shared_ptr<MessagePassing>> message_passing_layers() const = 0;
 
+  /// Node tasks: the logits of the explained nodes only, on a graph laid out by hop distance
+  /// (PyG's trim_to_layer), for explainers that run many computation subgraphs at once. With
+  /// L = num_hops(): the nodes within d hops of an explained node are the first
+  /// nodes_per_hop[d] rows of x (d = 0..L-1; the explained nodes are the first nodes_per_hop[0]),
+  /// and edge_index holds only edges into nodes fewer than L hops away, sorted so that the edges
+  /// into the nodes within d hops are its first edges_per_hop[d] (edges_per_hop[L-1] = E). An
+  /// active EdgeMaskScope has one entry per edge. Returns [nodes_per_hop[0], C].
+  /// Layer l's output is only needed within L - l hops, so an override may run layer l on fewer
+  /// nodes and edges; that is exact when a layer's output at a node reads only the node and its
+  /// in-edges (not GCN's source degrees). The default runs forward() on everything and slices.
+  virtual at::Tensor forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                                     const std::vector<int64_t>& nodes_per_hop,
+                                     const std::vector<int64_t>& edges_per_hop);
+
   /// forward on a Graph (uses its x, edge_index and edge_weight; one graph for graph tasks).
   at::Tensor forward_graph(const Graph& g);
 };
@@ -91,6 +105,11 @@ class GnnClassifierImpl : public GnnModel {
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {},
                      const at::Tensor& batch = {}, int64_t num_graphs = -1) override;
+  /// Runs layer l on the nodes within L - l + 1 hops and the edges into those within L - l
+  /// (GraphConv, GIN, SAGE, GAT); GCN runs the default (whole graph).
+  at::Tensor forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                             const std::vector<int64_t>& nodes_per_hop,
+                             const std::vector<int64_t>& edges_per_hop) override;
   /// The node embeddings each layer outputs (after its activation), [N, hidden] each.
   std::vector<at::Tensor> embeddings(const at::Tensor& x, const at::Tensor& edge_index,
                                      const at::Tensor& edge_weight = {});
@@ -107,6 +126,9 @@ class GnnClassifierImpl : public GnnModel {
   torch::nn::Linear head{nullptr};
 
  private:
+  // Layer i on h, with the normalisation, activation and dropout that follow it.
+  at::Tensor layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index, const at::Tensor& edge_weight);
+
   std::vector<std::shared_ptr<MessagePassing>> convs_;
   std::vector<std::function<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&)>> run_;
 };

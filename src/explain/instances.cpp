@@ -120,20 +120,24 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
              graph.num_nodes, " entries, got ", y.sizes());
   const auto* p = pred.data_ptr<int64_t>();
   const bool prune = in_edge_local(model);
+  // Subgraphs are cut on the CPU: on a GPU each would be dozens of tiny kernels and host syncs.
+  const auto dev = graph.device();
+  const Graph host = dev.is_cpu() ? graph : graph.to(torch::kCPU);
   for (const auto& t : targets) {
     Instance inst;
     auto truth = y.defined() && y.size(0) == graph.num_nodes ? y[t.index] : at::Tensor();
     inst.target = Target::node(t.index, resolve_label(t.label, p[t.index], truth, phenomenon, model.num_classes(), op, t));
-    auto sub = k_hop_subgraph(graph, t.index, model.num_hops());
-    inst.graph = sub.graph;
-    inst.edge_ids = sub.edge_ids;
-    inst.node_ids = sub.node_ids;
+    auto sub = k_hop_subgraph(host, t.index, model.num_hops());
     inst.center = sub.center.item<int64_t>();
-    inst.node_pred = pred.index_select(0, sub.node_ids.to(torch::kCPU));
+    inst.node_pred = pred.index_select(0, sub.node_ids);
     if (prune) {
-      std::tie(inst.live_edges, inst.hops) = live_edges(inst.graph, inst.center, model.num_hops());
+      std::tie(inst.live_edges, inst.hops) = live_edges(sub.graph, inst.center, model.num_hops());
+      inst.live_edges = inst.live_edges.to(dev);
       inst.num_hops = model.num_hops();
     }
+    inst.graph = dev.is_cpu() ? sub.graph : sub.graph.to(dev);
+    inst.edge_ids = sub.edge_ids.to(dev);
+    inst.node_ids = sub.node_ids.to(dev);
     inst.key = t.index;
     inst.full_num_nodes = graph.num_nodes;
     inst.full_num_edges = graph.num_edges();

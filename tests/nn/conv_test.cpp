@@ -129,6 +129,23 @@ TEST_CASE("GATConv equals its attention formula computed edge by edge", "[nn]") 
   GNNX_REQUIRE_ERROR("GATConv::last_attention: no forward has run yet", fresh->last_attention());
 }
 
+TEST_CASE("GAT cannot see structure through constant features: one output for all, attention 1 / (in-degree + 1)", "[nn]") {
+  // Why ATT's GAT reference models predict a single class on the constant-feature benchmarks:
+  // equal inputs give equal scores on every edge, the softmax then averages equal vectors.
+  torch::manual_seed(4);
+  auto ei = small_edge_index();
+  const int64_t N = kSmallNodes, E = ei.size(1);
+  auto x = torch::ones({N, 4}, f64());
+  GATConv conv(GATConvOptions(4, 3).heads(2));
+  conv->to(torch::kDouble);
+  auto out = conv->forward(x, ei);
+  GNNX_REQUIRE_CLOSE(out, out[0].unsqueeze(0).expand_as(out), 1e-12, 1e-12);
+  const auto& att = conv->last_attention();
+  auto indeg = torch::zeros({N}, f64()).index_add(0, ei[1], torch::ones({E}, f64()));
+  auto expect = (1.0 / (indeg + 1)).index_select(0, att.edge_index[1]).unsqueeze(1).expand({E + N, 2});
+  GNNX_REQUIRE_CLOSE(att.alpha, expect, 1e-12, 1e-12);
+}
+
 TEST_CASE("gradients of every layer match finite differences in x, edge weights and the edge mask", "[nn]") {
   auto ei = small_edge_index();
   const int64_t E = ei.size(1);

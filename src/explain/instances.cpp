@@ -187,7 +187,7 @@ void trim_layout(Union& u, const std::vector<const Instance*>& instances) {
   const int64_t k = instances.front()->num_hops, B = u.size(), N = u.graph.num_nodes;
   const auto dev = u.graph.device();
   std::vector<const int64_t*> hop(static_cast<size_t>(B));
-  std::vector<at::Tensor> hops_keep, live_keep, ei_keep;
+  std::vector<at::Tensor> hops_keep;  // owns the CPU copies hop[] points into
   for (int64_t b = 0; b < B; ++b) {
     hops_keep.push_back(instances[static_cast<size_t>(b)]->hops.to(torch::kCPU, torch::kLong).contiguous());
     hop[static_cast<size_t>(b)] = hops_keep.back().data_ptr<int64_t>();
@@ -202,7 +202,7 @@ void trim_layout(Union& u, const std::vector<const Instance*>& instances) {
       centers += h == 0;
       by_hop[static_cast<size_t>(h)].push_back(v);
     }
-    GNNX_CHECK(centers == 1, "GNNExplainer: instance ", b, " of a union has ", centers, " target nodes, expected 1");
+    GNNX_CHECK(centers == 1, "explainer union: instance ", b, " has ", centers, " target nodes, expected 1");
   }
   std::vector<int64_t> order, pos(static_cast<size_t>(N));
   order.reserve(static_cast<size_t>(N));
@@ -227,7 +227,7 @@ void trim_layout(Union& u, const std::vector<const Instance*>& instances) {
     for (int64_t i = 0; i < live.numel(); ++i) {
       const int64_t e = eo + lp[i];
       const int64_t h = hop[static_cast<size_t>(b)][dst[e] - no];
-      GNNX_CHECK(h >= 0 && h < k, "GNNExplainer: a live edge of instance ", b, " enters a node ", h, " hops away, expected < ", k);
+      GNNX_CHECK(h >= 0 && h < k, "explainer union: a live edge of instance ", b, " enters a node ", h, " hops away, expected < ", k);
       edges[static_cast<size_t>(h)].push_back(e);
     }
   }

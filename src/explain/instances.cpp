@@ -292,14 +292,17 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   if (weighted) u.graph.edge_weight = torch::cat(ews, 0);
   u.edge_seg = torch::cat(eseg, 0);
   u.node_seg = torch::cat(nseg, 0);
-  // The edges union_logits runs, selected once here rather than every epoch.
-  u.live_edge_index = u.live.defined() ? u.graph.edge_index.index_select(1, u.live) : u.graph.edge_index;
-  u.live_edge_weight = u.live.defined() && weighted ? u.graph.edge_weight.index_select(0, u.live) : u.graph.edge_weight;
   u.centers = torch::tensor(centers, torch::kLong).to(dev);
   bool trim = pruned && !graph_task;
   for (const auto* inst : instances)
     trim = trim && inst->hops.defined() && inst->num_hops == instances.front()->num_hops && inst->num_hops > 0;
-  if (trim) trim_layout(u, instances);
+  if (trim) {
+    trim_layout(u, instances);
+  } else {
+    // The edges union_logits runs, selected once here rather than every epoch.
+    u.live_edge_index = u.live.defined() ? u.graph.edge_index.index_select(1, u.live) : u.graph.edge_index;
+    u.live_edge_weight = u.live.defined() && weighted ? u.graph.edge_weight.index_select(0, u.live) : u.graph.edge_weight;
+  }
   u.labels = torch::tensor(labels, torch::kLong).to(dev);
   u.num_nodes = torch::tensor(nn_count, torch::TensorOptions().dtype(u.graph.x.scalar_type())).to(dev);
   return u;

@@ -45,10 +45,14 @@ const char* to_string(ConvType c) {
 }
 
 namespace {
-// Checks forward_trimmed's layout against x and edge_index; returns the number of explained rows.
-int64_t check_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const std::vector<int64_t>& nodes_per_hop,
-                      const std::vector<int64_t>& edges_per_hop, int64_t L) {
+// Checks forward_trimmed's model task and layout against x and edge_index; returns the number of
+// explained rows.
+int64_t check_trimmed(const GnnModel& model, const at::Tensor& x, const at::Tensor& edge_index,
+                      const std::vector<int64_t>& nodes_per_hop, const std::vector<int64_t>& edges_per_hop) {
   const char* op = "GnnModel::forward_trimmed";
+  GNNX_CHECK(model.task() == Task::kNode, op, ": only node classifiers run trimmed, this is a ", to_string(model.task()),
+             " classifier");
+  const int64_t L = model.num_hops();
   GNNX_CHECK(x.defined() && x.dim() == 2, op, ": x must have shape [N, F], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, op,
              ": edge_index must have shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
@@ -71,9 +75,7 @@ int64_t check_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const s
 at::Tensor GnnModel::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                                      const std::vector<int64_t>& nodes_per_hop,
                                      const std::vector<int64_t>& edges_per_hop) {
-  GNNX_CHECK(task() == Task::kNode, "GnnModel::forward_trimmed: only node classifiers run trimmed, this is a ",
-             to_string(task()), " classifier");
-  const int64_t n0 = check_trimmed(x, edge_index, nodes_per_hop, edges_per_hop, num_hops());
+  const int64_t n0 = check_trimmed(*this, x, edge_index, nodes_per_hop, edges_per_hop);
   return forward(x, edge_index, edge_weight).slice(0, 0, n0);
 }
 
@@ -190,9 +192,7 @@ at::Tensor GnnClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
                                               const std::vector<int64_t>& edges_per_hop) {
   // GCN normalises by the source's degree, which edges the trimming drops would change.
   if (options.conv() == ConvType::kGCN) return GnnModel::forward_trimmed(x, edge_index, edge_weight, nodes_per_hop, edges_per_hop);
-  GNNX_CHECK(options.task() == Task::kNode, "GnnModel::forward_trimmed: only node classifiers run trimmed, this is a ",
-             to_string(options.task()), " classifier");
-  const int64_t n0 = check_trimmed(x, edge_index, nodes_per_hop, edges_per_hop, num_hops());
+  const int64_t n0 = check_trimmed(*this, x, edge_index, nodes_per_hop, edges_per_hop);
   GNNX_CHECK(!edge_weight.defined() || (edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1)),
              "GnnModel::forward_trimmed: edge_weight must have shape [", edge_index.size(1), "], got ", edge_weight.sizes());
   const auto mask = active_edge_mask();

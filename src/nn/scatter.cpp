@@ -1,8 +1,12 @@
 #include "gnnx/nn/functional/scatter.h"
 
+#include <limits>
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "gnnx/nn/index_range.h"
 
 namespace gnnx::nn {
 
@@ -44,11 +48,7 @@ at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_s
              "scatter: weight must have shape [", src.size(0), "], got ",
              weight.defined() ? weight.sizes() : at::IntArrayRef{});
   GNNX_CHECK(index.device() == src.device(), "scatter: index is on ", index.device(), " but src is on ", src.device());
-  if (index.numel() > 0) {
-    auto [lo_t, hi_t] = torch::aminmax(index);
-    const int64_t lo = lo_t.item<int64_t>(), hi = hi_t.item<int64_t>();
-    GNNX_CHECK(lo >= 0 && hi < dim_size, "scatter: index holds id ", lo < 0 ? lo : hi, " outside [0, ", dim_size, ")");
-  }
+  check_index_range(index, dim_size, "scatter", "index holds id");
   auto shape = src.sizes().vec();
   shape[0] = dim_size;
   auto out = torch::zeros(shape, src.options());
@@ -66,16 +66,20 @@ at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_s
       return sum / denom.view(dshape);
     }
     case Aggregation::kMax: {
-      auto s = src;
-      auto idx = index;
-      if (weight.defined()) {
-        auto keep = torch::nonzero(weight != 0).flatten();
-        s = src.index_select(0, keep);
-        idx = index.index_select(0, keep);
-      }
-      if (s.size(0) == 0) return out;
+      if (src.size(0) == 0) return out;
       // include_self=false: rows that receive nothing keep their initial 0.
-      return out.scatter_reduce(0, broadcast_index(idx, s), s, "amax", /*include_self=*/false);
+      if (!weight.defined()) return out.scatter_reduce(0, broadcast_index(index, src), src, "amax", /*include_self=*/false);
+      // Zero-weight rows are left out without selecting the others (a nonzero() would be a device
+      // sync on CUDA): they enter as -inf, and targets that only they reach get 0.
+      auto keep = weight != 0;
+      std::vector<int64_t> kshape(static_cast<size_t>(src.dim()), 1);
+      kshape[0] = src.size(0);
+      auto s = torch::where(keep.view(kshape), src, torch::full({}, -std::numeric_limits<double>::infinity(), src.options()));
+      auto reached = torch::zeros({dim_size}, src.options()).index_add(0, index, keep.to(src.scalar_type())) > 0;
+      std::vector<int64_t> rshape(static_cast<size_t>(src.dim()), 1);
+      rshape[0] = dim_size;
+      auto m = out.scatter_reduce(0, broadcast_index(index, s), s, "amax", /*include_self=*/false);
+      return torch::where(reached.view(rshape), m, torch::zeros_like(m));
     }
   }
   return out;

@@ -9,6 +9,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/nn/functional/scatter.h"
+#include "gnnx/nn/index_range.h"
 
 namespace gnnx::nn {
 namespace {
@@ -192,12 +193,9 @@ at::Tensor spmm(const at::Tensor& edge_index, const at::Tensor& weight, const at
   if (x.is_cpu()) {
     out = SpmmFunction::apply(x3, w, edge_index[0].contiguous(), edge_index[1].contiguous(), num_targets);
   } else {
-    if (E > 0) {
-      // Out-of-range ids are a device-side assert on CUDA (which poisons the context): check here.
-      const int64_t lo = edge_index.min().item<int64_t>(), hi = edge_index.max().item<int64_t>();
-      GNNX_CHECK(lo >= 0 && hi < std::min(N, num_targets), "spmm: edge_index holds node id ", lo < 0 ? lo : hi,
-                 " outside [0, ", std::min(N, num_targets), ")");
-    }
+    // Out-of-range ids are a device-side assert on CUDA (which poisons the context): check here
+    // (usually against a range an IndexRangeScope remembers, without a sync).
+    check_index_range(edge_index, std::min(N, num_targets), "spmm");
     out = spmm_composite(edge_index[1], edge_index[0], w, x3, num_targets);
   }
   std::vector<int64_t> shape{num_targets};
@@ -260,6 +258,13 @@ at::Tensor spmm_max(const at::Tensor& edge_index, const at::Tensor& weight, cons
   for (int64_t d = 1; d < x.dim(); ++d) shape.push_back(x.size(d));
   const auto src = edge_index[0], dst = edge_index[1];
   if (!x.is_cpu()) {
+    // Out-of-range ids are a device-side assert on CUDA: check (usually against a remembered
+    // range, without a sync). scatter() checks dst again; dst lies within edge_index's range,
+    // which has just passed, so that range stands in for dst's own instead of a measurement.
+    IndexRangeScope ranges;
+    check_index_range(edge_index, std::min(N, num_targets), "spmm_max");
+    IndexRange r;
+    if (E > 0 && detail::known_index_range(edge_index, r)) detail::remember_index_range(ranges, dst, r);
     auto m = x2.index_select(0, src);
     if (w.defined()) m = m * w.view({-1, 1});
     return scatter(m, dst, num_targets, Aggregation::kMax, p).view(shape);

@@ -7,6 +7,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/core/random.h"
+#include "gnnx/nn/index_range.h"
 
 namespace gnnx::nn {
 
@@ -134,6 +135,7 @@ TrainResult train_node_classifier(GnnModel& model, const Graph& g, const Split& 
   TrainResult r;
   double best_val = -1, best_train = -1;
   auto best = snapshot(model);
+  IndexRangeScope ranges(g.edge_index);  // measured once here, not by every layer in every epoch
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
     model.train();
     opt.zero_grad();

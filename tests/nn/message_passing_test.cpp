@@ -181,3 +181,105 @@ TEST_CASE("EdgeMaskScope nests, restores and is thread-local", "[nn]") {
   GNNX_REQUIRE_ERROR("EdgeMaskScope: mask must be floating point, got Long", EdgeMaskScope(torch::ones({2}, torch::kLong)));
   GNNX_REQUIRE_ERROR("EdgeMaskScope: mask is undefined", EdgeMaskScope(torch::Tensor()));
 }
+
+TEST_CASE("IndexRangeScope remembers a tensor's id range until the tensor changes", "[nn][index_range]") {
+  using gnnx::nn::detail::index_range_measurements;
+  auto ei = small_edge_index();  // ids 0..5
+  auto measured = [&, before = index_range_measurements()]() mutable {
+    const auto now = index_range_measurements(), d = now - before;
+    before = now;
+    return d;
+  };
+  // Outside any scope every call measures.
+  REQUIRE(index_range(ei).lo == 0);
+  REQUIRE(index_range(ei).hi == 5);
+  REQUIRE(measured() == 2);
+  {
+    IndexRangeScope scope(ei);
+    REQUIRE(measured() == 1);
+    for (int i = 0; i < 3; ++i) {
+      const auto r = index_range(ei);
+      REQUIRE((r.lo == 0 && r.hi == 5));
+    }
+    check_index_range(ei, kSmallNodes, "test");
+    GNNX_REQUIRE_ERROR("test: edge_index holds node id 5 outside [0, 5)", check_index_range(ei, 5, "test"));
+    REQUIRE(measured() == 0);
+    // A view with other sizes is another tensor: measured once, then remembered by the scope.
+    auto head = ei.slice(1, 0, 2);
+    REQUIRE(index_range(head).hi == 1);
+    REQUIRE(index_range(ei.slice(1, 0, 2)).hi == 1);
+    REQUIRE(measured() == 1);
+    // An in-place change bumps the version counter (shared with views such as head): the next
+    // check measures the new ids.
+    ei.index_put_({1, 0}, 9);
+    REQUIRE(index_range(head).hi == 9);
+    REQUIRE(measured() == 1);
+    REQUIRE(index_range(ei).hi == 9);
+    REQUIRE(measured() == 1);
+    GNNX_REQUIRE_ERROR("test: edge_index holds node id 9 outside [0, 7)", check_index_range(ei, kSmallNodes, "test"));
+    REQUIRE(measured() == 0);
+    {
+      // Nested: the inner scope sees the outer's entries; what it measures goes when it ends.
+      IndexRangeScope inner;
+      REQUIRE(index_range(ei).hi == 9);
+      auto other = ei - 1;
+      REQUIRE(index_range(other).lo == -1);
+      REQUIRE(index_range(other).lo == -1);
+      REQUIRE(measured() == 1);
+      // Scopes are per thread.
+      int64_t hi_there = 0;
+      std::thread t([&] { hi_there = index_range(ei).hi; });
+      t.join();
+      REQUIRE(hi_there == 9);
+      REQUIRE(measured() == 1);
+      // Inference tensors have no version counter: never remembered, always measured.
+      at::Tensor frozen;
+      {
+        c10::InferenceMode im;
+        frozen = ei.clone();
+      }
+      inner.add(frozen);
+      REQUIRE(index_range(frozen).hi == 9);
+      REQUIRE(index_range(frozen).hi == 9);
+      REQUIRE(measured() == 2);
+    }
+    REQUIRE(index_range(ei).hi == 9);
+    REQUIRE(measured() == 0);
+    // A scope holds a bounded number of tensors: after 256 newer ones, older ones are forgotten.
+    auto kept = torch::arange(3, torch::kLong);
+    scope.add(kept);
+    REQUIRE(index_range(kept).hi == 2);
+    REQUIRE(measured() == 1);
+    for (int i = 0; i < 256; ++i) scope.add(torch::full({1}, i, torch::kLong));
+    REQUIRE(measured() == 256);
+    REQUIRE(index_range(kept).hi == 2);
+    REQUIRE(measured() == 1);
+  }
+  // The scope is gone: measured again.
+  REQUIRE(index_range(ei).hi == 9);
+  REQUIRE(measured() == 1);
+  GNNX_REQUIRE_ERROR("index_range: expected a non-empty int64 tensor, got Float [2]", index_range(torch::ones({2})));
+  GNNX_REQUIRE_ERROR("index_range: expected a non-empty int64 tensor, got Long [0]", index_range(torch::ones({0}, torch::kLong)));
+  check_index_range(torch::ones({0}, torch::kLong), 0, "test");  // empty: nothing to check
+}
+
+TEST_CASE("a layer measures edge_index once per forward, and not at all inside a scope that knows it", "[nn][index_range]") {
+  using gnnx::nn::detail::index_range_measurements;
+  auto ei = small_edge_index();
+  auto x = torch::randn({kSmallNodes, 4}, torch::kDouble);
+  for (auto& c : all_layers(4, 3)) {
+    INFO(c.name);
+    auto before = index_range_measurements();
+    auto plain = c.forward(x, ei, {});
+    REQUIRE(index_range_measurements() - before == 1);
+    IndexRangeScope scope(ei);
+    before = index_range_measurements();
+    for (int i = 0; i < 3; ++i) GNNX_REQUIRE_CLOSE(c.forward(x, ei, {}), plain, 0, 0);
+    REQUIRE(index_range_measurements() == before);
+    // The check still reads the current ids: an in-place edit to an out-of-range id is caught.
+    auto bad = ei.clone();
+    IndexRangeScope knows_bad(bad);
+    bad.index_put_({0, 0}, kSmallNodes);
+    GNNX_REQUIRE_ERROR("edge_index holds node id 7 outside [0, 7)", c.forward(x, bad, {}));
+  }
+}

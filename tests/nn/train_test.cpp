@@ -4,6 +4,7 @@
 
 #include "gnnx/core/random.h"
 #include "gnnx/graph/ops.h"
+#include "gnnx/nn/index_range.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
@@ -65,6 +66,22 @@ TEST_CASE("training a GCN classifier on a planted partition beats chance by far"
   auto gr = train_graph_classifier(*gmodel, graphs, random_split(40, 0.6, 0.2, 3), TrainOptions().epochs(60).batch_size(8));
   INFO("graph task: train " << gr.train_acc << " test " << gr.test_acc);
   REQUIRE(gr.train_acc > 0.8);
+}
+
+TEST_CASE("node training measures the graph's id range once, not in every layer of every epoch", "[nn][index_range]") {
+  // Each measurement is a device sync on CUDA; their number must not grow with the epochs.
+  auto g = planted_partition(3, 10, 0.3, 0.05, 4);
+  auto split = random_split(g.num_nodes, 0.5, 0.2, 2);
+  auto count = [&](int64_t epochs) {
+    torch::manual_seed(0);
+    GnnClassifier model(GnnClassifierOptions(3, 3).conv(ConvType::kGAT).heads(2));
+    const auto before = gnnx::nn::detail::index_range_measurements();
+    train_node_classifier(*model, g, split, TrainOptions().epochs(epochs).patience(0));
+    return gnnx::nn::detail::index_range_measurements() - before;
+  };
+  const auto few = count(2);
+  REQUIRE(few > 0);
+  REQUIRE(count(25) == few);
 }
 
 TEST_CASE("training rejects inconsistent input with gnnx::Error", "[nn]") {

@@ -32,6 +32,7 @@
 #include <torch/nn/module.h>
 
 #include "gnnx/nn/functional/scatter.h"
+#include "gnnx/nn/index_range.h"
 
 namespace gnnx::nn {
 
@@ -98,7 +99,9 @@ class MessagePassing : public torch::nn::Module {
 
   /// Validates a forward's inputs and throws gnnx::Error naming the layer (op_name()): x float
   /// [N, in_channels] with the dtype and device of `like` (a parameter of the layer); edge_index
-  /// int64 [2, E] with ids in [0, N); edge_weight undefined or floating [E].
+  /// int64 [2, E] with ids in [0, N); edge_weight undefined or floating [E]. The id range comes
+  /// from index_range(): open an IndexRangeScope at the top of forward() so that this check and
+  /// propagate()'s find it again instead of measuring it twice (a device sync each on CUDA).
   void check_input(const at::Tensor& x, int64_t in_channels, const at::Tensor& edge_index,
                    const at::Tensor& edge_weight, const at::Tensor& like) const;
   /// The layer's name for messages: the class name without namespace and "Impl" ("GCNConv").

@@ -20,8 +20,11 @@ at::Tensor target_max(const at::Tensor& e, const at::Tensor& dst, int64_t N) {
     AT_DISPATCH_FLOATING_TYPES(ec.scalar_type(), "GATConv target_max", [&] {
       const scalar_t* pe = ec.data_ptr<scalar_t>();
       scalar_t* pm = emax.data_ptr<scalar_t>();
-      for (int64_t k = 0; k < E; ++k)
+      for (int64_t k = 0; k < E; ++k) {
+        // The layer checked the ids; this loop writes raw memory, so it checks again (cheap on CPU).
+        GNNX_CHECK(d[k] >= 0 && d[k] < N, "GATConv: edge_index holds node id ", d[k], " outside [0, ", N, ")");
         for (int64_t h = 0; h < H; ++h) pm[d[k] * H + h] = std::max(pm[d[k] * H + h], pe[k * H + h]);
+      }
     });
   } else {
     emax = torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options())
@@ -54,6 +57,7 @@ const Attention& GATConvImpl::last_attention() const {
 }
 
 at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
+  IndexRangeScope ranges;  // edge_index's range is measured once per forward
   check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
   const int64_t N = x.size(0), E = edge_index.size(1), H = options.heads(), C = options.out_channels();
   auto h = lin(x).view({N, H, C});
@@ -66,6 +70,10 @@ at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   if (options.add_self_loops()) {
     auto ar = torch::arange(N, edge_index.options());
     ei = torch::cat({edge_index, torch::stack({ar, ar})}, 1);
+    // Its range follows from edge_index's (which check_input left in `ranges`) and N: no sync.
+    IndexRange r{0, N - 1};
+    if (N > 0 && (E == 0 || detail::known_index_range(edge_index, r)))
+      detail::remember_index_range(ranges, ei, {std::min<int64_t>(r.lo, 0), std::max<int64_t>(r.hi, N - 1)});
     if (w.defined()) w = torch::cat({w, torch::ones({N}, w.options())});
     loops = N;
   }

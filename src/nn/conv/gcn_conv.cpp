@@ -19,6 +19,7 @@ void GCNConvImpl::reset() {
 }
 
 at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
+  IndexRangeScope ranges;  // edge_index's range is measured once per forward
   check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
   const int64_t N = x.size(0);
   const int64_t E = edge_index.size(1);

@@ -22,6 +22,7 @@ void GINConvImpl::reset() {
 }
 
 at::Tensor GINConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
+  IndexRangeScope ranges;  // edge_index's range is measured once per forward
   check_input(x, options.in_channels(), edge_index, edge_weight, eps);
   PropagateArgs args;
   args.default_message = true;

@@ -20,6 +20,7 @@ void GraphConvImpl::reset() {
 }
 
 at::Tensor GraphConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
+  IndexRangeScope ranges;  // edge_index's range is measured once per forward
   check_input(x, options.in_channels(), edge_index, edge_weight, lin_rel->weight);
   PropagateArgs args;
   args.default_message = true;

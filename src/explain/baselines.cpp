@@ -66,10 +66,9 @@ std::vector<Explanation> GradExplainer::explain_graphs(nn::GnnModel& model, cons
 std::vector<Explanation> AttentionExplainer::explain(nn::GnnModel& model, const Graph& graph,
                                                      const std::vector<Target>& targets) {
   auto insts = detail::make_instances(model, graph, targets, false, "AttentionExplainer");
-  auto att = mean_attention(model, graph, "AttentionExplainer");
+  auto att = mean_attention(model, graph, "AttentionExplainer").to(torch::kCPU);  // one copy, ids are on the CPU
   std::vector<Explanation> out;
-  for (const auto& inst : insts)
-    out.push_back(detail::make_explanation(inst, "att", att.index_select(0, inst.edge_ids.to(att.device()))));
+  for (const auto& inst : insts) out.push_back(detail::make_explanation(inst, "att", att.index_select(0, inst.edge_ids)));
   return out;
 }
 

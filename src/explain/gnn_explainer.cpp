@@ -158,6 +158,8 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
   std::vector<const detail::Instance*> part;
   for (int64_t i = first; i < last; ++i) part.push_back(&insts[static_cast<size_t>(i)]);
   auto u = detail::make_union(part, model.task() == nn::Task::kGraph);
+  nn::IndexRangeScope ranges;  // each index's id range measured once, not per layer and epoch
+  detail::add_index_ranges(u, ranges);
   const int64_t B = u.size(), N = u.graph.num_nodes, F = u.graph.x.size(1);
   const auto dev = u.graph.device();
   const auto fopt = u.graph.x.options();
@@ -348,20 +350,23 @@ std::vector<Explanation> run(nn::GnnModel& model, const GNNExplainerOptions& o, 
     if (r.feat_prob.defined()) r.feat_prob = r.feat_prob * inv;
     r.prediction_loss *= inv;
     r.final_loss *= inv;
-    const auto dev = inst.edge_ids.device();
+    // The masks are put together on the CPU (results and ids are there) and moved once each.
+    const auto dev = inst.graph.device();
     at::Tensor node_mask;
     at::Tensor feature_mask;
     if (r.feat_prob.defined()) {
-      auto fp = r.feat_prob.to(dev);
+      const auto& fp = r.feat_prob;
       if (o.feature_mask() == FeatureMaskType::kFeature) {
-        feature_mask = fp;
+        feature_mask = fp.to(dev);
       } else {
         auto nm = o.feature_mask() == FeatureMaskType::kNode ? fp : fp.mean(1);
         node_mask = torch::zeros({inst.full_num_nodes}, nm.options());
         node_mask.index_put_({inst.node_ids}, nm);
+        node_mask = node_mask.to(dev);
         if (o.feature_mask() == FeatureMaskType::kNodeFeature) {
           feature_mask = torch::zeros({inst.full_num_nodes, fp.size(1)}, fp.options());
           feature_mask.index_put_({inst.node_ids}, fp);
+          feature_mask = feature_mask.to(dev);
         }
       }
     }

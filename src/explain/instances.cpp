@@ -110,6 +110,7 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
   {
     torch::NoGradGuard ng;
     EvalGuard eg(model);
+    nn::IndexRangeScope ranges(graph.edge_index);  // measured once for all layers
     auto logits = model.forward(graph.x, graph.edge_index, graph.edge_weight);
     GNNX_CHECK(logits.dim() == 2 && logits.size(0) == graph.num_nodes, op, ": the model returned ", logits.sizes(),
                " for a graph of ", graph.num_nodes, " nodes");
@@ -132,12 +133,12 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
     inst.node_pred = pred.index_select(0, sub.node_ids);
     if (prune) {
       std::tie(inst.live_edges, inst.hops) = live_edges(sub.graph, inst.center, model.num_hops());
-      inst.live_edges = inst.live_edges.to(dev);
       inst.num_hops = model.num_hops();
     }
     inst.graph = dev.is_cpu() ? sub.graph : sub.graph.to(dev);
-    inst.edge_ids = sub.edge_ids.to(dev);
-    inst.node_ids = sub.node_ids.to(dev);
+    inst.host_edge_index = sub.graph.edge_index;
+    inst.edge_ids = sub.edge_ids;
+    inst.node_ids = sub.node_ids;
     inst.key = t.index;
     inst.full_num_nodes = graph.num_nodes;
     inst.full_num_edges = graph.num_edges();
@@ -168,9 +169,9 @@ std::vector<Instance> make_graph_instances(nn::GnnModel& model, const std::vecto
     auto truth = g.has_labels() ? g.y.reshape({-1})[0].to(torch::kCPU) : at::Tensor();
     inst.target = Target::graph(t.index, resolve_label(t.label, predicted, truth, phenomenon, model.num_classes(), op, t));
     inst.graph = g;
-    auto lopt = torch::TensorOptions().dtype(torch::kLong).device(g.device());
-    inst.edge_ids = torch::arange(g.num_edges(), lopt);
-    inst.node_ids = torch::arange(g.num_nodes, lopt);
+    inst.host_edge_index = g.edge_index.to(torch::kCPU);
+    inst.edge_ids = torch::arange(g.num_edges(), torch::kLong);
+    inst.node_ids = torch::arange(g.num_nodes, torch::kLong);
     inst.key = static_cast<int64_t>(i);
     inst.full_num_nodes = g.num_nodes;
     inst.full_num_edges = g.num_edges();
@@ -183,7 +184,7 @@ namespace {
 
 // Lays the union out for GnnModel::forward_trimmed: nodes by (hop, instance, id), live edges by
 // (hop of their target, instance, id). Counting passes on the CPU, once per union.
-void trim_layout(Union& u, const std::vector<const Instance*>& instances) {
+void trim_layout(Union& u, const std::vector<const Instance*>& instances, const at::Tensor& host_edge_index) {
   const int64_t k = instances.front()->num_hops, B = u.size(), N = u.graph.num_nodes;
   const auto dev = u.graph.device();
   std::vector<const int64_t*> hop(static_cast<size_t>(B));
@@ -214,14 +215,14 @@ void trim_layout(Union& u, const std::vector<const Instance*>& instances) {
     if (static_cast<int64_t>(h) < k) u.nodes_per_hop.push_back(static_cast<int64_t>(order.size()));
   }
   // Live edges: bucketed by their target's hop (< k by construction), instance by instance.
-  auto ei = u.graph.edge_index.to(torch::kCPU).contiguous();
+  auto ei = host_edge_index.contiguous();
   const int64_t E = ei.size(1);
   const int64_t* src = ei.data_ptr<int64_t>();
   const int64_t* dst = src + E;
   std::vector<std::vector<int64_t>> edges(static_cast<size_t>(k));
   for (int64_t b = 0; b < B; ++b) {
     const auto* inst = instances[static_cast<size_t>(b)];
-    auto live = inst->live_edges.to(torch::kCPU, torch::kLong).contiguous();
+    auto live = inst->live_edges.to(torch::kLong).contiguous();
     const int64_t* lp = live.data_ptr<int64_t>();
     const int64_t eo = u.edge_off[static_cast<size_t>(b)], no = u.node_off[static_cast<size_t>(b)];
     for (int64_t i = 0; i < live.numel(); ++i) {
@@ -254,7 +255,8 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   Union u;
   u.graph_task = graph_task;
   const auto dev = instances.front()->graph.device();
-  const auto lopt = torch::TensorOptions().dtype(torch::kLong).device(dev);
+  // Index tensors are assembled on the CPU and moved once; features stay on the device.
+  const auto lopt = torch::TensorOptions().dtype(torch::kLong);
   std::vector<at::Tensor> eis, xs, ews, eseg, nseg;
   std::vector<int64_t> centers, labels;
   std::vector<double> nn_count;
@@ -264,7 +266,7 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   for (size_t b = 0; b < instances.size(); ++b) {
     const auto& g = instances[b]->graph;
     GNNX_CHECK(g.has_edge_weight() == weighted, "GNNExplainer: every instance's graph must have edge weights, or none");
-    eis.push_back(g.edge_index + u.node_off.back());
+    eis.push_back(instances[b]->host_edge_index + u.node_off.back());
     xs.push_back(g.x);
     if (weighted) ews.push_back(g.edge_weight);
     eseg.push_back(torch::full({g.num_edges()}, static_cast<int64_t>(b), lopt));
@@ -282,22 +284,23 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
     for (size_t b = 0; b < instances.size(); ++b) {
       const auto* inst = instances[b];
       auto l = inst->live_edges.defined() ? inst->live_edges : torch::arange(inst->graph.num_edges(), lopt);
-      lives.push_back(l.to(dev) + u.edge_off[b]);
+      lives.push_back(l + u.edge_off[b]);
     }
-    u.live = torch::cat(lives);
+    u.live = torch::cat(lives).to(dev);
   }
-  u.graph.edge_index = torch::cat(eis, 1);
+  const auto host_ei = torch::cat(eis, 1);
+  u.graph.edge_index = host_ei.to(dev);
   u.graph.num_nodes = u.node_off.back();
   u.graph.x = torch::cat(xs, 0);
   if (weighted) u.graph.edge_weight = torch::cat(ews, 0);
-  u.edge_seg = torch::cat(eseg, 0);
-  u.node_seg = torch::cat(nseg, 0);
+  u.edge_seg = torch::cat(eseg, 0).to(dev);
+  u.node_seg = torch::cat(nseg, 0).to(dev);
   u.centers = torch::tensor(centers, torch::kLong).to(dev);
   bool trim = pruned && !graph_task;
   for (const auto* inst : instances)
     trim = trim && inst->hops.defined() && inst->num_hops == instances.front()->num_hops && inst->num_hops > 0;
   if (trim) {
-    trim_layout(u, instances);
+    trim_layout(u, instances, host_ei);
   } else {
     // The edges union_logits runs, selected once here rather than every epoch.
     u.live_edge_index = u.live.defined() ? u.graph.edge_index.index_select(1, u.live) : u.graph.edge_index;
@@ -330,6 +333,15 @@ at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x
   if (u.graph_task) return model.forward(x, ei, ew, u.node_seg, u.size());
   if (u.trimmed) return model.forward_trimmed(x.index_select(0, u.node_order), ei, ew, u.nodes_per_hop, u.edges_per_hop);
   return model.forward(x, ei, ew).index_select(0, u.centers);
+}
+
+void add_index_ranges(const Union& u, nn::IndexRangeScope& ranges) {
+  const auto& ei = u.live_edge_index;
+  ranges.add(ei);
+  if (u.graph_task) ranges.add(u.node_seg);
+  // The very views forward_trimmed makes (same storage, offset, sizes and strides).
+  if (u.trimmed)
+    for (const int64_t e : u.edges_per_hop) ranges.add(ei.slice(1, 0, e));
 }
 
 SingleThreadedBlas::SingleThreadedBlas() : previous_(set_blas_threads(1)) {}
@@ -375,25 +387,28 @@ Explanation make_explanation(const Instance& inst, const std::string& method, co
   Explanation e;
   e.method = method;
   e.target = inst.target;
-  const auto dev = inst.edge_ids.device();
-  auto scores = edge_scores.detach().to(dev, torch::kFloat);
-  e.edge_mask = torch::zeros({inst.full_num_edges}, torch::TensorOptions().dtype(torch::kFloat).device(dev));
-  e.edge_mask.index_put_({inst.edge_ids}, scores);
+  // Assembled on the CPU, then moved to the graph's device in one copy per mask.
+  const auto dev = inst.graph.device();
+  auto scores = edge_scores.detach().to(torch::kCPU, torch::kFloat);
+  auto edge_mask = torch::zeros({inst.full_num_edges}, torch::kFloat);
+  edge_mask.index_put_({inst.edge_ids}, scores);
+  e.edge_mask = edge_mask.to(dev);
   e.edge_ids = inst.edge_ids;
   e.node_ids = inst.node_ids;
   if (node_mask.defined()) {
-    e.node_mask = node_mask;
+    e.node_mask = node_mask.to(dev);
   } else {
     // A node is as important as its most important incident edge.
     auto local = torch::zeros({inst.graph.num_nodes}, scores.options());
     if (scores.numel() > 0) {
-      auto ei = inst.graph.edge_index.to(dev);
+      const auto& ei = inst.host_edge_index;
       auto idx = torch::cat({ei[0], ei[1]});
       auto val = torch::cat({scores, scores});
       local = local.scatter_reduce(0, idx, val, "amax", /*include_self=*/true);
     }
-    e.node_mask = torch::zeros({inst.full_num_nodes}, scores.options());
-    e.node_mask.index_put_({inst.node_ids.to(dev)}, local);
+    auto nm = torch::zeros({inst.full_num_nodes}, scores.options());
+    nm.index_put_({inst.node_ids}, local);
+    e.node_mask = nm.to(dev);
   }
   return e;
 }

@@ -13,6 +13,7 @@
 #include "gnnx/core/target.h"
 #include "gnnx/explain/explanation.h"
 #include "gnnx/graph/graph.h"
+#include "gnnx/nn/index_range.h"
 #include "gnnx/nn/models/gnn.h"
 
 namespace gnnx::explain::detail {
@@ -20,15 +21,18 @@ namespace gnnx::explain::detail {
 struct Instance {
   Target target;         // label resolved (>= 0)
   Graph graph;           // the computation subgraph (node task) or the whole graph (graph task)
-  at::Tensor edge_ids;   // [e] full-graph ids of graph's edges
-  at::Tensor node_ids;   // [n] full-graph ids of graph's nodes
+  at::Tensor edge_ids;   // [e] full-graph ids of graph's edges, on the CPU
+  at::Tensor node_ids;   // [n] full-graph ids of graph's nodes, on the CPU
+  // graph.edge_index on the CPU (the same tensor when graph is there): unions and explanations
+  // are assembled on the host, so a GPU run costs no per-instance kernels or syncs there.
+  at::Tensor host_edge_index;
   int64_t center = -1;   // row of the target node in graph (node task)
   int64_t key = 0;       // node id or graph position: seeds the instance's randomness
   int64_t full_num_nodes = 0, full_num_edges = 0;
   at::Tensor node_pred;  // [n] int64 on the CPU (node task): the model's full-graph class of each node
   // Node task, when the model's layers allow it (see make_instances): ids in graph of the edges
   // whose message can reach the target within num_hops layers, i.e. whose target node is fewer
-  // than num_hops hops from the explained node. Undefined: every edge is live.
+  // than num_hops hops from the explained node, on the CPU. Undefined: every edge is live.
   at::Tensor live_edges;
   // With live_edges: each node's hop distance to the target along edge directions, [n] int64 on
   // the CPU (num_hops + 1 where farther), and the model's num_hops.
@@ -81,6 +85,12 @@ at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int
 /// (the others cannot change the targets' outputs), and when the union is trimmed each layer
 /// runs only on the nodes and edges later layers read (GnnModel::forward_trimmed).
 at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask = {});
+
+/// Adds to `ranges` every index tensor union_logits hands the model (the live edges, each hop's
+/// slice of them when trimmed, the batch vector of graph tasks), so that an optimisation loop
+/// around union_logits measures their id ranges once, not in every layer of every epoch (each
+/// measurement is a device sync on CUDA).
+void add_index_ranges(const Union& u, nn::IndexRangeScope& ranges);
 
 /// Sets OpenBLAS (when LibTorch uses it) to one thread for the scope and restores it after:
 /// explanations run many small matrix products, in parallel TBB chunks, and OpenBLAS's own

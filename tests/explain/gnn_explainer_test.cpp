@@ -229,6 +229,26 @@ TEST_CASE("GNNExplainer with several initial means averages independent runs", "
                      GNNExplainer(GNNExplainerOptions().edge_init_means({0.0, std::nan("")})));
 }
 
+TEST_CASE("GNNExplainer measures id ranges once per batch, not in every layer of every epoch", "[gnnexplainer][index_range]") {
+  // Each measurement is a device sync on CUDA; their number must not grow with the epochs.
+  const auto conv = GENERATE(nn::ConvType::kGraphConv, nn::ConvType::kGCN, nn::ConvType::kGAT);
+  const auto task = GENERATE(nn::Task::kNode, nn::Task::kGraph);
+  RandomFixture f(conv, task);
+  const std::vector<Graph> graphs{f.graph, k_hop_subgraph(f.graph, 7, 2).graph};
+  auto count = [&](int64_t epochs) {
+    const auto before = nn::detail::index_range_measurements();
+    const auto o = GNNExplainerOptions().epochs(epochs).chunk_size(64);
+    if (task == nn::Task::kNode)
+      GNNExplainer(o).explain(*f.model, f.graph, {Target::node(0), Target::node(11)});
+    else
+      GNNExplainer(o).explain_graphs(*f.model, graphs);
+    return nn::detail::index_range_measurements() - before;
+  };
+  const auto few = count(2);
+  REQUIRE(few > 0);
+  REQUIRE(count(30) == few);
+}
+
 TEST_CASE("GNNExplainer explains graphs of a graph classifier in one batch", "[gnnexplainer]") {
   RandomFixture f(nn::ConvType::kGIN, nn::Task::kGraph);
   std::vector<Graph> graphs{f.graph, k_hop_subgraph(f.graph, 0, 2).graph, k_hop_subgraph(f.graph, 7, 2).graph};

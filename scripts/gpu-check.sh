@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The GPU checks in one call, for a session lent the GPU machine (see ../shared/gpu/README.md).
+#
+#   on the development machine, once:   ../shared/gpu/pack.sh        # the .debs, into .gpu/
+#   through the device tool:            bash scripts/gpu-check.sh    # with carry [".gpu"]
+#
+# Unpacks the dependencies, builds the library, gnnx_device_tests and bench_gnnexplainer against
+# the machine's LibTorch 2.x with CUDA, runs the device comparisons (CUDA against CPU) and the
+# GNNExplainer benchmark on CUDA. Logs and results go to $OUT (the device tool's output folder),
+# else ./gpu-out. Stages: GNNX_GPU_STAGES="build tests bench" (default: all three).
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+out=${OUT:-$root/gpu-out}
+mkdir -p "$out"
+stages=${GNNX_GPU_STAGES:-build tests bench}
+build=${GNNX_BUILD_DIR:-$root/build-gpu}
+t0=$(date +%s)
+stamp() { echo "[gpu-check $(( $(date +%s) - t0 )) s] $*" | tee -a "$out/summary.txt"; }
+fail() { stamp "FAILED: $*"; exit 1; }
+
+[ -f .gpu/on-device.sh ] || fail "no .gpu/on-device.sh: run ../shared/gpu/pack.sh on the development machine and carry .gpu"
+bash .gpu/on-device.sh > "$out/setup.log" 2>&1 || { tail -20 "$out/setup.log"; fail "unpacking the dependencies"; }
+# shellcheck disable=SC1091
+. /opt/gnnx-deps/env.sh
+stamp "$(tail -1 "$out/setup.log")"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >> "$out/summary.txt" 2>&1 || true
+
+if [[ " $stages " == *" build "* ]]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$GNNX_PREFIX_PATH" \
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DGNNX_BUILD_EXAMPLES=OFF -DGNNX_BUILD_CLI=OFF > "$out/configure.log" 2>&1 ||
+    { tail -40 "$out/configure.log"; fail "configure"; }
+  grep -E "gnnx: LibTorch|CUDA" "$out/configure.log" | head -5 | tee -a "$out/summary.txt"
+  cmake --build "$build" -j "$(nproc)" --target gnnx_device_tests bench_gnnexplainer > "$out/build.log" 2>&1 ||
+    { grep -m 30 -B 2 -A 8 "error" "$out/build.log" | head -120; fail "build"; }
+  stamp "built"
+fi
+
+status=0
+if [[ " $stages " == *" tests "* ]]; then
+  if "$build/tests/gnnx_device_tests" -r console -d yes > "$out/device_tests.log" 2>&1; then
+    stamp "device tests passed: $(tail -2 "$out/device_tests.log" | tr '\n' ' ')"
+  else
+    status=1
+    tail -60 "$out/device_tests.log"
+    stamp "device tests FAILED (see device_tests.log)"
+  fi
+fi
+
+if [[ " $stages " == *" bench "* ]]; then
+  # The GPU goal: all 700 BA-Shapes nodes in one batch; then the 400 motif nodes, as on CPU.
+  # One by one is slow on any device, so only its first 20 nodes are timed.
+  for which in all motif; do
+    log="$out/bench_gnnexplainer_cuda_$which.txt"
+    if "$build/bench/bench_gnnexplainer" --device cuda --nodes "$which" --limit 20 > "$log" 2>&1; then
+      cat "$log"
+      stamp "bench --nodes $which: $(tail -1 "$log")"
+    else
+      status=1
+      tail -30 "$log"
+      stamp "bench --nodes $which FAILED"
+    fi
+  done
+fi
+cat "$out/summary.txt"
+exit $status

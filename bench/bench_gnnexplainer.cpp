@@ -10,6 +10,7 @@
 // mean the one-by-one mode cannot share a union between runs.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -41,6 +42,7 @@ double pooled_auc(const datasets::Dataset& ds, const std::vector<int64_t>& nodes
     s.push_back(ex[i].edge_mask.to(torch::kCPU).index_select(0, ids));
     l.push_back(explain::node_ground_truth(ds, nodes[i]).index_select(0, ids));  // the node's own house
   }
+  if (s.empty()) return std::nan("");  // no motif node among them (the JSON line shows null)
   return metrics::roc_auc(torch::cat(s).to(torch::kDouble), torch::cat(l));
 }
 }  // namespace

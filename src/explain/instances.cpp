@@ -246,6 +246,7 @@ void trim_layout(Union& u, const std::vector<const Instance*>& instances, const 
   u.live_edge_index = torch::tensor(new_ei, torch::kLong).view({2, static_cast<int64_t>(live.size())}).to(dev);
   if (u.graph.has_edge_weight()) u.live_edge_weight = u.graph.edge_weight.index_select(0, u.live);
   u.node_order = torch::tensor(order, torch::kLong).to(dev);
+  u.x_ordered = u.graph.x.index_select(0, u.node_order);
   u.trimmed = true;
 }
 
@@ -331,7 +332,11 @@ at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x
   if (edge_mask.defined())
     scope = std::make_unique<nn::EdgeMaskScope>(u.live.defined() ? edge_mask.index_select(0, u.live) : edge_mask);
   if (u.graph_task) return model.forward(x, ei, ew, u.node_seg, u.size());
-  if (u.trimmed) return model.forward_trimmed(x.index_select(0, u.node_order), ei, ew, u.nodes_per_hop, u.edges_per_hop);
+  if (u.trimmed) {
+    // Unmasked features are the same every epoch: reordered once, in trim_layout.
+    const auto xo = x.is_same(u.graph.x) ? u.x_ordered : x.index_select(0, u.node_order);
+    return model.forward_trimmed(xo, ei, ew, u.nodes_per_hop, u.edges_per_hop);
+  }
   return model.forward(x, ei, ew).index_select(0, u.centers);
 }
 

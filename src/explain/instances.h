@@ -71,6 +71,7 @@ struct Union {
   bool trimmed = false;
   at::Tensor node_order;
   std::vector<int64_t> nodes_per_hop, edges_per_hop;
+  at::Tensor x_ordered;  // trimmed: graph.x in node_order (union_logits' input when x is graph.x)
   int64_t size() const { return static_cast<int64_t>(edge_off.size()) - 1; }
 };
 Union make_union(const std::vector<const Instance*>& instances, bool graph_task);

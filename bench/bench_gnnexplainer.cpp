@@ -2,6 +2,9 @@
 // batched optimisations (disjoint union, independent masks; chunks over the TBB threads on CPU,
 // one union on CUDA). Same options, same seed, so the masks agree and so should the AUC.
 //   bench_gnnexplainer [--device cpu|cuda] [--nodes motif|all] [--epochs 100] [--limit N] [--init-means 0,1]
+//                      [--malloc tuned|default]
+// --malloc default leaves glibc's malloc settings alone; tuned (the default) calls
+// gnnx::tune_malloc() first, as the gnnx command does.
 // --nodes all explains all 700 nodes (the GPU goal's workload); the AUC is still pooled over the
 // motif nodes among them, the only ones with a ground-truth explanation.
 // --limit explains only the first N motif nodes one by one (the batched run always does all) to
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
   std::string dev_name = "cpu";
   int64_t epochs = -1, limit = -1;
   std::string which = "motif";
+  std::string malloc_mode = "tuned";
   std::vector<double> init_means;
   try {
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -59,13 +63,14 @@ int main(int argc, char** argv) {
     else if (k == "--epochs") epochs = std::stoll(argv[i + 1]);
     else if (k == "--limit") limit = std::stoll(argv[i + 1]);
     else if (k == "--nodes" && (std::string(argv[i + 1]) == "motif" || std::string(argv[i + 1]) == "all")) which = argv[i + 1];
+    else if (k == "--malloc" && (std::string(argv[i + 1]) == "tuned" || std::string(argv[i + 1]) == "default")) malloc_mode = argv[i + 1];
     else if (k == "--init-means") {
       std::stringstream ss(argv[i + 1]);
       for (std::string item; std::getline(ss, item, ',');) init_means.push_back(std::stod(item));
     }
     else {
       std::cerr << "usage: bench_gnnexplainer [--device cpu|cuda] [--nodes motif|all] [--epochs N] [--limit N] "
-                   "[--init-means M1,M2,...]\n";
+                   "[--init-means M1,M2,...] [--malloc tuned|default]\n";
       return 2;
     }
   }
@@ -74,6 +79,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    if (malloc_mode == "tuned" && !tune_malloc()) malloc_mode = "default (not glibc)";
     const auto device = parse_device(dev_name);
     // Both modes with OpenBLAS at one thread: the explainer sets it for its own calls anyway,
     // and switching the pool on and off around every one-by-one call would slow that mode
@@ -99,7 +105,7 @@ int main(int argc, char** argv) {
     std::cout << "BA-Shapes " << which << " nodes: " << nodes.size() << ", model test acc " << ref.result.test_acc
               << ", device " << device << ", BLAS " << blas_name() << ", torch threads " << torch_threads()
               << ", TBB threads " << threads << ", epochs " << opts.epochs() << ", runs per node "
-              << opts.edge_init_means().size() << "\n";
+              << opts.edge_init_means().size() << ", malloc " << malloc_mode << "\n";
 
     // Batched: the median of 3 runs (about a second each, so one run is at the mercy of the
     // machine's noise); every run gives the same masks.
@@ -142,7 +148,7 @@ int main(int argc, char** argv) {
                         {"num_nodes", nodes.size()},      {"one_by_one_nodes_per_s", r1},
                         {"batched_nodes_per_s", rb},      {"ratio", rb / r1},
                         {"auc_one_by_one", auc_single},   {"auc_batched", auc_batched},
-                        {"init_means", opts.edge_init_means()}};
+                        {"init_means", opts.edge_init_means()}, {"malloc", malloc_mode}};
     std::cout << j.dump() << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "bench_gnnexplainer: error: " << e.what() << "\n";

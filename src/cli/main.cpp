@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "gnnx/core/check.h"
+#include "gnnx/core/device.h"
 #include "gnnx/core/version.h"
 
 namespace gnnx::cli {
@@ -15,6 +16,7 @@ int fail(const std::string& message) {
 }  // namespace gnnx::cli
 
 int main(int argc, char** argv) {
+  gnnx::tune_malloc();  // large tensors are reused, not mapped afresh (see gnnx/core/device.h)
   CLI::App app{"gnnx: explain graph neural networks (and CNNs) on LibTorch"};
   app.set_version_flag("--version", std::string("gnnx ") + gnnx::version());
   app.require_subcommand(1);

@@ -1,6 +1,9 @@
 #include "gnnx/core/device.h"
 
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <fstream>
 #include <string>
@@ -70,5 +73,14 @@ int set_blas_threads(int threads) {
 }
 
 int torch_threads() { return at::get_num_threads(); }
+
+bool tune_malloc() {
+#if defined(__GLIBC__)
+  constexpr int kMmapThreshold = 32 << 20, kTrimThreshold = 1 << 30;
+  return mallopt(M_MMAP_THRESHOLD, kMmapThreshold) == 1 && mallopt(M_TRIM_THRESHOLD, kTrimThreshold) == 1;
+#else
+  return false;
+#endif
+}
 
 }  // namespace gnnx

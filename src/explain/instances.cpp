@@ -398,8 +398,9 @@ Explanation make_explanation(const Instance& inst, const std::string& method, co
   auto edge_mask = torch::zeros({inst.full_num_edges}, torch::kFloat);
   edge_mask.index_put_({inst.edge_ids}, scores);
   e.edge_mask = edge_mask.to(dev);
-  e.edge_ids = inst.edge_ids;
-  e.node_ids = inst.node_ids;
+  // Ids on the masks' device, so that edge_mask.index_select(0, edge_ids) works anywhere.
+  e.edge_ids = inst.edge_ids.to(dev);
+  e.node_ids = inst.node_ids.to(dev);
   if (node_mask.defined()) {
     e.node_mask = node_mask.to(dev);
   } else {

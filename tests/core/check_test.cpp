@@ -1,5 +1,11 @@
 #include "gnnx/core/check.h"
 
+#include <cstdlib>
+#include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "gnnx/core/device.h"
 #include "gnnx/core/random.h"
 #include "support/catch.h"
@@ -27,4 +33,23 @@ TEST_CASE("parse_device accepts cpu and rejects garbage", "[core]") {
   REQUIRE(gnnx::parse_device("cpu").is_cpu());
   GNNX_REQUIRE_ERROR("tpu", gnnx::parse_device("tpu"));
   if (!gnnx::cuda_available()) GNNX_REQUIRE_ERROR("no CUDA", gnnx::parse_device("cuda"));
+}
+
+TEST_CASE("tune_malloc keeps a large freed block in the heap for reuse", "[core]") {
+#if defined(__GLIBC__)
+  REQUIRE(gnnx::tune_malloc());
+  constexpr size_t big = 8 << 20;  // above glibc's default mmap threshold (128 KiB)
+  static void* volatile sink = nullptr;
+  const auto before = mallinfo2();
+  sink = std::malloc(big);
+  REQUIRE(sink != nullptr);
+  std::memset(sink, 1, big);
+  const auto during = mallinfo2();
+  CHECK(during.hblkhd == before.hblkhd);  // served from the heap, not by a fresh mmap
+  std::free(sink);
+  const auto after = mallinfo2();
+  CHECK(after.fordblks >= before.fordblks + big);  // kept as free heap memory, not given back
+#else
+  REQUIRE_FALSE(gnnx::tune_malloc());
+#endif
 }

@@ -229,6 +229,37 @@ TEST_CASE("GNNExplainer with several initial means averages independent runs", "
                      GNNExplainer(GNNExplainerOptions().edge_init_means({0.0, std::nan("")})));
 }
 
+TEST_CASE("GNNExplainer's loss adds exactly the terms of gnn_explainer_regularizers", "[gnnexplainer]") {
+  // The optimisation folds the regularisers' constants into per-entry coefficients; this checks
+  // them against the reference function. With a negligible lr the masks after epoch 1 are the
+  // returned ones, and final_loss - prediction_loss is epoch 1's regulariser of each instance.
+  RandomFixture f(nn::ConvType::kGraphConv);
+  const auto ftype = GENERATE(FeatureMaskType::kNone, FeatureMaskType::kFeature, FeatureMaskType::kNodeFeature);
+  auto o = GNNExplainerOptions().epochs(2).lr(1e-9).edge_init_means({0.0}).laplacian(0.7).feature_mask(ftype)
+               .edge_size(0.03).edge_ent(0.8).feat_size(0.4).feat_ent(0.6).seed(2);
+  at::Tensor pred;
+  {
+    torch::NoGradGuard ng;
+    pred = f.model->forward(f.graph.x, f.graph.edge_index).argmax(1).to(torch::kFloat);
+  }
+  const std::vector<Target> targets{Target::node(0), Target::node(11), Target::node(17)};
+  auto ex = GNNExplainer(GNNExplainerOptions(o).chunk_size(64)).explain(*f.model, f.graph, targets);
+  for (const auto& e : ex) {
+    INFO("node " << e.target.index);
+    auto p = e.edge_mask.index_select(0, e.edge_ids);
+    auto hard = torch::nonzero(p).flatten();  // σ > 0: zero exactly off the hard mask
+    auto ei = f.graph.edge_index.index_select(1, e.edge_ids.index_select(0, hard));
+    at::Tensor fp;
+    if (ftype == FeatureMaskType::kFeature) fp = e.feature_mask.flatten();
+    if (ftype == FeatureMaskType::kNodeFeature) fp = e.feature_mask.index_select(0, e.node_ids).flatten();
+    if (fp.defined()) fp = fp.index_select(0, torch::nonzero(fp).flatten());
+    const auto n = torch::tensor({static_cast<double>(e.node_ids.size(0))});
+    auto want = gnn_explainer_regularizers(o, p.index_select(0, hard), fp, 1, {}, {}, ei, pred, n).total();
+    const double got = e.diagnostics.at("final_loss") - e.diagnostics.at("prediction_loss");
+    CHECK(got == Approx(want.item<double>()).epsilon(1e-4).margin(1e-6));
+  }
+}
+
 TEST_CASE("GNNExplainer measures id ranges once per batch, not in every layer of every epoch", "[gnnexplainer][index_range]") {
   // Each measurement is a device sync on CUDA; their number must not grow with the epochs.
   const auto conv = GENERATE(nn::ConvType::kGraphConv, nn::ConvType::kGCN, nn::ConvType::kGAT);

@@ -10,7 +10,7 @@
 # else ./gpu-out. Stages: GNNX_GPU_STAGES="build tests bench" (default: all three).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 out=${OUT:-$root/gpu-out}
 mkdir -p "$out"
 stages=${GNNX_GPU_STAGES:-build tests bench}

@@ -59,13 +59,10 @@ IndexRangeScope::~IndexRangeScope() {
 
 void IndexRangeScope::add(const at::Tensor& index) {
   if (!rememberable(index)) return;
+  for (const auto& e : entries_)
+    if (e.matches(index)) return;  // this scope knows it already
   IndexRange r;
-  if (!detail::known_index_range(index, r)) {
-    r = measure(index);
-  } else {
-    for (const auto& e : entries_)
-      if (e.matches(index)) return;  // this scope knows it already
-  }
+  if (!detail::known_index_range(index, r)) r = measure(index);  // an enclosing scope may know it
   detail::remember_index_range(*this, index, r);
 }
 

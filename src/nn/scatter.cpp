@@ -28,10 +28,14 @@ const char* to_string(Aggregation a) {
 }
 
 namespace {
+// A vector [n] viewed as [n, 1, ..., 1] with `dims` dimensions, to broadcast along rows.
+at::Tensor per_row(const at::Tensor& v, int64_t dims) {
+  std::vector<int64_t> shape(static_cast<size_t>(dims), 1);
+  shape[0] = v.size(0);
+  return v.view(shape);
+}
 at::Tensor broadcast_index(const at::Tensor& index, const at::Tensor& src) {
-  std::vector<int64_t> shape(static_cast<size_t>(src.dim()), 1);
-  shape[0] = index.size(0);
-  return index.view(shape).expand_as(src);
+  return per_row(index, src.dim()).expand_as(src);
 }
 }  // namespace
 
@@ -61,9 +65,7 @@ at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_s
       auto denom = torch::zeros({dim_size}, src.options()).index_add(0, index, w);
       // A node with no (or only zero-weight) messages has a zero sum: divide by 1, giving 0.
       denom = torch::where(denom > 0, denom, torch::ones_like(denom));
-      std::vector<int64_t> dshape(static_cast<size_t>(src.dim()), 1);
-      dshape[0] = dim_size;
-      return sum / denom.view(dshape);
+      return sum / per_row(denom, src.dim());
     }
     case Aggregation::kMax: {
       if (src.size(0) == 0) return out;
@@ -72,14 +74,11 @@ at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_s
       // Zero-weight rows are left out without selecting the others (a nonzero() would be a device
       // sync on CUDA): they enter as -inf, and targets that only they reach get 0.
       auto keep = weight != 0;
-      std::vector<int64_t> kshape(static_cast<size_t>(src.dim()), 1);
-      kshape[0] = src.size(0);
-      auto s = torch::where(keep.view(kshape), src, torch::full({}, -std::numeric_limits<double>::infinity(), src.options()));
+      auto s = torch::where(per_row(keep, src.dim()), src,
+                            torch::full({}, -std::numeric_limits<double>::infinity(), src.options()));
       auto reached = torch::zeros({dim_size}, src.options()).index_add(0, index, keep.to(src.scalar_type())) > 0;
-      std::vector<int64_t> rshape(static_cast<size_t>(src.dim()), 1);
-      rshape[0] = dim_size;
       auto m = out.scatter_reduce(0, broadcast_index(index, s), s, "amax", /*include_self=*/false);
-      return torch::where(reached.view(rshape), m, torch::zeros_like(m));
+      return torch::where(per_row(reached, src.dim()), m, torch::zeros_like(m));
     }
   }
   return out;

@@ -1,6 +1,10 @@
 # Finds what gnnx is built on. Torch comes from Debian's libtorch-dev (1.13) or from a
 # LibTorch 2.x named through CMAKE_PREFIX_PATH / Torch_DIR.
 find_package(Torch REQUIRED)
+# CMake 3.30 dropped FindBoost (CMP0167); Boost >= 1.70 ships its own BoostConfig.cmake.
+if(POLICY CMP0167)
+  cmake_policy(SET CMP0167 NEW)
+endif()
 find_package(Boost 1.71 REQUIRED)
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)

@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <torch/torch.h>
 
 #include "gnnx/graph/ops.h"

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <torch/torch.h>
 
 #include "gnnx/core/random.h"

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 

@@ -8,6 +8,7 @@
 
 #include "gnnx/core/device.h"
 #include "gnnx/core/random.h"
+#include "gnnx/core/self_check.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
@@ -52,4 +53,24 @@ TEST_CASE("tune_malloc keeps a large freed block in the heap for reuse", "[core]
 #else
   REQUIRE_FALSE(gnnx::tune_malloc());
 #endif
+}
+
+TEST_CASE("check_backend: this build's float32 kernels agree with float64", "[core]") {
+  // Fails where LibTorch computes a kernel wrongly: Debian 13's LibTorch 2.6 with oneDNN's AVX2 or
+  // AVX-512 conv2d kernels gives conv2d input gradients with errors of order 1 and NaN.
+  auto checks = gnnx::check_backend();
+  REQUIRE(checks.size() == 19);  // 7 ops: each forward and the gradient of each input
+  for (const auto& c : checks) {
+    INFO(c.op << ": " << c.error);
+    CHECK(c.ok);
+    CHECK(c.error <= c.tolerance);
+  }
+  CHECK(checks[1].op == "conv2d input gradient");
+  // The errors are measured, not zero: float32 differs from float64 in the last digits.
+  CHECK(checks[0].error > 0);
+  GNNX_REQUIRE_ERROR("check_backend: expected a CPU or CUDA device, got meta",
+                     gnnx::check_backend(c10::Device(c10::kMeta)));
+  if (!gnnx::cuda_available()) {
+    GNNX_REQUIRE_ERROR("check_backend: expected an available device", gnnx::check_backend(c10::Device("cuda:0")));
+  }
 }

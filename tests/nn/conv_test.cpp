@@ -17,7 +17,7 @@ using gnnx::test::kSmallNodes;
 using gnnx::test::small_edge_index;
 
 namespace {
-torch::TensorOptions f64() { return torch::TensorOptions().dtype(torch::kDouble); }
+using gnnx::test::f64;
 
 // A[i][j] = Σ of the weights of the edges j -> i.
 torch::Tensor dense_adjacency(const torch::Tensor& ei, const torch::Tensor& w, int64_t n) {

@@ -22,7 +22,7 @@ using gnnx::test::kSmallNodes;
 using gnnx::test::small_edge_index;
 
 namespace {
-torch::TensorOptions f64() { return torch::TensorOptions().dtype(torch::kDouble); }
+using gnnx::test::f64;
 
 const std::vector<ConvType> kAllConvs{ConvType::kGCN, ConvType::kGraphConv, ConvType::kGIN, ConvType::kSAGE, ConvType::kGAT};
 

@@ -20,7 +20,7 @@ using gnnx::test::kSmallNodes;
 using gnnx::test::small_edge_index;
 
 namespace {
-torch::TensorOptions f64() { return torch::TensorOptions().dtype(torch::kDouble); }
+using gnnx::test::f64;
 
 // A user-written layer: the default message x_j * w written out by hand, so propagate() takes
 // its general path (message() called, then scatter) instead of the fused one built-in layers use.

@@ -9,7 +9,7 @@
 using namespace gnnx::nn;
 
 namespace {
-torch::TensorOptions f64() { return torch::TensorOptions().dtype(torch::kDouble); }
+using gnnx::test::f64;
 }  // namespace
 
 TEST_CASE("spmm and spmm_max equal edge-by-edge loops, per-head weights and empty graphs included", "[nn]") {

@@ -9,6 +9,9 @@
 
 namespace gnnx::test {
 
+/// Double precision, for finite-difference and closed-form comparisons.
+inline torch::TensorOptions f64() { return torch::TensorOptions().dtype(torch::kDouble); }
+
 inline bool allclose(const torch::Tensor& a, const torch::Tensor& b, double rtol = 1e-5, double atol = 1e-6) {
   if (a.sizes() != b.sizes()) return false;
   return torch::allclose(a.to(torch::kDouble), b.to(torch::kDouble), rtol, atol);

@@ -23,7 +23,8 @@ double relative_error(const at::Tensor& got, const at::Tensor& want) {
   return (g - want).abs().max().item<double>() / (scale > 0 ? scale : 1.0);
 }
 
-// An op with inputs `ins`: its outputs, and the gradients of <outputs, cotangent> w.r.t. every input.
+// One kernel under test: maps its inputs to one output tensor. run_case differentiates that output
+// with respect to every input.
 using Op = std::function<at::Tensor(const std::vector<at::Tensor>&)>;
 
 struct Case {

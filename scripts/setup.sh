@@ -12,6 +12,12 @@ packages=(
   graphviz                # `dot` renders the SVG pictures of explanations
 )
 
+# A CUDA build of LibTorch from Debian 13's contrib (libtorch-cuda-dev, which conflicts with
+# libtorch-dev) stands in for the CPU one when it is installed; see scripts/check-libtorch2.sh.
+if [ "$(dpkg-query -W -f='${db:Status-Status}' libtorch-cuda-dev 2>/dev/null || true)" = installed ]; then
+  packages=("${packages[@]/#libtorch-dev/libtorch-cuda-dev}")
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

@@ -59,9 +59,17 @@ in_jail() {
 cmake_args=""
 if [ "$flavour" = cuda ]; then
   cmake_args="-DCMAKE_CUDA_ARCHITECTURES=90"
-  if [ "$(in_jail dpkg-query -W -f='${db:Status-Status}' libtorch-cuda-dev 2>/dev/null || true)" != installed ]; then
-    echo "check-libtorch2: installing libtorch-cuda-dev and nvidia-cuda-toolkit (about 6 GB)" >&2
-    in_jail bash -euc '
+  # g++ builds the stub below; scripts/setup.sh would install it only later.
+  cuda_packages="libtorch-cuda-dev nvidia-cuda-toolkit g++"
+  missing=0
+  for p in $cuda_packages; do
+    # shellcheck disable=SC2016
+    [ "$(in_jail dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] || missing=1
+  done
+  if [ "$missing" -eq 1 ]; then
+    echo "check-libtorch2: installing $cuda_packages (about 6 GB)" >&2
+    # shellcheck disable=SC2016
+    in_jail cuda_packages="$cuda_packages" bash -euc '
       mkdir -p /tmp/nvidia-cudnn/DEBIAN
       printf "%s\n" "Package: nvidia-cudnn" "Version: 9.0.0.312~cuda12" "Architecture: amd64" \
         "Maintainer: gnnx <gnnx@localhost>" \
@@ -71,7 +79,7 @@ if [ "$flavour" = cuda ]; then
       dpkg -i /tmp/nvidia-cudnn.deb > /dev/null
       apt-mark hold nvidia-cudnn > /dev/null
       apt-get update -qq > /dev/null
-      apt-get install -y -qq --no-install-recommends libtorch-cuda-dev nvidia-cuda-toolkit > /tmp/cuda-install.log 2>&1 ||
+      apt-get install -y -qq --no-install-recommends $cuda_packages > /tmp/cuda-install.log 2>&1 ||
         { tail -20 /tmp/cuda-install.log; exit 1; }'
   fi
   lib=/usr/lib/x86_64-linux-gnu

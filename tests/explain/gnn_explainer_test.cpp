@@ -11,6 +11,7 @@
 #include "gnnx/nn/message_passing.h"
 #include "gnnx/nn/models/gnn.h"
 #include "support/catch.h"
+#include "support/op_counter.h"
 #include "support/tensor_match.h"
 
 using namespace gnnx;
@@ -278,6 +279,43 @@ TEST_CASE("GNNExplainer measures id ranges once per batch, not in every layer of
   const auto few = count(2);
   REQUIRE(few > 0);
   REQUIRE(count(30) == few);
+}
+
+TEST_CASE("GNNExplainer's epochs make no host syncs", "[gnnexplainer][sync]") {
+  // On CUDA an operator that reads a result back (item, nonzero, unique, ...) stalls the host
+  // until the device is done; one in the epoch loop would cost a round trip per epoch. Counted on
+  // the CPU, by operator name: the syncs of a run must not grow with its epochs.
+  const auto conv = GENERATE(nn::ConvType::kGraphConv, nn::ConvType::kGCN, nn::ConvType::kGAT, nn::ConvType::kGIN,
+                             nn::ConvType::kSAGE);
+  const auto task = GENERATE(nn::Task::kNode, nn::Task::kGraph);
+  const auto fmask = GENERATE(FeatureMaskType::kNone, FeatureMaskType::kFeature, FeatureMaskType::kNodeFeature);
+  RandomFixture f(conv, task);
+  const std::vector<Graph> graphs{f.graph, k_hop_subgraph(f.graph, 7, 2).graph};
+  auto count = [&](int64_t epochs) {
+    const auto o = GNNExplainerOptions().epochs(epochs).chunk_size(64).feature_mask(fmask);
+    test::OpCounter ops;
+    if (task == nn::Task::kNode)
+      GNNExplainer(o).explain(*f.model, f.graph, {Target::node(0), Target::node(11)});
+    else
+      GNNExplainer(o).explain_graphs(*f.model, graphs);
+    return ops.counts();
+  };
+  const auto few = count(2), more = count(7);
+  int64_t setup_syncs = 0, per_epoch = 0;
+  for (const auto& [name, n] : more) {
+    const auto it = few.find(name);
+    const int64_t d = n - (it == few.end() ? 0 : it->second);
+    per_epoch += d;
+    if (test::OpCounter::syncs_on_cuda(name)) {
+      setup_syncs += n;
+      INFO(name << " ran " << d << " more times in 5 more epochs");
+      CHECK(d == 0);
+    }
+  }
+  // The counter sees the syncs outside the loop (epoch 0's nonzero for the hard masks, reading
+  // the losses back): it would see one inside.
+  CHECK(setup_syncs > 0);
+  CHECK(per_epoch > 0);
 }
 
 TEST_CASE("GNNExplainer explains graphs of a graph classifier in one batch", "[gnnexplainer]") {

@@ -27,8 +27,20 @@ stamp "$(tail -1 "$out/setup.log")"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >> "$out/summary.txt" 2>&1 || true
 
 if [[ " $stages " == *" build "* ]]; then
+  # LibTorch >= 2.5's Caffe2 cuda.cmake looks for the header-only NVTX3 in its own source tree only
+  # (a consumer's PROJECT_SOURCE_DIR), then falls back to libnvToolsExt, which newer CUDA toolkits
+  # no longer ship (pytorch/pytorch#116242, #133293). Point it at the toolkit's or the
+  # nvidia-nvtx wheel's copy when there is one; older LibTorch ignores the variable.
+  nvtx3_args=()
+  nvcc_include=$(dirname "$(dirname "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)")")/include
+  wheel_include=$(python3 -c 'import nvidia.nvtx, os; print(os.path.join(list(nvidia.nvtx.__path__)[0], "include"))' 2>/dev/null || true)
+  for d in "$nvcc_include" /usr/local/cuda/include ${wheel_include:+"$wheel_include"}; do
+    if [ -d "$d/nvtx3" ]; then nvtx3_args=(-Dnvtx3_dir="$d"); break; fi
+  done
+  stamp "nvtx3: ${nvtx3_args[*]:-not found}"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$GNNX_PREFIX_PATH" \
-    -DCMAKE_CUDA_ARCHITECTURES=90 -DGNNX_BUILD_EXAMPLES=OFF -DGNNX_BUILD_CLI=OFF > "$out/configure.log" 2>&1 ||
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DGNNX_BUILD_EXAMPLES=OFF -DGNNX_BUILD_CLI=OFF "${nvtx3_args[@]}" \
+    > "$out/configure.log" 2>&1 ||
     { tail -40 "$out/configure.log"; fail "configure"; }
   grep -E "gnnx: LibTorch|CUDA" "$out/configure.log" | head -5 | tee -a "$out/summary.txt"
   cmake --build "$build" -j "$(nproc)" --target gnnx_device_tests bench_gnnexplainer > "$out/build.log" 2>&1 ||

@@ -153,6 +153,15 @@ struct Adam {
 };
 
 // One union of instances, optimised together; results written to out[first..last).
+// A 32-bit integer hash (a bijection of [0, 2^32), Mueller's constants), elementwise on int64
+// tensors holding values in [0, 2^32): every product stays below 2^59.
+at::Tensor hash32(at::Tensor x) {
+  constexpr int64_t kMul = 0x45d9f3b, kMask = 0xffffffff;
+  x = x.bitwise_xor(x.bitwise_right_shift(16)).mul(kMul).bitwise_and(kMask);
+  x = x.bitwise_xor(x.bitwise_right_shift(16)).mul(kMul).bitwise_and(kMask);
+  return x.bitwise_xor(x.bitwise_right_shift(16));
+}
+
 void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
               const std::vector<InitialMasks>& init, int64_t first, int64_t last, std::vector<Result>& out) {
   std::vector<const detail::Instance*> part;
@@ -211,11 +220,38 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
     node_pred = torch::cat(preds).to(dev, fopt.dtype().toScalarType());
   }
 
-  // Per-instance generators of the marginal draws, so a union draws what single runs would.
-  std::vector<Rng> rngs;
-  if (o.reparametrize() && Fm.defined())
-    for (int64_t i = first; i < last; ++i)
-      rngs.emplace_back(detail::mix_seed(o.seed() ^ 0x5eed5eedULL, static_cast<uint64_t>(insts[static_cast<size_t>(i)].key)));
+  // The marginal draws of reparametrize: Z[r, f] = X[idx, f] with idx uniform over the rows of
+  // r's instance, from a counter-based hash of (seed, instance key, row within the instance,
+  // feature, epoch). A union thus draws what single runs would, on any device, and nothing is
+  // copied from the host in the epoch loop. x0 = hash(counter ^ instance salt) is fixed; each
+  // epoch hashes it again with the epoch's salt. Values stay below 2^32 in int64 and products
+  // below 2^63 (h · n with n < 2^31).
+  at::Tensor draw_x0, draw_lo, draw_n;
+  const bool draws = o.reparametrize() && Fm.defined();
+  if (draws) {
+    GNNX_CHECK(N * F < (int64_t{1} << 31), "GNNExplainer: reparametrize draws for fewer than 2^31 feature entries per batch, got ",
+               N * F, "; use a smaller chunk_size");
+    std::vector<int64_t> salt(static_cast<size_t>(N)), lo(static_cast<size_t>(N)), cnt(static_cast<size_t>(N)),
+        row(static_cast<size_t>(N));
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t a = u.node_off[static_cast<size_t>(b)], z = u.node_off[static_cast<size_t>(b) + 1];
+      const uint64_t key = detail::mix_seed(o.seed() ^ 0x5eed5eedULL,
+                                            static_cast<uint64_t>(insts[static_cast<size_t>(first + b)].key));
+      for (int64_t r = a; r < z; ++r) {
+        const auto rs = static_cast<size_t>(r);
+        salt[rs] = static_cast<int64_t>(key & 0xffffffffULL);
+        lo[rs] = a;
+        cnt[rs] = z - a;
+        row[rs] = r - a;
+      }
+    }
+    auto col = [&](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kLong).view({N, 1}).to(dev); };
+    auto ctr = col(row) * F + torch::arange(F, lopt).view({1, F});
+    draw_x0 = hash32(ctr.bitwise_xor(col(salt)));
+    draw_lo = col(lo);
+    draw_n = col(cnt);
+  }
+  int64_t draw_epoch = 0;
 
   auto masked_x = [&]() -> at::Tensor {
     const auto& X = u.graph.x;
@@ -226,14 +262,12 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
       case FeatureMaskType::kNode: s = torch::sigmoid(Fm).unsqueeze(1); break;
       default: s = torch::sigmoid(Fm); break;
     }
-    if (!o.reparametrize()) return X * s;
-    std::vector<int64_t> idx(static_cast<size_t>(N * F));
-    for (int64_t b = 0; b < B; ++b) {
-      const int64_t lo = u.node_off[static_cast<size_t>(b)], hi = u.node_off[static_cast<size_t>(b) + 1];
-      for (int64_t r = lo; r < hi; ++r)
-        for (int64_t f = 0; f < F; ++f) idx[static_cast<size_t>(r * F + f)] = uniform_int(rngs[static_cast<size_t>(b)], lo, hi - 1);
-    }
-    auto Z = X.gather(0, torch::tensor(idx, torch::kLong).view({N, F}).to(dev));
+    if (!draws) return X * s;
+    const auto epoch_salt = static_cast<int64_t>(
+        detail::mix_seed(o.seed() ^ 0xe90c5a17ULL, static_cast<uint64_t>(draw_epoch++)) & 0xffffffffULL);
+    auto h = hash32(draw_x0.bitwise_xor(epoch_salt));                // uniform over [0, 2^32)
+    auto idx = draw_lo + (h * draw_n).bitwise_right_shift(32);      // uniform over [lo, lo + n)
+    auto Z = X.gather(0, idx);
     return Z + (X - Z) * s;
   };
 

@@ -289,10 +289,11 @@ TEST_CASE("GNNExplainer's epochs make no host syncs", "[gnnexplainer][sync]") {
                              nn::ConvType::kSAGE);
   const auto task = GENERATE(nn::Task::kNode, nn::Task::kGraph);
   const auto fmask = GENERATE(FeatureMaskType::kNone, FeatureMaskType::kFeature, FeatureMaskType::kNodeFeature);
+  const bool reparametrize = GENERATE(false, true);
   RandomFixture f(conv, task);
   const std::vector<Graph> graphs{f.graph, k_hop_subgraph(f.graph, 7, 2).graph};
   auto count = [&](int64_t epochs) {
-    const auto o = GNNExplainerOptions().epochs(epochs).chunk_size(64).feature_mask(fmask);
+    const auto o = GNNExplainerOptions().epochs(epochs).chunk_size(64).feature_mask(fmask).reparametrize(reparametrize);
     test::OpCounter ops;
     if (task == nn::Task::kNode)
       GNNExplainer(o).explain(*f.model, f.graph, {Target::node(0), Target::node(11)});

@@ -152,7 +152,6 @@ struct Adam {
   }
 };
 
-// One union of instances, optimised together; results written to out[first..last).
 // A 32-bit integer hash (a bijection of [0, 2^32), Mueller's constants), elementwise on int64
 // tensors holding values in [0, 2^32): every product stays below 2^59.
 at::Tensor hash32(at::Tensor x) {
@@ -162,6 +161,7 @@ at::Tensor hash32(at::Tensor x) {
   return x.bitwise_xor(x.bitwise_right_shift(16));
 }
 
+// One union of instances, optimised together; results written to out[first..last).
 void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
               const std::vector<InitialMasks>& init, int64_t first, int64_t last, std::vector<Result>& out) {
   std::vector<const detail::Instance*> part;

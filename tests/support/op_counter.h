@@ -2,9 +2,11 @@
 // Counts the ATen operators that run while an OpCounter lives, by name, on every thread (through
 // LibTorch's RecordFunction callbacks, as its profiler does). Device-to-host syncs on CUDA come
 // from a known set of operators (item, nonzero, unique, ...), so counting them on the CPU shows
-// where a GPU run would stall, without a GPU. One counter at a time.
+// where a GPU run would stall, without a GPU. A copy to the host (.cpu()) is invisible there: on
+// the CPU it copies nothing. One counter at a time.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -40,18 +42,6 @@ class OpCounter {
     for (const char* n : names)
       if (op == n) return true;
     return false;
-  }
-
-  int64_t syncs() const {
-    int64_t s = 0;
-    for (const auto& [name, n] : counts())
-      if (syncs_on_cuda(name)) s += n;
-    return s;
-  }
-  int64_t total() const {
-    int64_t s = 0;
-    for (const auto& kv : counts()) s += kv.second;
-    return s;
   }
 
  private:

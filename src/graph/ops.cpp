@@ -1,5 +1,9 @@
 #include "gnnx/graph/ops.h"
 
+#include <algorithm>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
@@ -141,6 +145,101 @@ Subgraph k_hop_subgraph(const Graph& g, const at::Tensor& nodes, int64_t k) {
 
 Subgraph k_hop_subgraph(const Graph& g, int64_t node, int64_t k) {
   return k_hop_subgraph(g, torch::tensor({node}, torch::kLong), k);
+}
+
+std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>& nodes, int64_t k) {
+  g.validate("k_hop_subgraphs");
+  GNNX_CHECK(k >= 0, "k_hop_subgraphs: k must be >= 0, got ", k);
+  for (const int64_t v : nodes)
+    GNNX_CHECK(v >= 0 && v < g.num_nodes, "k_hop_subgraphs: node id ", v, " is out of range [0, ", g.num_nodes, ")");
+  std::vector<Subgraph> out(nodes.size());
+  if (nodes.empty()) return out;
+  const auto dev = g.device();
+  const Graph host = dev.is_cpu() ? g : g.to(torch::kCPU);
+  const auto ei = host.edge_index.contiguous();
+  const int64_t N = g.num_nodes, E = ei.size(1);
+  const int64_t* src = ei.data_ptr<int64_t>();
+  const int64_t* dst = src + E;
+  // In-edges grouped by target, ascending edge id within a group (counting sort).
+  std::vector<int64_t> ptr(static_cast<size_t>(N) + 1, 0), in(static_cast<size_t>(E));
+  for (int64_t e = 0; e < E; ++e) ++ptr[static_cast<size_t>(dst[e]) + 1];
+  for (int64_t v = 0; v < N; ++v) ptr[static_cast<size_t>(v) + 1] += ptr[static_cast<size_t>(v)];
+  {
+    std::vector<int64_t> fill(ptr.begin(), ptr.end() - 1);
+    for (int64_t e = 0; e < E; ++e) in[static_cast<size_t>(fill[static_cast<size_t>(dst[e])]++)] = e;
+  }
+  const bool node_labels = host.y.defined() && host.y.size(0) == N && N != 1;  // as k_hop_subgraph
+  const auto lopt = torch::TensorOptions().dtype(torch::kLong);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, nodes.size()), [&](const tbb::blocked_range<size_t>& r) {
+    // pos[v]: -1 not reached, -2 reached (before numbering), else v's id in the subgraph.
+    std::vector<int64_t> pos(static_cast<size_t>(N), -1);
+    std::vector<int64_t> kept, frontier, next, eids;
+    for (size_t i = r.begin(); i != r.end(); ++i) {
+      const int64_t c = nodes[i];
+      kept.assign(1, c);
+      frontier.assign(1, c);
+      pos[static_cast<size_t>(c)] = -2;
+      for (int64_t hop = 0; hop < k && !frontier.empty(); ++hop) {
+        next.clear();
+        for (const int64_t v : frontier)
+          for (int64_t j = ptr[static_cast<size_t>(v)]; j < ptr[static_cast<size_t>(v) + 1]; ++j) {
+            const int64_t u = src[in[static_cast<size_t>(j)]];
+            if (pos[static_cast<size_t>(u)] != -1) continue;
+            pos[static_cast<size_t>(u)] = -2;
+            kept.push_back(u);
+            next.push_back(u);
+          }
+        frontier.swap(next);
+      }
+      // Ascending ids: sorted when few, read off in order when a large part of the graph is kept.
+      if (static_cast<int64_t>(kept.size()) * 16 < N) {
+        std::sort(kept.begin(), kept.end());
+      } else {
+        kept.clear();
+        for (int64_t v = 0; v < N; ++v)
+          if (pos[static_cast<size_t>(v)] != -1) kept.push_back(v);
+      }
+      for (size_t p = 0; p < kept.size(); ++p) pos[static_cast<size_t>(kept[p])] = static_cast<int64_t>(p);
+      // Every edge between kept nodes enters a kept node.
+      eids.clear();
+      for (const int64_t v : kept)
+        for (int64_t j = ptr[static_cast<size_t>(v)]; j < ptr[static_cast<size_t>(v) + 1]; ++j)
+          if (pos[static_cast<size_t>(src[in[static_cast<size_t>(j)]])] >= 0) eids.push_back(in[static_cast<size_t>(j)]);
+      if (static_cast<int64_t>(eids.size()) * 16 < E) {
+        std::sort(eids.begin(), eids.end());
+      } else {
+        eids.clear();
+        for (int64_t e = 0; e < E; ++e)
+          if (pos[static_cast<size_t>(src[e])] >= 0 && pos[static_cast<size_t>(dst[e])] >= 0) eids.push_back(e);
+      }
+      const auto ne = static_cast<int64_t>(eids.size());
+      auto sei = torch::empty({2, ne}, lopt);
+      auto* sp = sei.data_ptr<int64_t>();
+      for (int64_t q = 0; q < ne; ++q) {
+        sp[q] = pos[static_cast<size_t>(src[eids[static_cast<size_t>(q)]])];
+        sp[ne + q] = pos[static_cast<size_t>(dst[eids[static_cast<size_t>(q)]])];
+      }
+      Subgraph& s = out[i];
+      s.node_ids = torch::tensor(kept, lopt);
+      s.edge_ids = torch::tensor(eids, lopt);
+      s.center = torch::tensor({pos[static_cast<size_t>(c)]}, lopt);
+      s.graph.edge_index = sei;
+      s.graph.num_nodes = static_cast<int64_t>(kept.size());
+      if (host.x.defined()) s.graph.x = host.x.index_select(0, s.node_ids);
+      if (host.edge_weight.defined()) s.graph.edge_weight = host.edge_weight.index_select(0, s.edge_ids);
+      if (host.y.defined()) s.graph.y = node_labels ? host.y.index_select(0, s.node_ids) : host.y;
+      for (const int64_t v : kept) pos[static_cast<size_t>(v)] = -1;
+    }
+  });
+  if (!dev.is_cpu()) {
+    for (auto& s : out) {
+      s.graph = s.graph.to(dev);
+      s.node_ids = s.node_ids.to(dev);
+      s.edge_ids = s.edge_ids.to(dev);
+      s.center = s.center.to(dev);
+    }
+  }
+  return out;
 }
 
 Batch batch_graphs(const std::vector<Graph>& graphs) {

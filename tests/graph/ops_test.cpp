@@ -62,6 +62,44 @@ TEST_CASE("k_hop_subgraph equals a Boost.Graph BFS on random graphs", "[graph]")
   GNNX_REQUIRE_ERROR("k must be >= 0", k_hop_subgraph(g, 0, -1));
 }
 
+TEST_CASE("k_hop_subgraphs equals k_hop_subgraph node by node", "[graph]") {
+  // Random directed multigraphs (self loops and repeated edges included), with weights and
+  // node labels, every node, k = 0..3: small dense graphs, where a subgraph holds most of the
+  // graph, and larger sparse ones, where it holds a small part (two code paths).
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    const int64_t n = seed % 2 ? 30 : 300;
+    auto g = random_graph(n, n == 30 ? 20 + 15 * static_cast<int64_t>(seed) : 320, seed);
+    g.edge_weight = torch::rand({g.num_edges()}, torch_generator(seed));
+    g.y = torch::arange(n, torch::kLong).remainder(4);
+    std::vector<int64_t> nodes;
+    for (int64_t v = n - 1; v >= 0; --v) nodes.push_back(v);
+    nodes.push_back(3);  // the same node twice
+    for (int64_t k = 0; k <= 3; ++k) {
+      auto subs = k_hop_subgraphs(g, nodes, k);
+      REQUIRE(subs.size() == nodes.size());
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        INFO("seed " << seed << ", k " << k << ", node " << nodes[i]);
+        auto ref = k_hop_subgraph(g, nodes[i], k);
+        const auto& s = subs[i];
+        REQUIRE(torch::equal(s.node_ids, ref.node_ids));
+        REQUIRE(torch::equal(s.edge_ids, ref.edge_ids));
+        REQUIRE(torch::equal(s.center, ref.center));
+        REQUIRE(torch::equal(s.graph.edge_index, ref.graph.edge_index));
+        REQUIRE(s.graph.num_nodes == ref.graph.num_nodes);
+        REQUIRE(torch::equal(s.graph.x, ref.graph.x));
+        REQUIRE(torch::equal(s.graph.edge_weight, ref.graph.edge_weight));
+        REQUIRE(torch::equal(s.graph.y, ref.graph.y));
+      }
+    }
+  }
+  auto g = random_graph(5, 5, 1);
+  REQUIRE(k_hop_subgraphs(g, {}, 2).empty());
+  GNNX_REQUIRE_ERROR("k_hop_subgraphs: node id 5 is out of range [0, 5)", k_hop_subgraphs(g, {0, 5}, 1));
+  GNNX_REQUIRE_ERROR("k_hop_subgraphs: k must be >= 0, got -1", k_hop_subgraphs(g, {0}, -1));
+  g.edge_index[0][0] = 7;
+  GNNX_REQUIRE_ERROR("k_hop_subgraphs: edge_index holds node id 7", k_hop_subgraphs(g, {0}, 1));
+}
+
 TEST_CASE("batching is a disjoint union and unbatch inverts it", "[graph]") {
   std::vector<Graph> gs{random_graph(4, 5, 1), random_graph(3, 2, 2), random_graph(6, 9, 3)};
   auto b = batch_graphs(gs);

@@ -54,6 +54,11 @@ struct Subgraph {
 /// flow="source_to_target"). Features, weights and labels are sliced along.
 Subgraph k_hop_subgraph(const Graph& g, const at::Tensor& nodes, int64_t k);
 Subgraph k_hop_subgraph(const Graph& g, int64_t node, int64_t k);
+/// The k-hop subgraph of each node of `nodes`, one Subgraph per node, each equal to
+/// k_hop_subgraph(g, nodes[i], k). The graph is checked once and its in-edges grouped once on the
+/// CPU; each subgraph then costs time in proportion to its own size, not the graph's, and the
+/// subgraphs are cut in parallel (TBB). Results are on g's device.
+std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>& nodes, int64_t k);
 
 /// Several graphs as one disjoint union: node ids of graph b are shifted by ptr[b].
 struct Batch {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <torch/torch.h>
 
 #include "explain/instances.h"
@@ -360,10 +362,13 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
 }
 
 // The seeded initial masks of every run, run-major.
+// Each draw is seeded by its instance alone, so drawing them in parallel changes nothing.
 std::vector<InitialMasks> draw_all(const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts) {
-  std::vector<InitialMasks> init;
-  for (size_t r = 0; r < o.edge_init_means().size(); ++r)
-    for (const auto& i : insts) init.push_back(draw_initial(o, i, r));
+  const size_t n = insts.size();
+  std::vector<InitialMasks> init(o.edge_init_means().size() * n);
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, init.size()), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t k = r.begin(); k != r.end(); ++k) init[k] = draw_initial(o, insts[k % n], k / n);
+  });
   return init;
 }
 

@@ -93,7 +93,6 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
                                      bool phenomenon, const std::string& op) {
   GNNX_CHECK(!targets.empty(), op, ": expected at least one target, got an empty list");
   check_model_graph(model, graph, op);
-  std::vector<Instance> out;
   if (model.task() == nn::Task::kGraph) {
     GNNX_CHECK(targets.size() == 1 && targets[0].kind == Target::Kind::kGraph && targets[0].index == 0, op,
                ": a graph classifier explains its one graph as Target::graph(0), got ", targets.size(),
@@ -121,29 +120,41 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
              graph.num_nodes, " entries, got ", y.sizes());
   const auto* p = pred.data_ptr<int64_t>();
   const bool prune = in_edge_local(model);
-  // Subgraphs are cut on the CPU: on a GPU each would be dozens of tiny kernels and host syncs.
+  std::vector<int64_t> labels, centers;
+  for (const auto& t : targets) {
+    auto truth = y.defined() && y.size(0) == graph.num_nodes ? y[t.index] : at::Tensor();
+    labels.push_back(resolve_label(t.label, p[t.index], truth, phenomenon, model.num_classes(), op, t));
+    centers.push_back(t.index);
+  }
+  // Subgraphs are cut on the CPU, all at once: on a GPU each would be dozens of tiny kernels and
+  // host syncs, and one by one each would scan the whole graph.
   const auto dev = graph.device();
   const Graph host = dev.is_cpu() ? graph : graph.to(torch::kCPU);
-  for (const auto& t : targets) {
-    Instance inst;
-    auto truth = y.defined() && y.size(0) == graph.num_nodes ? y[t.index] : at::Tensor();
-    inst.target = Target::node(t.index, resolve_label(t.label, p[t.index], truth, phenomenon, model.num_classes(), op, t));
-    auto sub = k_hop_subgraph(host, t.index, model.num_hops());
-    inst.center = sub.center.item<int64_t>();
-    inst.node_pred = pred.index_select(0, sub.node_ids);
-    if (prune) {
-      std::tie(inst.live_edges, inst.hops) = live_edges(sub.graph, inst.center, model.num_hops());
-      inst.num_hops = model.num_hops();
+  auto subs = k_hop_subgraphs(host, centers, model.num_hops());
+  std::vector<Instance> out(targets.size());
+  const int64_t k = model.num_hops();
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, targets.size()), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t i = r.begin(); i != r.end(); ++i) {
+      auto& sub = subs[i];
+      Instance& inst = out[i];
+      inst.target = Target::node(targets[i].index, labels[i]);
+      inst.center = sub.center.item<int64_t>();
+      inst.node_pred = pred.index_select(0, sub.node_ids);
+      if (prune) {
+        std::tie(inst.live_edges, inst.hops) = live_edges(sub.graph, inst.center, k);
+        inst.num_hops = k;
+      }
+      inst.graph = sub.graph;
+      inst.host_edge_index = sub.graph.edge_index;
+      inst.edge_ids = sub.edge_ids;
+      inst.node_ids = sub.node_ids;
+      inst.key = targets[i].index;
+      inst.full_num_nodes = graph.num_nodes;
+      inst.full_num_edges = graph.num_edges();
     }
-    inst.graph = dev.is_cpu() ? sub.graph : sub.graph.to(dev);
-    inst.host_edge_index = sub.graph.edge_index;
-    inst.edge_ids = sub.edge_ids;
-    inst.node_ids = sub.node_ids;
-    inst.key = t.index;
-    inst.full_num_nodes = graph.num_nodes;
-    inst.full_num_edges = graph.num_edges();
-    out.push_back(std::move(inst));
-  }
+  });
+  if (!dev.is_cpu())
+    for (auto& inst : out) inst.graph = inst.graph.to(dev);
   return out;
 }
 

@@ -188,7 +188,7 @@ void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vect
   const int64_t E = u.graph.num_edges();
   int64_t P = E;
   at::Tensor pair = torch::arange(E, lopt);
-  if (o.symmetric_mask()) pair = detail::undirected_pairs(u.graph.edge_index, N, P);
+  if (o.symmetric_mask()) pair = detail::union_pairs(part, P);
   auto e_init = torch::cat(e0).to(fopt);
   auto M = o.symmetric_mask() ? torch::zeros({P}, fopt).index_add(0, pair, e_init) /
                                     torch::zeros({P}, fopt).index_add(0, pair, torch::ones_like(e_init))

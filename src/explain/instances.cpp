@@ -323,17 +323,71 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   return u;
 }
 
-at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int64_t& num_pairs) {
-  if (edge_index.size(1) == 0) {
-    num_pairs = 0;
-    return torch::zeros({0}, edge_index.options());
+namespace {
+
+// undirected_pairs on host arrays: src/dst [E] with ids in [0, n); writes pair[E], returns P.
+// The (min, max) keys are sorted by two stable counting sorts (by max, then by min), O(n + E),
+// and a pair opens wherever the sorted key changes.
+int64_t pair_edges(const int64_t* src, const int64_t* dst, int64_t E, int64_t n, int64_t* pair) {
+  std::vector<int64_t> count(static_cast<size_t>(n) + 1), tmp(static_cast<size_t>(E)), order(static_cast<size_t>(E));
+  auto lo = [&](int64_t e) { return std::min(src[e], dst[e]); };
+  auto hi = [&](int64_t e) { return std::max(src[e], dst[e]); };
+  auto counting_sort = [&](const std::vector<int64_t>* in, std::vector<int64_t>& out, auto key) {
+    std::fill(count.begin(), count.end(), 0);
+    for (int64_t i = 0; i < E; ++i) ++count[static_cast<size_t>(key(in ? (*in)[static_cast<size_t>(i)] : i)) + 1];
+    for (int64_t v = 0; v < n; ++v) count[static_cast<size_t>(v) + 1] += count[static_cast<size_t>(v)];
+    for (int64_t i = 0; i < E; ++i) {
+      const int64_t e = in ? (*in)[static_cast<size_t>(i)] : i;
+      out[static_cast<size_t>(count[static_cast<size_t>(key(e))]++)] = e;
+    }
+  };
+  counting_sort(nullptr, tmp, hi);
+  counting_sort(&tmp, order, lo);
+  int64_t P = 0;
+  for (int64_t i = 0; i < E; ++i) {
+    const int64_t e = order[static_cast<size_t>(i)];
+    if (i > 0) {
+      const int64_t f = order[static_cast<size_t>(i) - 1];
+      P += lo(e) != lo(f) || hi(e) != hi(f);
+    }
+    pair[e] = P;
   }
-  auto lo = torch::minimum(edge_index[0], edge_index[1]);
-  auto hi = torch::maximum(edge_index[0], edge_index[1]);
-  auto key = lo * num_nodes + hi;
-  auto uniq = std::get<0>(torch::unique_consecutive(std::get<0>(key.sort())));
-  num_pairs = uniq.size(0);
-  return torch::searchsorted(uniq, key);
+  return E > 0 ? P + 1 : 0;
+}
+
+}  // namespace
+
+at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int64_t& num_pairs) {
+  // On the host, where it is a linear pass, and on a GPU free of the host sync unique costs.
+  const auto ei = edge_index.to(torch::kCPU).contiguous();
+  const int64_t E = ei.size(1);
+  auto pair = torch::empty({E}, torch::kLong);
+  num_pairs = pair_edges(ei.data_ptr<int64_t>(), ei.data_ptr<int64_t>() + E, E, num_nodes, pair.data_ptr<int64_t>());
+  return pair.to(edge_index.device());
+}
+
+at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& num_pairs) {
+  // Pairs never cross instances, and the union numbers an instance's nodes after the previous
+  // instance's: its (min, max) keys sort instance by instance, so its pairing is each
+  // instance's pairing shifted by the pairs before it.
+  const size_t B = instances.size();
+  std::vector<int64_t> off(B + 1, 0), P(B, 0);
+  for (size_t b = 0; b < B; ++b) off[b + 1] = off[b] + instances[b]->host_edge_index.size(1);
+  auto pair = torch::empty({off[B]}, torch::kLong);
+  auto* p = pair.data_ptr<int64_t>();
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, B), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t b = r.begin(); b != r.end(); ++b) {
+      const auto ei = instances[b]->host_edge_index.contiguous();
+      const int64_t E = ei.size(1);
+      P[b] = pair_edges(ei.data_ptr<int64_t>(), ei.data_ptr<int64_t>() + E, E, instances[b]->graph.num_nodes, p + off[b]);
+    }
+  });
+  num_pairs = 0;
+  for (size_t b = 0; b < B; ++b) {
+    for (int64_t i = off[b]; i < off[b + 1]; ++i) p[i] += num_pairs;
+    num_pairs += P[b];
+  }
+  return pair.to(instances.front()->graph.device());
 }
 
 at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask) {

@@ -80,6 +80,9 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
 /// 0..P-1 in order of (min(u, v), max(u, v)); an edge without its reverse (or a self loop) is a
 /// pair of its own, and parallel copies of an edge share one. Returns pair [E] and sets P.
 at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int64_t& num_pairs);
+/// undirected_pairs of make_union(instances)'s edge_index, computed instance by instance from
+/// their host edge_index (the same numbering), on the instances' device.
+at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& num_pairs);
 
 /// The model's logits for the B instances ([B, C]) on the union with node features x, inside an
 /// EdgeMaskScope of edge_mask [E] (undefined: no mask). Only the union's live edges are run

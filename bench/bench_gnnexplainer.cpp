@@ -39,9 +39,10 @@ double pooled_auc(const datasets::Dataset& ds, const std::vector<int64_t>& nodes
                   const std::vector<explain::Explanation>& ex, int64_t hops) {
   std::vector<at::Tensor> s, l;
   const auto motif = ds.node_mask_gt.front();
+  const auto subs = k_hop_subgraphs(ds.graphs.front(), nodes, hops);
   for (size_t i = 0; i < ex.size(); ++i) {
     if (motif[nodes[i]].item<double>() <= 0.5) continue;
-    auto ids = k_hop_subgraph(ds.graphs.front(), nodes[i], hops).edge_ids;
+    const auto& ids = subs[i].edge_ids;
     s.push_back(ex[i].edge_mask.to(torch::kCPU).index_select(0, ids));
     l.push_back(explain::node_ground_truth(ds, nodes[i]).index_select(0, ids));  // the node's own house
   }

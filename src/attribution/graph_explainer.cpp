@@ -61,7 +61,20 @@ std::vector<explain::Explanation> AttributionExplainer::explain(nn::GnnModel& mo
   GNNX_CHECK(!targets.empty(), name_, ": expected at least one target");
   graph.validate(name_, /*allow_empty=*/false);
   std::vector<explain::Explanation> out;
-  for (const auto& t : targets) {
+  // Node targets: every id checked before any work, and all subgraphs cut in one pass.
+  std::vector<Subgraph> wides, comps;
+  if (model.task() != nn::Task::kGraph) {
+    std::vector<int64_t> ids;
+    for (const auto& t : targets) {
+      GNNX_CHECK(t.kind == Target::Kind::kNode && t.index >= 0 && t.index < graph.num_nodes, name_,
+                 ": expected node targets in [0, ", graph.num_nodes, "), got ", to_string(t));
+      ids.push_back(t.index);
+    }
+    wides = k_hop_subgraphs(graph, ids, model.num_hops() + 1);
+    comps = k_hop_subgraphs(graph, ids, model.num_hops());
+  }
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const auto& t = targets[i];
     if (model.task() == nn::Task::kGraph) {
       GNNX_CHECK(t.kind == Target::Kind::kGraph && t.index == 0, name_,
                  ": a graph classifier on one graph needs Target::graph(0), got ", to_string(t));
@@ -71,11 +84,8 @@ std::vector<explain::Explanation> AttributionExplainer::explain(nn::GnnModel& mo
       out.push_back(to_explanation(graph, ea, fa, 0));
       continue;
     }
-    GNNX_CHECK(t.kind == Target::Kind::kNode && t.index >= 0 && t.index < graph.num_nodes, name_,
-               ": expected node targets in [0, ", graph.num_nodes, "), got ", to_string(t));
-    const int64_t hops = model.num_hops();
-    auto wide = k_hop_subgraph(graph, t.index, hops + 1);
-    auto comp = k_hop_subgraph(graph, t.index, hops);
+    const auto& wide = wides[i];
+    const auto& comp = comps[i];
     const int64_t center = wide.center[0].item<int64_t>();
     Target local = Target::node(center, t.label);
     Attribution ea, fa;

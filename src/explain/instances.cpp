@@ -130,9 +130,9 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
   // host syncs, and one by one each would scan the whole graph.
   const auto dev = graph.device();
   const Graph host = dev.is_cpu() ? graph : graph.to(torch::kCPU);
-  auto subs = k_hop_subgraphs(host, centers, model.num_hops());
-  std::vector<Instance> out(targets.size());
   const int64_t k = model.num_hops();
+  auto subs = k_hop_subgraphs(host, centers, k);
+  std::vector<Instance> out(targets.size());
   tbb::parallel_for(tbb::blocked_range<size_t>(0, targets.size()), [&](const tbb::blocked_range<size_t>& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
       auto& sub = subs[i];
@@ -325,7 +325,7 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
 
 namespace {
 
-// undirected_pairs on host arrays: src/dst [E] with ids in [0, n); writes pair[E], returns P.
+// The undirected pairing of one edge list on the host: src/dst [E] with ids in [0, n); writes pair[E], returns P.
 // The (min, max) keys are sorted by two stable counting sorts (by max, then by min), O(n + E),
 // and a pair opens wherever the sorted key changes.
 int64_t pair_edges(const int64_t* src, const int64_t* dst, int64_t E, int64_t n, int64_t* pair) {
@@ -357,19 +357,10 @@ int64_t pair_edges(const int64_t* src, const int64_t* dst, int64_t E, int64_t n,
 
 }  // namespace
 
-at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int64_t& num_pairs) {
-  // On the host, where it is a linear pass, and on a GPU free of the host sync unique costs.
-  const auto ei = edge_index.to(torch::kCPU).contiguous();
-  const int64_t E = ei.size(1);
-  auto pair = torch::empty({E}, torch::kLong);
-  num_pairs = pair_edges(ei.data_ptr<int64_t>(), ei.data_ptr<int64_t>() + E, E, num_nodes, pair.data_ptr<int64_t>());
-  return pair.to(edge_index.device());
-}
-
 at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& num_pairs) {
-  // Pairs never cross instances, and the union numbers an instance's nodes after the previous
-  // instance's: its (min, max) keys sort instance by instance, so its pairing is each
-  // instance's pairing shifted by the pairs before it.
+  // Pairs never cross instances, so each instance is paired on its own (in parallel) and its
+  // ids shifted by the pairs before it: the numbering a pairing of the whole union would give,
+  // since the union numbers an instance's nodes after the previous instance's.
   const size_t B = instances.size();
   std::vector<int64_t> off(B + 1, 0), P(B, 0);
   for (size_t b = 0; b < B; ++b) off[b + 1] = off[b] + instances[b]->host_edge_index.size(1);

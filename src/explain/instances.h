@@ -76,12 +76,11 @@ struct Union {
 };
 Union make_union(const std::vector<const Instance*>& instances, bool graph_task);
 
-/// Undirected pairing of a graph's edges: pair[e] is shared by (u, v) and (v, u) and numbered
-/// 0..P-1 in order of (min(u, v), max(u, v)); an edge without its reverse (or a self loop) is a
-/// pair of its own, and parallel copies of an edge share one. Returns pair [E] and sets P.
-at::Tensor undirected_pairs(const at::Tensor& edge_index, int64_t num_nodes, int64_t& num_pairs);
-/// undirected_pairs of make_union(instances)'s edge_index, computed instance by instance from
-/// their host edge_index (the same numbering), on the instances' device.
+/// Undirected pairing of make_union(instances)'s edges: pair[e] is shared by (u, v) and (v, u)
+/// and numbered 0..P-1 in order of (min(u, v), max(u, v)); an edge without its reverse (or a
+/// self loop) is a pair of its own, and parallel copies of an edge share one. Computed on the
+/// host from each instance's host edge_index (linear time, no device sync). Returns pair [E] on
+/// the instances' device and sets num_pairs = P.
 at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& num_pairs);
 
 /// The model's logits for the B instances ([B, C]) on the union with node features x, inside an

@@ -160,14 +160,11 @@ std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>
   const int64_t N = g.num_nodes, E = ei.size(1);
   const int64_t* src = ei.data_ptr<int64_t>();
   const int64_t* dst = src + E;
-  // In-edges grouped by target, ascending edge id within a group (counting sort).
-  std::vector<int64_t> ptr(static_cast<size_t>(N) + 1, 0), in(static_cast<size_t>(E));
-  for (int64_t e = 0; e < E; ++e) ++ptr[static_cast<size_t>(dst[e]) + 1];
-  for (int64_t v = 0; v < N; ++v) ptr[static_cast<size_t>(v) + 1] += ptr[static_cast<size_t>(v)];
-  {
-    std::vector<int64_t> fill(ptr.begin(), ptr.end() - 1);
-    for (int64_t e = 0; e < E; ++e) in[static_cast<size_t>(fill[static_cast<size_t>(dst[e])]++)] = e;
-  }
+  // In-edges grouped by target, ascending edge id within a group (to_csc's stable sort): node v's
+  // in-edges are in[ptr[v] .. ptr[v + 1]).
+  const auto csc = compress(ei, N, 1);
+  const int64_t* ptr = csc.rowptr.data_ptr<int64_t>();
+  const int64_t* in = csc.perm.data_ptr<int64_t>();
   const bool node_labels = host.y.defined() && host.y.size(0) == N && N != 1;  // as k_hop_subgraph
   const auto lopt = torch::TensorOptions().dtype(torch::kLong);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, nodes.size()), [&](const tbb::blocked_range<size_t>& r) {
@@ -182,8 +179,8 @@ std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>
       for (int64_t hop = 0; hop < k && !frontier.empty(); ++hop) {
         next.clear();
         for (const int64_t v : frontier)
-          for (int64_t j = ptr[static_cast<size_t>(v)]; j < ptr[static_cast<size_t>(v) + 1]; ++j) {
-            const int64_t u = src[in[static_cast<size_t>(j)]];
+          for (int64_t j = ptr[v]; j < ptr[v + 1]; ++j) {
+            const int64_t u = src[in[j]];
             if (pos[static_cast<size_t>(u)] != -1) continue;
             pos[static_cast<size_t>(u)] = -2;
             kept.push_back(u);
@@ -203,8 +200,8 @@ std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>
       // Every edge between kept nodes enters a kept node.
       eids.clear();
       for (const int64_t v : kept)
-        for (int64_t j = ptr[static_cast<size_t>(v)]; j < ptr[static_cast<size_t>(v) + 1]; ++j)
-          if (pos[static_cast<size_t>(src[in[static_cast<size_t>(j)]])] >= 0) eids.push_back(in[static_cast<size_t>(j)]);
+        for (int64_t j = ptr[v]; j < ptr[v + 1]; ++j)
+          if (pos[static_cast<size_t>(src[in[j]])] >= 0) eids.push_back(in[j]);
       if (static_cast<int64_t>(eids.size()) * 16 < E) {
         std::sort(eids.begin(), eids.end());
       } else {

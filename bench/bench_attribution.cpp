@@ -14,7 +14,7 @@
 #include <torch/torch.h>
 
 #include "gnnx/attribution/gradient.h"
-#include "gnnx/attribution/graph_explainer.h"
+#include "gnnx/explain/attribution_explainer.h"
 #include "gnnx/attribution/integrated_gradients.h"
 #include "gnnx/attribution/noise_tunnel.h"
 #include "gnnx/attribution/occlusion.h"
@@ -113,7 +113,7 @@ int main() {
   // --- GNN ------------------------------------------------------------------------------------
   auto g = ba_graph(/*n=*/300, /*m=*/2, /*features=*/10, /*seed=*/1);
   torch::manual_seed(0);
-  nn::GnnClassifier gnn(nn::GnnClassifierOptions(10, 4).num_layers(3).hidden_channels(20));
+  nn::GNNClassifier gnn(nn::GNNClassifierOptions(10, 4).num_layers(3).hidden_channels(20));
   gnn->eval();
   for (auto what : {GraphInput::kEdges, GraphInput::kNodeFeatures}) {
     auto gobj = graph_objective(*gnn, g, {Target::node(7)}, what);
@@ -131,7 +131,7 @@ int main() {
   std::vector<Target> nodes;
   for (int64_t i = 0; i < 5; ++i) nodes.push_back(Target::node(i * 60));
   for (const std::string name : {"saliency", "gradxinput", "ig", "smoothgrad", "occlusion"}) {
-    auto explainer = make_attribution_explainer(name, 0);
+    auto explainer = gnnx::explain::make_attribution_explainer(name, 0);
     double ms = time_ms([&] { explainer->explain(*gnn, g, nodes); }, 1) / static_cast<double>(nodes.size());
     result["gnn." + name] = ms;
     std::printf("%-28s %10.2f\n", name.c_str(), ms);

@@ -32,7 +32,7 @@
 #include "gnnx/core/device.h"
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
-#include "gnnx/explain/benchmark.h"
+#include "gnnx/eval/benchmark.h"
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/gnn_lrp.h"
 #include "gnnx/graph/ops.h"
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
             << "accuracy " << ref.result.test_acc << " (trained in " << std::setprecision(3) << since(t_train) << " s)\n\n";
 
   // ---- 1. all walks: gnnx vs naive ---------------------------------------------------------
-  gnnx::explain::GnnLrp lrp(*model);
+  gnnx::explain::GNNLRP lrp(*model);
   auto nodes = range(400, 700, 5);
   if (quick) nodes.resize(6);
   int64_t total_walks = 0;
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     if (quick) cfg.train.epochs(100);
     auto deep = gnnx::datasets::train_reference_model(ds, cfg, 0);
     deep.model->eval();
-    gnnx::explain::GnnLrp dl(*deep.model);
+    gnnx::explain::GNNLRP dl(*deep.model);
     double s_sum = 0, s_max = 0, steps = 0, walks = 0, mem = 0;
     auto ks = range(400, 700, 30);
     if (quick) ks.resize(3);
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
     }
     auto ids = gnnx::k_hop_subgraph(g, v, model->num_hops()).edge_ids;
     scores.push_back(lrp.edge_relevance(g, Target::node(v)).index_select(0, ids));
-    labels.push_back(gnnx::explain::node_ground_truth(ds, v).index_select(0, ids));  // v's own house
+    labels.push_back(gnnx::eval::node_ground_truth(ds, v).index_select(0, ids));  // v's own house
   }
   const double t_quality = since(t3);
   const double inside_share = inside / total;
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
   double gnnexplainer_auc = -1;
   const auto names = gnnx::explain::explainer_names();
   if (std::find(names.begin(), names.end(), "gnnexplainer") != names.end()) {
-    auto ex = gnnx::explain::make_explainer("gnnexplainer", 0);
+    auto ex = gnnx::explain::make_explainer("gnnexplainer", {{"seed", "0"}});
     std::vector<Target> targets;
     for (auto v : eval_nodes) targets.push_back(Target::node(v));
     auto t4 = Clock::now();
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < out.size(); ++i) {
       auto ids = gnnx::k_hop_subgraph(g, eval_nodes[i], model->num_hops()).edge_ids;
       s2.push_back(out[i].edge_mask.cpu().index_select(0, ids));
-      l2.push_back(gnnx::explain::node_ground_truth(ds, eval_nodes[i]).index_select(0, ids));
+      l2.push_back(gnnx::eval::node_ground_truth(ds, eval_nodes[i]).index_select(0, ids));
     }
     gnnexplainer_auc = gnnx::metrics::roc_auc(torch::cat(s2), torch::cat(l2));
     std::cout << "   GNNExplainer on the same nodes and model: edge ROC AUC " << gnnexplainer_auc << " ("
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
   auto growth = gnnx::datasets::make_dataset("ba-growth", 0);
   auto gref = gnnx::datasets::train_reference_model(growth, 0);
   gref.model->eval();
-  gnnx::explain::GnnLrp glrp(*gref.model, gnnx::explain::GnnLrpOptions().order(gnnx::explain::WalkOrder::kPositive));
+  gnnx::explain::GNNLRP glrp(*gref.model, gnnx::explain::GNNLRPOptions().order(gnnx::explain::WalkOrder::kPositive));
   double on_cycle = 0, pos_total = 0, cycle_edges = 0, edges = 0;
   int64_t explained = 0;
   auto test = growth.split.test.cpu();

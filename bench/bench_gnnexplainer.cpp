@@ -5,7 +5,7 @@
 //                      [--malloc tuned|default]
 // --malloc default leaves glibc's malloc settings alone; tuned (the default) calls
 // gnnx::tune_malloc() first, as the gnnx command does.
-// --nodes all explains all 700 nodes (the GPU goal's workload); the AUC is still pooled over the
+// --nodes all explains all 700 nodes (the whole-graph workload); the AUC is still pooled over the
 // motif nodes among them, the only ones with a ground-truth explanation.
 // --limit explains only the first N motif nodes one by one (the batched run always does all) to
 // keep the slow path short; the per-node rates are compared. --init-means sets
@@ -26,7 +26,7 @@
 #include "gnnx/core/device.h"
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
-#include "gnnx/explain/benchmark.h"
+#include "gnnx/eval/benchmark.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/metrics/ground_truth.h"
@@ -44,7 +44,7 @@ double pooled_auc(const datasets::Dataset& ds, const std::vector<int64_t>& nodes
     if (motif[nodes[i]].item<double>() <= 0.5) continue;
     const auto& ids = subs[i].edge_ids;
     s.push_back(ex[i].edge_mask.to(torch::kCPU).index_select(0, ids));
-    l.push_back(explain::node_ground_truth(ds, nodes[i]).index_select(0, ids));  // the node's own house
+    l.push_back(eval::node_ground_truth(ds, nodes[i]).index_select(0, ids));  // the node's own house
   }
   if (s.empty()) return std::nan("");  // no motif node among them (the JSON line shows null)
   return metrics::roc_auc(torch::cat(s).to(torch::kDouble), torch::cat(l));

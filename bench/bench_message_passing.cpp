@@ -12,8 +12,8 @@
 // i.e. one sparse-dense product forward and its transpose backward; the dense layer matmuls
 // are left out. It is the traffic a fused kernel cannot avoid when rows do not stay in cache, so
 // bandwidth = bytes / time is a yardstick, not a hardware counter.
-// "gcn (gather-scatter)" is GCN written with index_select / multiply / index_add, the code path
-// gnnx used before its fused spmm (and the one PyG uses without its compiled extensions).
+// "gcn (gather-scatter)" is GCN written with index_select / multiply / index_add instead of the
+// fused spmm (the code path PyG uses without its compiled extensions).
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -38,7 +38,7 @@ void sync(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize();
 }
 
-// GCN as composite gather / scatter ops (the pre-fusion code path), for comparison.
+// GCN as composite gather / scatter ops (no fused kernel), for comparison.
 at::Tensor gcn_gather_scatter(const at::Tensor& x, const at::Tensor& edge_index, gnnx::nn::GCNConv& conv) {
   const int64_t N = x.size(0), E = edge_index.size(1);
   auto h = conv->lin(x);

@@ -28,7 +28,7 @@ int main() {
             << " communities\n";
 
   torch::manual_seed(0);
-  gnnx::nn::GnnClassifier model(gnnx::nn::GnnClassifierOptions(/*in_channels=*/blocks, /*num_classes=*/blocks));
+  gnnx::nn::GNNClassifier model(gnnx::nn::GNNClassifierOptions(/*in_channels=*/blocks, /*num_classes=*/blocks));
   auto split = gnnx::nn::random_split(n, /*train_fraction=*/0.5, /*val_fraction=*/0.2, /*seed=*/3);
   auto result = gnnx::nn::train_node_classifier(*model, graph, split, gnnx::nn::TrainOptions().epochs(300).patience(100));
   std::printf("trained %lld epochs in %.2f s: train %.3f, val %.3f, test %.3f (chance %.2f)\n",

@@ -4,7 +4,7 @@
 
 #include <gnnx/datasets/reference.h>
 #include <gnnx/datasets/synthetic.h>
-#include <gnnx/explain/benchmark.h>
+#include <gnnx/eval/benchmark.h>
 #include <gnnx/explain/gnn_explainer.h>
 #include <gnnx/gnnx.h>
 #include <gnnx/metrics/ground_truth.h>
@@ -19,7 +19,7 @@ int main() {
   gnnx::explain::GNNExplainer explainer(gnnx::explain::GNNExplainerOptions().seed(0));
   auto e = explainer.explain(*model, graph, {gnnx::Target::node(node)}).front();
 
-  const auto gt = gnnx::explain::node_ground_truth(ds, node);  // the edges of node 400's own house
+  const auto gt = gnnx::eval::node_ground_truth(ds, node);  // the edges of node 400's own house
   std::cout << "node " << node << ", explained class " << e.target.label << ", computation subgraph of "
             << e.edge_ids.numel() << " edges\ntop edges (source -> target, mask, in the house?):\n";
   auto top = e.top_edges(/*k=*/12);

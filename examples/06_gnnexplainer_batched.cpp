@@ -6,7 +6,7 @@
 
 #include <gnnx/datasets/reference.h>
 #include <gnnx/datasets/synthetic.h>
-#include <gnnx/explain/benchmark.h>
+#include <gnnx/eval/benchmark.h>
 #include <gnnx/explain/gnn_explainer.h>
 #include <gnnx/gnnx.h>
 #include <gnnx/metrics/ground_truth.h>
@@ -20,7 +20,7 @@ int main() {
   std::vector<gnnx::Target> targets;  // one node per house, houses 20, 22, ..., 78
   for (int64_t v = 400; v < 700; v += 10) targets.push_back(gnnx::Target::node(v));
 
-  // 50 epochs keep the example quick; the default 100 is what `gnnx explain` measures.
+  // 50 epochs keep the example quick; the default 100 is what `gnnx evaluate` measures.
   gnnx::explain::GNNExplainer explainer(gnnx::explain::GNNExplainerOptions().epochs(50).seed(0));
   auto t0 = std::chrono::steady_clock::now();
   auto explanations = explainer.explain(*model, graph, targets);
@@ -30,7 +30,7 @@ int main() {
   std::vector<torch::Tensor> scores, labels;
   for (const auto& e : explanations) {
     scores.push_back(e.edge_mask.index_select(0, e.edge_ids));
-    labels.push_back(gnnx::explain::node_ground_truth(ds, e.target.index).index_select(0, e.edge_ids));
+    labels.push_back(gnnx::eval::node_ground_truth(ds, e.target.index).index_select(0, e.edge_ids));
   }
   std::cout << explanations.size() << " nodes explained in " << s << " s; pooled ROC AUC "
             << gnnx::metrics::roc_auc(torch::cat(scores), torch::cat(labels)) << "\n";

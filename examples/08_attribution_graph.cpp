@@ -53,7 +53,7 @@ int main() {
               static_cast<long long>(truth.sum().item<int64_t>()));
 
   torch::manual_seed(0);
-  nn::GnnClassifier model(nn::GnnClassifierOptions(10, 4).num_layers(3).hidden_channels(20));
+  nn::GNNClassifier model(nn::GNNClassifierOptions(10, 4).num_layers(3).hidden_channels(20));
   auto split = nn::random_split(n, 0.8, 0.1, /*seed=*/0);
   auto trained = nn::train_node_classifier(*model, g, split, nn::TrainOptions().epochs(400).lr(0.01).patience(0));
   model->eval();
@@ -63,7 +63,7 @@ int main() {
   for (int64_t v = base_n; v < n; ++v) targets.push_back(Target::node(v));
   std::printf("%-12s %s\n", "method", "edge ROC AUC over the motif nodes' computation subgraphs");
   for (const std::string name : {"saliency", "gradxinput", "ig", "smoothgrad", "occlusion"}) {
-    auto explainer = explain::make_explainer(name, /*seed=*/0);
+    auto explainer = explain::make_explainer(name, {{"seed", "0"}});
     auto explanations = explainer->explain(*model, g, targets);
     std::vector<at::Tensor> scores, labels;
     for (const auto& e : explanations) {

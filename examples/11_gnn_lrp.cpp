@@ -22,7 +22,7 @@ int main() {
   std::cout << "BA-Shapes with " << N << " nodes; 3-layer GCN, train accuracy " << ref.result.train_acc << "\n";
 
   const int64_t node = 61;  // a node of the first house (houses start at node 60)
-  gnnx::explain::GnnLrp lrp(*model);  // gamma = 0.25 on the layers, epsilon on the head
+  gnnx::explain::GNNLRP lrp(*model);  // gamma = 0.25 on the layers, epsilon on the head
   auto first = lrp.first_order(graph, gnnx::Target::node(node));
   std::cout << "node " << node << ", class " << first.target.label << ", logit " << first.output
             << ", first-order relevance per node:\n ";
@@ -48,13 +48,13 @@ int main() {
       if (p.key().find("bias") != std::string::npos) p.value().zero_();
   }
   using gnnx::attribution::LrpRule;
-  gnnx::explain::GnnLrp lrp0(*model, gnnx::explain::GnnLrpOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
+  gnnx::explain::GNNLRP lrp0(*model, gnnx::explain::GNNLRPOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
   auto c = lrp0.all_walks(graph, gnnx::Target::node(node, first.target.label));
   std::cout << "LRP-0, no biases: sum " << c.sum_relevance << " vs output " << c.output << " (residual " << c.residual
             << ")\n";
 
   try {
-    gnnx::explain::write_walks_svg(graph, all, "gnn_lrp_walks.svg", gnnx::explain::WalkSvgOptions().max_walks(8));
+    gnnx::viz::write_walks_svg(graph, all, "gnn_lrp_walks.svg", gnnx::viz::WalkSvgOptions().max_walks(8));
     std::cout << "wrote gnn_lrp_walks.svg\n";
   } catch (const gnnx::Error& e) {
     std::cout << "no picture: " << e.what() << "\n";

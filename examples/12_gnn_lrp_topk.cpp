@@ -16,9 +16,9 @@ int main() {
 
   for (int64_t layers : {3, 4, 5, 6}) {
     torch::manual_seed(layers);
-    gnnx::nn::GnnClassifier model(gnnx::nn::GnnClassifierOptions(8, 3).hidden_channels(20).num_layers(layers));
+    gnnx::nn::GNNClassifier model(gnnx::nn::GNNClassifierOptions(8, 3).hidden_channels(20).num_layers(layers));
     model->eval();
-    gnnx::explain::GnnLrp lrp(*model);
+    gnnx::explain::GNNLRP lrp(*model);
     auto top = lrp.top_walks(graph, gnnx::Target::node(42), /*k=*/10);
     std::cout << layers << " layers: " << top.num_walks << " walks end at node 42; top 10 found in " << top.seconds
               << " s after " << top.expansions << " search steps. Best: ";

@@ -6,7 +6,7 @@
 
 #include <gnnx/datasets/reference.h>
 #include <gnnx/datasets/synthetic.h>
-#include <gnnx/explain/benchmark.h>
+#include <gnnx/eval/benchmark.h>
 #include <gnnx/explain/gnn_explainer.h>
 #include <gnnx/gnnx.h>
 #include <torch/torch.h>
@@ -35,7 +35,7 @@ int main() {
       drop = (full[cls] - cut[cls]).item<double>();
     }
     gnnx::explain::GNNExplainer explainer(gnnx::explain::GNNExplainerOptions().seed(0));
-    auto run = gnnx::explain::run_benchmark(explainer, *r.model, ds, "paper");
+    auto run = gnnx::eval::run_benchmark(explainer, *r.model, ds, "paper");
     std::cout << copies << " counterexample copies: test accuracy " << r.result.test_acc
               << "; deleting 513 - 514 lowers node 511's log-probability by " << drop
               << "; GNNExplainer AUC over one node per cycle " << run.auc << "\n";

@@ -7,7 +7,7 @@
 
 #include <gnnx/datasets/reference.h>
 #include <gnnx/datasets/synthetic.h>
-#include <gnnx/explain/benchmark.h>
+#include <gnnx/eval/benchmark.h>
 #include <gnnx/explain/gnn_explainer.h>
 #include <gnnx/gnnx.h>
 #include <torch/torch.h>
@@ -34,7 +34,7 @@ int main() {
       }
     }
     gnnx::explain::GNNExplainer explainer(gnnx::explain::GNNExplainerOptions().seed(0));
-    auto run = gnnx::explain::run_benchmark(explainer, *r.model, ds);
+    auto run = gnnx::eval::run_benchmark(explainer, *r.model, ds);
     std::cout << copies << " counterexample copies: " << r.model->num_classes() << " classes, test accuracy "
               << r.result.test_acc << "; predicted class kept with no edges at p = " << empty
               << "; GNNExplainer AUC over the test graphs " << run.auc << "\n";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU checks in one call, for a session lent the GPU machine (see ../shared/gpu/README.md).
+# The GPU checks in one call, on a machine with an NVIDIA GPU (see docs/building.md).
 #
 #   on the development machine, once:   ../shared/gpu/pack.sh        # the .debs, into .gpu/
 #   through the device tool:            bash scripts/gpu-check.sh    # with carry [".gpu"]
@@ -60,10 +60,10 @@ if [[ " $stages " == *" tests "* ]]; then
 fi
 
 if [[ " $stages " == *" bench "* ]]; then
-  # The GPU goal: all 700 BA-Shapes nodes in one batch; then the 400 motif nodes, as on CPU.
+  # All 700 BA-Shapes nodes in one batch; then the 400 motif nodes, as on CPU.
   # One by one is slow on any device, so only its first 20 nodes are timed.
   # Last, all 700 nodes for one epoch: the work done once per call (subgraphs, union, results)
-  # plus one epoch, to tell the fixed cost from the epochs' when the goal is missed.
+  # plus one epoch, to tell the fixed cost from the epochs'.
   for which in all motif all-1-epoch; do
     log="$out/bench_gnnexplainer_cuda_$which.txt"
     args=(--nodes "$which" --limit 20)

@@ -9,13 +9,6 @@
 
 namespace gnnx::attribution {
 
-AscentInit ascent_init_from_string(const std::string& name) {
-  if (name == "zeros") return AscentInit::kZeros;
-  if (name == "noise") return AscentInit::kNoise;
-  GNNX_CHECK(false, "activation-max: init must be \"zeros\" or \"noise\", got \"", name, "\"");
-  return AscentInit::kZeros;
-}
-
 at::Tensor gaussian_blur(const at::Tensor& x, double sigma) {
   GNNX_CHECK(x.defined() && x.dim() == 4 && x.is_floating_point(), "gaussian_blur: x must be a floating [B, C, H, W] "
              "tensor, got ", x.defined() ? x.sizes() : at::IntArrayRef{});

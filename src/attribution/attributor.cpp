@@ -13,30 +13,6 @@
 
 namespace gnnx::attribution {
 
-const char* to_string(LayerKind k) {
-  switch (k) {
-    case LayerKind::kReLU: return "relu";
-    case LayerKind::kConv: return "conv";
-    case LayerKind::kLinear: return "linear";
-    case LayerKind::kMaxPool: return "maxpool";
-    case LayerKind::kAvgPool: return "avgpool";
-    case LayerKind::kBatchNorm: return "batchnorm";
-    case LayerKind::kFlatten: return "flatten";
-    case LayerKind::kDropout: return "dropout";
-    case LayerKind::kOther: return "other";
-  }
-  return "other";
-}
-
-const char* to_string(GraphInput g) { return g == GraphInput::kEdges ? "edges" : "features"; }
-
-GraphInput graph_input_from_string(const std::string& name) {
-  if (name == "features" || name == "node_features") return GraphInput::kNodeFeatures;
-  if (name == "edges") return GraphInput::kEdges;
-  GNNX_CHECK(false, "graph_input_from_string: expected \"features\" or \"edges\", got \"", name, "\"");
-  return GraphInput::kNodeFeatures;
-}
-
 // ---------------------------------------------------------------------------------------------
 // ImageModel
 namespace {
@@ -268,7 +244,7 @@ class ImageObjective : public Objective {
       int64_t l = labels.size() == 1 ? labels[0] : labels[static_cast<size_t>(i)];
       GNNX_CHECK(l >= -1 && l < k, "image_objective: target class ", l, " out of range [0, ", k, ")");
       resolved[static_cast<size_t>(i)] = l == -1 ? predicted[i].item<int64_t>() : l;
-      targets_.push_back(Target::output(resolved[static_cast<size_t>(i)], i));
+      targets_.push_back(Target::output(i, resolved[static_cast<size_t>(i)]));
     }
     labels_ = torch::tensor(resolved, torch::kLong).to(x_.device());
   }
@@ -295,7 +271,7 @@ class ImageObjective : public Objective {
 
 class GraphObjective : public Objective {
  public:
-  GraphObjective(nn::GnnModel& model, const Graph& g, std::vector<Target> targets, GraphInput what)
+  GraphObjective(nn::GNNModel& model, const Graph& g, std::vector<Target> targets, GraphInput what)
       : model_(model), g_(g), what_(what) {
     g_.validate("graph_objective", /*allow_empty=*/false);
     GNNX_CHECK(g_.has_features(), "graph_objective: the graph has no node features x");
@@ -376,7 +352,7 @@ class GraphObjective : public Objective {
   }
 
  private:
-  nn::GnnModel& model_;
+  nn::GNNModel& model_;
   Graph g_;
   GraphInput what_;
   at::Tensor input_, rows_, labels_;
@@ -390,7 +366,7 @@ std::unique_ptr<Objective> image_objective(const ImageModel& model, const at::Te
 }
 
 std::unique_ptr<Objective> image_objective(const ImageModel& model, const at::Tensor& x, const Target& t) {
-  GNNX_CHECK(t.kind == Target::Kind::kOutput, "image_objective: expected Target::output(label, item), got ", to_string(t));
+  GNNX_CHECK(t.kind == Target::Kind::kOutput, "image_objective: expected Target::output(item, label), got ", to_string(t));
   GNNX_CHECK(x.defined() && x.dim() >= 2, "image_objective: expected an input [B, ...], got ",
              x.defined() ? x.sizes() : c10::IntArrayRef{});
   if (t.index == -1) return image_objective(model, x, std::vector<int64_t>{t.label});
@@ -398,7 +374,7 @@ std::unique_ptr<Objective> image_objective(const ImageModel& model, const at::Te
   return image_objective(model, x.narrow(0, t.index, 1), std::vector<int64_t>{t.label});
 }
 
-std::unique_ptr<Objective> graph_objective(nn::GnnModel& model, const Graph& g, std::vector<Target> targets,
+std::unique_ptr<Objective> graph_objective(nn::GNNModel& model, const Graph& g, std::vector<Target> targets,
                                            GraphInput what) {
   return std::make_unique<GraphObjective>(model, g, std::move(targets), what);
 }
@@ -422,82 +398,9 @@ Attribution Attributor::attribute(const ImageModel& model, const at::Tensor& x, 
   return attribute(*objective);
 }
 
-Attribution Attributor::attribute(nn::GnnModel& model, const Graph& g, std::vector<Target> targets, GraphInput what) {
+Attribution Attributor::attribute(nn::GNNModel& model, const Graph& g, std::vector<Target> targets, GraphInput what) {
   auto objective = graph_objective(model, g, std::move(targets), what);
   return attribute(*objective);
-}
-
-// ---------------------------------------------------------------------------------------------
-// OptionReader
-namespace {
-template <typename T, typename F>
-T parse_or_throw(const std::string& method, const std::string& key, const std::string& value, const char* what, F f) {
-  try {
-    size_t used = 0;
-    T v = f(value, &used);
-    if (used == value.size()) return v;
-  } catch (const std::exception&) {
-  }
-  GNNX_CHECK(false, method, ": option ", key, " expects ", what, ", got \"", value, "\"");
-  return T{};
-}
-}  // namespace
-
-int64_t OptionReader::get_int(const std::string& key, int64_t fallback) {
-  used_.push_back(key);
-  auto it = options_.find(key);
-  if (it == options_.end()) return fallback;
-  return parse_or_throw<int64_t>(method_, key, it->second, "an integer",
-                                 [](const std::string& s, size_t* n) { return std::stoll(s, n); });
-}
-
-double OptionReader::get_double(const std::string& key, double fallback) {
-  used_.push_back(key);
-  auto it = options_.find(key);
-  if (it == options_.end()) return fallback;
-  return parse_or_throw<double>(method_, key, it->second, "a number",
-                                [](const std::string& s, size_t* n) { return std::stod(s, n); });
-}
-
-bool OptionReader::get_bool(const std::string& key, bool fallback) {
-  used_.push_back(key);
-  auto it = options_.find(key);
-  if (it == options_.end()) return fallback;
-  const auto& v = it->second;
-  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-  GNNX_CHECK(false, method_, ": option ", key, " expects true or false, got \"", v, "\"");
-  return fallback;
-}
-
-std::string OptionReader::get_string(const std::string& key, const std::string& fallback) {
-  used_.push_back(key);
-  auto it = options_.find(key);
-  return it == options_.end() ? fallback : it->second;
-}
-
-std::vector<int64_t> OptionReader::get_ints(const std::string& key, const std::vector<int64_t>& fallback) {
-  used_.push_back(key);
-  auto it = options_.find(key);
-  if (it == options_.end()) return fallback;
-  std::vector<int64_t> out;
-  std::stringstream ss(it->second);
-  std::string part;
-  while (std::getline(ss, part, ','))
-    out.push_back(parse_or_throw<int64_t>(method_, key, part, "comma-separated integers",
-                                          [](const std::string& s, size_t* n) { return std::stoll(s, n); }));
-  GNNX_CHECK(!out.empty(), method_, ": option ", key, " expects comma-separated integers, got \"", it->second, "\"");
-  return out;
-}
-
-void OptionReader::finish() const {
-  for (const auto& [k, v] : options_) {
-    bool used = false;
-    for (const auto& u : used_) used = used || u == k;
-    std::string known;
-    for (const auto& u : used_) known += (known.empty() ? "" : ", ") + u;
-    GNNX_CHECK(used, method_, ": unknown option \"", k, "\"; options: ", known.empty() ? "(none)" : known);
-  }
 }
 
 }  // namespace gnnx::attribution

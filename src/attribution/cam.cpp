@@ -7,35 +7,6 @@
 
 namespace gnnx::attribution {
 
-Upsample upsample_from_string(const std::string& name) {
-  if (name == "bilinear") return Upsample::kBilinear;
-  if (name == "nearest") return Upsample::kNearest;
-  GNNX_CHECK(false, "upsample: expected \"bilinear\" or \"nearest\", got \"", name, "\"");
-  return Upsample::kBilinear;
-}
-
-const char* to_string(Upsample u) { return u == Upsample::kBilinear ? "bilinear" : "nearest"; }
-
-CamKind cam_kind_from_string(const std::string& name) {
-  if (name == "cam") return CamKind::kCam;
-  if (name == "gradcam") return CamKind::kGradCam;
-  if (name == "gradcam-counterfactual") return CamKind::kCounterfactual;
-  if (name == "gradcam++") return CamKind::kGradCamPlusPlus;
-  GNNX_CHECK(false, "CAM: expected kind \"cam\", \"gradcam\", \"gradcam-counterfactual\" or \"gradcam++\", got \"",
-             name, "\"");
-  return CamKind::kGradCam;
-}
-
-const char* to_string(CamKind k) {
-  switch (k) {
-    case CamKind::kCam: return "cam";
-    case CamKind::kGradCam: return "gradcam";
-    case CamKind::kCounterfactual: return "gradcam-counterfactual";
-    case CamKind::kGradCamPlusPlus: return "gradcam++";
-  }
-  return "?";
-}
-
 namespace {
 
 void check_maps(const char* op, const at::Tensor& t, const char* what) {

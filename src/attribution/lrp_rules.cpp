@@ -9,25 +9,6 @@
 
 namespace gnnx::attribution {
 
-LrpRuleKind lrp_rule_kind_from_string(const std::string& name) {
-  if (name == "epsilon") return LrpRuleKind::kEpsilon;
-  if (name == "gamma") return LrpRuleKind::kGamma;
-  if (name == "zplus") return LrpRuleKind::kZPlus;
-  if (name == "alpha-beta") return LrpRuleKind::kAlphaBeta;
-  GNNX_CHECK(false, "LRP rule: expected epsilon, gamma, zplus or alpha-beta, got \"", name, "\"");
-  return LrpRuleKind::kEpsilon;
-}
-
-const char* to_string(LrpRuleKind kind) {
-  switch (kind) {
-    case LrpRuleKind::kEpsilon: return "epsilon";
-    case LrpRuleKind::kGamma: return "gamma";
-    case LrpRuleKind::kZPlus: return "zplus";
-    case LrpRuleKind::kAlphaBeta: return "alpha-beta";
-  }
-  return "?";
-}
-
 LrpRule LrpRule::eps(double epsilon) {
   LrpRule r;
   r.kind = LrpRuleKind::kEpsilon;

@@ -115,28 +115,6 @@ Attribution ModifiedReluGradient::compute(Objective& objective) {
 
 // ---------------------------------------------------------------------------------------------
 // Integrated gradients
-IntegrationMethod integration_method_from_string(const std::string& name) {
-  if (name == "gausslegendre") return IntegrationMethod::kGaussLegendre;
-  if (name == "riemann_left") return IntegrationMethod::kRiemannLeft;
-  if (name == "riemann_right") return IntegrationMethod::kRiemannRight;
-  if (name == "riemann_middle") return IntegrationMethod::kRiemannMiddle;
-  if (name == "riemann_trapezoid") return IntegrationMethod::kRiemannTrapezoid;
-  GNNX_CHECK(false, "integration_method_from_string: expected gausslegendre, riemann_left, riemann_right, riemann_middle "
-             "or riemann_trapezoid, got \"", name, "\"");
-  return IntegrationMethod::kGaussLegendre;
-}
-
-const char* to_string(IntegrationMethod m) {
-  switch (m) {
-    case IntegrationMethod::kGaussLegendre: return "gausslegendre";
-    case IntegrationMethod::kRiemannLeft: return "riemann_left";
-    case IntegrationMethod::kRiemannRight: return "riemann_right";
-    case IntegrationMethod::kRiemannMiddle: return "riemann_middle";
-    case IntegrationMethod::kRiemannTrapezoid: return "riemann_trapezoid";
-  }
-  return "?";
-}
-
 std::pair<std::vector<double>, std::vector<double>> integration_rule(IntegrationMethod method, int64_t n) {
   GNNX_CHECK(n >= 1, "integration_rule: expected at least 1 step, got ", n);
   std::vector<double> alpha(static_cast<size_t>(n)), weight(static_cast<size_t>(n));
@@ -262,23 +240,6 @@ Attribution IntegratedGradients::compute(Objective& objective) {
 
 // ---------------------------------------------------------------------------------------------
 // Noise tunnel
-NoiseTunnelType noise_tunnel_type_from_string(const std::string& name) {
-  if (name == "smoothgrad") return NoiseTunnelType::kSmoothGrad;
-  if (name == "smoothgrad_sq") return NoiseTunnelType::kSmoothGradSq;
-  if (name == "vargrad") return NoiseTunnelType::kVarGrad;
-  GNNX_CHECK(false, "noise_tunnel_type_from_string: expected smoothgrad, smoothgrad_sq or vargrad, got \"", name, "\"");
-  return NoiseTunnelType::kSmoothGrad;
-}
-
-const char* to_string(NoiseTunnelType t) {
-  switch (t) {
-    case NoiseTunnelType::kSmoothGrad: return "smoothgrad";
-    case NoiseTunnelType::kSmoothGradSq: return "smoothgrad_sq";
-    case NoiseTunnelType::kVarGrad: return "vargrad";
-  }
-  return "?";
-}
-
 namespace {
 // The inner objective of the noise tunnel: B·S noisy points, row b·S + s scoring item b.
 class NoisyObjective : public Objective {

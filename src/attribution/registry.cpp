@@ -18,9 +18,12 @@ namespace {
 
 using Factory = std::function<std::unique_ptr<Attributor>(const OptionMap&)>;
 
+// Each factory starts from its options struct's defaults and overwrites the keys given.
+
 std::unique_ptr<Attributor> make_saliency(const OptionMap& o) {
   OptionReader r("saliency", o);
-  auto opts = SaliencyOptions().abs(r.get_bool("abs", true));
+  SaliencyOptions opts;
+  opts.abs(r.get("abs", opts.abs()));
   r.finish();
   return std::make_unique<Saliency>(opts);
 }
@@ -35,11 +38,11 @@ Factory no_options(const char* name) {
 
 std::unique_ptr<Attributor> make_ig(const OptionMap& o) {
   OptionReader r("ig", o);
-  auto opts = IntegratedGradientsOptions()
-                  .steps(r.get_int("steps", 50))
-                  .method(integration_method_from_string(r.get_string("method", "gausslegendre")))
-                  .baseline_value(r.get_double("baseline", 0.0))
-                  .internal_batch_size(r.get_int("internal_batch_size", -1));
+  IntegratedGradientsOptions opts;
+  opts.steps(r.get("steps", opts.steps()))
+      .method(r.get("method", opts.method()))
+      .baseline_value(r.get("baseline", opts.baseline_value()))
+      .internal_batch_size(r.get("internal_batch_size", opts.internal_batch_size()));
   r.finish();
   return std::make_unique<IntegratedGradients>(opts);
 }
@@ -47,36 +50,34 @@ std::unique_ptr<Attributor> make_ig(const OptionMap& o) {
 // The noise tunnel reads its own keys and hands every other key to the base method's factory.
 std::unique_ptr<Attributor> make_noise_tunnel(const OptionMap& o, const std::string& default_base) {
   OptionReader r("noise-tunnel", o);
-  auto opts = NoiseTunnelOptions()
-                  .type(noise_tunnel_type_from_string(r.get_string("type", "smoothgrad")))
-                  .samples(r.get_int("samples", 5))
-                  .stdev(r.get_double("stdev", 1.0))
-                  .seed(static_cast<uint64_t>(r.get_int("seed", 0)));
-  const std::string base = r.get_string("base", default_base);
+  NoiseTunnelOptions opts;
+  opts.type(r.get("type", opts.type()))
+      .samples(r.get("samples", opts.samples()))
+      .stdev(r.get("stdev", opts.stdev()))
+      .seed(r.get("seed", opts.seed()));
+  const std::string base = r.get("base", default_base);
   GNNX_CHECK(base != "smoothgrad" && base != "noise-tunnel", "noise-tunnel: the base method cannot be a noise tunnel");
-  OptionMap rest;
-  for (const auto& [k, v] : o)
-    if (k != "type" && k != "samples" && k != "stdev" && k != "seed" && k != "base") rest[k] = v;
-  return std::make_unique<NoiseTunnel>(make_attributor(base, rest), opts);
+  return std::make_unique<NoiseTunnel>(make_attributor(base, r.without({"type", "samples", "stdev", "seed", "base"})),
+                                       opts);
 }
 
 std::unique_ptr<Attributor> make_occlusion(const OptionMap& o) {
   OptionReader r("occlusion", o);
-  auto opts = OcclusionOptions()
-                  .window(r.get_ints("window", {}))
-                  .strides(r.get_ints("strides", {1}))
-                  .baseline(r.get_double("baseline", 0.0))
-                  .perturbations_per_eval(r.get_int("perturbations_per_eval", 1));
+  OcclusionOptions opts;
+  opts.window(r.get("window", opts.window()))
+      .strides(r.get("strides", opts.strides()))
+      .baseline(r.get("baseline", opts.baseline()))
+      .perturbations_per_eval(r.get("perturbations_per_eval", opts.perturbations_per_eval()));
   r.finish();
   return std::make_unique<Occlusion>(opts);
 }
 
 CamOptions read_cam_options(OptionReader& r) {
-  return CamOptions()
-      .layer(r.get_string("layer", ""))
-      .upsample(upsample_from_string(r.get_string("upsample", "bilinear")))
-      .normalize(r.get_bool("normalize", false))
-      .relu(r.get_bool("relu", true));
+  CamOptions opts;
+  return opts.layer(r.get("layer", opts.layer()))
+      .upsample(r.get("upsample", opts.upsample()))
+      .normalize(r.get("normalize", opts.normalize()))
+      .relu(r.get("relu", opts.relu()));
 }
 
 Factory make_cam(const char* name, CamKind kind) {
@@ -99,28 +100,26 @@ std::unique_ptr<Attributor> make_guided_gradcam(const OptionMap& o) {
 std::unique_ptr<Attributor> make_lrp(const OptionMap& o) {
   OptionReader r("lrp", o);
   GNNX_CHECK(!(r.has("rule") && r.has("composite")), "lrp: give either rule or composite, not both");
-  const auto spec = r.has("rule") ? r.get_string("rule", "epsilon") : r.get_string("composite", "epsilon");
-  const auto output = r.get_string("output", "logit");
-  GNNX_CHECK(output == "logit" || output == "one", "lrp: output must be \"logit\" or \"one\", got \"", output, "\"");
+  LrpOptions opts;
+  if (r.has("rule") || r.has("composite"))
+    opts.composite(lrp_composite_from_string(r.has("rule") ? r.get("rule", "") : r.get("composite", "")));
+  opts.output(r.get("output", opts.output()));
   r.finish();
-  return std::make_unique<LrpAttributor>(
-      LrpOptions()
-          .composite(lrp_composite_from_string(spec))
-          .output(output == "logit" ? OutputRelevance::kLogit : OutputRelevance::kOne));
+  return std::make_unique<LrpAttributor>(opts);
 }
 
 std::unique_ptr<Attributor> make_activation_max(const OptionMap& o) {
   OptionReader r("activation-max", o);
-  auto opts = ActivationMaxOptions()
-                  .steps(r.get_int("steps", 200))
-                  .lr(r.get_double("lr", 0.05))
-                  .l2(r.get_double("l2", 1e-3))
-                  .init(ascent_init_from_string(r.get_string("init", "zeros")))
-                  .noise_std(r.get_double("noise_std", 0.1))
-                  .blur_sigma(r.get_double("blur_sigma", 0.0))
-                  .blur_every(r.get_int("blur_every", 4))
-                  .jitter(r.get_int("jitter", 0))
-                  .seed(static_cast<uint64_t>(r.get_int("seed", 0)));
+  ActivationMaxOptions opts;
+  opts.steps(r.get("steps", opts.steps()))
+      .lr(r.get("lr", opts.lr()))
+      .l2(r.get("l2", opts.l2()))
+      .init(r.get("init", opts.init()))
+      .noise_std(r.get("noise_std", opts.noise_std()))
+      .blur_sigma(r.get("blur_sigma", opts.blur_sigma()))
+      .blur_every(r.get("blur_every", opts.blur_every()))
+      .jitter(r.get("jitter", opts.jitter()))
+      .seed(r.get("seed", opts.seed()));
   r.finish();
   return std::make_unique<ActivationMaxAttributor>(opts);
 }

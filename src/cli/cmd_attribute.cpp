@@ -31,7 +31,7 @@ struct AttributeArgs {
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 void run_attribute(const AttributeArgs& a) {
-  attribution::OptionMap options;
+  OptionMap options;
   for (const auto& kv : a.options) {
     auto eq = kv.find('=');
     GNNX_CHECK(eq != std::string::npos && eq > 0, "attribute: --option expects key=value, got \"", kv, "\"");

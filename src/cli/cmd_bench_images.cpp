@@ -19,6 +19,7 @@
 #include "gnnx/core/random.h"
 #include "gnnx/datasets/images.h"
 #include "gnnx/io/png.h"
+#include "gnnx/eval/images.h"
 #include "gnnx/metrics/images.h"
 #include "gnnx/nn/models/cnn.h"
 
@@ -133,12 +134,12 @@ void run_bench(const ShapesSetup& s, int64_t n_eval, int64_t n_sanity, int64_t g
     const double iou = metrics::localization_iou(maps, eval.boxes).mean().item<double>();
     const double point = metrics::pointing_game(maps, eval.masks).mean().item<double>();
     const double inside = metrics::positive_share_in_mask(maps, eval.masks).mean().item<double>();
-    const double del = metrics::deletion_curves(model, eval.images, pred, maps).auc.mean().item<double>();
+    const double del = gnnx::eval::deletion_curves(model, eval.images, pred, maps).auc.mean().item<double>();
     double rho = std::numeric_limits<double>::quiet_NaN();
     if (m.attributor && n_sanity > 0) {
       auto sidx = torch::arange(std::min(n_sanity, n_eval), torch::kLong);
-      auto r = metrics::model_randomisation(t.model, *m.attributor, eval.images.index_select(0, sidx),
-                                            pred.index_select(0, sidx), metrics::RandomisationOptions().seed(s.seed));
+      auto r = gnnx::eval::model_randomisation(t.model, *m.attributor, eval.images.index_select(0, sidx),
+                                            pred.index_select(0, sidx), gnnx::eval::RandomisationOptions().seed(s.seed));
       rho = r.correlation[-1].item<double>();
     }
     std::cout << std::left << std::setw(24) << m.name << std::right << std::setw(8) << fixed(iou, 3) << std::setw(10)

@@ -16,8 +16,8 @@
 #include "gnnx/core/device.h"
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
-#include "gnnx/explain/benchmark.h"
-#include "gnnx/io/graphviz.h"
+#include "gnnx/eval/benchmark.h"
+#include "gnnx/viz/graphviz.h"
 
 namespace gnnx::cli {
 namespace {
@@ -43,7 +43,7 @@ void run_demo(const DemoArgs& a) {
   const auto device = parse_device(a.device);
   const auto methods = split_list(a.methods);
   GNNX_CHECK(!methods.empty(), "demo: --methods is empty");
-  for (const auto& m : methods) (void)explain::make_explainer(m, a.seed);  // unknown names fail before any work
+  for (const auto& m : methods) (void)explain::make_explainer(m, {{"seed", std::to_string(a.seed)}});  // unknown names fail before any work
   std::filesystem::create_directories(a.out);
   GNNX_CHECK(std::filesystem::is_directory(a.out), "demo: cannot create the output directory ", a.out);
   const auto t0 = std::chrono::steady_clock::now();
@@ -70,8 +70,8 @@ void run_demo(const DemoArgs& a) {
   nlohmann::json results = nlohmann::json::array();
   std::vector<std::pair<std::string, explain::Explanation>> pictures;
   for (const auto& m : methods) {
-    auto explainer = explain::make_explainer(m, a.seed);
-    auto run = explain::run_benchmark(*explainer, model, ds, "paper", device);
+    auto explainer = explain::make_explainer(m, {{"seed", std::to_string(a.seed)}});
+    auto run = eval::run_benchmark(*explainer, model, ds, "paper", device);
     const double rate = run.seconds > 0 ? static_cast<double>(run.items.size()) / run.seconds : 0.0;
     std::cout << "   " << std::left << std::setw(14) << m << std::right << std::setw(8) << std::setprecision(3) << run.auc
               << std::setw(11) << std::setprecision(2) << run.seconds << std::setw(12) << std::setprecision(1) << rate << "\n";
@@ -84,8 +84,8 @@ void run_demo(const DemoArgs& a) {
   for (auto& [m, e] : pictures) {
     e.edge_mask = e.edge_mask.to(torch::kCPU);
     const auto path = (std::filesystem::path(a.out) / ("ba_shapes_node" + std::to_string(a.picture_node) + "_" + m + ".svg")).string();
-    io::write_explanation_svg(g, e, path,
-                              io::DrawOptions().hops(2).edge_ground_truth(ds.edge_mask_gt.front()).node_labels(g.y).min_fraction(0.2));
+    viz::write_explanation_svg(g, e, path,
+                              viz::DrawOptions().hops(2).edge_ground_truth(ds.edge_mask_gt.front()).node_labels(g.y).min_fraction(0.2));
     std::cout << "   " << path << "\n";
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,7 +1,6 @@
 // GNN-LRP from the command line: the relevant walks of one node (node datasets) or one graph
 // (graph datasets) of a synthetic benchmark, for its reference model (or a saved model).
-// `gnnx explain --method gnn-lrp --dataset NAME --node I [--top-k K] [--json] [--svg FILE]`
-// calls run_gnn_lrp_cli.
+// `gnnx explain --method gnn-lrp --dataset NAME --node I [--top-k K] [--json] [--svg FILE]`.
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -14,27 +13,17 @@
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
 #include "gnnx/explain/gnn_lrp.h"
+#include "gnnx/viz/walks_svg.h"
 
 namespace gnnx::cli {
 
-void add_gnn_lrp_options(CLI::App* cmd, GnnLrpCliArgs& a) {
-  cmd->add_option("--node", a.node, "gnn-lrp: node to explain (node datasets)");
-  cmd->add_option("--graph", a.graph, "gnn-lrp: graph to explain (graph datasets; default: the first test graph)");
-  cmd->add_option("--top-k", a.top_k, "gnn-lrp: number of walks reported (found without enumerating all)")
-      ->default_val(10);
-  cmd->add_option("--svg", a.svg, "gnn-lrp: write a picture of the top walks (GraphViz dot)");
-  cmd->add_option("--gamma", a.gamma, "gnn-lrp: gamma of the LRP-gamma rule on the layers (0: LRP-epsilon)")
-      ->default_val(0.25);
-  cmd->add_option("--order", a.order, "gnn-lrp: rank walks by abs, positive or negative relevance")->default_val("abs");
-}
-
-void run_gnn_lrp_cli(const GnnLrpCliArgs& a) {
+void run_gnn_lrp_cli(const GNNLRPCliArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   GNNX_CHECK(!a.dataset.empty(), "explain --method gnn-lrp: --dataset is required");
   GNNX_CHECK(a.top_k > 0, "explain --method gnn-lrp: --top-k must be positive, got ", a.top_k);
-  const auto order = explain::walk_order_from_string(a.order);
+  const auto order = gnnx::from_name<gnnx::explain::WalkOrder>(a.order);
   auto ds = datasets::make_dataset(a.dataset, a.seed);
-  nn::GnnClassifier model{nullptr};
+  nn::GNNClassifier model{nullptr};
   double test_acc = -1;
   if (!a.model_path.empty()) {
     model = nn::load_gnn_classifier(a.model_path);
@@ -60,15 +49,15 @@ void run_gnn_lrp_cli(const GnnLrpCliArgs& a) {
     g = ds.graphs[static_cast<size_t>(item)];
     target = Target::graph(0);
   }
-  auto opts = explain::GnnLrpOptions().order(order);
+  auto opts = explain::GNNLRPOptions().order(order);
   if (a.gamma > 0)
     opts.layer_rule(attribution::LrpRule::gamma_rule(a.gamma));
   else
     opts.layer_rule(attribution::LrpRule::eps());
-  explain::GnnLrp lrp(*model, opts);
+  explain::GNNLRP lrp(*model, opts);
   auto top = lrp.top_walks(g, target, a.top_k);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!a.svg.empty()) explain::write_walks_svg(g, top, a.svg);
+  if (!a.svg.empty()) viz::write_walks_svg(g, top, a.svg);
 
   if (!a.json) {
     std::cout << "GNN-LRP on " << a.dataset << (ds.task == nn::Task::kNode ? ", node " : ", graph ") << item << " (class "

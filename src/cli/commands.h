@@ -19,8 +19,12 @@ void register_dataset(CLI::App& app);
 void register_train(CLI::App& app);
 void register_attribute(CLI::App& app);
 void register_explain(CLI::App& app);
+void register_evaluate(CLI::App& app);
 
-/// Flags that shape a reference model (`gnnx train`, `gnnx explain`).
+/// A --seed value: a non-negative integer below 10^19 (CLI11 would wrap "-1" into a uint64_t).
+uint64_t parse_seed(const std::string& text);
+
+/// Flags that shape a reference model (`gnnx train`, `gnnx evaluate`).
 struct ReferenceFlags {
   static constexpr int64_t kUnset = std::numeric_limits<int64_t>::min();
   bool normalize_embedding = false, no_root_weight = false, soft_weights = false;
@@ -37,20 +41,16 @@ struct ReferenceFlags {
 };
 
 /// Arguments of GNN-LRP on the command line (`gnnx explain --method gnn-lrp ...`).
-struct GnnLrpCliArgs {
+struct GNNLRPCliArgs {
   std::string dataset, model_path, svg, order = "abs";
   int64_t node = -1, graph = -1, top_k = 10;
   uint64_t seed = 0;
   double gamma = 0.25;
   bool json = false;
 };
-/// Adds --node, --graph, --top-k, --svg, --gamma, --order to `gnnx explain` (which has
-/// --dataset, --first-seed, --model and --json).
-void add_gnn_lrp_options(CLI::App* cmd, GnnLrpCliArgs& args);
 /// Explains one node (or graph) of a dataset's reference model with GNN-LRP and prints the top
 /// walks (a table, or one JSON line with --json). Throws gnnx::Error on bad input.
-void run_gnn_lrp_cli(const GnnLrpCliArgs& args);
-/// `gnnx gnn-lrp`: the same as `gnnx explain --method gnn-lrp`, standalone.
+void run_gnn_lrp_cli(const GNNLRPCliArgs& args);
 /// `gnnx bench images` and `gnnx images train` (cmd_bench_images.cpp).
 void register_bench_images(CLI::App& app);
 

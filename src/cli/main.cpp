@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   gnnx::cli::register_train(app);
   gnnx::cli::register_attribute(app);
   gnnx::cli::register_explain(app);
+  gnnx::cli::register_evaluate(app);
   gnnx::cli::register_bench_images(app);
   try {
     app.parse(argc, argv);

@@ -12,11 +12,8 @@
 #include <torch/cuda.h>
 
 #include "gnnx/core/check.h"
-#include "gnnx/core/version.h"
 
 namespace gnnx {
-
-const char* version() { return GNNX_VERSION_STRING; }
 
 bool cuda_available() { return torch::cuda::is_available(); }
 

@@ -9,16 +9,6 @@
 
 namespace gnnx::datasets {
 
-std::string to_string(Shape s) {
-  switch (s) {
-    case Shape::kSquare: return "square";
-    case Shape::kDisc: return "disc";
-    case Shape::kTriangle: return "triangle";
-    case Shape::kCross: return "cross";
-  }
-  return "?";
-}
-
 ImageDataset ImageDataset::subset(const at::Tensor& index) const {
   GNNX_CHECK(index.defined() && index.dim() == 1 && index.scalar_type() == at::kLong,
              "ImageDataset::subset: index must be a 1-D int64 tensor");

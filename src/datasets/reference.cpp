@@ -24,7 +24,7 @@ ReferenceConfig reference_config(const Dataset& d) {
   // original GNNExplainer layer is the unnormalised (A + I) X W, and with constant features the
   // normalised GCN loses the degree signal (BA-Shapes seed 0: 0.87 test accuracy with GCN,
   // 1.00 with GraphConv, same training). Width 20, 3 layers, concatenated into the head.
-  c.model = nn::GnnClassifierOptions(d.graphs.front().num_features(), d.num_classes)
+  c.model = nn::GNNClassifierOptions(d.graphs.front().num_features(), d.num_classes)
                 .task(d.task)
                 .conv(nn::ConvType::kGraphConv)
                 .hidden_channels(20)
@@ -46,7 +46,7 @@ ReferenceConfig reference_config(const Dataset& d) {
     // other edges deleted (test accuracy 0.958), random edges into neighbouring grids raise the
     // "grid" score less. GNNExplainer, paper protocol: 0.824 (3 layers) -> 0.906 (4) -> 0.943 (4,
     // counterexamples); scored on the same 3-hop subgraphs as the 3-layer model
-    // (`gnnx explain --eval-hops 3`), 0.824 -> 0.885: a part of the gain is the larger subgraphs'
+    // (`gnnx evaluate --eval-hops 3`), 0.824 -> 0.885: a part of the gain is the larger subgraphs'
     // far edges, which are easy negatives.
     if (d.name == "tree-grid") {
       c.model.num_layers(4);
@@ -218,7 +218,7 @@ AugmentedGraph counterexample_graph(const Dataset& d, const CounterexampleOption
 
 namespace {
 
-using UGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
+using IsoGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
 
 // The motif of a graph with exactly one motif instance: its nodes (ascending) and its template
 // edges as undirected pairs of positions in that node list.
@@ -253,13 +253,13 @@ GraphMotif graph_motif(const Dataset& d, size_t i) {
   return m;
 }
 
-UGraph to_ugraph(int64_t n, const std::vector<std::pair<int64_t, int64_t>>& pairs) {
-  UGraph g(static_cast<size_t>(n));
+IsoGraph to_ugraph(int64_t n, const std::vector<std::pair<int64_t, int64_t>>& pairs) {
+  IsoGraph g(static_cast<size_t>(n));
   for (auto [a, b] : pairs) boost::add_edge(static_cast<size_t>(a), static_cast<size_t>(b), g);
   return g;
 }
 
-bool isomorphic(const UGraph& a, const UGraph& b) {
+bool isomorphic(const IsoGraph& a, const IsoGraph& b) {
   return boost::num_vertices(a) == boost::num_vertices(b) && boost::num_edges(a) == boost::num_edges(b) &&
          boost::isomorphism(a, b);
 }
@@ -275,7 +275,7 @@ AugmentedGraphs counterexample_graphs(const Dataset& d, const CounterexampleOpti
   out.num_classes = d.num_classes + 1;
   const int64_t null_class = d.num_classes;
   // Each class's motif template, from its first graph.
-  std::vector<std::pair<int64_t, UGraph>> templates;
+  std::vector<std::pair<int64_t, IsoGraph>> templates;
   std::set<int64_t> have;
   for (size_t i = 0; i < d.graphs.size(); ++i) {
     const int64_t c = d.graphs[i].y.to(torch::kCPU).item<int64_t>();
@@ -366,7 +366,7 @@ ReferenceModel train_reference_model(const Dataset& dataset, const ReferenceConf
   torch::manual_seed(seed);
   auto model_options = config.model;
   if (graph_counterexamples) model_options.num_classes(graphs.num_classes);
-  out.model = nn::GnnClassifier(model_options);
+  out.model = nn::GNNClassifier(model_options);
   out.model->to(dataset.graphs.front().device());
   auto train = config.train;
   train.seed(seed);

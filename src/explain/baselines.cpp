@@ -10,7 +10,7 @@
 namespace gnnx::explain {
 namespace {
 
-std::vector<Explanation> grad_run(nn::GnnModel& model, const std::vector<detail::Instance>& insts, int64_t chunk_size) {
+std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail::Instance>& insts, int64_t chunk_size) {
   detail::EvalGuard eg(model);
   std::vector<at::Tensor> scores(insts.size());
   const bool cuda = insts.front().graph.device().is_cuda();
@@ -34,7 +34,7 @@ std::vector<Explanation> grad_run(nn::GnnModel& model, const std::vector<detail:
 }
 
 // Mean over heads and GAT layers of α per input edge of g, [E].
-at::Tensor mean_attention(nn::GnnModel& model, const Graph& g, const std::string& op) {
+at::Tensor mean_attention(nn::GNNModel& model, const Graph& g, const std::string& op) {
   std::vector<std::shared_ptr<nn::GATConvImpl>> gats;
   for (const auto& l : model.message_passing_layers())
     if (auto p = std::dynamic_pointer_cast<nn::GATConvImpl>(l)) gats.push_back(p);
@@ -54,16 +54,16 @@ at::Tensor mean_attention(nn::GnnModel& model, const Graph& g, const std::string
 
 }  // namespace
 
-std::vector<Explanation> GradExplainer::explain(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets) {
+std::vector<Explanation> GradExplainer::explain(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets) {
   return grad_run(model, detail::make_instances(model, graph, targets, false, "GradExplainer"), chunk_size_);
 }
 
-std::vector<Explanation> GradExplainer::explain_graphs(nn::GnnModel& model, const std::vector<Graph>& graphs,
+std::vector<Explanation> GradExplainer::explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                                        const std::vector<int64_t>& labels) {
   return grad_run(model, detail::make_graph_instances(model, graphs, labels, false, "GradExplainer"), chunk_size_);
 }
 
-std::vector<Explanation> AttentionExplainer::explain(nn::GnnModel& model, const Graph& graph,
+std::vector<Explanation> AttentionExplainer::explain(nn::GNNModel& model, const Graph& graph,
                                                      const std::vector<Target>& targets) {
   auto insts = detail::make_instances(model, graph, targets, false, "AttentionExplainer");
   auto att = mean_attention(model, graph, "AttentionExplainer").to(torch::kCPU);  // one copy, ids are on the CPU
@@ -72,7 +72,7 @@ std::vector<Explanation> AttentionExplainer::explain(nn::GnnModel& model, const 
   return out;
 }
 
-std::vector<Explanation> AttentionExplainer::explain_graphs(nn::GnnModel& model, const std::vector<Graph>& graphs,
+std::vector<Explanation> AttentionExplainer::explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                                             const std::vector<int64_t>& labels) {
   auto insts = detail::make_graph_instances(model, graphs, labels, false, "AttentionExplainer");
   std::vector<Explanation> out;

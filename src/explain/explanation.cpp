@@ -6,19 +6,7 @@
 
 #include "gnnx/core/check.h"
 
-namespace gnnx {
-
-std::string to_string(const Target& t) {
-  std::string s;
-  switch (t.kind) {
-    case Target::Kind::kNode: s = "node " + std::to_string(t.index); break;
-    case Target::Kind::kGraph: s = "graph " + std::to_string(t.index); break;
-    case Target::Kind::kOutput: s = t.index < 0 ? std::string("every output") : "output " + std::to_string(t.index); break;
-  }
-  return s + (t.label >= 0 ? " (class " + std::to_string(t.label) + ")" : " (predicted class)");
-}
-
-namespace explain {
+namespace gnnx::explain {
 namespace {
 void check_scored(const Explanation& e, const char* op) {
   GNNX_CHECK(e.edge_mask.defined() && e.edge_mask.dim() == 1, op, ": this explanation (", e.method,
@@ -72,5 +60,4 @@ at::Tensor Explanation::connected_to_target(const Graph& graph, const at::Tensor
   return torch::tensor(keep, torch::kLong);
 }
 
-}  // namespace explain
-}  // namespace gnnx
+}  // namespace gnnx::explain

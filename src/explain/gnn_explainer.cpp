@@ -13,32 +13,6 @@
 
 namespace gnnx::explain {
 
-FeatureMaskType feature_mask_type_from_string(const std::string& name) {
-  if (name == "none") return FeatureMaskType::kNone;
-  if (name == "feature") return FeatureMaskType::kFeature;
-  if (name == "node") return FeatureMaskType::kNode;
-  if (name == "node_feature") return FeatureMaskType::kNodeFeature;
-  GNNX_CHECK(false, "feature mask type: expected none, feature, node or node_feature, got \"", name, "\"");
-  return FeatureMaskType::kNone;
-}
-
-const char* to_string(FeatureMaskType t) {
-  switch (t) {
-    case FeatureMaskType::kNone: return "none";
-    case FeatureMaskType::kFeature: return "feature";
-    case FeatureMaskType::kNode: return "node";
-    case FeatureMaskType::kNodeFeature: return "node_feature";
-  }
-  return "?";
-}
-
-ExplanationType explanation_type_from_string(const std::string& name) {
-  if (name == "model") return ExplanationType::kModel;
-  if (name == "phenomenon") return ExplanationType::kPhenomenon;
-  GNNX_CHECK(false, "explanation type: expected model or phenomenon, got \"", name, "\"");
-  return ExplanationType::kModel;
-}
-
 at::Tensor RegularizerTerms::total() const { return edge_size + edge_ent + feat_size + feat_ent + laplacian; }
 
 namespace {
@@ -164,7 +138,7 @@ at::Tensor hash32(at::Tensor x) {
 }
 
 // One union of instances, optimised together; results written to out[first..last).
-void optimise(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
+void optimise(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
               const std::vector<InitialMasks>& init, int64_t first, int64_t last, std::vector<Result>& out) {
   std::vector<const detail::Instance*> part;
   for (int64_t i = first; i < last; ++i) part.push_back(&insts[static_cast<size_t>(i)]);
@@ -374,7 +348,7 @@ std::vector<InitialMasks> draw_all(const GNNExplainerOptions& o, const std::vect
 
 // Optimises every instance once per set of initial masks (init holds R sets of insts.size(),
 // run-major) and averages the R runs' probabilities per instance.
-std::vector<Explanation> run(nn::GnnModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
+std::vector<Explanation> run(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
                              const std::vector<InitialMasks>& init) {
   GNNX_CHECK(!insts.empty() && init.size() % insts.size() == 0 && !init.empty(),
              "GNNExplainer: expected one set of initial masks per target (", insts.size(), "), got ", init.size());
@@ -449,7 +423,7 @@ std::vector<Explanation> run(nn::GnnModel& model, const GNNExplainerOptions& o, 
 
 GNNExplainer::GNNExplainer(GNNExplainerOptions options_) : options(std::move(options_)) { check_options(options); }
 
-std::vector<InitialMasks> GNNExplainer::initial_masks(nn::GnnModel& model, const Graph& graph,
+std::vector<InitialMasks> GNNExplainer::initial_masks(nn::GNNModel& model, const Graph& graph,
                                                       const std::vector<Target>& targets) const {
   auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
                                       "GNNExplainer");
@@ -458,14 +432,14 @@ std::vector<InitialMasks> GNNExplainer::initial_masks(nn::GnnModel& model, const
   return out;
 }
 
-std::vector<Explanation> GNNExplainer::explain(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets) {
+std::vector<Explanation> GNNExplainer::explain(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets) {
   check_options(options);
   auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
                                       "GNNExplainer");
   return run(model, options, insts, draw_all(options, insts));
 }
 
-std::vector<Explanation> GNNExplainer::explain_from(nn::GnnModel& model, const Graph& graph,
+std::vector<Explanation> GNNExplainer::explain_from(nn::GNNModel& model, const Graph& graph,
                                                     const std::vector<Target>& targets,
                                                     const std::vector<InitialMasks>& init) {
   check_options(options);
@@ -474,7 +448,7 @@ std::vector<Explanation> GNNExplainer::explain_from(nn::GnnModel& model, const G
   return run(model, options, insts, init);
 }
 
-std::vector<Explanation> GNNExplainer::explain_graphs(nn::GnnModel& model, const std::vector<Graph>& graphs,
+std::vector<Explanation> GNNExplainer::explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                                       const std::vector<int64_t>& labels) {
   check_options(options);
   auto insts = detail::make_graph_instances(model, graphs, labels,

@@ -18,23 +18,6 @@
 
 namespace gnnx::explain {
 
-WalkOrder walk_order_from_string(const std::string& name) {
-  if (name == "abs") return WalkOrder::kAbsolute;
-  if (name == "positive") return WalkOrder::kPositive;
-  if (name == "negative") return WalkOrder::kNegative;
-  GNNX_CHECK(false, "walk order: expected abs, positive or negative, got \"", name, "\"");
-  return WalkOrder::kAbsolute;
-}
-
-const char* to_string(WalkOrder order) {
-  switch (order) {
-    case WalkOrder::kAbsolute: return "abs";
-    case WalkOrder::kPositive: return "positive";
-    case WalkOrder::kNegative: return "negative";
-  }
-  return "?";
-}
-
 namespace {
 
 using attribution::LrpRule;
@@ -51,8 +34,8 @@ ParamTransform transform_of(const LrpRule& r) {
 }
 
 void check_gnn_rule(const LrpRule& r, const char* which) {
-  r.validate("GnnLrp");
-  GNNX_CHECK(r.kind == LrpRuleKind::kEpsilon || r.kind == LrpRuleKind::kGamma, "GnnLrp: the ", which,
+  r.validate("GNNLRP");
+  GNNX_CHECK(r.kind == LrpRuleKind::kEpsilon || r.kind == LrpRuleKind::kGamma, "GNNLRP: the ", which,
              " rule must be epsilon or gamma (a walk decomposition needs a rule that is one parameter transform), got ",
              attribution::to_string(r.kind));
 }
@@ -131,7 +114,7 @@ LrpLayer make_layer(const std::shared_ptr<nn::MessagePassing>& m, bool act, bool
     L.gcn_mod = mod;
     L.out_channels = c->options.out_channels();
   } else if (auto c = std::dynamic_pointer_cast<nn::GraphConvImpl>(m)) {
-    GNNX_CHECK(c->options.aggr() != nn::Aggregation::kMax, "GnnLrp: layer ", index,
+    GNNX_CHECK(c->options.aggr() != nn::Aggregation::kMax, "GNNLRP: layer ", index,
                " is a GraphConv with max aggregation, which has no walk decomposition; use sum or mean");
     L.kind = LayerKind::kGraphConv;
     L.gc = nn::GraphConv(c);
@@ -162,17 +145,17 @@ LrpLayer make_layer(const std::shared_ptr<nn::MessagePassing>& m, bool act, bool
         L.mlp_w.push_back(t.weight(lin->weight).detach().clone());
         L.mlp_b.push_back(lin->bias.defined() ? t.bias(lin->bias).detach().clone() : at::Tensor());
       } else if (std::dynamic_pointer_cast<torch::nn::ReLUImpl>(mod)) {
-        GNNX_CHECK(!L.mlp.empty(), "GnnLrp: layer ", index, " (GINConv) has an MLP that starts with ReLU");
+        GNNX_CHECK(!L.mlp.empty(), "GNNLRP: layer ", index, " (GINConv) has an MLP that starts with ReLU");
         L.relu_after.back() = true;
       } else {
-        GNNX_CHECK(std::dynamic_pointer_cast<torch::nn::IdentityImpl>(mod), "GnnLrp: layer ", index,
+        GNNX_CHECK(std::dynamic_pointer_cast<torch::nn::IdentityImpl>(mod), "GNNLRP: layer ", index,
                    " (GINConv) has an MLP module ", mod->name(), "; supported: Linear, ReLU, Identity");
       }
     }
-    GNNX_CHECK(!L.mlp.empty(), "GnnLrp: layer ", index, " (GINConv) has no Linear in its MLP");
+    GNNX_CHECK(!L.mlp.empty(), "GNNLRP: layer ", index, " (GINConv) has no Linear in its MLP");
     L.out_channels = c->options.out_channels();
   } else {
-    GNNX_CHECK(false, "GnnLrp: unsupported layer type ", m->name(), " (layer ", index,
+    GNNX_CHECK(false, "GNNLRP: unsupported layer type ", m->name(), " (layer ", index,
                "); GNN-LRP supports GCNConv, GINConv and GraphConv");
   }
   return L;
@@ -314,13 +297,13 @@ struct Prepared {
 
 class Engine {
  public:
-  Engine(nn::GnnClassifierImpl* model, const GnnLrpOptions& options, const Graph& graph)
+  Engine(nn::GNNClassifierImpl* model, const GNNLRPOptions& options, const Graph& graph)
       : model_(model), options_(options), graph_(graph) {
     check_gnn_rule(options.layer_rule(), "layer");
     check_gnn_rule(options.head_rule(), "head");
-    graph.validate("GnnLrp", /*allow_empty=*/false);
-    GNNX_CHECK(graph.has_features(), "GnnLrp: the graph has no node features x");
-    GNNX_CHECK(graph.x.size(1) == model->in_channels(), "GnnLrp: the model takes ", model->in_channels(),
+    graph.validate("GNNLRP", /*allow_empty=*/false);
+    GNNX_CHECK(graph.has_features(), "GNNLRP: the graph has no node features x");
+    GNNX_CHECK(graph.x.size(1) == model->in_channels(), "GNNLRP: the model takes ", model->in_channels(),
                " input features, the graph has ", graph.x.size(1));
     const auto convs = model->message_passing_layers();
     const auto& o = model->options;
@@ -380,21 +363,21 @@ class Engine {
   Target resolve(const Target& target, const at::Tensor& logits) const {
     Target t = target;
     if (graph_task()) {
-      GNNX_CHECK(t.kind == Target::Kind::kGraph, "GnnLrp: the model classifies graphs; expected a graph target, got ",
+      GNNX_CHECK(t.kind == Target::Kind::kGraph, "GNNLRP: the model classifies graphs; expected a graph target, got ",
                  gnnx::to_string(t));
-      GNNX_CHECK(t.index == 0, "GnnLrp: explains one graph at a time; expected graph index 0, got ", t.index);
+      GNNX_CHECK(t.index == 0, "GNNLRP: explains one graph at a time; expected graph index 0, got ", t.index);
     } else {
-      GNNX_CHECK(t.kind == Target::Kind::kNode, "GnnLrp: the model classifies nodes; expected a node target, got ",
+      GNNX_CHECK(t.kind == Target::Kind::kNode, "GNNLRP: the model classifies nodes; expected a node target, got ",
                  gnnx::to_string(t));
-      GNNX_CHECK(t.index >= 0 && t.index < graph_.num_nodes, "GnnLrp: node id ", t.index, " outside [0, ",
+      GNNX_CHECK(t.index >= 0 && t.index < graph_.num_nodes, "GNNLRP: node id ", t.index, " outside [0, ",
                  graph_.num_nodes, ")");
     }
     const int64_t C = model_->num_classes();
     if (t.label < 0) {
-      GNNX_CHECK(t.label == -1, "GnnLrp: label must be -1 (predicted) or in [0, ", C, "), got ", t.label);
+      GNNX_CHECK(t.label == -1, "GNNLRP: label must be -1 (predicted) or in [0, ", C, "), got ", t.label);
       t.label = logits[row_of(t)].argmax().item<int64_t>();
     }
-    GNNX_CHECK(t.label < C, "GnnLrp: label ", t.label, " outside [0, ", C, ")");
+    GNNX_CHECK(t.label < C, "GNNLRP: label ", t.label, " outside [0, ", C, ")");
     return t;
   }
 
@@ -442,7 +425,7 @@ class Engine {
       auto& rw = P.rec[static_cast<size_t>(l)].root_weight;
       if (rw.defined()) rw = rw.to(torch::kDouble).contiguous();
       if (options_.layer_rule().kind == LrpRuleKind::kGamma && options_.layer_rule().gamma != 0)
-        GNNX_CHECK((P.trans.back().ca >= 0).all().item<bool>(), "GnnLrp: the gamma rule needs non-negative aggregation ",
+        GNNX_CHECK((P.trans.back().ca >= 0).all().item<bool>(), "GNNLRP: the gamma rule needs non-negative aggregation ",
                    "coefficients (edge weights >= 0, GIN eps >= -1); layer ", l, " has a negative one");
     }
     P.x = graph_.x.detach().to(torch::kDouble);
@@ -475,8 +458,8 @@ class Engine {
   }
 
  private:
-  nn::GnnClassifierImpl* model_;
-  GnnLrpOptions options_;
+  nn::GNNClassifierImpl* model_;
+  GNNLRPOptions options_;
   Graph graph_;
   std::vector<LrpLayer> layers_;
   at::Tensor head_w_, head_b_;
@@ -514,31 +497,31 @@ Expanded expand_slots(const Transitions& tr, const at::Tensor& nodes) {
   return e;
 }
 
-void check_model(nn::GnnModel& model, nn::GnnClassifierImpl*& out) {
-  out = dynamic_cast<nn::GnnClassifierImpl*>(&model);
-  GNNX_CHECK(out != nullptr, "GnnLrp: supports gnnx::nn::GnnClassifier models (its head and layer weights are read); got ",
+void check_model(nn::GNNModel& model, nn::GNNClassifierImpl*& out) {
+  out = dynamic_cast<nn::GNNClassifierImpl*>(&model);
+  GNNX_CHECK(out != nullptr, "GNNLRP: supports gnnx::nn::GNNClassifier models (its head and layer weights are read); got ",
              model.name());
 }
 
 }  // namespace
 
-GnnLrp::GnnLrp(nn::GnnModel& model, GnnLrpOptions options) : options_(std::move(options)) {
+GNNLRP::GNNLRP(nn::GNNModel& model, GNNLRPOptions options) : options_(std::move(options)) {
   check_model(model, model_);
   check_gnn_rule(options_.layer_rule(), "layer");
   check_gnn_rule(options_.head_rule(), "head");
-  GNNX_CHECK(options_.max_walks() > 0, "GnnLrp: max_walks must be positive, got ", options_.max_walks());
-  GNNX_CHECK(options_.chunk() > 0, "GnnLrp: chunk must be positive, got ", options_.chunk());
-  GNNX_CHECK(options_.max_expansions() > 0, "GnnLrp: max_expansions must be positive, got ", options_.max_expansions());
+  GNNX_CHECK(options_.max_walks() > 0, "GNNLRP: max_walks must be positive, got ", options_.max_walks());
+  GNNX_CHECK(options_.chunk() > 0, "GNNLRP: chunk must be positive, got ", options_.chunk());
+  GNNX_CHECK(options_.max_expansions() > 0, "GNNLRP: max_expansions must be positive, got ", options_.max_expansions());
   // Unsupported layers are reported at construction, before any graph is seen.
   const auto convs = model_->message_passing_layers();
   for (size_t l = 0; l < convs.size(); ++l) make_layer(convs[l], true, false, options_.layer_rule(), static_cast<int64_t>(l));
 }
 
-Target GnnLrp::resolve(const Graph& graph, const Target& target) const {
+Target GNNLRP::resolve(const Graph& graph, const Target& target) const {
   return Engine(model_, options_, graph).resolve_only(target);
 }
 
-LrpRelevance GnnLrp::first_order(const Graph& graph, const Target& target) const {
+LrpRelevance GNNLRP::first_order(const Graph& graph, const Target& target) const {
   Engine eng(model_, options_, graph);
   auto P = eng.prepare(target);
   LrpRelevance r;
@@ -568,19 +551,19 @@ double count_walks_prepared(const Prepared& P, bool graph_task) {
 
 }  // namespace
 
-double GnnLrp::count_walks(const Graph& graph, const Target& target) const {
+double GNNLRP::count_walks(const Graph& graph, const Target& target) const {
   Engine eng(model_, options_, graph);
   auto P = eng.prepare(target);
   return count_walks_prepared(P, model_->options.task() == nn::Task::kGraph);
 }
 
-WalkExplanation GnnLrp::all_walks(const Graph& graph, const Target& target) const {
+WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) const {
   const auto t0 = Clock::now();
   Engine eng(model_, options_, graph);
   auto P = eng.prepare(target);
   const bool graph_task = eng.graph_task();
   const double total = count_walks_prepared(P, graph_task);
-  GNNX_CHECK(total <= static_cast<double>(options_.max_walks()), "GnnLrp::all_walks: the model has ", total,
+  GNNX_CHECK(total <= static_cast<double>(options_.max_walks()), "GNNLRP::all_walks: the model has ", total,
              " walks on this graph, more than max_walks = ", options_.max_walks(), "; use top_walks");
   const auto dev = graph.edge_index.device();
   const auto iopt = torch::TensorOptions().dtype(torch::kLong).device(dev);
@@ -968,7 +951,7 @@ class TopKSearch {
   };
 
   void expand(int64_t l, int64_t i, const double* c, bool tc) {
-    GNNX_CHECK(++expansions_ <= max_expansions_, "GnnLrp::top_walks: more than max_expansions = ", max_expansions_,
+    GNNX_CHECK(++expansions_ <= max_expansions_, "GNNLRP::top_walks: more than max_expansions = ", max_expansions_,
                " search steps; raise it or lower k");
     const auto& Ly = layers_[static_cast<size_t>(l - 1)];
     // u = M_i^T c (and the W_root path for GraphConv).
@@ -1084,8 +1067,8 @@ class TopKSearch {
 
 }  // namespace
 
-WalkExplanation GnnLrp::top_walks(const Graph& graph, const Target& target, int64_t k) const {
-  GNNX_CHECK(k > 0, "GnnLrp::top_walks: k must be positive, got ", k);
+WalkExplanation GNNLRP::top_walks(const Graph& graph, const Target& target, int64_t k) const {
+  GNNX_CHECK(k > 0, "GNNLRP::top_walks: k must be positive, got ", k);
   const auto t0 = Clock::now();
   Engine eng(model_, options_, graph);
   auto P = eng.prepare(target);
@@ -1118,7 +1101,7 @@ WalkExplanation GnnLrp::top_walks(const Graph& graph, const Target& target, int6
   return W;
 }
 
-at::Tensor GnnLrp::edge_relevance(const Graph& graph, const Target& target) const {
+at::Tensor GNNLRP::edge_relevance(const Graph& graph, const Target& target) const {
   Engine eng(model_, options_, graph);
   auto P = eng.prepare(target);
   // Forward messages P_l (Σ over prefixes) and backward messages B_l (Σ over suffixes).
@@ -1176,15 +1159,15 @@ at::Tensor GnnLrp::edge_relevance(const Graph& graph, const Target& target) cons
   return er.cpu();
 }
 
-at::Tensor GnnLrp::naive_walk_relevance(const Graph& graph, const Target& target, const at::Tensor& walks) const {
+at::Tensor GNNLRP::naive_walk_relevance(const Graph& graph, const Target& target, const at::Tensor& walks) const {
   Engine eng(model_, options_, graph);
   const auto t = eng.resolve_only(target);
   GNNX_CHECK(walks.defined() && walks.dim() == 2 && walks.size(1) == eng.L() + 1 && walks.scalar_type() == at::kLong,
-             "GnnLrp::naive_walk_relevance: walks must be int64 [W, ", eng.L() + 1, "], got ",
+             "GNNLRP::naive_walk_relevance: walks must be int64 [W, ", eng.L() + 1, "], got ",
              walks.defined() ? walks.sizes() : at::IntArrayRef{});
   auto wc = walks.cpu().contiguous();
   GNNX_CHECK(wc.numel() == 0 || (wc.min().item<int64_t>() >= 0 && wc.max().item<int64_t>() < graph.num_nodes),
-             "GnnLrp::naive_walk_relevance: walks hold node ids outside [0, ", graph.num_nodes, ")");
+             "GNNLRP::naive_walk_relevance: walks hold node ids outside [0, ", graph.num_nodes, ")");
   const int64_t W = wc.size(0);
   auto out = torch::zeros({W}, torch::kDouble);
   auto wa = wc.accessor<int64_t, 2>();
@@ -1271,10 +1254,10 @@ Explanation WalkExplanation::to_explanation(const Graph& graph) const {
 
 // ---- Explainer -------------------------------------------------------------------------
 
-std::vector<Explanation> GnnLrpExplainer::explain(nn::GnnModel& model, const Graph& graph,
+std::vector<Explanation> GNNLRPExplainer::explain(nn::GNNModel& model, const Graph& graph,
                                                   const std::vector<Target>& targets) {
-  GNNX_CHECK(!targets.empty(), "GnnLrpExplainer: no targets given");
-  GnnLrp lrp(model, options_);
+  GNNX_CHECK(!targets.empty(), "GNNLRPExplainer: no targets given");
+  GNNLRP lrp(model, options_);
   std::vector<Explanation> out;
   for (const auto& t : targets) {
     const auto t0 = Clock::now();

@@ -45,7 +45,7 @@ uint64_t mix_seed(uint64_t a, uint64_t b) {
   return sm(a ^ sm(b));
 }
 
-void check_model_graph(nn::GnnModel& model, const Graph& graph, const std::string& op) {
+void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::string& op) {
   graph.validate(op, /*allow_empty=*/false);
   GNNX_CHECK(graph.has_features(), op, ": the graph has no node features x");
   GNNX_CHECK(graph.x.size(1) == model.in_channels(), op, ": the model takes ", model.in_channels(),
@@ -54,18 +54,13 @@ void check_model_graph(nn::GnnModel& model, const Graph& graph, const std::strin
 
 namespace {
 
-// True when every layer computes a node's output from its own state and its in-edges' messages
-// only (GraphConv, GIN, SAGE, GAT): then an edge into a node exactly num_hops hops from the
-// target cannot change the target's output. GCN is excluded: its normalisation reads the source
-// node's degree, which such edges change.
-bool in_edge_local(nn::GnnModel& model) {
+// True when every layer is in-edge local (MessagePassing::in_edge_local): then an edge into a
+// node exactly num_hops hops from the target cannot change the target's output.
+bool in_edge_local(nn::GNNModel& model) {
   auto layers = model.message_passing_layers();
   if (layers.empty()) return false;
-  for (const auto& l : layers) {
-    if (!std::dynamic_pointer_cast<nn::GraphConvImpl>(l) && !std::dynamic_pointer_cast<nn::GINConvImpl>(l) &&
-        !std::dynamic_pointer_cast<nn::SAGEConvImpl>(l) && !std::dynamic_pointer_cast<nn::GATConvImpl>(l))
-      return false;
-  }
+  for (const auto& l : layers)
+    if (!l->in_edge_local()) return false;
   return static_cast<int64_t>(layers.size()) == model.num_hops();
 }
 
@@ -89,7 +84,7 @@ std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int
 
 }  // namespace
 
-std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets,
+std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
                                      bool phenomenon, const std::string& op) {
   GNNX_CHECK(!targets.empty(), op, ": expected at least one target, got an empty list");
   check_model_graph(model, graph, op);
@@ -158,7 +153,7 @@ std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, co
   return out;
 }
 
-std::vector<Instance> make_graph_instances(nn::GnnModel& model, const std::vector<Graph>& graphs,
+std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                            const std::vector<int64_t>& labels, bool phenomenon, const std::string& op) {
   GNNX_CHECK(!graphs.empty(), op, ": expected at least one graph, got an empty list");
   GNNX_CHECK(model.task() == nn::Task::kGraph, op, ": explaining whole graphs needs a graph classifier, got a ",
@@ -193,7 +188,7 @@ std::vector<Instance> make_graph_instances(nn::GnnModel& model, const std::vecto
 
 namespace {
 
-// Lays the union out for GnnModel::forward_trimmed: nodes by (hop, instance, id), live edges by
+// Lays the union out for GNNModel::forward_trimmed: nodes by (hop, instance, id), live edges by
 // (hop of their target, instance, id). Counting passes on the CPU, once per union.
 void trim_layout(Union& u, const std::vector<const Instance*>& instances, const at::Tensor& host_edge_index) {
   const int64_t k = instances.front()->num_hops, B = u.size(), N = u.graph.num_nodes;
@@ -381,7 +376,7 @@ at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& n
   return pair.to(instances.front()->graph.device());
 }
 
-at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask) {
+at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask) {
   const auto& ei = u.live_edge_index;
   const auto& ew = u.live_edge_weight;
   std::unique_ptr<nn::EdgeMaskScope> scope;
@@ -411,7 +406,7 @@ SingleThreadedBlas::~SingleThreadedBlas() {
   if (previous_ > 1) set_blas_threads(previous_);
 }
 
-void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_size,
+void for_each_chunk(nn::GNNModel& model, bool cuda, int64_t n, int64_t chunk_size,
                     const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   if (cuda) {

@@ -41,15 +41,15 @@ struct Instance {
 };
 
 /// Checks model and graph fit (features, width, task) and throws gnnx::Error naming op.
-void check_model_graph(nn::GnnModel& model, const Graph& graph, const std::string& op);
+void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::string& op);
 
 /// Node task: one instance per Target::node, on its model.num_hops()-hop computation subgraph;
 /// labels resolved to the model's full-graph prediction (phenomenon: graph.y). Graph task:
 /// targets must be {Target::graph(0)}; one instance on the whole graph.
-std::vector<Instance> make_instances(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets,
+std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
                                      bool phenomenon, const std::string& op);
 /// Graph task: one instance per graph.
-std::vector<Instance> make_graph_instances(nn::GnnModel& model, const std::vector<Graph>& graphs,
+std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                            const std::vector<int64_t>& labels, bool phenomenon, const std::string& op);
 
 /// The disjoint union of some instances' graphs.
@@ -64,7 +64,7 @@ struct Union {
   bool graph_task = false;
   at::Tensor live;       // [E'] ids of the union's live edges, undefined when all are live
   at::Tensor live_edge_index, live_edge_weight;  // graph's edge_index / edge_weight on the live edges
-  // Node task with live edges: the layout GnnModel::forward_trimmed takes. node_order [N] lists
+  // Node task with live edges: the layout GNNModel::forward_trimmed takes. node_order [N] lists
   // the union's nodes by (hop, instance, id), so the targets come first in instance order and
   // the nodes within d hops form a prefix; live is then sorted by (hop of the edge's target,
   // instance, id) and live_edge_index numbers nodes by their place in node_order.
@@ -86,8 +86,8 @@ at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& n
 /// The model's logits for the B instances ([B, C]) on the union with node features x, inside an
 /// EdgeMaskScope of edge_mask [E] (undefined: no mask). Only the union's live edges are run
 /// (the others cannot change the targets' outputs), and when the union is trimmed each layer
-/// runs only on the nodes and edges later layers read (GnnModel::forward_trimmed).
-at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask = {});
+/// runs only on the nodes and edges later layers read (GNNModel::forward_trimmed).
+at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask = {});
 
 /// Adds to `ranges` every index tensor union_logits hands the model (the live edges, each hop's
 /// slice of them when trimmed, the batch vector of graph tasks), so that an optimisation loop
@@ -112,7 +112,7 @@ class SingleThreadedBlas {
 /// Runs fn(first, last) over chunks of [0, n): one chunk on CUDA, else chunks of chunk_size
 /// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for, or in order when
 /// the model keeps per-forward state (GATConv's last attention), which threads would race on.
-void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_size,
+void for_each_chunk(nn::GNNModel& model, bool cuda, int64_t n, int64_t chunk_size,
                     const std::function<void(int64_t, int64_t)>& fn);
 
 /// An Explanation of `inst` with the per-instance edge scores [e] scattered to full-graph ids
@@ -123,11 +123,11 @@ Explanation make_explanation(const Instance& inst, const std::string& method, co
 /// Puts the model in eval mode for the scope and restores its mode after.
 class EvalGuard {
  public:
-  explicit EvalGuard(nn::GnnModel& model) : model_(model), was_training_(model.is_training()) { model_.eval(); }
+  explicit EvalGuard(nn::GNNModel& model) : model_(model), was_training_(model.is_training()) { model_.eval(); }
   ~EvalGuard() { model_.train(was_training_); }
 
  private:
-  nn::GnnModel& model_;
+  nn::GNNModel& model_;
   bool was_training_;
 };
 

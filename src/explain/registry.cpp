@@ -2,8 +2,10 @@
 #include <utility>
 #include <vector>
 
-#include "gnnx/attribution/graph_explainer.h"
+#include "gnnx/attribution/lrp.h"
 #include "gnnx/core/check.h"
+#include "gnnx/core/options.h"
+#include "gnnx/explain/attribution_explainer.h"
 #include "gnnx/explain/baselines.h"
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/gnn_explainer.h"
@@ -12,30 +14,91 @@
 namespace gnnx::explain {
 namespace {
 
-using Factory = std::function<std::unique_ptr<Explainer>(uint64_t seed)>;
+using Factory = std::function<std::unique_ptr<Explainer>(const OptionMap&)>;
+
+// Each factory starts from its options struct's defaults and overwrites the keys given.
+
+std::unique_ptr<Explainer> make_gnn_explainer(const OptionMap& o) {
+  OptionReader r("gnnexplainer", o);
+  GNNExplainerOptions opts;
+  opts.epochs(r.get("epochs", opts.epochs()))
+      .lr(r.get("lr", opts.lr()))
+      .edge_size(r.get("edge_size", opts.edge_size()))
+      .edge_ent(r.get("edge_ent", opts.edge_ent()))
+      .feat_size(r.get("feat_size", opts.feat_size()))
+      .feat_ent(r.get("feat_ent", opts.feat_ent()))
+      .laplacian(r.get("laplacian", opts.laplacian()))
+      .feature_mask(r.get("feature_mask", opts.feature_mask()))
+      .reparametrize(r.get("reparametrize", opts.reparametrize()))
+      .symmetric_mask(r.get("symmetric_mask", opts.symmetric_mask()))
+      .explanation_type(r.get("explanation_type", opts.explanation_type()))
+      .edge_init_means(r.get("edge_init_means", opts.edge_init_means()))
+      .chunk_size(r.get("chunk_size", opts.chunk_size()))
+      .seed(r.get("seed", opts.seed()));
+  r.finish();
+  return std::make_unique<GNNExplainer>(opts);
+}
+
+std::unique_ptr<Explainer> make_grad(const OptionMap& o) {
+  OptionReader r("grad", o);
+  const auto chunk_size = r.get<int64_t>("chunk_size", 0);
+  (void)r.get<uint64_t>("seed", 0);  // deterministic: every explainer takes a seed
+  r.finish();
+  return std::make_unique<GradExplainer>(chunk_size);
+}
+
+std::unique_ptr<Explainer> make_att(const OptionMap& o) {
+  OptionReader r("att", o);
+  (void)r.get<uint64_t>("seed", 0);
+  r.finish();
+  return std::make_unique<AttentionExplainer>();
+}
+
+Factory attribution_method(const char* name) {
+  return [name](const OptionMap& o) {
+    OptionReader r(name, o);
+    const auto seed = r.get<uint64_t>("seed", 0);
+    r.finish();
+    return make_attribution_explainer(name, seed);
+  };
+}
+
+std::unique_ptr<Explainer> make_gnn_lrp(const OptionMap& o) {
+  OptionReader r("gnn-lrp", o);
+  GNNLRPOptions opts;
+  if (r.has("layer_rule")) opts.layer_rule(attribution::layer_rule_from_string(r.get("layer_rule", "")).rule);
+  opts.order(r.get("order", opts.order()))
+      .max_walks(r.get("max_walks", opts.max_walks()))
+      .chunk(r.get("chunk", opts.chunk()))
+      .max_expansions(r.get("max_expansions", opts.max_expansions()))
+      .prefix_budget(r.get("prefix_budget", opts.prefix_budget()));
+  (void)r.get<uint64_t>("seed", 0);
+  r.finish();
+  return std::make_unique<GNNLRPExplainer>(opts);
+}
 
 // One line per explainer. (An explicit table rather than self-registration from each source
 // file: gnnx is a static library, and the linker drops objects nothing refers to.)
 const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> t = {
-      {"gnnexplainer", [](uint64_t seed) { return std::make_unique<GNNExplainer>(GNNExplainerOptions().seed(seed)); }},
-      {"grad", [](uint64_t) { return std::make_unique<GradExplainer>(); }},
-      {"att", [](uint64_t) { return std::make_unique<AttentionExplainer>(); }},
-      {"saliency", [](uint64_t seed) { return attribution::make_attribution_explainer("saliency", seed); }},
-      {"gradxinput", [](uint64_t seed) { return attribution::make_attribution_explainer("gradxinput", seed); }},
-      {"ig", [](uint64_t seed) { return attribution::make_attribution_explainer("ig", seed); }},
-      {"smoothgrad", [](uint64_t seed) { return attribution::make_attribution_explainer("smoothgrad", seed); }},
-      {"occlusion", [](uint64_t seed) { return attribution::make_attribution_explainer("occlusion", seed); }},
-      {"gnn-lrp", [](uint64_t) { return std::make_unique<GnnLrpExplainer>(); }},
+      {"gnnexplainer", make_gnn_explainer},
+      {"grad", make_grad},
+      {"att", make_att},
+      {"saliency", attribution_method("saliency")},
+      {"gradxinput", attribution_method("gradxinput")},
+      {"ig", attribution_method("ig")},
+      {"smoothgrad", attribution_method("smoothgrad")},
+      {"occlusion", attribution_method("occlusion")},
+      {"gnn-lrp", make_gnn_lrp},
   };
   return t;
 }
 
 }  // namespace
 
-std::unique_ptr<Explainer> make_explainer(const std::string& name, uint64_t seed) {
+std::unique_ptr<Explainer> make_explainer(const std::string& name, const OptionMap& options) {
   for (const auto& [n, f] : table())
-    if (n == name) return f(seed);
+    if (n == name) return f(options);
   std::string known;
   for (const auto& [n, f] : table()) known += (known.empty() ? "" : ", ") + n;
   GNNX_CHECK(false, "make_explainer: unknown method \"", name, "\"; known: ", known.empty() ? "(none)" : known);

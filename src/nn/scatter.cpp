@@ -10,23 +10,6 @@
 
 namespace gnnx::nn {
 
-Aggregation aggregation_from_string(const std::string& name) {
-  if (name == "sum" || name == "add") return Aggregation::kSum;
-  if (name == "mean") return Aggregation::kMean;
-  if (name == "max") return Aggregation::kMax;
-  GNNX_CHECK(false, "aggregation: expected \"sum\", \"mean\" or \"max\", got \"", name, "\"");
-  return Aggregation::kSum;
-}
-
-const char* to_string(Aggregation a) {
-  switch (a) {
-    case Aggregation::kSum: return "sum";
-    case Aggregation::kMean: return "mean";
-    case Aggregation::kMax: return "max";
-  }
-  return "?";
-}
-
 namespace {
 // A vector [n] viewed as [n, 1, ..., 1] with `dims` dimensions, to broadcast along rows.
 at::Tensor per_row(const at::Tensor& v, int64_t dims) {

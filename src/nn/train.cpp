@@ -92,7 +92,7 @@ std::vector<int64_t> to_vec(const at::Tensor& t) {
 
 }  // namespace
 
-double node_accuracy(GnnModel& model, const Graph& g, const at::Tensor& index) {
+double node_accuracy(GNNModel& model, const Graph& g, const at::Tensor& index) {
   GNNX_CHECK(g.has_labels() && g.y.size(0) == g.num_nodes, "node_accuracy: the graph needs node labels y [N]");
   torch::NoGradGuard ng;
   model.eval();
@@ -101,7 +101,7 @@ double node_accuracy(GnnModel& model, const Graph& g, const at::Tensor& index) {
   return accuracy(out.index_select(0, idx), g.y.index_select(0, idx));
 }
 
-double graph_accuracy(GnnModel& model, const std::vector<Graph>& graphs, const at::Tensor& index) {
+double graph_accuracy(GNNModel& model, const std::vector<Graph>& graphs, const at::Tensor& index) {
   torch::NoGradGuard ng;
   model.eval();
   auto ids = to_vec(index);
@@ -116,7 +116,7 @@ double graph_accuracy(GnnModel& model, const std::vector<Graph>& graphs, const a
   return static_cast<double>(correct) / static_cast<double>(ids.size());
 }
 
-TrainResult train_node_classifier(GnnModel& model, const Graph& g, const Split& split, const TrainOptions& o) {
+TrainResult train_node_classifier(GNNModel& model, const Graph& g, const Split& split, const TrainOptions& o) {
   g.validate("train_node_classifier", /*allow_empty=*/false);
   GNNX_CHECK(model.task() == Task::kNode, "train_node_classifier: the model is a graph classifier");
   GNNX_CHECK(g.has_features() && g.num_features() == model.in_channels(), "train_node_classifier: the model takes ",
@@ -168,7 +168,7 @@ TrainResult train_node_classifier(GnnModel& model, const Graph& g, const Split& 
   return r;
 }
 
-TrainResult train_graph_classifier(GnnModel& model, const std::vector<Graph>& graphs, const Split& split,
+TrainResult train_graph_classifier(GNNModel& model, const std::vector<Graph>& graphs, const Split& split,
                                    const TrainOptions& o) {
   GNNX_CHECK(!graphs.empty(), "train_graph_classifier: no graphs given");
   GNNX_CHECK(model.task() == Task::kGraph, "train_graph_classifier: the model is a node classifier");

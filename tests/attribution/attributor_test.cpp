@@ -168,8 +168,8 @@ TEST_CASE("batched attribution equals item by item", "[attribution]") {
                       .attribute(model, x.narrow(0, b, 1), {labels[static_cast<size_t>(b)]});
     GNNX_REQUIRE_CLOSE(nt_all.values.narrow(0, b, 1), nt_one.values, 1e-9, 1e-12);
   }
-  // Target::output(label, item) explains one item.
-  auto obj = image_objective(model, x, Target::output(2, 1));
+  // Target::output(item, label) explains one item.
+  auto obj = image_objective(model, x, Target::output(1, 2));
   REQUIRE(obj->num_items() == 1);
   auto r = Saliency().attribute(*obj);
   GNNX_REQUIRE_CLOSE(r.values, Saliency().attribute(model, x.narrow(0, 1, 1), {2}).values);
@@ -205,7 +205,7 @@ TEST_CASE("option and input errors throw gnnx::Error", "[attribution]") {
   GNNX_REQUIRE_ERROR("needs a model with layers", GuidedBackprop().attribute(opaque, x, {0}));
   GNNX_REQUIRE_ERROR("no ReLU layer", Deconvnet().attribute(model, x, {0}));
   GNNX_REQUIRE_ERROR("expected a floating input", Saliency().attribute(model, torch::ones({2, 12}, torch::kLong), {0}));
-  GNNX_REQUIRE_ERROR("item 5 out of range", image_objective(model, x, Target::output(0, 5)));
+  GNNX_REQUIRE_ERROR("item 5 out of range", image_objective(model, x, Target::output(5, 0)));
   auto bad = ImageModel::function([](const at::Tensor& t) { return t.sum(); });
   GNNX_REQUIRE_ERROR("logits [B, K]", image_objective(bad, x, std::vector<int64_t>{0}));
 }

@@ -114,7 +114,7 @@ TEST_CASE("CAM upsampling: bilinear with align_corners = false, nearest, min-max
   auto nearest = torch::tensor({0.0f, 0.0f, 1.0f, 1.0f});
   GNNX_REQUIRE_CLOSE(upsample_map(m, 4, 4, Upsample::kNearest), (2 * nearest.view({4, 1}) + nearest.view({1, 4})).unsqueeze(0));
   GNNX_REQUIRE_CLOSE(minmax_normalize(m + 5), m / (3 + 1e-7));
-  REQUIRE(upsample_from_string("nearest") == Upsample::kNearest);
+  REQUIRE(gnnx::from_name<gnnx::attribution::Upsample>("nearest") == Upsample::kNearest);
 }
 
 TEST_CASE("Guided Grad-CAM is guided backprop times the upsampled Grad-CAM map", "[cam]") {
@@ -133,8 +133,8 @@ TEST_CASE("CAM option errors", "[cam]") {
   GNNX_REQUIRE_ERROR("no layer named", CamAttributor(CamOptions().layer("nope")).attribute(model, x, {0}));
   GNNX_REQUIRE_ERROR("global average pooling",
                      CamAttributor(CamOptions().kind(CamKind::kCam).layer("conv")).attribute(model, x, {0}));
-  GNNX_REQUIRE_ERROR("upsample", upsample_from_string("bicubic"));
-  GNNX_REQUIRE_ERROR("kind", cam_kind_from_string("scorecam"));
+  GNNX_REQUIRE_ERROR("upsample", gnnx::from_name<gnnx::attribution::Upsample>("bicubic"));
+  GNNX_REQUIRE_ERROR("kind", gnnx::from_name<gnnx::attribution::CamKind>("scorecam"));
   auto opaque = ImageModel::function([](const at::Tensor& t) { return t.flatten(1).sum(1, true).repeat({1, 2}); });
   GNNX_REQUIRE_ERROR("no layers", CamAttributor().attribute(opaque, x, {0}));
   GNNX_REQUIRE_ERROR("[B, K, h, w]", gradcam_weights(torch::zeros({2, 3})));
@@ -189,5 +189,5 @@ TEST_CASE("activation maximisation increases the target score monotonically on a
   GNNX_REQUIRE_ERROR("lr", maximize_activation(model, {1, 2, 3}, ActivationMaxOptions().lr(0)));
   GNNX_REQUIRE_ERROR("nope", maximize_activation(model, {1, 2, 3}, ActivationMaxOptions().layer("nope")));
   GNNX_REQUIRE_ERROR("out of range", maximize_activation(model, {1, 2, 3}, ActivationMaxOptions().unit(5)));
-  GNNX_REQUIRE_ERROR("init", ascent_init_from_string("ones"));
+  GNNX_REQUIRE_ERROR("init", gnnx::from_name<gnnx::attribution::AscentInit>("ones"));
 }

@@ -92,7 +92,7 @@ TEST_CASE("LRP rule errors name the problem", "[gnnlrp][lrp]") {
   GNNX_REQUIRE_ERROR("gamma must be >= 0", LrpRule::gamma_rule(-1).validate("test"));
   GNNX_REQUIRE_ERROR("alpha - beta must be 1", LrpRule::alpha_beta(2, 2).validate("test"));
   GNNX_REQUIRE_ERROR("epsilon must be >= 0", LrpRule::eps(-1).validate("test"));
-  GNNX_REQUIRE_ERROR("expected epsilon, gamma", gnnx::attribution::lrp_rule_kind_from_string("foo"));
+  GNNX_REQUIRE_ERROR("LRP rule: expected one of epsilon, gamma, zplus, alpha-beta, got", gnnx::from_name<gnnx::attribution::LrpRuleKind>("foo"));
   auto W = torch::ones({2, 3});
   GNNX_REQUIRE_ERROR("lrp_linear: input must end in 3", lrp_linear(LrpRule::eps(), torch::ones({1, 2}), torch::ones({1, 2}), W, {}));
 }

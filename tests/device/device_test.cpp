@@ -44,9 +44,9 @@ Graph random_graph(int64_t n, int64_t extra, int64_t features, uint64_t seed) {
   return Graph(undirected_edge_index(pairs), n, torch::randn({n, features}, torch_generator(seed + 1)));
 }
 
-nn::GnnClassifier make_model(nn::ConvType conv, nn::Task task, int64_t in) {
+nn::GNNClassifier make_model(nn::ConvType conv, nn::Task task, int64_t in) {
   torch::manual_seed(11);
-  return nn::GnnClassifier(nn::GnnClassifierOptions(in, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
+  return nn::GNNClassifier(nn::GNNClassifierOptions(in, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
 }
 
 const char* conv_name(nn::ConvType c) {
@@ -193,7 +193,7 @@ TEST_CASE("node training on the device reaches the CPU's accuracy", "[device]") 
   const auto split = nn::random_split(n, 0.5, 0.2, 1);
   auto train = [&](const c10::Device& d) {
     torch::manual_seed(0);
-    nn::GnnClassifier model(nn::GnnClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv));
+    nn::GNNClassifier model(nn::GNNClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv));
     model->to(d);
     return nn::train_node_classifier(*model, g.to(d), split, nn::TrainOptions().epochs(60).patience(0));
   };

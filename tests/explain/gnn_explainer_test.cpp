@@ -23,9 +23,9 @@ double H(double p) { return -p * std::log(p + 1e-15) - (1 - p) * std::log(1 - p 
 
 // A one-layer GraphConv whose logits for node i are [-s, s], s the (masked) sum of the first
 // feature over i's in-neighbours.
-nn::GnnClassifier first_feature_sum_model() {
-  nn::GnnClassifier model(
-      nn::GnnClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv).hidden_channels(2).num_layers(1).concat(false));
+nn::GNNClassifier first_feature_sum_model() {
+  nn::GNNClassifier model(
+      nn::GNNClassifierOptions(2, 2).conv(nn::ConvType::kGraphConv).hidden_channels(2).num_layers(1).concat(false));
   torch::NoGradGuard ng;
   auto conv = std::dynamic_pointer_cast<nn::GraphConvImpl>(model->message_passing_layers()[0]);
   conv->lin_rel->weight.copy_(torch::eye(2));
@@ -42,7 +42,7 @@ nn::GnnClassifier first_feature_sum_model() {
 // mask of edge 1 -> 0, so class 1 is predicted and keeping that edge is what keeps it.
 struct OneEdgeFixture {
   Graph graph;
-  nn::GnnClassifier model{nullptr};
+  nn::GNNClassifier model{nullptr};
   int64_t key_edge = 0;
   OneEdgeFixture() {
     // edge ids: 0: 1->0, 1: 2->0, 2: 3->0, 3: 0->1, 4: 0->2, 5: 0->3
@@ -56,7 +56,7 @@ struct OneEdgeFixture {
 // A small random graph and an untrained 3-layer GCN (seeded), for batching and determinism.
 struct RandomFixture {
   Graph graph;
-  nn::GnnClassifier model{nullptr};
+  nn::GNNClassifier model{nullptr};
   RandomFixture(nn::ConvType conv = nn::ConvType::kGCN, nn::Task task = nn::Task::kNode) {
     Rng rng(3);
     std::vector<std::pair<int64_t, int64_t>> pairs;
@@ -69,7 +69,7 @@ struct RandomFixture {
     auto x = torch::randn({n, 5}, torch_generator(4));
     graph = Graph(undirected_edge_index(pairs), n, x);
     torch::manual_seed(5);
-    model = nn::GnnClassifier(nn::GnnClassifierOptions(5, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
+    model = nn::GNNClassifier(nn::GNNClassifierOptions(5, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
   }
 };
 
@@ -357,7 +357,7 @@ TEST_CASE("GNNExplainer's symmetric mask gives both directions of an edge one va
 TEST_CASE("Skipping edges into nodes k hops away leaves the gradient unchanged", "[gnnexplainer]") {
   // GraphConv: the explainers run a node's subgraph without the edges into nodes exactly k hops
   // away. Reference: the gradient of the node's loss w.r.t. an all-ones mask on the whole graph.
-  // GRAD runs the union trimmed layer by layer (GnnModel::forward_trimmed), so this also checks
+  // GRAD runs the union trimmed layer by layer (GNNModel::forward_trimmed), so this also checks
   // that against the plain forward.
   auto conv = GENERATE(nn::ConvType::kGraphConv, nn::ConvType::kGIN, nn::ConvType::kSAGE, nn::ConvType::kGAT,
                        nn::ConvType::kGCN);
@@ -435,7 +435,14 @@ TEST_CASE("GNNExplainer rejects invalid input", "[gnnexplainer]") {
   RandomFixture g(nn::ConvType::kGCN, nn::Task::kGraph);
   GNNX_REQUIRE_ERROR("Target::graph(0)", ex.explain(*g.model, g.graph, {Target::node(0)}));
   GNNX_REQUIRE_ERROR("unknown method", make_explainer("nope"));
-  CHECK(make_explainer("gnnexplainer", 3)->name() == "gnnexplainer");
+  CHECK(make_explainer("gnnexplainer", {{"seed", "3"}, {"epochs", "5"}})->name() == "gnnexplainer");
   CHECK(make_explainer("grad")->name() == "grad");
   CHECK(make_explainer("att")->name() == "att");
+  // Options as text, checked like make_attributor's: unknown keys and unparsable values fail.
+  GNNX_REQUIRE_ERROR("gnnexplainer: unknown option \"epoch\"", make_explainer("gnnexplainer", {{"epoch", "5"}}));
+  GNNX_REQUIRE_ERROR("gnnexplainer: option epochs expects an integer, got \"5x\"",
+                     make_explainer("gnnexplainer", {{"epochs", "5x"}}));
+  GNNX_REQUIRE_ERROR("option feature_mask expects one of none, feature, node, node_feature",
+                     make_explainer("gnnexplainer", {{"feature_mask", "edges"}}));
+  GNNX_REQUIRE_ERROR("grad: unknown option \"epochs\"", make_explainer("grad", {{"epochs", "5"}}));
 }

@@ -12,18 +12,19 @@
 
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gcn_conv.h"
+#include "gnnx/viz/walks_svg.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
 using gnnx::Graph;
 using gnnx::Target;
 using gnnx::attribution::LrpRule;
-using gnnx::explain::GnnLrp;
-using gnnx::explain::GnnLrpOptions;
+using gnnx::explain::GNNLRP;
+using gnnx::explain::GNNLRPOptions;
 using gnnx::explain::WalkOrder;
 using gnnx::nn::ConvType;
-using gnnx::nn::GnnClassifier;
-using gnnx::nn::GnnClassifierOptions;
+using gnnx::nn::GNNClassifier;
+using gnnx::nn::GNNClassifierOptions;
 using gnnx::nn::Task;
 
 namespace {
@@ -38,10 +39,10 @@ Graph tiny_graph(bool weighted = false) {
   return Graph(ei, 6, x, w);
 }
 
-GnnClassifier tiny_model(ConvType conv, Task task, bool concat, int64_t layers = 3, uint64_t seed = 1,
+GNNClassifier tiny_model(ConvType conv, Task task, bool concat, int64_t layers = 3, uint64_t seed = 1,
                          bool random_bias = true) {
   torch::manual_seed(seed);
-  GnnClassifier m(GnnClassifierOptions(3, 2).conv(conv).task(task).hidden_channels(4).num_layers(layers).concat(concat));
+  GNNClassifier m(GNNClassifierOptions(3, 2).conv(conv).task(task).hidden_channels(4).num_layers(layers).concat(concat));
   m->to(torch::kDouble);
   m->eval();
   torch::NoGradGuard no_grad;
@@ -67,7 +68,7 @@ TEST_CASE("All walks equal the naive per-walk method (GCN, GIN, GraphConv, node 
         const bool weighted = conv != ConvType::kGCN || concat;
         auto g = tiny_graph(weighted);
         auto model = tiny_model(conv, task, concat, task == Task::kNode ? 3 : 2);
-        GnnLrp lrp(*model, GnnLrpOptions().layer_rule(LrpRule::gamma_rule(0.3)).head_rule(LrpRule::eps(0.01)));
+        GNNLRP lrp(*model, GNNLRPOptions().layer_rule(LrpRule::gamma_rule(0.3)).head_rule(LrpRule::eps(0.01)));
         const Target t = task == Task::kNode ? Target::node(2) : Target::graph(0);
         auto all = lrp.all_walks(g, t);
         INFO(conv_name(conv) << " " << gnnx::nn::to_string(task) << " concat=" << concat);
@@ -94,7 +95,7 @@ TEST_CASE("Conservation: sum of walk relevances equals the output with LRP-0 and
     for (auto task : {Task::kNode, Task::kGraph}) {
       auto g = tiny_graph(true);
       auto model = tiny_model(conv, task, /*concat=*/true, 3, /*seed=*/4, /*random_bias=*/false);
-      GnnLrp lrp(*model, GnnLrpOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
+      GNNLRP lrp(*model, GNNLRPOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
       const Target t = task == Task::kNode ? Target::node(4) : Target::graph(0);
       auto all = lrp.all_walks(g, t);
       INFO(conv_name(conv) << " " << gnnx::nn::to_string(task));
@@ -106,7 +107,7 @@ TEST_CASE("Conservation: sum of walk relevances equals the output with LRP-0 and
   // With biases the residual is reported, not hidden.
   auto g = tiny_graph();
   auto model = tiny_model(ConvType::kGCN, Task::kNode, true, 3, 4, /*random_bias=*/true);
-  GnnLrp lrp(*model, GnnLrpOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
+  GNNLRP lrp(*model, GNNLRPOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
   auto all = lrp.all_walks(g, Target::node(4));
   REQUIRE(all.residual == Approx(all.output - all.sum_relevance));
   REQUIRE(std::abs(all.residual) > 1e-6);
@@ -117,7 +118,7 @@ TEST_CASE("Normalised embeddings and GraphConv without a root weight: walks, nai
     for (bool root : {true, false}) {
       if (!root && conv != ConvType::kGraphConv) continue;
       torch::manual_seed(5);
-      GnnClassifier model(GnnClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).normalize_embedding(true).root_weight(root));
+      GNNClassifier model(GNNClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).normalize_embedding(true).root_weight(root));
       model->to(torch::kDouble);
       model->eval();
       {
@@ -126,7 +127,7 @@ TEST_CASE("Normalised embeddings and GraphConv without a root weight: walks, nai
           if (p.key().find("bias") != std::string::npos) p.value().zero_();
       }
       auto g = tiny_graph(true);
-      GnnLrp lrp(*model, GnnLrpOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
+      GNNLRP lrp(*model, GNNLRPOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
       auto all = lrp.all_walks(g, Target::node(4));
       INFO(conv_name(conv) << " root=" << root);
       REQUIRE(std::abs(all.output) > 1e-6);
@@ -144,7 +145,7 @@ TEST_CASE("A linear GCN: walk relevance = product of normalised edge weights tim
   auto ei = gnnx::undirected_edge_index({{0, 1}, {1, 2}, {1, 3}});
   auto x = torch::tensor({{1.0, 0.5}, {0.2, 1.0}, {0.7, 0.3}, {0.4, 0.9}}, torch::kDouble);
   Graph g(ei, 4, x);
-  GnnClassifier m(GnnClassifierOptions(2, 2).hidden_channels(3).num_layers(2).concat(false));
+  GNNClassifier m(GNNClassifierOptions(2, 2).hidden_channels(3).num_layers(2).concat(false));
   m->to(torch::kDouble);
   m->eval();
   torch::manual_seed(2);
@@ -169,7 +170,7 @@ TEST_CASE("A linear GCN: walk relevance = product of normalised edge weights tim
     if (i == j) return 1.0 / (deg[i] + 1);
     return adjacent ? 1.0 / std::sqrt((deg[i] + 1) * (deg[j] + 1)) : 0.0;
   };
-  GnnLrp lrp(*m, GnnLrpOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
+  GNNLRP lrp(*m, GNNLRPOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
   auto all = lrp.all_walks(g, Target::node(2, label));
   REQUIRE(all.size() > 0);
   for (int64_t w = 0; w < all.size(); ++w) {
@@ -190,7 +191,7 @@ TEST_CASE("Top-K equals the K largest of the full enumeration", "[gnnlrp]") {
        for (int64_t budget : {0, 1000}) {  // plain depth-first search; meeting tabulated prefixes
         auto g = tiny_graph(conv == ConvType::kGraphConv);
         auto model = tiny_model(conv, task, /*concat=*/true, 3, /*seed=*/7);
-        GnnLrp lrp(*model, GnnLrpOptions().order(order).prefix_budget(budget));
+        GNNLRP lrp(*model, GNNLRPOptions().order(order).prefix_budget(budget));
         const Target t = task == Task::kNode ? Target::node(3) : Target::graph(0);
         auto all = lrp.all_walks(g, t);
         for (int64_t k : {1, 7, 40}) {
@@ -235,7 +236,7 @@ TEST_CASE("Top-K prunes: it scores fewer walks than exist", "[gnnlrp]") {
   Graph g(gnnx::undirected_edge_index(e), 60, x);
   auto model = tiny_model(ConvType::kGCN, Task::kNode, true, 4, 9);
   for (int64_t budget : {0, 100000}) {
-    GnnLrp lrp(*model, GnnLrpOptions().prefix_budget(budget));
+    GNNLRP lrp(*model, GNNLRPOptions().prefix_budget(budget));
     auto all = lrp.all_walks(g, Target::node(10));
     auto top = lrp.top_walks(g, Target::node(10), 3);
     GNNX_REQUIRE_CLOSE(top.relevance, all.relevance.narrow(0, 0, 3), 1e-9, 1e-12);
@@ -248,19 +249,19 @@ TEST_CASE("Top-K prunes: it scores fewer walks than exist", "[gnnlrp]") {
 TEST_CASE("GNN-LRP input errors raise gnnx::Error", "[gnnlrp]") {
   auto g = tiny_graph();
   auto model = tiny_model(ConvType::kGCN, Task::kNode, true);
-  GnnLrp lrp(*model);
+  GNNLRP lrp(*model);
   GNNX_REQUIRE_ERROR("node id 6 outside [0, 6)", lrp.all_walks(g, Target::node(6)));
   GNNX_REQUIRE_ERROR("node id -2 outside", lrp.top_walks(g, Target::node(-2), 3));
   GNNX_REQUIRE_ERROR("k must be positive, got 0", lrp.top_walks(g, Target::node(1), 0));
   GNNX_REQUIRE_ERROR("k must be positive, got -3", lrp.top_walks(g, Target::node(1), -3));
   GNNX_REQUIRE_ERROR("expected a node target", lrp.all_walks(g, Target::graph(0)));
   GNNX_REQUIRE_ERROR("label 5 outside [0, 2)", lrp.all_walks(g, Target::node(1, 5)));
-  GNNX_REQUIRE_ERROR("more than max_walks", GnnLrp(*model, GnnLrpOptions().max_walks(10)).all_walks(g, Target::node(1)));
+  GNNX_REQUIRE_ERROR("more than max_walks", GNNLRP(*model, GNNLRPOptions().max_walks(10)).all_walks(g, Target::node(1)));
   auto sage = tiny_model(ConvType::kSAGE, Task::kNode, true);
-  GNNX_REQUIRE_ERROR("unsupported layer type", GnnLrp(*sage));
-  GNNX_REQUIRE_ERROR("must be epsilon or gamma", GnnLrp(*model, GnnLrpOptions().layer_rule(LrpRule::zplus())));
+  GNNX_REQUIRE_ERROR("unsupported layer type", GNNLRP(*sage));
+  GNNX_REQUIRE_ERROR("must be epsilon or gamma", GNNLRP(*model, GNNLRPOptions().layer_rule(LrpRule::zplus())));
   auto gmodel = tiny_model(ConvType::kGIN, Task::kGraph, true);
-  GNNX_REQUIRE_ERROR("expected a graph target", GnnLrp(*gmodel).all_walks(g, Target::node(0)));
+  GNNX_REQUIRE_ERROR("expected a graph target", GNNLRP(*gmodel).all_walks(g, Target::node(0)));
   Graph wrong(g.edge_index, 6, torch::rand({6, 5}, torch::kDouble));
   GNNX_REQUIRE_ERROR("input features", lrp.all_walks(wrong, Target::node(0)));
 }
@@ -277,7 +278,7 @@ TEST_CASE("gnn-lrp in the registry gives an edge mask from all walks", "[gnnlrp]
   REQUIRE(e.target.label >= 0);
   REQUIRE(e.edge_mask.size(0) == g.num_edges());
   REQUIRE(e.node_mask.size(0) == g.num_nodes);
-  GnnLrp lrp(*model);
+  GNNLRP lrp(*model);
   GNNX_REQUIRE_CLOSE(e.edge_mask, lrp.all_walks(g, e.target).edge_relevance(g).abs().to(torch::kFloat), 1e-5, 1e-6);
   REQUIRE(e.diagnostics.at("num_walks") == lrp.count_walks(g, e.target));
   // WalkExplanation converts to the shared type too.
@@ -290,20 +291,20 @@ TEST_CASE("gnn-lrp in the registry gives an edge mask from all walks", "[gnnlrp]
 TEST_CASE("Walk pictures through GraphViz", "[gnnlrp]") {
   auto g = tiny_graph();
   auto model = tiny_model(ConvType::kGCN, Task::kNode, true);
-  GnnLrp lrp(*model);
+  GNNLRP lrp(*model);
   auto top = lrp.top_walks(g, Target::node(3), 6);
-  auto dot = gnnx::explain::walks_to_dot(g, top);
+  auto dot = gnnx::viz::walks_to_dot(g, top);
   REQUIRE(dot.find("digraph walks") != std::string::npos);
   REQUIRE((dot.find("#d62728") != std::string::npos || dot.find("#1f77b4") != std::string::npos));
   const auto dir = std::filesystem::temp_directory_path() / ("gnnx_gnnlrp_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto svg = (dir / "walks.svg").string();
-  GNNX_REQUIRE_ERROR("not found", gnnx::explain::write_walks_svg(g, top, svg,
-                                                                 gnnx::explain::WalkSvgOptions().dot_program("/nonexistent/dot")));
+  GNNX_REQUIRE_ERROR("not found", gnnx::viz::write_walks_svg(g, top, svg,
+                                                                 gnnx::viz::WalkSvgOptions().dot_program("/nonexistent/dot")));
   if (!std::filesystem::exists("/usr/bin/dot")) {
     WARN("GraphViz dot not installed; SVG rendering not exercised");
   } else {
-    gnnx::explain::write_walks_svg(g, top, svg);
+    gnnx::viz::write_walks_svg(g, top, svg);
     std::ifstream f(svg);
     std::stringstream s;
     s << f.rdbuf();

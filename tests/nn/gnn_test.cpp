@@ -1,4 +1,4 @@
-// The GnnClassifier: gradients, equivariance, the edge mask through a whole model, validation,
+// The GNNClassifier: gradients, equivariance, the edge mask through a whole model, validation,
 // and save / load.
 #include "gnnx/nn/models/gnn.h"
 
@@ -26,9 +26,9 @@ using gnnx::test::f64;
 
 const std::vector<ConvType> kAllConvs{ConvType::kGCN, ConvType::kGraphConv, ConvType::kGIN, ConvType::kSAGE, ConvType::kGAT};
 
-GnnClassifier make_model(ConvType conv, Task task, torch::Dtype dtype = torch::kDouble, Aggregation readout = Aggregation::kMean) {
+GNNClassifier make_model(ConvType conv, Task task, torch::Dtype dtype = torch::kDouble, Aggregation readout = Aggregation::kMean) {
   torch::manual_seed(7);
-  GnnClassifier m(GnnClassifierOptions(3, 2).conv(conv).task(task).hidden_channels(4).num_layers(2).heads(2).readout(readout));
+  GNNClassifier m(GNNClassifierOptions(3, 2).conv(conv).task(task).hidden_channels(4).num_layers(2).heads(2).readout(readout));
   m->to(dtype);
   m->eval();
   return m;
@@ -39,7 +39,7 @@ std::string temp_path(const std::string& stem) {
 }
 }  // namespace
 
-TEST_CASE("GnnClassifier gradients match finite differences for every layer type and both tasks", "[nn]") {
+TEST_CASE("GNNClassifier gradients match finite differences for every layer type and both tasks", "[nn]") {
   auto ei = small_edge_index();
   const int64_t E = ei.size(1);
   auto gen = gnnx::torch_generator(21);
@@ -59,7 +59,7 @@ TEST_CASE("GnnClassifier gradients match finite differences for every layer type
   }
 }
 
-TEST_CASE("GnnClassifier is permutation-equivariant (node task) and invariant (graph task)", "[nn]") {
+TEST_CASE("GNNClassifier is permutation-equivariant (node task) and invariant (graph task)", "[nn]") {
   auto ei = small_edge_index();
   const int64_t N = kSmallNodes, E = ei.size(1);
   auto gen = gnnx::torch_generator(22);
@@ -106,7 +106,7 @@ TEST_CASE("edge mask through a whole classifier: ones change nothing, zeros dele
   }
 }
 
-TEST_CASE("GnnClassifier batches graphs: one forward equals separate forwards", "[nn]") {
+TEST_CASE("GNNClassifier batches graphs: one forward equals separate forwards", "[nn]") {
   auto ei = small_edge_index();
   auto gen = gnnx::torch_generator(23);
   auto x1 = torch::randn({kSmallNodes, 3}, gen, f64()), x2 = torch::randn({kSmallNodes, 3}, gen, f64());
@@ -118,13 +118,13 @@ TEST_CASE("GnnClassifier batches graphs: one forward equals separate forwards", 
   GNNX_REQUIRE_CLOSE(both[1], model->forward(x2, ei)[0], 1e-12, 1e-12);
 }
 
-TEST_CASE("GnnClassifier rejects bad input and bad options with gnnx::Error", "[nn]") {
+TEST_CASE("GNNClassifier rejects bad input and bad options with gnnx::Error", "[nn]") {
   auto ei = small_edge_index();
   auto x = torch::randn({kSmallNodes, 3});
   auto model = make_model(ConvType::kGCN, Task::kNode, torch::kFloat);
   REQUIRE(model->forward(x, ei).sizes() == torch::IntArrayRef({kSmallNodes, 2}));
-  GNNX_REQUIRE_ERROR("GnnClassifier: x must have shape [N, 3], got [7, 4]", model->forward(torch::randn({kSmallNodes, 4}), ei));
-  GNNX_REQUIRE_ERROR("GnnClassifier: edge_index must be int64 of shape [2, E]", model->forward(x, ei.to(torch::kInt)));
+  GNNX_REQUIRE_ERROR("GNNClassifier: x must have shape [N, 3], got [7, 4]", model->forward(torch::randn({kSmallNodes, 4}), ei));
+  GNNX_REQUIRE_ERROR("GNNClassifier: edge_index must be int64 of shape [2, E]", model->forward(x, ei.to(torch::kInt)));
   auto out_of_range = ei.clone();
   out_of_range[0][0] = 9;
   GNNX_REQUIRE_ERROR("GCNConv: edge_index holds node id 9 outside [0, 7)", model->forward(x, out_of_range));
@@ -133,15 +133,15 @@ TEST_CASE("GnnClassifier rejects bad input and bad options with gnnx::Error", "[
     GNNX_REQUIRE_ERROR("GCNConv: the active edge mask has 13 entries but the layer's input has 12 edges", model->forward(x, ei));
   }
   auto graph = make_model(ConvType::kGCN, Task::kGraph, torch::kFloat);
-  GNNX_REQUIRE_ERROR("GnnClassifier: batch must be int64 of shape [7], got [6]",
+  GNNX_REQUIRE_ERROR("GNNClassifier: batch must be int64 of shape [7], got [6]",
                      graph->forward(x, ei, {}, torch::zeros({6}, torch::kLong)));
-  GNNX_REQUIRE_ERROR("GnnClassifier: hidden_channels (20) must be a multiple of heads (3)",
-                     GnnClassifier(GnnClassifierOptions(3, 2).conv(ConvType::kGAT).heads(3)));
-  GNNX_REQUIRE_ERROR("GnnClassifier: num_layers must be positive, got 0", GnnClassifier(GnnClassifierOptions(3, 2).num_layers(0)));
-  GNNX_REQUIRE_ERROR("conv type: expected gcn, graphconv, gin, sage or gat, got \"gcnn\"", conv_type_from_string("gcnn"));
-  GNNX_REQUIRE_ERROR("task: expected \"node\" or \"graph\", got \"edge\"", task_from_string("edge"));
+  GNNX_REQUIRE_ERROR("GNNClassifier: hidden_channels (20) must be a multiple of heads (3)",
+                     GNNClassifier(GNNClassifierOptions(3, 2).conv(ConvType::kGAT).heads(3)));
+  GNNX_REQUIRE_ERROR("GNNClassifier: num_layers must be positive, got 0", GNNClassifier(GNNClassifierOptions(3, 2).num_layers(0)));
+  GNNX_REQUIRE_ERROR("conv type: expected one of gcn, graphconv, gin, sage, gat, got \"gcnn\"", gnnx::from_name<gnnx::nn::ConvType>("gcnn"));
+  GNNX_REQUIRE_ERROR("task: expected one of node, graph, got \"edge\"", gnnx::from_name<gnnx::nn::Task>("edge"));
   Graph empty(torch::zeros({2, 0}, torch::kLong), 0, torch::zeros({0, 3}));
-  GNNX_REQUIRE_ERROR("GnnModel::forward_graph: expected a non-empty graph", model->forward_graph(empty));
+  GNNX_REQUIRE_ERROR("GNNModel::forward_graph: expected a non-empty graph", model->forward_graph(empty));
 }
 
 TEST_CASE("normalize_embedding L2-normalises each layer before its ReLU, root_weight off drops W_root", "[nn]") {
@@ -149,7 +149,7 @@ TEST_CASE("normalize_embedding L2-normalises each layer before its ReLU, root_we
   torch::manual_seed(2);
   auto x = torch::randn({kSmallNodes, 3}, f64());
   torch::manual_seed(9);
-  GnnClassifier model(GnnClassifierOptions(3, 2).conv(ConvType::kGraphConv).hidden_channels(5).num_layers(3).normalize_embedding(true).root_weight(false));
+  GNNClassifier model(GNNClassifierOptions(3, 2).conv(ConvType::kGraphConv).hidden_channels(5).num_layers(3).normalize_embedding(true).root_weight(false));
   model->to(torch::kDouble);
   REQUIRE(model->named_parameters().find("conv0.lin_root.weight") == nullptr);
   // By hand: h' = act(normalize(W_rel A h + b)), A the unweighted sum over in-edges.
@@ -192,7 +192,7 @@ TEST_CASE("save / load round trip gives the same outputs, truncated or garbage f
   for (auto conv : kAllConvs) {
     INFO(to_string(conv));
     torch::manual_seed(3);
-    GnnClassifier model(GnnClassifierOptions(3, 4).conv(conv).task(Task::kGraph).readout(Aggregation::kSum).heads(2));
+    GNNClassifier model(GNNClassifierOptions(3, 4).conv(conv).task(Task::kGraph).readout(Aggregation::kSum).heads(2));
     model->eval();
     const auto path = temp_path("gnnx_model_" + std::string(to_string(conv)));
     save_gnn_classifier(model, path);
@@ -204,7 +204,7 @@ TEST_CASE("save / load round trip gives the same outputs, truncated or garbage f
     std::filesystem::remove(path);
   }
   torch::manual_seed(3);
-  GnnClassifier model(GnnClassifierOptions(3, 4));
+  GNNClassifier model(GNNClassifierOptions(3, 4));
   const auto path = temp_path("gnnx_model_trunc");
   save_gnn_classifier(model, path);
   const auto size = std::filesystem::file_size(path);
@@ -289,7 +289,7 @@ TEST_CASE("forward_trimmed gives the targets' logits and mask gradients of the w
     for (bool weighted : {false, true}) {
       INFO(to_string(conv) << (weighted ? " weighted" : ""));
       torch::manual_seed(7);
-      GnnClassifier model(GnnClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).heads(2));
+      GNNClassifier model(GNNClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).heads(2));
       model->to(torch::kDouble);
       model->eval();
       auto ew = weighted ? w : torch::Tensor();
@@ -321,10 +321,10 @@ TEST_CASE("forward_trimmed gives the targets' logits and mask gradients of the w
       GNNX_REQUIRE_CLOSE(trimmed, full, 1e-10, 1e-12);
       auto g_trim = torch::autograd::grad({(trimmed * coef).sum()}, {m2})[0];
       GNNX_REQUIRE_CLOSE(g_trim, g_full, 1e-10, 1e-12);
-      // The GnnModel default (forward on everything, then the targets' rows) agrees too.
+      // The GNNModel default (forward on everything, then the targets' rows) agrees too.
       {
         EdgeMaskScope scope(m.index_select(0, t.orig_edge));
-        GNNX_REQUIRE_CLOSE(model->GnnModel::forward_trimmed(xs, t.edge_index, ws, t.nodes_per_hop, t.edges_per_hop),
+        GNNX_REQUIRE_CLOSE(model->GNNModel::forward_trimmed(xs, t.edge_index, ws, t.nodes_per_hop, t.edges_per_hop),
                            full, 1e-10, 1e-12);
       }
     }
@@ -336,19 +336,19 @@ TEST_CASE("forward_trimmed rejects layouts that do not fit", "[nn]") {
   const int64_t E = ei.size(1);
   auto x = torch::randn({kSmallNodes, 3}, f64());
   auto model = make_model(ConvType::kGraphConv, Task::kNode);  // 2 layers
-  GNNX_REQUIRE_ERROR("GnnModel::forward_trimmed: expected 2 node and edge counts (one per hop below num_hops), got 1 and 2",
+  GNNX_REQUIRE_ERROR("GNNModel::forward_trimmed: expected 2 node and edge counts (one per hop below num_hops), got 1 and 2",
                      model->forward_trimmed(x, ei, {}, {1}, {3, E}));
   GNNX_REQUIRE_ERROR("must be non-decreasing prefix sizes within [0, 7] nodes; hop 1 has 2 nodes and 12 edges",
                      model->forward_trimmed(x, ei, {}, {3, 2}, {1, E}));
   GNNX_REQUIRE_ERROR("within [0, 7] nodes; hop 1 has 8 nodes", model->forward_trimmed(x, ei, {}, {1, 8}, {3, E}));
-  GNNX_REQUIRE_ERROR("GnnModel::forward_trimmed: edges_per_hop must end at E = 12, got 11",
+  GNNX_REQUIRE_ERROR("GNNModel::forward_trimmed: edges_per_hop must end at E = 12, got 11",
                      model->forward_trimmed(x, ei, {}, {1, 3}, {3, 11}));
   {
     EdgeMaskScope scope(torch::ones({E + 1}, f64()));
-    GNNX_REQUIRE_ERROR("GnnModel::forward_trimmed: the active edge mask has 13 entries for 12 edges",
+    GNNX_REQUIRE_ERROR("GNNModel::forward_trimmed: the active edge mask has 13 entries for 12 edges",
                        model->forward_trimmed(x, ei, {}, {1, 3}, {3, E}));
   }
   auto graph = make_model(ConvType::kGraphConv, Task::kGraph);
-  GNNX_REQUIRE_ERROR("GnnModel::forward_trimmed: only node classifiers run trimmed, this is a graph classifier",
+  GNNX_REQUIRE_ERROR("GNNModel::forward_trimmed: only node classifiers run trimmed, this is a graph classifier",
                      graph->forward_trimmed(x, ei, {}, {1, 3}, {3, E}));
 }

@@ -89,7 +89,7 @@ TEST_CASE("scatter and aggregation names reject bad input with gnnx::Error", "[n
     GNNX_REQUIRE_ERROR("scatter: index holds id 1 outside [0, 1)", scatter(src, idx, 1, aggr));
     GNNX_REQUIRE_ERROR("scatter: index holds id -1 outside [0, 2)", scatter(src, -idx, 2, aggr));
   }
-  GNNX_REQUIRE_ERROR("aggregation: expected \"sum\", \"mean\" or \"max\", got \"avg\"", aggregation_from_string("avg"));
-  REQUIRE(aggregation_from_string("mean") == Aggregation::kMean);
+  GNNX_REQUIRE_ERROR("aggregation: expected one of sum, mean, max, got \"avg\"", gnnx::from_name<gnnx::nn::Aggregation>("avg"));
+  REQUIRE(gnnx::from_name<gnnx::nn::Aggregation>("mean") == Aggregation::kMean);
   REQUIRE(std::string(to_string(Aggregation::kMax)) == "max");
 }

@@ -48,7 +48,7 @@ TEST_CASE("training a GCN classifier on a planted partition beats chance by far"
   // Features alone: the noisy one-hot gives roughly 50% (chance is 25%); pooling over the
   // community's neighbours should give far more.
   torch::manual_seed(0);
-  GnnClassifier model(GnnClassifierOptions(4, 4));
+  GNNClassifier model(GNNClassifierOptions(4, 4));
   auto r = train_node_classifier(*model, g, split, TrainOptions().epochs(150).patience(50));
   INFO("train " << r.train_acc << " val " << r.val_acc << " test " << r.test_acc << " in " << r.seconds << " s");
   REQUIRE(r.test_acc > 0.8);
@@ -62,7 +62,7 @@ TEST_CASE("training a GCN classifier on a planted partition beats chance by far"
     graphs.push_back(gg);
   }
   torch::manual_seed(0);
-  GnnClassifier gmodel(GnnClassifierOptions(1, 2).task(Task::kGraph).conv(ConvType::kGIN).readout(Aggregation::kSum));
+  GNNClassifier gmodel(GNNClassifierOptions(1, 2).task(Task::kGraph).conv(ConvType::kGIN).readout(Aggregation::kSum));
   auto gr = train_graph_classifier(*gmodel, graphs, random_split(40, 0.6, 0.2, 3), TrainOptions().epochs(60).batch_size(8));
   INFO("graph task: train " << gr.train_acc << " test " << gr.test_acc);
   REQUIRE(gr.train_acc > 0.8);
@@ -74,7 +74,7 @@ TEST_CASE("node training measures the graph's id range once, not in every layer 
   auto split = random_split(g.num_nodes, 0.5, 0.2, 2);
   auto count = [&](int64_t epochs) {
     torch::manual_seed(0);
-    GnnClassifier model(GnnClassifierOptions(3, 3).conv(ConvType::kGAT).heads(2));
+    GNNClassifier model(GNNClassifierOptions(3, 3).conv(ConvType::kGAT).heads(2));
     const auto before = gnnx::nn::detail::index_range_measurements();
     train_node_classifier(*model, g, split, TrainOptions().epochs(epochs).patience(0));
     return gnnx::nn::detail::index_range_measurements() - before;
@@ -87,11 +87,11 @@ TEST_CASE("node training measures the graph's id range once, not in every layer 
 TEST_CASE("training rejects inconsistent input with gnnx::Error", "[nn]") {
   auto g = planted_partition(2, 5, 0.5, 0.1, 3);
   auto split = random_split(g.num_nodes, 0.5, 0.2, 2);
-  GnnClassifier wrong_width(GnnClassifierOptions(3, 2));
+  GNNClassifier wrong_width(GNNClassifierOptions(3, 2));
   GNNX_REQUIRE_ERROR("train_node_classifier: the model takes 3 features, the graph has 2", train_node_classifier(*wrong_width, g, split));
-  GnnClassifier too_few_classes(GnnClassifierOptions(2, 1));
+  GNNClassifier too_few_classes(GNNClassifierOptions(2, 1));
   GNNX_REQUIRE_ERROR("train_node_classifier: labels must lie in [0, 1), got max 1", train_node_classifier(*too_few_classes, g, split));
-  GnnClassifier model(GnnClassifierOptions(2, 2));
+  GNNClassifier model(GNNClassifierOptions(2, 2));
   auto bad = split;
   bad.test = torch::tensor({10}, torch::kLong);
   GNNX_REQUIRE_ERROR("train_node_classifier: split index out of range [0, 10)", train_node_classifier(*model, g, bad));

@@ -24,12 +24,13 @@
 
 #include "gnnx/attribution/attributor.h"
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 
 namespace gnnx::attribution {
 
 /// Where the ascent starts.
 enum class AscentInit { kZeros, kNoise };
-AscentInit ascent_init_from_string(const std::string& name);  ///< "zeros" | "noise"
+GNNX_ENUM_NAMES(AscentInit, "activation-max init", {AscentInit::kZeros, "zeros"}, {AscentInit::kNoise, "noise"});
 
 struct ActivationMaxOptions {
   /// Layer whose unit is maximised; "" = the model's output logits. Default "".

@@ -51,7 +51,7 @@
 ///     outputs built from layer.module's weights).
 /// ReLU layers always run out of place in the adapter (an in-place ReLU would overwrite a
 /// captured activation). GNN objectives expose no layers (gnnx GNNs are not sequential);
-/// their layer access goes through gnnx::nn::GnnModel::message_passing_layers() and the
+/// their layer access goes through gnnx::nn::GNNModel::message_passing_layers() and the
 /// edge-mask hook instead.
 ///
 /// Options of each method are builder structs (GNNX_ARG) with documented defaults; the
@@ -70,6 +70,8 @@
 #include <torch/nn/modules/container/any.h>
 #include <torch/nn/modules/container/sequential.h>
 
+#include "gnnx/core/enum_names.h"
+#include "gnnx/core/options.h"
 #include "gnnx/core/target.h"
 #include "gnnx/graph/graph.h"
 #include "gnnx/nn/models/gnn.h"
@@ -91,7 +93,7 @@ struct Attribution {
 
 /// What kind of layer an adapter layer is (enough for the rules of guided backprop, CAM and LRP).
 enum class LayerKind { kReLU, kConv, kLinear, kMaxPool, kAvgPool, kBatchNorm, kFlatten, kDropout, kOther };
-const char* to_string(LayerKind k);
+GNNX_ENUM_NAMES(LayerKind, "layer kind", {LayerKind::kReLU, "relu"}, {LayerKind::kConv, "conv"}, {LayerKind::kLinear, "linear"}, {LayerKind::kMaxPool, "maxpool"}, {LayerKind::kAvgPool, "avgpool"}, {LayerKind::kBatchNorm, "batchnorm"}, {LayerKind::kFlatten, "flatten"}, {LayerKind::kDropout, "dropout"}, {LayerKind::kOther, "other"});
 
 /// One layer of a sequential adapter.
 struct Layer {
@@ -174,7 +176,7 @@ class Objective {
 /// all; -1 = the model's prediction. Throws gnnx::Error for a label outside [0, K) or a model
 /// output that is not [B, K].
 std::unique_ptr<Objective> image_objective(const ImageModel& model, const at::Tensor& x, std::vector<int64_t> labels);
-/// t = Target::output(label, item): item -1 explains every item of x, item k only x[k] (the
+/// t = Target::output(item, label): item -1 explains every item of x, item k only x[k] (the
 /// objective then has B = 1).
 std::unique_ptr<Objective> image_objective(const ImageModel& model, const at::Tensor& x, const Target& t);
 
@@ -183,14 +185,13 @@ enum class GraphInput {
   kNodeFeatures,  ///< item shape [N, F]: the node features
   kEdges,         ///< item shape [E]: an all-ones edge mask applied through nn::EdgeMaskScope
 };
-GraphInput graph_input_from_string(const std::string& name);  ///< "features" | "edges"
-const char* to_string(GraphInput g);
+GNNX_ENUM_NAMES(GraphInput, "graph input", {GraphInput::kNodeFeatures, "features"}, {GraphInput::kEdges, "edges"}, {GraphInput::kNodeFeatures, "node_features"});
 
 /// A GNN objective over graph g (validated; x required). targets: Target::node(i, label) for a
 /// node classifier, Target::graph(0, label) for a graph classifier (g is one graph). Item t is
 /// target t; the attribution is [T, N, F] (features) or [T, E] (edges). The model is kept by
 /// reference: it must outlive the objective.
-std::unique_ptr<Objective> graph_objective(nn::GnnModel& model, const Graph& g, std::vector<Target> targets,
+std::unique_ptr<Objective> graph_objective(nn::GNNModel& model, const Graph& g, std::vector<Target> targets,
                                            GraphInput what = GraphInput::kNodeFeatures);
 
 /// An attribution method.
@@ -207,17 +208,13 @@ class Attributor {
   /// image_objective(model, x, labels) then attribute.
   Attribution attribute(const ImageModel& model, const at::Tensor& x, std::vector<int64_t> labels);
   /// graph_objective(model, g, targets, what) then attribute.
-  Attribution attribute(nn::GnnModel& model, const Graph& g, std::vector<Target> targets,
+  Attribution attribute(nn::GNNModel& model, const Graph& g, std::vector<Target> targets,
                         GraphInput what = GraphInput::kNodeFeatures);
 
  protected:
   /// The method: values [B, *item] and diagnostics; name/options/targets are filled by attribute().
   virtual Attribution compute(Objective& objective) = 0;
 };
-
-/// Options given as text (command line, registry), read by make_attributor. Every key must be
-/// used: an unknown key is an error.
-using OptionMap = std::map<std::string, std::string>;
 
 /// Builds the attributor registered as `name` ("saliency", "gradxinput", "ig", "smoothgrad",
 /// "noise-tunnel", "guided-backprop", "deconvnet", "occlusion") from text options (e.g.
@@ -226,24 +223,5 @@ using OptionMap = std::map<std::string, std::string>;
 std::unique_ptr<Attributor> make_attributor(const std::string& name, const OptionMap& options = {});
 std::vector<std::string> attributor_names();
 
-/// Reads typed values from an OptionMap, for make_attributor's factories.
-class OptionReader {
- public:
-  OptionReader(std::string method, const OptionMap& options) : method_(std::move(method)), options_(options) {}
-  bool has(const std::string& key) const { return options_.count(key) > 0; }
-  int64_t get_int(const std::string& key, int64_t fallback);
-  double get_double(const std::string& key, double fallback);
-  bool get_bool(const std::string& key, bool fallback);
-  std::string get_string(const std::string& key, const std::string& fallback);
-  /// Comma-separated integers ("3,8,8").
-  std::vector<int64_t> get_ints(const std::string& key, const std::vector<int64_t>& fallback);
-  /// Throws gnnx::Error naming any key that no get_* asked for.
-  void finish() const;
-
- private:
-  std::string method_;
-  OptionMap options_;
-  std::vector<std::string> used_;
-};
 
 }  // namespace gnnx::attribution

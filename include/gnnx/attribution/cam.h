@@ -29,6 +29,7 @@
 
 #include "gnnx/attribution/attributor.h"
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 
 namespace gnnx::attribution {
 
@@ -37,9 +38,8 @@ enum class Upsample {
   kBilinear,  ///< bilinear, align_corners = false (half-pixel centres)
   kNearest,   ///< nearest neighbour (torch's "nearest": floor(dst * in / out))
 };
+GNNX_ENUM_NAMES(Upsample, "upsample", {Upsample::kBilinear, "bilinear"}, {Upsample::kNearest, "nearest"});
 /// "bilinear" | "nearest"; anything else throws gnnx::Error.
-Upsample upsample_from_string(const std::string& name);
-const char* to_string(Upsample u);
 
 /// Which weighting of the feature maps.
 enum class CamKind {
@@ -48,9 +48,8 @@ enum class CamKind {
   kCounterfactual,  ///< mean negated gradient (counterfactual Grad-CAM)
   kGradCamPlusPlus  ///< Grad-CAM++ closed form
 };
+GNNX_ENUM_NAMES(CamKind, "CAM kind", {CamKind::kCam, "cam"}, {CamKind::kGradCam, "gradcam"}, {CamKind::kCounterfactual, "gradcam-counterfactual"}, {CamKind::kGradCamPlusPlus, "gradcam++"});
 /// "cam" | "gradcam" | "gradcam-counterfactual" | "gradcam++".
-CamKind cam_kind_from_string(const std::string& name);
-const char* to_string(CamKind k);
 
 // ---- maths on tensors ----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 
 #include "gnnx/attribution/attributor.h"
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 
 namespace gnnx::attribution {
 
@@ -23,8 +24,7 @@ enum class IntegrationMethod {
   kRiemannMiddle,     ///< "riemann_middle": α_k = (k+½)/n,     w_k = 1/n
   kRiemannTrapezoid,  ///< "riemann_trapezoid": α_k = k/(n−1), w = 1/(n−1), halved at both ends (n ≥ 2)
 };
-IntegrationMethod integration_method_from_string(const std::string& name);
-const char* to_string(IntegrationMethod m);
+GNNX_ENUM_NAMES(IntegrationMethod, "integration method", {IntegrationMethod::kGaussLegendre, "gausslegendre"}, {IntegrationMethod::kRiemannLeft, "riemann_left"}, {IntegrationMethod::kRiemannRight, "riemann_right"}, {IntegrationMethod::kRiemannMiddle, "riemann_middle"}, {IntegrationMethod::kRiemannTrapezoid, "riemann_trapezoid"});
 
 /// Nodes α_k (ascending) and weights w_k of the n-step rule on [0, 1], in double precision.
 /// Gauss–Legendre nodes are found by Newton's method on P_n (error < 1e-14). Throws

@@ -35,6 +35,7 @@
 #include "gnnx/attribution/attributor.h"
 #include "gnnx/attribution/lrp_rules.h"
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 
 namespace gnnx::attribution {
 
@@ -106,6 +107,7 @@ enum class OutputRelevance {
   kLogit,  ///< R_out = the explained logit (conservation: Σ R = y_c when ε → 0, no bias)
   kOne,    ///< R_out = 1 (Zennit's one-hot attr_output)
 };
+GNNX_ENUM_NAMES(OutputRelevance, "lrp output", {OutputRelevance::kLogit, "logit"}, {OutputRelevance::kOne, "one"});
 
 struct LrpOptions {
   /// The rules. Default ε = 1e-6 everywhere.

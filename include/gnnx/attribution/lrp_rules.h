@@ -40,6 +40,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "gnnx/core/enum_names.h"
+
 namespace gnnx::attribution {
 
 enum class LrpRuleKind {
@@ -48,9 +50,8 @@ enum class LrpRuleKind {
   kZPlus,      ///< z⁺ rule (= αβ with α = 1, β = 0)
   kAlphaBeta,  ///< αβ rule
 };
+GNNX_ENUM_NAMES(LrpRuleKind, "LRP rule", {LrpRuleKind::kEpsilon, "epsilon"}, {LrpRuleKind::kGamma, "gamma"}, {LrpRuleKind::kZPlus, "zplus"}, {LrpRuleKind::kAlphaBeta, "alpha-beta"});
 /// "epsilon" | "gamma" | "zplus" | "alpha-beta" (converted once, at the CLI or file boundary).
-LrpRuleKind lrp_rule_kind_from_string(const std::string& name);
-const char* to_string(LrpRuleKind kind);
 
 /// One LRP rule with its parameters. Build with the named constructors.
 struct LrpRule {

@@ -10,12 +10,12 @@
 
 #include "gnnx/attribution/attributor.h"
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 
 namespace gnnx::attribution {
 
 enum class NoiseTunnelType { kSmoothGrad, kSmoothGradSq, kVarGrad };
-NoiseTunnelType noise_tunnel_type_from_string(const std::string& name);  ///< "smoothgrad" | "smoothgrad_sq" | "vargrad"
-const char* to_string(NoiseTunnelType t);
+GNNX_ENUM_NAMES(NoiseTunnelType, "noise tunnel type", {NoiseTunnelType::kSmoothGrad, "smoothgrad"}, {NoiseTunnelType::kSmoothGradSq, "smoothgrad_sq"}, {NoiseTunnelType::kVarGrad, "vargrad"});
 
 struct NoiseTunnelOptions {
   /// Aggregation. Default smoothgrad.

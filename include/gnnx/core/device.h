@@ -33,7 +33,7 @@ int torch_threads();
 /// kernel: mmap threshold 32 MiB (glibc's largest) and trim threshold 1 GiB, via mallopt.
 /// LibTorch allocates CPU tensors with malloc, and a batched explanation frees and allocates
 /// multi-megabyte temporaries in every epoch. With glibc's defaults each one is a fresh mapping
-/// whose pages fault in again; on the 2-core development VM that doubled the time of
+/// whose pages fault in again; on a 2-core machine that doubled the time of
 /// bench_gnnexplainer's batched mode. The setting is process-wide, so the library never calls
 /// it by itself: the gnnx command and bench_gnnexplainer call it first thing. Call it in your own
 /// programs, or set GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824.

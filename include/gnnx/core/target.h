@@ -7,6 +7,8 @@
 
 namespace gnnx {
 
+/// Every factory takes the row first and the class second: Target::node(417, 2),
+/// Target::graph(0, 1), Target::output(-1, 3).
 struct Target {
   enum class Kind {
     kNode,    ///< row `index` of a node classifier's [N, C] output
@@ -20,7 +22,7 @@ struct Target {
 
   static Target node(int64_t node, int64_t label = -1) { return {Kind::kNode, node, label}; }
   static Target graph(int64_t graph = 0, int64_t label = -1) { return {Kind::kGraph, graph, label}; }
-  static Target output(int64_t label, int64_t item = -1) { return {Kind::kOutput, item, label}; }
+  static Target output(int64_t item = -1, int64_t label = -1) { return {Kind::kOutput, item, label}; }
 };
 
 /// "node 417 (class 2)" and the like, for messages.

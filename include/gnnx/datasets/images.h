@@ -16,14 +16,15 @@
 #include <ATen/core/Tensor.h>
 
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 
 namespace gnnx::datasets {
 
 /// The class-defining shapes, in label order.
 enum class Shape : int64_t { kSquare = 0, kDisc = 1, kTriangle = 2, kCross = 3 };
+GNNX_ENUM_NAMES(Shape, "shape", {Shape::kSquare, "square"}, {Shape::kDisc, "disc"}, {Shape::kTriangle, "triangle"}, {Shape::kCross, "cross"});
 
 /// "square", "disc", "triangle", "cross".
-std::string to_string(Shape s);
 
 struct ShapesImagesOptions {
   /// Number of images. Default 2000.

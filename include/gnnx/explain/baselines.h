@@ -25,11 +25,11 @@ class GradExplainer : public Explainer {
   /// chunk_size: instances per union on CPU (0: split over the TBB threads, at most 100 per union).
   explicit GradExplainer(int64_t chunk_size = 0) : chunk_size_(chunk_size) {}
   std::string name() const override { return "grad"; }
-  std::vector<Explanation> explain(nn::GnnModel& model, const Graph& graph,
+  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
                                    const std::vector<Target>& targets) override;
   /// Graph classifier: one explanation per graph (Target::graph(i)).
-  std::vector<Explanation> explain_graphs(nn::GnnModel& model, const std::vector<Graph>& graphs,
-                                          const std::vector<int64_t>& labels = {});
+  std::vector<Explanation> explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
+                                          const std::vector<int64_t>& labels = {}) override;
 
  private:
   int64_t chunk_size_;
@@ -38,10 +38,10 @@ class GradExplainer : public Explainer {
 class AttentionExplainer : public Explainer {
  public:
   std::string name() const override { return "att"; }
-  std::vector<Explanation> explain(nn::GnnModel& model, const Graph& graph,
+  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
                                    const std::vector<Target>& targets) override;
-  std::vector<Explanation> explain_graphs(nn::GnnModel& model, const std::vector<Graph>& graphs,
-                                          const std::vector<int64_t>& labels = {});
+  std::vector<Explanation> explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
+                                          const std::vector<int64_t>& labels = {}) override;
 };
 
 }  // namespace gnnx::explain

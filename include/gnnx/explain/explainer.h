@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "gnnx/core/options.h"
 #include "gnnx/core/target.h"
 #include "gnnx/explain/explanation.h"
 #include "gnnx/graph/graph.h"
@@ -22,13 +23,24 @@ class Explainer {
   /// Explains each target (nodes of a node classifier, or Target::graph(0) for a graph
   /// classifier's single graph). Throws gnnx::Error for ids out of range, an empty list, or a
   /// model whose task or input width does not fit the graph.
-  virtual std::vector<Explanation> explain(nn::GnnModel& model, const Graph& graph,
+  virtual std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
                                            const std::vector<Target>& targets) = 0;
+  /// Graph classifier: one explanation per graph of `graphs` (Explanation::target is
+  /// Target::graph(i)). labels: the class to explain per graph, or empty for the model's
+  /// predictions. The default explains the graphs one by one through explain(); explainers that
+  /// batch many graphs into one optimisation override it.
+  virtual std::vector<Explanation> explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
+                                                  const std::vector<int64_t>& labels = {});
 };
 
-/// Builds the explainer registered as `name` with default options and the given seed (the
-/// table lives in src/explain/registry.cpp: one line per explainer). Throws gnnx::Error listing the known names when `name` is unknown.
-std::unique_ptr<Explainer> make_explainer(const std::string& name, uint64_t seed = 0);
+/// Builds the explainer registered as `name` ("gnnexplainer", "grad", "att", "saliency",
+/// "gradxinput", "ig", "smoothgrad", "occlusion", "gnn-lrp") from text options, the same way
+/// attribution::make_attributor does: every explainer takes "seed"; the others are its options
+/// struct's fields by name ({"epochs", "200"}, {"feature_mask", "node"}, ...), defaulting to the
+/// struct's defaults. The table lives in src/explain/registry.cpp, one line per explainer.
+/// Throws gnnx::Error for an unknown name (listing the known ones), an unknown option or a value
+/// that does not parse.
+std::unique_ptr<Explainer> make_explainer(const std::string& name, const OptionMap& options = {});
 std::vector<std::string> explainer_names();
 
 }  // namespace gnnx::explain

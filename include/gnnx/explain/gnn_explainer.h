@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 #include "gnnx/explain/explainer.h"
 
 namespace gnnx::explain {
@@ -48,28 +49,27 @@ enum class FeatureMaskType {
   kNode,         ///< [N], one value per node
   kNodeFeature,  ///< [N, F], one value per node and feature
 };
+GNNX_ENUM_NAMES(FeatureMaskType, "feature mask type", {FeatureMaskType::kNone, "none"}, {FeatureMaskType::kFeature, "feature"}, {FeatureMaskType::kNode, "node"}, {FeatureMaskType::kNodeFeature, "node_feature"});
 /// "none" | "feature" | "node" | "node_feature"; throws gnnx::Error otherwise.
-FeatureMaskType feature_mask_type_from_string(const std::string& name);
-const char* to_string(FeatureMaskType t);
 
 /// Which class the prediction loss keeps.
 enum class ExplanationType {
   kModel,       ///< the model's own prediction on the full graph ("why did the model say this")
   kPhenomenon,  ///< the true label (graph.y), "why is this the case"
 };
-ExplanationType explanation_type_from_string(const std::string& name);  ///< "model" | "phenomenon"
+GNNX_ENUM_NAMES(ExplanationType, "explanation type", {ExplanationType::kModel, "model"}, {ExplanationType::kPhenomenon, "phenomenon"});
 
 struct GNNExplainerOptions {
   /// Optimisation epochs. Default 100 (PyG's).
   GNNX_ARG(int64_t, epochs) = 100;
   /// Adam learning rate. Default 0.1, the original GNNExplainer code's, not PyG's 0.01: with
   /// 0.01 the logits move at most ~1 in 100 epochs, so masks stay near their random start
-  /// (BA-Shapes paper protocol, seed 0: AUC 0.77 at 0.01, 0.98 at 0.1; see `gnnx explain`).
+  /// (BA-Shapes paper protocol, seed 0: AUC 0.77 at 0.01, 0.98 at 0.1; see `gnnx evaluate`).
   GNNX_ARG(double, lr) = 0.1;
   /// Coefficient of Σ σ(M) over the instance's edges. Default 0.2, not PyG's 0.005: on the
   /// sum-aggregation reference models the prediction saturates (loss ~1e-6) once every mask is
   /// high, and at 0.005 the entropy term then holds every edge, motif or not, near 1. Mean AUC
-  /// over 5 seeds (`gnnx explain --seeds 5`, symmetric mask, one run from initial mean 0) at
+  /// over 5 seeds (`gnnx evaluate --seeds 5`, symmetric mask, one run from initial mean 0) at
   /// 0.005 / 0.2: BA-Shapes 0.980 / 0.979, BA-Community 0.854 / 0.833, Tree-Cycles 0.573 /
   /// 0.740, Tree-Grid 0.544 / 0.634, BA-2Motifs 0.451 / 0.551.
   GNNX_ARG(double, edge_size) = 0.2;
@@ -84,7 +84,7 @@ struct GNNExplainerOptions {
   /// scale an edge between a cycle node and a tree node of a 25-node Tree-Cycles subgraph costs
   /// 3000 · ½ / 625 ≈ 2.4 per direction, so explanations stop at the border between predicted
   /// classes instead of keeping the edge that joins the motif to the base and the base edges
-  /// behind it. Mean AUC over 5 seeds (`gnnx explain --seeds 5`, own-motif ground truth) with 0 /
+  /// behind it. Mean AUC over 5 seeds (`gnnx evaluate --seeds 5`, own-motif ground truth) with 0 /
   /// 1000 / 3000: Tree-Cycles 0.799 / 0.911 / 0.921 (0.962 at 3000 on the counterexample-trained
   /// reference model, see datasets::reference_config), Tree-Grid 0.757 / 0.797 / 0.803, BA-Shapes
   /// 0.994 / 0.994 / 0.991, BA-Community 0.949 / 0.941 / 0.932. It assumes an explanation stays
@@ -119,7 +119,7 @@ struct GNNExplainerOptions {
   /// first raises every edge together and can keep the wrong ones; the run from 3 starts with the
   /// prediction right and only prunes, but on BA-Shapes it prunes the motif to a few edges that
   /// then tie with the base graph; the average keeps what both keep. The original code starts
-  /// at 1 (σ ≈ 0.73), which is between the two. Mean AUC over 5 seeds (`gnnx explain --seeds 5`,
+  /// at 1 (σ ≈ 0.73), which is between the two. Mean AUC over 5 seeds (`gnnx evaluate --seeds 5`,
   /// own-motif ground truth, the default reference models) with {0, 1} / {3} / {0, 3}:
   /// BA-Shapes 0.991 / 0.973 / 0.992, BA-Community 0.932 / 0.901 / 0.931, Tree-Cycles 0.962 /
   /// 0.990 / 0.981, Tree-Grid 0.867 / 0.962 / 0.943, BA-2Motifs 0.867 / 0.976 / 0.949. {3}
@@ -167,23 +167,23 @@ class GNNExplainer : public Explainer {
   /// one batched optimisation. Graph classifier: `targets` must be {Target::graph(0[, label])}.
   /// Throws gnnx::Error for an empty list, ids out of range, target kinds that do not fit the
   /// model's task, or a model whose input width differs from graph.x's.
-  std::vector<Explanation> explain(nn::GnnModel& model, const Graph& graph,
+  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
                                    const std::vector<Target>& targets) override;
 
   /// Graph classifier: explains every graph of `graphs` (one batched optimisation). labels:
   /// the class to explain per graph, or empty for the model's predictions (or graph.y for the
   /// phenomenon type). Explanation::target is Target::graph(i).
-  std::vector<Explanation> explain_graphs(nn::GnnModel& model, const std::vector<Graph>& graphs,
-                                          const std::vector<int64_t>& labels = {});
+  std::vector<Explanation> explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
+                                          const std::vector<int64_t>& labels = {}) override;
 
   /// Runs once per target from these initial logits instead of the seeded draws (one entry per
   /// target, or per graph; edge_init_means is not used): how tests compare a batched run
   /// against single runs from the same start.
-  std::vector<Explanation> explain_from(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets,
+  std::vector<Explanation> explain_from(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
                                         const std::vector<InitialMasks>& init);
   /// The initial logits explain() draws for `targets` in its first run (edge_init_means()[0]);
   /// run r starts from them plus edge_init_means()[r] − edge_init_means()[0].
-  std::vector<InitialMasks> initial_masks(nn::GnnModel& model, const Graph& graph,
+  std::vector<InitialMasks> initial_masks(nn::GNNModel& model, const Graph& graph,
                                           const std::vector<Target>& targets) const;
 
   GNNExplainerOptions options;

@@ -7,7 +7,7 @@
 ///
 /// Definitions
 /// -----------
-/// The model is a gnnx::nn::GnnClassifier with L GCN, GIN or GraphConv layers (sum or mean
+/// The model is a gnnx::nn::GNNClassifier with L GCN, GIN or GraphConv layers (sum or mean
 /// aggregation), explained in eval mode (no dropout). Each layer and the head are replaced by
 /// their LRP-modified forward (gnnx/attribution/lrp_rules.h: value unchanged, gradient = the
 /// rule), so the explained logit f decomposes along the linear maps
@@ -24,7 +24,7 @@
 ///     R_W = x_{v_0} · J_1[v_1, v_0]ᵀ ⋯ J_L[v_L, v_{L-1}]ᵀ g_L[v_L]  (+ head terms, below)
 /// where g_l[i] = ∂f/∂h^(l)_i through the (modified) head only.
 ///
-/// Concatenation head (GnnClassifierOptions::concat, the default): the head also reads
+/// Concatenation head (GNNClassifierOptions::concat, the default): the head also reads
 /// h^(l) for l < L, so the head block of layer l is a walk of length l, (v_0, …, v_l), that
 /// ends at the output node. gnnx records it as the length-L walk padded with the output node,
 /// (v_0, …, v_l, v_l, …, v_l), i.e. the walk that stays at the output node through the
@@ -53,6 +53,7 @@
 
 #include "gnnx/attribution/lrp_rules.h"
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 #include "gnnx/core/target.h"
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/explanation.h"
@@ -67,10 +68,9 @@ enum class WalkOrder {
   kPositive,  ///< by R_W, descending (evidence for the class)
   kNegative,  ///< by R_W, ascending (evidence against)
 };
-WalkOrder walk_order_from_string(const std::string& name);  ///< "abs" | "positive" | "negative"
-const char* to_string(WalkOrder order);
+GNNX_ENUM_NAMES(WalkOrder, "walk order", {WalkOrder::kAbsolute, "abs"}, {WalkOrder::kPositive, "positive"}, {WalkOrder::kNegative, "negative"});
 
-struct GnnLrpOptions {
+struct GNNLRPOptions {
   /// Rule for every message-passing layer (and the MLP inside GIN): ε or γ. Default γ = 0.25,
   /// stabiliser 1e-6 (Zennit's Gamma defaults).
   GNNX_ARG(attribution::LrpRule, layer_rule) = attribution::LrpRule::gamma_rule(0.25, 1e-6);
@@ -133,13 +133,13 @@ struct WalkExplanation {
   Explanation to_explanation(const Graph& graph) const;
 };
 
-/// GNN-LRP on one model. Throws gnnx::Error for models other than GnnClassifier, layer types
+/// GNN-LRP on one model. Throws gnnx::Error for models other than GNNClassifier, layer types
 /// other than GCN/GIN/GraphConv (or GraphConv with max aggregation), rules other than ε/γ, bad
 /// targets (node id out of range, graph target on a node model and vice versa, label out of
 /// range) and graphs that do not fit the model.
-class GnnLrp {
+class GNNLRP {
  public:
-  explicit GnnLrp(nn::GnnModel& model, GnnLrpOptions options = {});
+  explicit GNNLRP(nn::GNNModel& model, GNNLRPOptions options = {});
 
   /// First-order LRP (one modified forward, one backward).
   LrpRelevance first_order(const Graph& graph, const Target& target) const;
@@ -171,48 +171,24 @@ class GnnLrp {
   /// Number of walks (as all_walks would return), counted by dynamic programming.
   double count_walks(const Graph& graph, const Target& target) const;
 
-  const GnnLrpOptions& options() const { return options_; }
+  const GNNLRPOptions& options() const { return options_; }
 
  private:
-  nn::GnnClassifierImpl* model_;
-  GnnLrpOptions options_;
+  nn::GNNClassifierImpl* model_;
+  GNNLRPOptions options_;
 };
 
 /// The registry's "gnn-lrp": for each target, edge_mask = |edge relevance| over all walks (exact,
-/// GnnLrp::edge_relevance), node_mask = |first-order node relevance|, feature_mask = [N, F]
+/// GNNLRP::edge_relevance), node_mask = |first-order node relevance|, feature_mask = [N, F]
 /// signed relevance; diagnostics output, sum_relevance, residual, num_walks. Default options.
-class GnnLrpExplainer : public Explainer {
+class GNNLRPExplainer : public Explainer {
  public:
-  explicit GnnLrpExplainer(GnnLrpOptions options = {}) : options_(std::move(options)) {}
+  explicit GNNLRPExplainer(GNNLRPOptions options = {}) : options_(std::move(options)) {}
   std::string name() const override { return "gnn-lrp"; }
-  std::vector<Explanation> explain(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets) override;
+  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets) override;
 
  private:
-  GnnLrpOptions options_;
+  GNNLRPOptions options_;
 };
-
-/// Options of the walk picture.
-struct WalkSvgOptions {
-  /// Walks drawn (the first ones of the explanation, in its order). Default 10.
-  GNNX_ARG(int64_t, max_walks) = 10;
-  /// Nodes drawn: those of the drawn walks and those within this many hops of the walks' end
-  /// node(s); every graph edge between drawn nodes is drawn in grey. -1 means num_layers.
-  /// Default 1.
-  GNNX_ARG(int64_t, hops) = 1;
-  /// Widest walk stroke, in points (width ∝ |R_W|). Default 6.
-  GNNX_ARG(double, max_width) = 6.0;
-  /// GraphViz program; "" searches `dot` on PATH. Default "".
-  GNNX_ARG(std::string, dot_program) = "";
-  /// Title shown above the picture. Default "" (a generated one).
-  GNNX_ARG(std::string, title) = "";
-};
-
-/// GraphViz source of the graph around the walks' end node(s) (WalkSvgOptions::hops) with the
-/// top walks drawn as coloured paths (red R_W > 0, blue R_W < 0, stroke width ∝ |R_W|, self steps omitted).
-std::string walks_to_dot(const Graph& graph, const WalkExplanation& walks, const WalkSvgOptions& options = {});
-/// Renders walks_to_dot with GraphViz (`dot -Kneato -Tsvg`) into svg_path. Throws gnnx::Error
-/// when `dot` is not found or fails, or the file cannot be written.
-void write_walks_svg(const Graph& graph, const WalkExplanation& walks, const std::string& svg_path,
-                     const WalkSvgOptions& options = {});
 
 }  // namespace gnnx::explain

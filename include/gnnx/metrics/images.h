@@ -1,6 +1,7 @@
 #pragma once
-/// Scores for image explanations against ground truth (localisation), against the model
-/// (deletion / pixel flipping) and against randomisation (the model-parameter sanity check).
+/// Scores for image explanations against ground truth (localisation, the pointing game) and
+/// rank correlation; tensors in, numbers out. The protocols that run a model (deletion, model
+/// randomisation) are in gnnx/eval/images.h.
 ///
 /// Heatmaps are [B, H, W]; heatmap() reduces an attribution [B, C, H, W] by summing channels.
 /// Boxes are [B, 4] int64 (x0, y0, x1, y1), inclusive pixel coordinates, as in
@@ -11,10 +12,6 @@
 #include <vector>
 
 #include <ATen/core/Tensor.h>
-#include <torch/nn/modules/container/sequential.h>
-
-#include "gnnx/attribution/attributor.h"
-#include "gnnx/core/arg.h"
 
 namespace gnnx::metrics {
 
@@ -43,57 +40,8 @@ at::Tensor pointing_game(const at::Tensor& maps, const at::Tensor& masks);
 /// Per image: Σ_{mask} relu(map) / Σ relu(map), 0 when the map has no positive value -> [B].
 at::Tensor positive_share_in_mask(const at::Tensor& maps, const at::Tensor& masks);
 
-/// What the deletion curve tracks.
-enum class CurveScore {
-  kProbability,  ///< softmax probability of the target class (RISE's deletion metric)
-  kLogit,        ///< the raw target logit (pixel flipping)
-};
-
-struct DeletionOptions {
-  /// Points of the curve after the start: pixels are removed in `steps` equal chunks. Default 16.
-  GNNX_ARG(int64_t, steps) = 16;
-  /// The value every channel of a removed pixel takes. Default 0 (the data's mean).
-  GNNX_ARG(double, baseline) = 0.0;
-  /// Tracked score. Default the target probability.
-  GNNX_ARG(CurveScore, score) = CurveScore::kProbability;
-};
-
-struct DeletionCurves {
-  at::Tensor fractions;  ///< [S + 1] in [0, 1]: share of pixels removed
-  at::Tensor scores;     ///< [B, S + 1]: the target's score after removing that share
-  at::Tensor auc;        ///< [B]: trapezoid area under scores over fractions
-};
-
-/// Deletion / pixel flipping: for each image remove pixels from most to least relevant
-/// according to maps [B, H, W] (ties in row-major order), evaluating model on x [B, C, H, W]
-/// with each prefix removed. labels [B] are the explained classes. Lower AUC = more faithful.
-DeletionCurves deletion_curves(const attribution::ImageModel& model, const at::Tensor& x, const at::Tensor& labels,
-                               const at::Tensor& maps, const DeletionOptions& options = {});
-
 /// Spearman rank correlation of two tensors of the same numel (average ranks for ties). NaN
 /// when either is constant.
 double spearman(const at::Tensor& a, const at::Tensor& b);
-
-struct RandomisationOptions {
-  /// Correlate absolute heatmaps (Adebayo et al.'s main variant) rather than signed ones. Default true.
-  GNNX_ARG(bool, absolute) = true;
-  /// Seed of the random weights. Default 0.
-  GNNX_ARG(uint64_t, seed) = 0;
-};
-
-struct RandomisationResult {
-  std::vector<std::string> layers;  ///< stage s randomised layers[0..s] (top layer first)
-  at::Tensor correlation;           ///< [S]: mean Spearman correlation over the images at stage s
-};
-
-/// Model parameter randomisation (cascading, top-down; Adebayo et al. 2018): clones model,
-/// re-draws the weights and biases of the layers with parameters from the last one down
-/// (uniform(-1/√fan_in, 1/√fan_in), torch's default range), and after each stage correlates the
-/// method's heatmap with the original one per image. The targets are the original model's
-/// labels. A method whose explanation does not depend on the model keeps correlation near 1;
-/// a heatmap that becomes constant counts as correlation 0.
-RandomisationResult model_randomisation(torch::nn::Sequential model, attribution::Attributor& method,
-                                        const at::Tensor& x, const at::Tensor& labels,
-                                        const RandomisationOptions& options = {});
 
 }  // namespace gnnx::metrics

@@ -87,6 +87,14 @@ class MessagePassing : public torch::nn::Module {
   /// UPDATE: aggregated [N, *], x [N, *] the layer's input. Default: aggregated.
   virtual at::Tensor update(const at::Tensor& aggregated, const at::Tensor& x);
 
+  /// True when node i's output depends only on x_i and on the messages of i's in-edges, each
+  /// computed from its own endpoints (GraphConv, GIN, SAGE, GAT). An edge then reaches a node's
+  /// output only through its target, which lets explainers drop the edges into nodes at the
+  /// border of a computation subgraph. False when a message also reads other edges, e.g. GCN's
+  /// normalisation reads the source's degree. Default false: a layer that does not say is not
+  /// assumed local.
+  virtual bool in_edge_local() const { return false; }
+
  protected:
   /// Runs MSG, AGG, UPDATE. edge_index [2, E] int64; x [N, F]; edge_weight [E] or undefined.
   /// Applies the active edge mask as described above.

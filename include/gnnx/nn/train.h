@@ -50,15 +50,15 @@ struct TrainResult {
 
 /// Node classification on one graph with labels g.y [N]. Re-initialises nothing: seed the
 /// model's construction with torch::manual_seed, or use make_and_train_*.
-TrainResult train_node_classifier(GnnModel& model, const Graph& g, const Split& split,
+TrainResult train_node_classifier(GNNModel& model, const Graph& g, const Split& split,
                                   const TrainOptions& options = {});
 /// Graph classification on a list of graphs, each with y of shape [1].
-TrainResult train_graph_classifier(GnnModel& model, const std::vector<Graph>& graphs, const Split& split,
+TrainResult train_graph_classifier(GNNModel& model, const std::vector<Graph>& graphs, const Split& split,
                                    const TrainOptions& options = {});
 
 /// Accuracy of argmax(model) on the nodes `index` (node task) of g.
-double node_accuracy(GnnModel& model, const Graph& g, const at::Tensor& index);
+double node_accuracy(GNNModel& model, const Graph& g, const at::Tensor& index);
 /// Accuracy on the graphs `index` of graphs (graph task).
-double graph_accuracy(GnnModel& model, const std::vector<Graph>& graphs, const at::Tensor& index);
+double graph_accuracy(GNNModel& model, const std::vector<Graph>& graphs, const at::Tensor& index);
 
 }  // namespace gnnx::nn

@@ -18,40 +18,12 @@
 
 namespace gnnx::nn {
 
-Task task_from_string(const std::string& name) {
-  if (name == "node") return Task::kNode;
-  if (name == "graph") return Task::kGraph;
-  GNNX_CHECK(false, "task: expected \"node\" or \"graph\", got \"", name, "\"");
-  return Task::kNode;
-}
-const char* to_string(Task t) { return t == Task::kNode ? "node" : "graph"; }
-
-ConvType conv_type_from_string(const std::string& name) {
-  if (name == "gcn") return ConvType::kGCN;
-  if (name == "graphconv") return ConvType::kGraphConv;
-  if (name == "gin") return ConvType::kGIN;
-  if (name == "sage") return ConvType::kSAGE;
-  if (name == "gat") return ConvType::kGAT;
-  GNNX_CHECK(false, "conv type: expected gcn, graphconv, gin, sage or gat, got \"", name, "\"");
-  return ConvType::kGCN;
-}
-const char* to_string(ConvType c) {
-  switch (c) {
-    case ConvType::kGCN: return "gcn";
-    case ConvType::kGraphConv: return "graphconv";
-    case ConvType::kGIN: return "gin";
-    case ConvType::kSAGE: return "sage";
-    case ConvType::kGAT: return "gat";
-  }
-  return "?";
-}
-
 namespace {
 // Checks forward_trimmed's model task and layout against x and edge_index; returns the number of
 // explained rows.
-int64_t check_trimmed(const GnnModel& model, const at::Tensor& x, const at::Tensor& edge_index,
+int64_t check_trimmed(const GNNModel& model, const at::Tensor& x, const at::Tensor& edge_index,
                       const std::vector<int64_t>& nodes_per_hop, const std::vector<int64_t>& edges_per_hop) {
-  const char* op = "GnnModel::forward_trimmed";
+  const char* op = "GNNModel::forward_trimmed";
   GNNX_CHECK(model.task() == Task::kNode, op, ": only node classifiers run trimmed, this is a ", to_string(model.task()),
              " classifier");
   const int64_t L = model.num_hops();
@@ -74,31 +46,31 @@ int64_t check_trimmed(const GnnModel& model, const at::Tensor& x, const at::Tens
 }
 }  // namespace
 
-at::Tensor GnnModel::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+at::Tensor GNNModel::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                                      const std::vector<int64_t>& nodes_per_hop,
                                      const std::vector<int64_t>& edges_per_hop) {
   const int64_t n0 = check_trimmed(*this, x, edge_index, nodes_per_hop, edges_per_hop);
   return forward(x, edge_index, edge_weight).slice(0, 0, n0);
 }
 
-at::Tensor GnnModel::forward_graph(const Graph& g) {
-  g.validate("GnnModel::forward_graph", /*allow_empty=*/false);
-  GNNX_CHECK(g.has_features(), "GnnModel::forward_graph: the graph has no node features x");
+at::Tensor GNNModel::forward_graph(const Graph& g) {
+  g.validate("GNNModel::forward_graph", /*allow_empty=*/false);
+  GNNX_CHECK(g.has_features(), "GNNModel::forward_graph: the graph has no node features x");
   return forward(g.x, g.edge_index, g.edge_weight, {}, task() == Task::kGraph ? 1 : -1);
 }
 
-GnnClassifierImpl::GnnClassifierImpl(GnnClassifierOptions options_) : options(std::move(options_)) {
-  GNNX_CHECK(options.in_channels() > 0, "GnnClassifier: in_channels must be positive, got ", options.in_channels());
-  GNNX_CHECK(options.num_classes() > 0, "GnnClassifier: num_classes must be positive, got ", options.num_classes());
-  GNNX_CHECK(options.hidden_channels() > 0, "GnnClassifier: hidden_channels must be positive, got ", options.hidden_channels());
-  GNNX_CHECK(options.num_layers() > 0, "GnnClassifier: num_layers must be positive, got ", options.num_layers());
-  GNNX_CHECK(options.dropout() >= 0 && options.dropout() < 1, "GnnClassifier: dropout must be in [0, 1), got ", options.dropout());
+GNNClassifierImpl::GNNClassifierImpl(GNNClassifierOptions options_) : options(std::move(options_)) {
+  GNNX_CHECK(options.in_channels() > 0, "GNNClassifier: in_channels must be positive, got ", options.in_channels());
+  GNNX_CHECK(options.num_classes() > 0, "GNNClassifier: num_classes must be positive, got ", options.num_classes());
+  GNNX_CHECK(options.hidden_channels() > 0, "GNNClassifier: hidden_channels must be positive, got ", options.hidden_channels());
+  GNNX_CHECK(options.num_layers() > 0, "GNNClassifier: num_layers must be positive, got ", options.num_layers());
+  GNNX_CHECK(options.dropout() >= 0 && options.dropout() < 1, "GNNClassifier: dropout must be in [0, 1), got ", options.dropout());
   GNNX_CHECK(options.conv() != ConvType::kGAT || (options.heads() > 0 && options.hidden_channels() % options.heads() == 0),
-             "GnnClassifier: hidden_channels (", options.hidden_channels(), ") must be a multiple of heads (", options.heads(), ")");
+             "GNNClassifier: hidden_channels (", options.hidden_channels(), ") must be a multiple of heads (", options.heads(), ")");
   reset();
 }
 
-void GnnClassifierImpl::reset() {
+void GNNClassifierImpl::reset() {
   convs_.clear();
   run_.clear();
   const int64_t H = options.hidden_channels();
@@ -142,7 +114,7 @@ void GnnClassifierImpl::reset() {
   head = register_module("head", torch::nn::Linear(rep, options.num_classes()));
 }
 
-at::Tensor GnnClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index,
+at::Tensor GNNClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index,
                                     const at::Tensor& edge_weight) {
   auto out = run_[i](h, edge_index, edge_weight);
   if (options.normalize_embedding())
@@ -153,12 +125,12 @@ at::Tensor GnnClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Ten
   return out;
 }
 
-std::vector<at::Tensor> GnnClassifierImpl::embeddings(const at::Tensor& x, const at::Tensor& edge_index,
+std::vector<at::Tensor> GNNClassifierImpl::embeddings(const at::Tensor& x, const at::Tensor& edge_index,
                                                       const at::Tensor& edge_weight) {
-  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GnnClassifier: x must have shape [N, ",
+  GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GNNClassifier: x must have shape [N, ",
              options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == at::kLong,
-             "GnnClassifier: edge_index must be int64 of shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+             "GNNClassifier: edge_index must be int64 of shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
   std::vector<at::Tensor> out;
   auto h = x;
   for (size_t i = 0; i < run_.size(); ++i) {
@@ -168,12 +140,12 @@ std::vector<at::Tensor> GnnClassifierImpl::embeddings(const at::Tensor& x, const
   return out;
 }
 
-at::Tensor GnnClassifierImpl::node_representation(const std::vector<at::Tensor>& emb) const {
-  GNNX_CHECK(!emb.empty(), "GnnClassifier::node_representation: no embeddings given");
+at::Tensor GNNClassifierImpl::node_representation(const std::vector<at::Tensor>& emb) const {
+  GNNX_CHECK(!emb.empty(), "GNNClassifier::node_representation: no embeddings given");
   return options.concat() ? torch::cat(emb, 1) : emb.back();
 }
 
-at::Tensor GnnClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+at::Tensor GNNClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                                       const at::Tensor& batch, int64_t num_graphs) {
   auto rep = node_representation(embeddings(x, edge_index, edge_weight));
   if (options.task() == Task::kNode) return head(rep);
@@ -183,22 +155,22 @@ at::Tensor GnnClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edg
     b = torch::zeros({N}, edge_index.options());
     if (num_graphs < 0) num_graphs = 1;
   }
-  GNNX_CHECK(b.dim() == 1 && b.size(0) == N && b.scalar_type() == at::kLong, "GnnClassifier: batch must be int64 of shape [",
+  GNNX_CHECK(b.dim() == 1 && b.size(0) == N && b.scalar_type() == at::kLong, "GNNClassifier: batch must be int64 of shape [",
              N, "], got ", b.sizes());
   if (num_graphs < 0) num_graphs = N > 0 ? b.max().item<int64_t>() + 1 : 0;
   return head(scatter(rep, b, num_graphs, options.readout()));
 }
 
-at::Tensor GnnClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index,
+at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index,
                                               const at::Tensor& edge_weight, const std::vector<int64_t>& nodes_per_hop,
                                               const std::vector<int64_t>& edges_per_hop) {
   // GCN normalises by the source's degree, which edges the trimming drops would change.
-  if (options.conv() == ConvType::kGCN) return GnnModel::forward_trimmed(x, edge_index, edge_weight, nodes_per_hop, edges_per_hop);
+  if (options.conv() == ConvType::kGCN) return GNNModel::forward_trimmed(x, edge_index, edge_weight, nodes_per_hop, edges_per_hop);
   const int64_t n0 = check_trimmed(*this, x, edge_index, nodes_per_hop, edges_per_hop);
   GNNX_CHECK(!edge_weight.defined() || (edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1)),
-             "GnnModel::forward_trimmed: edge_weight must have shape [", edge_index.size(1), "], got ", edge_weight.sizes());
+             "GNNModel::forward_trimmed: edge_weight must have shape [", edge_index.size(1), "], got ", edge_weight.sizes());
   const auto mask = active_edge_mask();
-  GNNX_CHECK(!mask.defined() || mask.size(0) == edge_index.size(1), "GnnModel::forward_trimmed: the active edge mask has ",
+  GNNX_CHECK(!mask.defined() || mask.size(0) == edge_index.size(1), "GNNModel::forward_trimmed: the active edge mask has ",
              mask.defined() ? mask.size(0) : 0, " entries for ", edge_index.size(1), " edges");
   const auto L = static_cast<int64_t>(run_.size());
   std::vector<at::Tensor> emb;
@@ -217,7 +189,8 @@ at::Tensor GnnClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
 }
 
 namespace {
-nlohmann::json options_to_json(const GnnClassifierOptions& o) {
+// "gnnx.GnnClassifier" tags the file format (version 1), not the C++ type: files keep it.
+nlohmann::json options_to_json(const GNNClassifierOptions& o) {
   return {{"format", "gnnx.GnnClassifier"}, {"version", 1},
           {"in_channels", o.in_channels()}, {"num_classes", o.num_classes()}, {"task", to_string(o.task())},
           {"conv", to_string(o.conv())}, {"hidden_channels", o.hidden_channels()}, {"num_layers", o.num_layers()},
@@ -225,30 +198,30 @@ nlohmann::json options_to_json(const GnnClassifierOptions& o) {
           {"dropout", o.dropout()}, {"heads", o.heads()}};
 }
 
-GnnClassifierOptions options_from_json(const nlohmann::json& j, const std::string& path) {
+GNNClassifierOptions options_from_json(const nlohmann::json& j, const std::string& path) {
   try {
     GNNX_CHECK(j.at("format").get<std::string>() == "gnnx.GnnClassifier", "load_gnn_classifier: ", path,
-               " is not a gnnx GnnClassifier (format = ", j.at("format"), ")");
-    return GnnClassifierOptions(j.at("in_channels").get<int64_t>(), j.at("num_classes").get<int64_t>())
-        .task(task_from_string(j.at("task").get<std::string>()))
-        .conv(conv_type_from_string(j.at("conv").get<std::string>()))
+               " is not a gnnx GNNClassifier (format = ", j.at("format"), ")");
+    return GNNClassifierOptions(j.at("in_channels").get<int64_t>(), j.at("num_classes").get<int64_t>())
+        .task(gnnx::from_name<gnnx::nn::Task>(j.at("task").get<std::string>()))
+        .conv(gnnx::from_name<gnnx::nn::ConvType>(j.at("conv").get<std::string>()))
         .hidden_channels(j.at("hidden_channels").get<int64_t>())
         .num_layers(j.at("num_layers").get<int64_t>())
         .concat(j.at("concat").get<bool>())
         .root_weight(j.value("root_weight", true))
         .normalize_embedding(j.value("normalize_embedding", false))
         .act_last(j.at("act_last").get<bool>())
-        .readout(aggregation_from_string(j.at("readout").get<std::string>()))
+        .readout(gnnx::from_name<gnnx::nn::Aggregation>(j.at("readout").get<std::string>()))
         .dropout(j.at("dropout").get<double>())
         .heads(j.at("heads").get<int64_t>());
   } catch (const nlohmann::json::exception& e) {
     GNNX_CHECK(false, "load_gnn_classifier: ", path, " has malformed model options (", e.what(), ")");
   }
-  return GnnClassifierOptions(1, 1);
+  return GNNClassifierOptions(1, 1);
 }
 }  // namespace
 
-void save_gnn_classifier(GnnClassifier& model, const std::string& path) {
+void save_gnn_classifier(GNNClassifier& model, const std::string& path) {
   GNNX_CHECK(!path.empty(), "save_gnn_classifier: empty path");
   torch::serialize::OutputArchive archive;
   model->save(archive);
@@ -268,7 +241,7 @@ void save_gnn_classifier(GnnClassifier& model, const std::string& path) {
   }
 }
 
-GnnClassifier load_gnn_classifier(const std::string& path) {
+GNNClassifier load_gnn_classifier(const std::string& path) {
   GNNX_CHECK(std::filesystem::is_regular_file(path), "load_gnn_classifier: no such file: ", path);
   torch::serialize::InputArchive archive;
   try {
@@ -285,7 +258,7 @@ GnnClassifier load_gnn_classifier(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     GNNX_CHECK(false, "load_gnn_classifier: ", path, " has malformed model options (", e.what(), ")");
   }
-  GnnClassifier model(options_from_json(j, path));
+  GNNClassifier model(options_from_json(j, path));
   try {
     // Module::load copies into the existing parameters with Tensor::set_, which does not convert
     // dtypes: build the model in the saved dtype first (a double model otherwise loads garbage).

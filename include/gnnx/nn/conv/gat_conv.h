@@ -39,6 +39,7 @@ struct Attention {
 
 class GATConvImpl : public MessagePassing {
  public:
+  bool in_edge_local() const override { return true; }
   explicit GATConvImpl(GATConvOptions options);
   void reset();
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});

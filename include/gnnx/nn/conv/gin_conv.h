@@ -24,6 +24,7 @@ struct GINConvOptions {
 
 class GINConvImpl : public MessagePassing {
  public:
+  bool in_edge_local() const override { return true; }
   explicit GINConvImpl(GINConvOptions options);
   void reset();
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});

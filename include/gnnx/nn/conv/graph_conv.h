@@ -25,6 +25,7 @@ struct GraphConvOptions {
 
 class GraphConvImpl : public MessagePassing {
  public:
+  bool in_edge_local() const override { return true; }
   explicit GraphConvImpl(GraphConvOptions options);
   void reset();
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});

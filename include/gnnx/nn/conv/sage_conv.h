@@ -26,6 +26,7 @@ struct SAGEConvOptions {
 
 class SAGEConvImpl : public MessagePassing {
  public:
+  bool in_edge_local() const override { return true; }
   explicit SAGEConvImpl(SAGEConvOptions options);
   void reset();
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});

@@ -5,17 +5,18 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "gnnx/core/enum_names.h"
+
 namespace gnnx::nn {
 
 /// How messages arriving at one node are combined. Converted from strings once, at the CLI or
-/// file boundary (aggregation_from_string).
+/// file boundary (gnnx::from_name<Aggregation>).
 enum class Aggregation {
   kSum,   ///< sum of messages; 0 for a node with no incoming messages
   kMean,  ///< sum / (number of messages); 0 for a node with no incoming messages
   kMax,   ///< element-wise maximum; 0 for a node with no incoming messages
 };
-Aggregation aggregation_from_string(const std::string& name);  ///< "sum" | "mean" | "max"
-const char* to_string(Aggregation a);
+GNNX_ENUM_NAMES(Aggregation, "aggregation", {Aggregation::kSum, "sum"}, {Aggregation::kMean, "mean"}, {Aggregation::kMax, "max"}, {Aggregation::kSum, "add"});
 
 /// src: [E, *] messages; index: [E] int64 target ids in [0, dim_size); returns [dim_size, *].
 /// weight: optional [E] presence weights (an edge mask): mean divides by the summed weight

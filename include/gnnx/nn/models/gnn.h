@@ -1,6 +1,6 @@
 #pragma once
-/// GNN models: the interface explainers take (GnnModel) and the configurable classifier of the
-/// GNNExplainer paper (GnnClassifier).
+/// GNN models: the interface explainers take (GNNModel) and the configurable classifier of the
+/// GNNExplainer paper (GNNClassifier).
 
 #include <cstdint>
 #include <memory>
@@ -14,6 +14,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "gnnx/core/arg.h"
+#include "gnnx/core/enum_names.h"
 #include "gnnx/graph/graph.h"
 #include "gnnx/nn/message_passing.h"
 
@@ -21,17 +22,15 @@ namespace gnnx::nn {
 
 /// What a model predicts: one row per node, or one row per graph of a batch.
 enum class Task { kNode, kGraph };
-Task task_from_string(const std::string& name);  ///< "node" | "graph"
-const char* to_string(Task t);
+GNNX_ENUM_NAMES(Task, "task", {Task::kNode, "node"}, {Task::kGraph, "graph"});
 
-/// Which message-passing layer a GnnClassifier stacks.
+/// Which message-passing layer a GNNClassifier stacks.
 enum class ConvType { kGCN, kGraphConv, kGIN, kSAGE, kGAT };
-ConvType conv_type_from_string(const std::string& name);  ///< "gcn" | "graphconv" | "gin" | "sage" | "gat"
-const char* to_string(ConvType c);
+GNNX_ENUM_NAMES(ConvType, "conv type", {ConvType::kGCN, "gcn"}, {ConvType::kGraphConv, "graphconv"}, {ConvType::kGIN, "gin"}, {ConvType::kSAGE, "sage"}, {ConvType::kGAT, "gat"});
 
 /// The interface every explainer in gnnx takes. Implement it for your own model; the edge-mask
 /// hook works for any model whose message passing goes through gnnx::nn::MessagePassing.
-class GnnModel : public torch::nn::Module {
+class GNNModel : public torch::nn::Module {
  public:
   /// x [N, F]; edge_index [2, E]; edge_weight [E] or undefined; batch [N] graph id per node
   /// (graph tasks; undefined means one graph); num_graphs B (or -1: batch.max() + 1).
@@ -65,8 +64,8 @@ class GnnModel : public torch::nn::Module {
   at::Tensor forward_graph(const Graph& g);
 };
 
-struct GnnClassifierOptions {
-  GnnClassifierOptions(int64_t in_channels, int64_t num_classes) : in_channels_(in_channels), num_classes_(num_classes) {}
+struct GNNClassifierOptions {
+  GNNClassifierOptions(int64_t in_channels, int64_t num_classes) : in_channels_(in_channels), num_classes_(num_classes) {}
   GNNX_ARG(int64_t, in_channels);
   GNNX_ARG(int64_t, num_classes);
   /// Node or graph classification. Default node.
@@ -98,9 +97,9 @@ struct GnnClassifierOptions {
   GNNX_ARG(int64_t, heads) = 1;
 };
 
-class GnnClassifierImpl : public GnnModel {
+class GNNClassifierImpl : public GNNModel {
  public:
-  explicit GnnClassifierImpl(GnnClassifierOptions options);
+  explicit GNNClassifierImpl(GNNClassifierOptions options);
   void reset();
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {},
@@ -122,7 +121,7 @@ class GnnClassifierImpl : public GnnModel {
   int64_t in_channels() const override { return options.in_channels(); }
   std::vector<std::shared_ptr<MessagePassing>> message_passing_layers() const override { return convs_; }
 
-  GnnClassifierOptions options;
+  GNNClassifierOptions options;
   torch::nn::Linear head{nullptr};
 
  private:
@@ -132,12 +131,12 @@ class GnnClassifierImpl : public GnnModel {
   std::vector<std::shared_ptr<MessagePassing>> convs_;
   std::vector<std::function<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&)>> run_;
 };
-TORCH_MODULE(GnnClassifier);
+TORCH_MODULE(GNNClassifier);
 
 /// Saves parameters and options so that load_gnn_classifier rebuilds the same model. Written to
 /// a temporary file and renamed, so an interrupted save never leaves a half-written model.
-void save_gnn_classifier(GnnClassifier& model, const std::string& path);
+void save_gnn_classifier(GNNClassifier& model, const std::string& path);
 /// Throws gnnx::Error naming the path when the file is missing, truncated or not a gnnx model.
-GnnClassifier load_gnn_classifier(const std::string& path);
+GNNClassifier load_gnn_classifier(const std::string& path);
 
 }  // namespace gnnx::nn

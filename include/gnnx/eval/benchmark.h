@@ -1,7 +1,7 @@
 #pragma once
 /// Explanation accuracy on the synthetic benchmarks: which instances a protocol explains, and
 /// the pooled ROC AUC of edge masks against the ground-truth motif edges. Used by
-/// `gnnx explain`, `gnnx demo` and the benchmarks, so all report the same number.
+/// `gnnx evaluate`, `gnnx demo` and the benchmarks, so all report the same number.
 ///
 /// Protocols for node tasks:
 ///   paper  one node per motif, the original GNNExplainer evaluation: ba-shapes range(400, 700, 5);
@@ -14,7 +14,7 @@
 /// evaluation (gnn-model-explainer's make_pred_real marks only the house or cycle that starts at
 /// the explained node): a node's label depends on its own motif, so other motifs that happen to
 /// lie within k hops are not part of its explanation. kAnyMotif counts every motif edge of the
-/// subgraph (what gnnx reported before; lower for every method on BA-Community). Graph tasks
+/// subgraph (lower for every method on BA-Community). Graph tasks
 /// explain the test split's graphs and pool every edge of each graph (both choices agree).
 
 #include <cstdint>
@@ -23,16 +23,16 @@
 
 #include <c10/core/Device.h>
 
+#include "gnnx/core/enum_names.h"
 #include "gnnx/datasets/synthetic.h"
 #include "gnnx/explain/explainer.h"
 
-namespace gnnx::explain {
+namespace gnnx::eval {
 
 /// Which motif edges count as the ground truth of a node's explanation (see above).
 enum class GroundTruth { kOwnMotif, kAnyMotif };
+GNNX_ENUM_NAMES(GroundTruth, "ground truth", {GroundTruth::kOwnMotif, "own"}, {GroundTruth::kAnyMotif, "any"});
 /// "own" or "any"; throws gnnx::Error otherwise.
-GroundTruth ground_truth_from_string(const std::string& s);
-std::string to_string(GroundTruth g);
 
 /// [E] float32 0/1 on the CPU: the edges of `dataset`'s (node-task) graph that node `node`'s
 /// explanation should select. kOwnMotif: the motif edges (edge_mask_gt) whose both ends lie in
@@ -48,7 +48,7 @@ struct BenchmarkRun {
   std::string protocol;                    ///< the node spec, or "test-graphs"
   GroundTruth ground_truth = GroundTruth::kOwnMotif;
   std::vector<int64_t> items;              ///< node ids (node task) or graph ids (graph task)
-  std::vector<Explanation> explanations;   ///< one per item
+  std::vector<explain::Explanation> explanations;   ///< one per item
   double auc = 0;                          ///< pooled ROC AUC
   double seconds = 0;                      ///< explaining only (not the AUC)
 };
@@ -60,8 +60,8 @@ struct BenchmarkRun {
 /// models of different depth compare fairly only at one eval_hops. Throws gnnx::Error when the
 /// explainer gives no edge mask, when the pooled ground truth holds one class only (e.g. only
 /// base nodes explained against kOwnMotif), or for eval_hops < 0 or eval_hops > 0 on a graph task.
-BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const datasets::Dataset& dataset,
+BenchmarkRun run_benchmark(explain::Explainer& explainer, nn::GNNModel& model, const datasets::Dataset& dataset,
                            const std::string& spec = "paper", c10::Device device = c10::Device(c10::kCPU),
                            GroundTruth ground_truth = GroundTruth::kOwnMotif, int64_t eval_hops = 0);
 
-}  // namespace gnnx::explain
+}  // namespace gnnx::eval

@@ -1,6 +1,6 @@
 // Attributions on GNNs: edge attributions through the edge mask, node-feature attributions,
 // batched graph copies, per-edge / per-node occlusion, and the Explainer adapters.
-#include "gnnx/attribution/graph_explainer.h"
+#include "gnnx/explain/attribution_explainer.h"
 
 #include <torch/torch.h>
 
@@ -15,6 +15,7 @@
 
 using namespace gnnx;
 using namespace gnnx::attribution;
+using namespace gnnx::explain;
 
 namespace {
 
@@ -30,15 +31,15 @@ Graph test_graph() {
   return Graph(undirected_edge_index(pairs), 14, torch::randn({14, 3}, torch::kDouble));
 }
 
-nn::GnnClassifier test_model(nn::Task task) {
+nn::GNNClassifier test_model(nn::Task task) {
   torch::manual_seed(22);
-  nn::GnnClassifier m(nn::GnnClassifierOptions(3, 3).task(task).num_layers(2).hidden_channels(8));
+  nn::GNNClassifier m(nn::GNNClassifierOptions(3, 3).task(task).num_layers(2).hidden_channels(8));
   m->to(torch::kDouble);
   m->eval();
   return m;
 }
 
-at::Tensor logit(nn::GnnModel& model, const Graph& g, int64_t node, int64_t label, const at::Tensor& x) {
+at::Tensor logit(nn::GNNModel& model, const Graph& g, int64_t node, int64_t label, const at::Tensor& x) {
   return model.forward(x, g.edge_index)[node][label];
 }
 
@@ -131,7 +132,7 @@ TEST_CASE("explainer adapters: (L+1)-hop subgraph gives the full graph's attribu
   GNNX_REQUIRE_CLOSE(e.node_mask, full_feats.abs().sum(1) * node_in, 1e-9, 1e-12);
   for (const std::string name : {"gradxinput", "ig", "smoothgrad", "occlusion"}) {
     INFO(name);
-    auto ex = explain::make_explainer(name, /*seed=*/1)->explain(*model, g, {Target::node(node), Target::node(4)});
+    auto ex = explain::make_explainer(name, {{"seed", "1"}})->explain(*model, g, {Target::node(node), Target::node(4)});
     REQUIRE(ex.size() == 2);
     CHECK(ex[0].edge_mask.sizes() == c10::IntArrayRef({g.num_edges()}));
     CHECK(ex[1].node_mask.sizes() == c10::IntArrayRef({g.num_nodes}));

@@ -1,12 +1,17 @@
-#include "gnnx/io/graphviz.h"
+#include "gnnx/viz/graphviz.h"
 
-#include <cstdio>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <map>
 #include <sstream>
+#include <vector>
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,24 +20,57 @@
 #include "gnnx/core/check.h"
 #include "gnnx/graph/ops.h"
 
-namespace gnnx::io {
+extern char** environ;
+
+namespace gnnx::viz {
 namespace {
 
-bool dot_available() { return std::system("command -v dot >/dev/null 2>&1") == 0; }
+/// The executable `program` names: itself when it holds a '/', else the first match on PATH;
+/// "" when there is none.
+std::string find_program(const std::string& program) {
+  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0 ? program : "";
+  const char* path = std::getenv("PATH");
+  if (!path) return "";
+  std::stringstream ss(path);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (dir.empty()) continue;
+    const auto candidate = (std::filesystem::path(dir) / program).string();
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
 
-std::string quote_path(const std::string& p) {
-  std::string out = "'";
-  for (char c : p) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+/// Runs argv[0] with argv, stdout and stderr to /dev/null; returns its exit status (-1 when it
+/// did not exit normally), or throws when it cannot be started.
+int run_quietly(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  GNNX_CHECK(rc == 0, "render_dot: cannot run ", args[0], " (", std::strerror(rc), ")");
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace
 
-void render_dot(const std::string& dot_source, const std::string& path, const std::string& format) {
+void render_dot(const std::string& dot_source, const std::string& path, const RenderOptions& o) {
   GNNX_CHECK(!path.empty(), "render_dot: empty output path");
-  GNNX_CHECK(format == "svg" || format == "png" || format == "pdf", "render_dot: format must be svg, png or pdf, got \"",
-             format, "\"");
-  GNNX_CHECK(dot_available(), "render_dot: GraphViz `dot` is not installed (Debian package graphviz)");
+  GNNX_CHECK(o.format() == "svg" || o.format() == "png" || o.format() == "pdf",
+             "render_dot: format must be svg, png or pdf, got \"", o.format(), "\"");
+  const std::string name = o.program().empty() ? "dot" : o.program();
+  const std::string program = find_program(name);
+  GNNX_CHECK(!program.empty(), "render_dot: GraphViz program \"", name,
+             "\" not found (install the Debian package graphviz, or render the DOT source elsewhere)");
   const auto dir = std::filesystem::path(path).parent_path();
   GNNX_CHECK(dir.empty() || std::filesystem::is_directory(dir), "render_dot: directory ", dir.string(), " does not exist");
   const std::string tmp_dot = path + ".tmp" + std::to_string(::getpid()) + ".dot";
@@ -41,13 +79,22 @@ void render_dot(const std::string& dot_source, const std::string& path, const st
     std::ofstream f(tmp_dot);
     GNNX_CHECK(f.good(), "render_dot: cannot write ", tmp_dot);
     f << dot_source;
+    GNNX_CHECK(f.good(), "render_dot: cannot write ", tmp_dot);
   }
-  const std::string cmd = "dot -T" + format + " " + quote_path(tmp_dot) + " -o " + quote_path(tmp_out) + " 2>/dev/null";
-  const int rc = std::system(cmd.c_str());
+  std::vector<std::string> args{program, "-T" + o.format()};
+  if (!o.layout().empty()) args.push_back("-K" + o.layout());
+  args.insert(args.end(), {tmp_dot, "-o", tmp_out});
+  int status = -1;
+  try {
+    status = run_quietly(std::move(args));
+  } catch (...) {
+    std::filesystem::remove(tmp_dot);
+    throw;
+  }
   std::filesystem::remove(tmp_dot);
-  if (rc != 0 || !std::filesystem::exists(tmp_out)) {
+  if (status != 0 || !std::filesystem::exists(tmp_out)) {
     std::filesystem::remove(tmp_out);
-    GNNX_CHECK(false, "render_dot: `dot` failed (exit ", WEXITSTATUS(rc), ") writing ", path);
+    GNNX_CHECK(false, "render_dot: ", program, " failed (exit ", status, ") writing ", path);
   }
   std::error_code ec;
   std::filesystem::rename(tmp_out, path, ec);
@@ -119,7 +166,7 @@ std::string explanation_dot(const Graph& g, const explain::Explanation& e, const
 }
 
 void write_explanation_svg(const Graph& g, const explain::Explanation& e, const std::string& path, const DrawOptions& o) {
-  render_dot(explanation_dot(g, e, o), path, "svg");
+  render_dot(explanation_dot(g, e, o), path);
 }
 
-}  // namespace gnnx::io
+}  // namespace gnnx::viz

@@ -23,34 +23,34 @@
 #include "gnnx/attribution/attributor.h"
 #include "gnnx/explain/explainer.h"
 
-namespace gnnx::attribution {
+namespace gnnx::explain {
 
 /// The Explanation of item `item` of an attribution over graph g (full graph) or over a
 /// subgraph of it (node_ids [n] / edge_ids [e]: the full ids of the subgraph's nodes and edges;
 /// undefined when a was computed on g itself). edges: an attribution with GraphInput::kEdges
 /// (or an empty Attribution); features: one with GraphInput::kNodeFeatures (or empty). At least
 /// one must be given.
-explain::Explanation to_explanation(const Graph& g, const Attribution& edges, const Attribution& features, int64_t item,
+Explanation to_explanation(const Graph& g, const attribution::Attribution& edges, const attribution::Attribution& features, int64_t item,
                                     const at::Tensor& node_ids = {}, const at::Tensor& edge_ids = {});
 
 /// An Explainer running an edge attributor and a node-feature attributor per target.
-class AttributionExplainer : public explain::Explainer {
+class AttributionExplainer : public Explainer {
  public:
   /// Either attributor may be null (then that mask is left undefined), not both.
-  AttributionExplainer(std::string name, std::shared_ptr<Attributor> edge_attributor,
-                       std::shared_ptr<Attributor> feature_attributor);
+  AttributionExplainer(std::string name, std::shared_ptr<attribution::Attributor> edge_attributor,
+                       std::shared_ptr<attribution::Attributor> feature_attributor);
   std::string name() const override { return name_; }
-  std::vector<explain::Explanation> explain(nn::GnnModel& model, const Graph& graph,
+  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
                                             const std::vector<Target>& targets) override;
 
  private:
   std::string name_;
-  std::shared_ptr<Attributor> edges_, features_;
+  std::shared_ptr<attribution::Attributor> edges_, features_;
 };
 
 /// The explainer registered as `name` ("saliency", "gradxinput", "ig", "smoothgrad",
 /// "occlusion") with default options; seed drives SmoothGrad's noise. For occlusion the
 /// feature window is set per graph ({1, F}).
-std::unique_ptr<explain::Explainer> make_attribution_explainer(const std::string& name, uint64_t seed = 0);
+std::unique_ptr<Explainer> make_attribution_explainer(const std::string& name, uint64_t seed = 0);
 
-}  // namespace gnnx::attribution
+}  // namespace gnnx::explain

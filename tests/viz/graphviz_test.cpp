@@ -1,4 +1,4 @@
-#include "gnnx/io/graphviz.h"
+#include "gnnx/viz/graphviz.h"
 
 #include <filesystem>
 #include <fstream>
@@ -21,7 +21,7 @@ TEST_CASE("explanation_dot draws each undirected pair once, weighted by the larg
   e.edge_mask = torch::zeros({g.num_edges()});
   e.edge_mask[0] = 0.2;  // (0,1)
   e.edge_mask[1] = 1.0;  // (1,0): the pair (0,1) takes 1.0
-  auto dot = io::explanation_dot(g, e);
+  auto dot = viz::explanation_dot(g, e);
   size_t count = 0;
   for (size_t p = dot.find(" -- "); p != std::string::npos; p = dot.find(" -- ", p + 1)) ++count;
   REQUIRE(count == 3);
@@ -31,13 +31,13 @@ TEST_CASE("explanation_dot draws each undirected pair once, weighted by the larg
   const auto dir = std::filesystem::temp_directory_path() / "gnnx_graphviz_test";
   std::filesystem::create_directories(dir);
   const auto path = (dir / "e.svg").string();
-  io::write_explanation_svg(g, e, path);
+  viz::write_explanation_svg(g, e, path);
   std::ifstream f(path);
   std::stringstream ss;
   ss << f.rdbuf();
   REQUIRE(ss.str().find("<svg") != std::string::npos);
-  GNNX_REQUIRE_ERROR("does not exist", io::write_explanation_svg(g, e, (dir / "missing" / "e.svg").string()));
+  GNNX_REQUIRE_ERROR("does not exist", viz::write_explanation_svg(g, e, (dir / "missing" / "e.svg").string()));
   e.target = Target::node(9);
-  GNNX_REQUIRE_ERROR("outside the graph", io::explanation_dot(g, e));
+  GNNX_REQUIRE_ERROR("outside the graph", viz::explanation_dot(g, e));
   std::filesystem::remove_all(dir);
 }

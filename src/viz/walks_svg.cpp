@@ -1,14 +1,7 @@
-// Pictures of relevant walks through GraphViz.
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "gnnx/viz/walks_svg.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <set>
 #include <sstream>
@@ -16,27 +9,11 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
-#include "gnnx/explain/gnn_lrp.h"
 #include "gnnx/graph/ops.h"
+#include "gnnx/viz/graphviz.h"
 
-extern char** environ;
-
-namespace gnnx::explain {
+namespace gnnx::viz {
 namespace {
-
-std::string find_on_path(const std::string& program) {
-  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0 ? program : "";
-  const char* path = std::getenv("PATH");
-  if (!path) return "";
-  std::stringstream ss(path);
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    if (dir.empty()) continue;
-    const auto cand = (std::filesystem::path(dir) / program).string();
-    if (::access(cand.c_str(), X_OK) == 0) return cand;
-  }
-  return "";
-}
 
 std::string fmt(double v, int precision = 3) {
   std::ostringstream s;
@@ -46,7 +23,7 @@ std::string fmt(double v, int precision = 3) {
 
 }  // namespace
 
-std::string walks_to_dot(const Graph& graph, const WalkExplanation& walks, const WalkSvgOptions& options) {
+std::string walks_to_dot(const Graph& graph, const explain::WalkExplanation& walks, const WalkSvgOptions& options) {
   graph.validate("walks_to_dot", /*allow_empty=*/false);
   GNNX_CHECK(options.max_walks() >= 0, "walks_to_dot: max_walks must be >= 0, got ", options.max_walks());
   GNNX_CHECK(options.max_width() > 0, "walks_to_dot: max_width must be positive, got ", options.max_width());
@@ -125,34 +102,10 @@ std::string walks_to_dot(const Graph& graph, const WalkExplanation& walks, const
   return d.str();
 }
 
-void write_walks_svg(const Graph& graph, const WalkExplanation& walks, const std::string& svg_path,
+void write_walks_svg(const Graph& graph, const explain::WalkExplanation& walks, const std::string& svg_path,
                      const WalkSvgOptions& options) {
-  GNNX_CHECK(!svg_path.empty(), "write_walks_svg: empty output path");
-  const std::string program = options.dot_program().empty() ? "dot" : options.dot_program();
-  const std::string dot = find_on_path(program);
-  GNNX_CHECK(!dot.empty(), "write_walks_svg: GraphViz program \"", program,
-             "\" not found (install graphviz, or write walks_to_dot() to a file and render it elsewhere)");
-  const std::string source = walks_to_dot(graph, walks, options);
-  const std::string dot_path = svg_path + ".tmp" + std::to_string(::getpid()) + ".dot";
-  {
-    std::ofstream f(dot_path);
-    GNNX_CHECK(f.good(), "write_walks_svg: cannot write ", dot_path);
-    f << source;
-    GNNX_CHECK(f.good(), "write_walks_svg: cannot write ", dot_path);
-  }
-  // posix_spawn, not system(): paths reach dot as arguments, never through a shell.
-  std::vector<std::string> args{dot, "-Kneato", "-Tsvg", dot_path, "-o", svg_path};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, dot.c_str(), nullptr, nullptr, argv.data(), environ);
-  int status = 0;
-  if (rc == 0) ::waitpid(pid, &status, 0);
-  std::remove(dot_path.c_str());
-  GNNX_CHECK(rc == 0, "write_walks_svg: cannot run ", dot, " (error ", rc, ")");
-  GNNX_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "write_walks_svg: ", dot, " failed (exit status ",
-             WIFEXITED(status) ? WEXITSTATUS(status) : -1, ") writing ", svg_path);
+  render_dot(walks_to_dot(graph, walks, options), svg_path,
+             RenderOptions().layout("neato").program(options.dot_program()));
 }
 
-}  // namespace gnnx::explain
+}  // namespace gnnx::viz

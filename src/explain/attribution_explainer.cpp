@@ -1,5 +1,5 @@
-// Attributions as graph explanations (see gnnx/attribution/graph_explainer.h).
-#include "gnnx/attribution/graph_explainer.h"
+// Attributions as graph explanations (see gnnx/explain/attribution_explainer.h).
+#include "gnnx/explain/attribution_explainer.h"
 
 #include <torch/torch.h>
 
@@ -10,15 +10,15 @@
 #include "gnnx/core/check.h"
 #include "gnnx/graph/ops.h"
 
-namespace gnnx::attribution {
+namespace gnnx::explain {
 
-explain::Explanation to_explanation(const Graph& g, const Attribution& edges, const Attribution& features, int64_t item,
+Explanation to_explanation(const Graph& g, const attribution::Attribution& edges, const attribution::Attribution& features, int64_t item,
                                     const at::Tensor& node_ids, const at::Tensor& edge_ids) {
   GNNX_CHECK(edges.values.defined() || features.values.defined(), "to_explanation: expected an edge or a feature attribution");
-  const Attribution& any = edges.values.defined() ? edges : features;
+  const attribution::Attribution& any = edges.values.defined() ? edges : features;
   GNNX_CHECK(item >= 0 && item < static_cast<int64_t>(any.targets.size()), "to_explanation: item ", item,
              " out of range [0, ", any.targets.size(), ")");
-  explain::Explanation e;
+  Explanation e;
   e.method = any.method;
   e.target = any.targets[static_cast<size_t>(item)];
   const auto dev = any.values.device();
@@ -41,7 +41,7 @@ explain::Explanation to_explanation(const Graph& g, const Attribution& edges, co
     e.feature_mask = torch::zeros({g.num_nodes, v.size(1)}, fopts).index_put_({nodes}, v);
     if (!edges.values.defined()) e.method = features.method;
   }
-  for (const Attribution* a : {&edges, &features}) {
+  for (const attribution::Attribution* a : {&edges, &features}) {
     if (!a->values.defined()) continue;
     const std::string prefix = a == &edges ? "edges." : "features.";
     for (const auto& [k, d] : a->diagnostics)
@@ -50,17 +50,17 @@ explain::Explanation to_explanation(const Graph& g, const Attribution& edges, co
   return e;
 }
 
-AttributionExplainer::AttributionExplainer(std::string name, std::shared_ptr<Attributor> edge_attributor,
-                                           std::shared_ptr<Attributor> feature_attributor)
+AttributionExplainer::AttributionExplainer(std::string name, std::shared_ptr<attribution::Attributor> edge_attributor,
+                                           std::shared_ptr<attribution::Attributor> feature_attributor)
     : name_(std::move(name)), edges_(std::move(edge_attributor)), features_(std::move(feature_attributor)) {
   GNNX_CHECK(edges_ || features_, "AttributionExplainer: expected an edge or a feature attributor");
 }
 
-std::vector<explain::Explanation> AttributionExplainer::explain(nn::GnnModel& model, const Graph& graph,
+std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, const Graph& graph,
                                                                 const std::vector<Target>& targets) {
   GNNX_CHECK(!targets.empty(), name_, ": expected at least one target");
   graph.validate(name_, /*allow_empty=*/false);
-  std::vector<explain::Explanation> out;
+  std::vector<Explanation> out;
   // Node targets: every id checked before any work, and all subgraphs cut in one pass.
   std::vector<Subgraph> wides, comps;
   if (model.task() != nn::Task::kGraph) {
@@ -78,9 +78,9 @@ std::vector<explain::Explanation> AttributionExplainer::explain(nn::GnnModel& mo
     if (model.task() == nn::Task::kGraph) {
       GNNX_CHECK(t.kind == Target::Kind::kGraph && t.index == 0, name_,
                  ": a graph classifier on one graph needs Target::graph(0), got ", to_string(t));
-      Attribution ea, fa;
-      if (edges_) ea = edges_->attribute(model, graph, {t}, GraphInput::kEdges);
-      if (features_) fa = features_->attribute(model, graph, {t}, GraphInput::kNodeFeatures);
+      attribution::Attribution ea, fa;
+      if (edges_) ea = edges_->attribute(model, graph, {t}, attribution::GraphInput::kEdges);
+      if (features_) fa = features_->attribute(model, graph, {t}, attribution::GraphInput::kNodeFeatures);
       out.push_back(to_explanation(graph, ea, fa, 0));
       continue;
     }
@@ -88,9 +88,9 @@ std::vector<explain::Explanation> AttributionExplainer::explain(nn::GnnModel& mo
     const auto& comp = comps[i];
     const int64_t center = wide.center[0].item<int64_t>();
     Target local = Target::node(center, t.label);
-    Attribution ea, fa;
-    if (edges_) ea = edges_->attribute(model, wide.graph, {local}, GraphInput::kEdges);
-    if (features_) fa = features_->attribute(model, wide.graph, {local}, GraphInput::kNodeFeatures);
+    attribution::Attribution ea, fa;
+    if (edges_) ea = edges_->attribute(model, wide.graph, {local}, attribution::GraphInput::kEdges);
+    if (features_) fa = features_->attribute(model, wide.graph, {local}, attribution::GraphInput::kNodeFeatures);
     auto e = to_explanation(graph, ea, fa, 0, wide.node_ids, wide.edge_ids);
     // Restrict the report to the L-hop computation subgraph.
     e.target = Target::node(t.index, e.target.label);
@@ -110,26 +110,26 @@ std::vector<explain::Explanation> AttributionExplainer::explain(nn::GnnModel& mo
   return out;
 }
 
-std::unique_ptr<explain::Explainer> make_attribution_explainer(const std::string& name, uint64_t seed) {
-  std::shared_ptr<Attributor> edges, features;
+std::unique_ptr<Explainer> make_attribution_explainer(const std::string& name, uint64_t seed) {
+  std::shared_ptr<attribution::Attributor> edges, features;
   if (name == "saliency") {
-    edges = std::make_shared<Saliency>();
-    features = std::make_shared<Saliency>();
+    edges = std::make_shared<attribution::Saliency>();
+    features = std::make_shared<attribution::Saliency>();
   } else if (name == "gradxinput") {
-    edges = std::make_shared<GradientXInput>();
-    features = std::make_shared<GradientXInput>();
+    edges = std::make_shared<attribution::GradientXInput>();
+    features = std::make_shared<attribution::GradientXInput>();
   } else if (name == "ig") {
-    edges = std::make_shared<IntegratedGradients>();
-    features = std::make_shared<IntegratedGradients>();
+    edges = std::make_shared<attribution::IntegratedGradients>();
+    features = std::make_shared<attribution::IntegratedGradients>();
   } else if (name == "smoothgrad") {
     // σ = 0.15: 15 % of the [0, 1] range of an edge mask, the SmoothGrad paper's setting; Captum's
     // default σ = 1 would flip edge masks to negative values half of the time.
-    auto opts = NoiseTunnelOptions().samples(20).stdev(0.15).seed(seed);
-    edges = std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(), opts);
-    features = std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(), opts);
+    auto opts = attribution::NoiseTunnelOptions().samples(20).stdev(0.15).seed(seed);
+    edges = std::make_shared<attribution::NoiseTunnel>(std::make_shared<attribution::Saliency>(), opts);
+    features = std::make_shared<attribution::NoiseTunnel>(std::make_shared<attribution::Saliency>(), opts);
   } else if (name == "occlusion") {
-    edges = std::make_shared<Occlusion>(OcclusionOptions().window({1}).perturbations_per_eval(64));
-    features = std::make_shared<Occlusion>(OcclusionOptions().window({1, -1}).perturbations_per_eval(64));
+    edges = std::make_shared<attribution::Occlusion>(attribution::OcclusionOptions().window({1}).perturbations_per_eval(64));
+    features = std::make_shared<attribution::Occlusion>(attribution::OcclusionOptions().window({1, -1}).perturbations_per_eval(64));
   } else {
     GNNX_CHECK(false, "make_attribution_explainer: unknown method \"", name,
                "\"; known: saliency, gradxinput, ig, smoothgrad, occlusion");
@@ -137,4 +137,4 @@ std::unique_ptr<explain::Explainer> make_attribution_explainer(const std::string
   return std::make_unique<AttributionExplainer>(name, edges, features);
 }
 
-}  // namespace gnnx::attribution
+}  // namespace gnnx::explain

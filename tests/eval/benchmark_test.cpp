@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "gnnx/datasets/synthetic.h"
-#include "gnnx/explain/benchmark.h"
+#include "gnnx/eval/benchmark.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/metrics/ground_truth.h"
 #include "gnnx/nn/models/gnn.h"
@@ -12,6 +12,7 @@
 
 using namespace gnnx;
 using namespace gnnx::explain;
+using namespace gnnx::eval;
 
 namespace {
 
@@ -20,7 +21,7 @@ class OracleExplainer : public Explainer {
  public:
   OracleExplainer(const datasets::Dataset& ds, GroundTruth gt) : ds_(ds), gt_(gt) {}
   std::string name() const override { return "oracle"; }
-  std::vector<Explanation> explain(nn::GnnModel& model, const Graph& graph, const std::vector<Target>& targets) override {
+  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets) override {
     std::vector<Explanation> out;
     for (const auto& t : targets) {
       Explanation e;
@@ -38,9 +39,9 @@ class OracleExplainer : public Explainer {
   GroundTruth gt_;
 };
 
-nn::GnnClassifier three_layer_model(const datasets::Dataset& ds) {
+nn::GNNClassifier three_layer_model(const datasets::Dataset& ds) {
   torch::manual_seed(0);
-  nn::GnnClassifier m(nn::GnnClassifierOptions(ds.graphs.front().num_features(), ds.num_classes)
+  nn::GNNClassifier m(nn::GNNClassifierOptions(ds.graphs.front().num_features(), ds.num_classes)
                           .conv(nn::ConvType::kGraphConv).hidden_channels(4).num_layers(3));
   m->eval();
   return m;
@@ -92,7 +93,7 @@ TEST_CASE("run_benchmark: eval_hops scores the K-hop subgraph edges instead of t
     const datasets::Dataset& ds;
     explicit NoisyOracle(const datasets::Dataset& d) : ds(d) {}
     std::string name() const override { return "noisy-oracle"; }
-    std::vector<Explanation> explain(nn::GnnModel&, const Graph& graph, const std::vector<Target>& targets) override {
+    std::vector<Explanation> explain(nn::GNNModel&, const Graph& graph, const std::vector<Target>& targets) override {
       std::vector<Explanation> out;
       for (const auto& t : targets) {
         Explanation e;
@@ -131,8 +132,8 @@ TEST_CASE("run_benchmark: eval_hops scores the K-hop subgraph edges instead of t
 
 TEST_CASE("benchmark ground truth: bad inputs throw gnnx::Error", "[benchmark]") {
   const auto ds = datasets::make_dataset("ba-shapes", 0);
-  GNNX_REQUIRE_ERROR("expected own or any, got \"mine\"", ground_truth_from_string("mine"));
-  REQUIRE(ground_truth_from_string("any") == GroundTruth::kAnyMotif);
+  GNNX_REQUIRE_ERROR("ground truth: expected one of own, any, got \"mine\"", gnnx::from_name<gnnx::eval::GroundTruth>("mine"));
+  REQUIRE(gnnx::from_name<gnnx::eval::GroundTruth>("any") == GroundTruth::kAnyMotif);
   REQUIRE(to_string(GroundTruth::kOwnMotif) == "own");
   GNNX_REQUIRE_ERROR("node_ground_truth: node 700 is outside ba-shapes", node_ground_truth(ds, 700));
   GNNX_REQUIRE_ERROR("node_ground_truth: node -1 is outside", node_ground_truth(ds, -1));

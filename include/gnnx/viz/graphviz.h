@@ -9,12 +9,23 @@
 #include "gnnx/explain/explanation.h"
 #include "gnnx/graph/graph.h"
 
-namespace gnnx::io {
+namespace gnnx::viz {
 
-/// Runs GraphViz `dot -T<format>` on dot_source and writes the result to path (through a
-/// temporary file and a rename, so a failed run leaves no half-written file). Throws
-/// gnnx::Error when `dot` is not installed, fails, or path cannot be written.
-void render_dot(const std::string& dot_source, const std::string& path, const std::string& format = "svg");
+/// How render_dot runs GraphViz.
+struct RenderOptions {
+  /// Output format: "svg", "png" or "pdf". Default "svg".
+  GNNX_ARG(std::string, format) = "svg";
+  /// Layout engine passed as `-K<layout>` ("neato", "fdp", ...); "" keeps dot's own. Default "".
+  GNNX_ARG(std::string, layout) = "";
+  /// GraphViz program; "" searches `dot` on PATH. Default "".
+  GNNX_ARG(std::string, program) = "";
+};
+
+/// Runs GraphViz on dot_source and writes the result to path, through a temporary file and a
+/// rename, so a failed run leaves no half-written file. The program runs through posix_spawn with
+/// the paths as arguments (never through a shell). Throws gnnx::Error when the program is not
+/// found or fails, or path cannot be written.
+void render_dot(const std::string& dot_source, const std::string& path, const RenderOptions& options = {});
 
 struct DrawOptions {
   /// Hops around the target node to draw; -1 means the explanation's computation subgraph.
@@ -34,8 +45,8 @@ struct DrawOptions {
 /// directed scores, the target drawn as a double circle.
 std::string explanation_dot(const Graph& g, const explain::Explanation& e, const DrawOptions& options = {});
 
-/// render_dot(explanation_dot(g, e, options), path, "svg").
+/// render_dot(explanation_dot(g, e, options), path) as SVG.
 void write_explanation_svg(const Graph& g, const explain::Explanation& e, const std::string& path,
                            const DrawOptions& options = {});
 
-}  // namespace gnnx::io
+}  // namespace gnnx::viz

@@ -1,4 +1,4 @@
-#include "gnnx/explain/benchmark.h"
+#include "gnnx/eval/benchmark.h"
 
 #include <chrono>
 #include <sstream>
@@ -11,7 +11,7 @@
 #include "gnnx/graph/ops.h"
 #include "gnnx/metrics/ground_truth.h"
 
-namespace gnnx::explain {
+namespace gnnx::eval {
 namespace {
 
 std::vector<int64_t> range(int64_t a, int64_t b, int64_t step) {
@@ -67,15 +67,6 @@ std::vector<int64_t> protocol_nodes(const datasets::Dataset& ds, const std::stri
   return out;
 }
 
-GroundTruth ground_truth_from_string(const std::string& s) {
-  if (s == "own") return GroundTruth::kOwnMotif;
-  if (s == "any") return GroundTruth::kAnyMotif;
-  GNNX_CHECK(false, "ground_truth_from_string: expected own or any, got \"", s, "\"");
-  return GroundTruth::kOwnMotif;
-}
-
-std::string to_string(GroundTruth g) { return g == GroundTruth::kOwnMotif ? "own" : "any"; }
-
 at::Tensor node_ground_truth(const datasets::Dataset& ds, int64_t node, GroundTruth ground_truth) {
   GNNX_CHECK(ds.task == nn::Task::kNode && !ds.graphs.empty(), "node_ground_truth: ", ds.name, " is not a node-task dataset");
   const auto& g = ds.graphs.front();
@@ -95,7 +86,7 @@ at::Tensor node_ground_truth(const datasets::Dataset& ds, int64_t node, GroundTr
   return gt * inside.to(torch::kFloat);
 }
 
-BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const datasets::Dataset& ds, const std::string& spec,
+BenchmarkRun run_benchmark(explain::Explainer& explainer, nn::GNNModel& model, const datasets::Dataset& ds, const std::string& spec,
                            c10::Device device, GroundTruth ground_truth, int64_t eval_hops) {
   ds.validate("run_benchmark");
   GNNX_CHECK(eval_hops >= 0, "run_benchmark: eval_hops must be >= 0 (0: the model's hops), got ", eval_hops);
@@ -130,14 +121,7 @@ BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const data
       r.items.push_back(ids.data_ptr<int64_t>()[i]);
       graphs.push_back(ds.graphs[static_cast<size_t>(r.items.back())].to(device));
     }
-    // The batched explainers explain many graphs in one optimisation; others go one by one.
-    if (auto* gx = dynamic_cast<GNNExplainer*>(&explainer)) {
-      r.explanations = gx->explain_graphs(model, graphs);
-    } else if (auto* gr = dynamic_cast<GradExplainer*>(&explainer)) {
-      r.explanations = gr->explain_graphs(model, graphs);
-    } else {
-      for (const auto& g : graphs) r.explanations.push_back(explainer.explain(model, g, {Target::graph(0)}).front());
-    }
+    r.explanations = explainer.explain_graphs(model, graphs);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (size_t i = 0; i < r.explanations.size(); ++i) {
       GNNX_CHECK(r.explanations[i].edge_mask.defined(), "run_benchmark: method ", explainer.name(), " gives no edge mask");
@@ -149,4 +133,4 @@ BenchmarkRun run_benchmark(Explainer& explainer, nn::GnnModel& model, const data
   return r;
 }
 
-}  // namespace gnnx::explain
+}  // namespace gnnx::eval

@@ -1,0 +1,24 @@
+#include "gnnx/explain/explainer.h"
+
+#include "gnnx/core/check.h"
+
+namespace gnnx::explain {
+
+std::vector<Explanation> Explainer::explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
+                                                   const std::vector<int64_t>& labels) {
+  const std::string op = name() + "::explain_graphs";
+  GNNX_CHECK(model.task() == nn::Task::kGraph, op, ": expected a graph classifier, got a ", to_string(model.task()),
+             " model");
+  GNNX_CHECK(labels.empty() || labels.size() == graphs.size(), op, ": expected ", graphs.size(),
+             " labels (one per graph) or none, got ", labels.size());
+  std::vector<Explanation> out;
+  out.reserve(graphs.size());
+  for (size_t i = 0; i < graphs.size(); ++i) {
+    auto e = explain(model, graphs[i], {Target::graph(0, labels.empty() ? -1 : labels[i])}).front();
+    e.target.index = static_cast<int64_t>(i);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace gnnx::explain

@@ -3,7 +3,7 @@
 # The layers, bottom to top; docs/architecture.md explains them. A file in include/gnnx/<layer>/
 # or src/<layer>/ may include "gnnx/<other>/..." (or a private "src/<other>/..." header) only when
 # <other> comes no later in this list. gnnx/gnnx.h, the umbrella header, includes everything.
-set(GNNX_LAYERS core io graph nn datasets attribution explain metrics eval viz cli)
+set(GNNX_LAYERS core graph io nn datasets attribution explain metrics eval viz cli)
 
 if(NOT GNNX_SOURCE_DIR)
   message(FATAL_ERROR "check_layers: pass -DGNNX_SOURCE_DIR=<repository root>")

@@ -21,6 +21,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/gnnxConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/install-config/gnnxConfig.cmake ${PROJECT_BINARY_DIR}/gnnxConfigVersion.cmake
   DESTINATION ${GNNX_INSTALL_CMAKEDIR})
+# BSD-3-Clause: a binary distribution carries the licence. (Not CMAKE_INSTALL_DOCDIR: as a
+# subproject, that names the parent project.)
+install(FILES LICENSE DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/gnnx)
 if(GNNX_BUILD_CLI)
   install(TARGETS gnnx_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

@@ -14,6 +14,7 @@ install(TARGETS gnnx EXPORT gnnxTargets
 install(DIRECTORY include/gnnx DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT gnnxTargets NAMESPACE gnnx:: DESTINATION ${GNNX_INSTALL_CMAKEDIR})
 # The installed config sits apart from the build tree's, which has the same name.
+set(GNNX_PACKAGE_IS_BUILD_TREE OFF)
 configure_package_config_file(cmake/gnnxConfig.cmake.in
   ${PROJECT_BINARY_DIR}/install-config/gnnxConfig.cmake
   INSTALL_DESTINATION ${GNNX_INSTALL_CMAKEDIR})
@@ -31,6 +32,7 @@ endif()
 # The build tree as a package: its gnnx::gnnx names the library where it was built and the
 # headers in the source tree, so a project can use gnnx without installing it.
 export(EXPORT gnnxTargets NAMESPACE gnnx:: FILE ${PROJECT_BINARY_DIR}/gnnxTargets.cmake)
+set(GNNX_PACKAGE_IS_BUILD_TREE ON)
 configure_package_config_file(cmake/gnnxConfig.cmake.in
   ${PROJECT_BINARY_DIR}/gnnxConfig.cmake
   INSTALL_DESTINATION ${PROJECT_BINARY_DIR}

@@ -6,7 +6,6 @@ if(POLICY CMP0167)
   cmake_policy(SET CMP0167 NEW)
 endif()
 find_package(Boost 1.71 REQUIRED)
-find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(TBB REQUIRED)
 find_package(nlohmann_json 3.2 REQUIRED)
 find_package(Threads REQUIRED)
@@ -19,4 +18,21 @@ separate_arguments(GNNX_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
 
 if(Torch_VERSION)
   message(STATUS "gnnx: LibTorch ${Torch_VERSION}")
+endif()
+
+# As a subproject (add_subdirectory), the targets found above are visible only in gnnx's
+# directories, but they are also read from the parent's: LibTorch's torch_cpu_library names
+# torch_cpu in generator expressions ($<TARGET_PROPERTY:torch_cpu,...>), which CMake evaluates
+# where the program linking gnnx::gnnx is defined. Promote what gnnx imported here to global
+# targets. (Targets a parent found before adding gnnx are visible already and not listed.)
+if(NOT GNNX_TOP_LEVEL)
+  if(CMAKE_VERSION VERSION_LESS 3.21)
+    message(STATUS "gnnx: with CMake < 3.21, call find_package(Torch) before add_subdirectory(gnnx)")
+  else()
+    get_directory_property(_gnnx_imported IMPORTED_TARGETS)
+    foreach(_gnnx_target IN LISTS _gnnx_imported)
+      set_property(TARGET ${_gnnx_target} PROPERTY IMPORTED_GLOBAL TRUE)
+    endforeach()
+    unset(_gnnx_imported)
+  endif()
 endif()

@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libtorch-dev            # LibTorch 1.13 (CPU)
   libopenblas0-pthread    # switches libblas.so.3 away from the slow reference BLAS LibTorch calls
-  libboost-graph-dev libeigen3-dev libtbb-dev catch2
+  libboost-graph-dev libtbb-dev catch2
   nlohmann-json3-dev libcli11-dev libfmt-dev libstb-dev
   graphviz                # `dot` renders the SVG pictures of explanations
 )

@@ -1,4 +1,5 @@
-// A program that uses gnnx the way a user would, through find_package(gnnx).
+// A program that uses gnnx the way a user would: through find_package(gnnx) (consumer/) or
+// add_subdirectory (subdirectory/).
 #include <iostream>
 
 #include <gnnx/gnnx.h>

@@ -35,21 +35,17 @@ std::vector<Explanation> grad_run(nn::GnnModel& model, const std::vector<detail:
 
 // Mean over heads and GAT layers of α per input edge of g, [E].
 at::Tensor mean_attention(nn::GnnModel& model, const Graph& g, const std::string& op) {
-  std::vector<std::shared_ptr<nn::GATConvImpl>> gats;
-  for (const auto& l : model.message_passing_layers())
-    if (auto p = std::dynamic_pointer_cast<nn::GATConvImpl>(l)) gats.push_back(p);
-  GNNX_CHECK(!gats.empty(), op, ": ATT needs a model with GATConv layers, this one has none");
   torch::NoGradGuard ng;
   detail::EvalGuard eg(model);
-  model.forward(g.x, g.edge_index, g.edge_weight, {}, model.task() == nn::Task::kGraph ? 1 : -1);
+  const auto layers = model.attention(g.x, g.edge_index, g.edge_weight);
+  GNNX_CHECK(!layers.empty(), op, ": ATT needs a model with GATConv layers, this one has none");
   auto acc = torch::zeros({g.num_edges()}, g.x.options());
-  for (const auto& l : gats) {
-    const auto& a = l->last_attention();
-    GNNX_CHECK(a.num_input_edges == g.num_edges(), op, ": a GATConv saw ", a.num_input_edges, " edges, expected ",
-               g.num_edges());
-    acc += a.alpha.slice(0, 0, a.num_input_edges).mean(1).to(acc.scalar_type());
+  for (const auto& a : layers) {
+    GNNX_CHECK(a.alpha.dim() == 2 && a.alpha.size(0) == g.num_edges(), op, ": an attention layer reported ",
+               a.alpha.sizes(), " coefficients, expected [", g.num_edges(), ", heads]");
+    acc += a.alpha.mean(1).to(acc.scalar_type());
   }
-  return acc / static_cast<double>(gats.size());
+  return acc / static_cast<double>(layers.size());
 }
 
 }  // namespace

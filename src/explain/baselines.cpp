@@ -14,7 +14,7 @@ std::vector<Explanation> grad_run(nn::GnnModel& model, const std::vector<detail:
   detail::EvalGuard eg(model);
   std::vector<at::Tensor> scores(insts.size());
   const bool cuda = insts.front().graph.device().is_cuda();
-  detail::for_each_chunk(model, cuda, static_cast<int64_t>(insts.size()), chunk_size, [&](int64_t a, int64_t b) {
+  detail::for_each_chunk(cuda, static_cast<int64_t>(insts.size()), chunk_size, [&](int64_t a, int64_t b) {
     std::vector<const detail::Instance*> part;
     for (int64_t i = a; i < b; ++i) part.push_back(&insts[static_cast<size_t>(i)]);
     auto u = detail::make_union(part, model.task() == nn::Task::kGraph);

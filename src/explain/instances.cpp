@@ -411,8 +411,7 @@ SingleThreadedBlas::~SingleThreadedBlas() {
   if (previous_ > 1) set_blas_threads(previous_);
 }
 
-void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_size,
-                    const std::function<void(int64_t, int64_t)>& fn) {
+void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   if (cuda) {
     fn(0, n);
@@ -427,17 +426,15 @@ void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_siz
   constexpr int64_t kMaxChunk = 100;
   const int64_t cs = chunk_size > 0 ? chunk_size : std::min(kMaxChunk, (n + threads - 1) / threads);
   const int64_t chunks = (n + cs - 1) / cs;
-  bool stateful = false;
-  for (const auto& l : model.message_passing_layers())
-    if (std::dynamic_pointer_cast<nn::GATConvImpl>(l)) stateful = true;
   auto run = [&](int64_t c) { fn(c * cs, std::min(n, (c + 1) * cs)); };
-  if (stateful || chunks == 1) {
+  if (chunks == 1) {
     for (int64_t c = 0; c < chunks; ++c) run(c);
     return;
   }
   // Chunks are independent optimisations writing disjoint result slots; the model is only read
   // (gradients are taken with autograd::grad w.r.t. the masks, never accumulated into the
-  // model's parameters), and the edge mask scope is thread-local.
+  // model's parameters, and no layer keeps anything from a forward), and the edge mask scope is
+  // thread-local.
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), [&](const tbb::blocked_range<int64_t>& r) {
     for (int64_t c = r.begin(); c != r.end(); ++c) run(c);
   });

@@ -110,10 +110,8 @@ class SingleThreadedBlas {
 };
 
 /// Runs fn(first, last) over chunks of [0, n): one chunk on CUDA, else chunks of chunk_size
-/// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for, or in order when
-/// the model keeps per-forward state (GATConv's last attention), which threads would race on.
-void for_each_chunk(nn::GnnModel& model, bool cuda, int64_t n, int64_t chunk_size,
-                    const std::function<void(int64_t, int64_t)>& fn);
+/// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for.
+void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn);
 
 /// An Explanation of `inst` with the per-instance edge scores [e] scattered to full-graph ids
 /// and a node importance (the largest score of an incident edge) unless node_mask is given.

@@ -3,6 +3,7 @@
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
 #include "gnnx/core/random.h"
+#include "gnnx/core/runtime.h"
 #include "gnnx/core/version.h"
 #include "gnnx/datasets/dataset_io.h"
 #include "gnnx/datasets/reference.h"

@@ -12,6 +12,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
+#include "gnnx/core/runtime.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gat_conv.h"
 #include "gnnx/nn/conv/gin_conv.h"
@@ -405,10 +406,12 @@ void add_index_ranges(const Union& u, nn::IndexRangeScope& ranges) {
     for (const int64_t e : u.edges_per_hop) ranges.add(ei.slice(1, 0, e));
 }
 
-SingleThreadedBlas::SingleThreadedBlas() : previous_(set_blas_threads(1)) {}
+ExplainerBlasThreads::ExplainerBlasThreads() : threads_(runtime_settings().explainer_blas_threads()) {
+  if (threads_ > 0) previous_ = set_blas_threads(threads_);
+}
 
-SingleThreadedBlas::~SingleThreadedBlas() {
-  if (previous_ > 1) set_blas_threads(previous_);
+ExplainerBlasThreads::~ExplainerBlasThreads() {
+  if (previous_ > 0 && previous_ != threads_) set_blas_threads(previous_);
 }
 
 void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn) {
@@ -417,7 +420,7 @@ void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::functio
     fn(0, n);
     return;
   }
-  SingleThreadedBlas blas;
+  ExplainerBlasThreads blas;
   const int64_t threads = std::max(1, tbb::this_task_arena::max_concurrency());
   // Default: split evenly over the threads, but at most kMaxChunk instances per union. Smaller
   // unions stay in cache and balance the threads better: GNNExplainer on the 400 BA-Shapes motif

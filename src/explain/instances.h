@@ -95,18 +95,18 @@ at::Tensor union_logits(nn::GnnModel& model, const Union& u, const at::Tensor& x
 /// measurement is a device sync on CUDA).
 void add_index_ranges(const Union& u, nn::IndexRangeScope& ranges);
 
-/// Sets OpenBLAS (when LibTorch uses it) to one thread for the scope and restores it after:
-/// explanations run many small matrix products, in parallel TBB chunks, and OpenBLAS's own
-/// thread pool then only spins (measured: bench_gnnexplainer batched 2x slower with it).
-class SingleThreadedBlas {
+/// Sets OpenBLAS (when LibTorch uses it) to RuntimeSettings::explainer_blas_threads for the
+/// scope and restores it after, when the program asked for that; otherwise does nothing, since
+/// the pool's size is process-wide.
+class ExplainerBlasThreads {
  public:
-  SingleThreadedBlas();
-  ~SingleThreadedBlas();
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+  ExplainerBlasThreads();
+  ~ExplainerBlasThreads();
+  ExplainerBlasThreads(const ExplainerBlasThreads&) = delete;
+  ExplainerBlasThreads& operator=(const ExplainerBlasThreads&) = delete;
 
  private:
-  int previous_ = -1;
+  int threads_ = 0, previous_ = -1;
 };
 
 /// Runs fn(first, last) over chunks of [0, n): one chunk on CUDA, else chunks of chunk_size

@@ -1,8 +1,12 @@
 #include <cmath>
+#include <mutex>
+#include <set>
 
 #include <torch/torch.h>
 
+#include "gnnx/core/device.h"
 #include "gnnx/core/random.h"
+#include "gnnx/core/runtime.h"
 #include "gnnx/explain/baselines.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/graph/ops.h"
@@ -412,6 +416,62 @@ TEST_CASE("ATT averages GAT attention over heads and layers without self loops",
   CHECK(e[0].edge_mask.sum().item<double>() == Approx(ref.index_select(0, ids).sum().item<double>()));
   RandomFixture gcn;
   GNNX_REQUIRE_ERROR("GATConv", AttentionExplainer().explain(*gcn.model, gcn.graph, {Target::node(4)}));
+}
+
+namespace {
+// A GnnModel that notes OpenBLAS's pool size whenever it runs under an edge mask (as the
+// explainers' chunks do), and otherwise is the model it wraps.
+class BlasProbe : public nn::GnnModel {
+ public:
+  explicit BlasProbe(nn::GnnClassifier inner) : inner_(register_module("inner", std::move(inner))) {}
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                     const at::Tensor& batch, int64_t num_graphs) override {
+    if (nn::active_edge_mask().defined()) {
+      std::lock_guard<std::mutex> lock(mutex_);  // the chunks run on several threads
+      seen.insert(blas_threads());
+    }
+    return inner_->forward(x, edge_index, edge_weight, batch, num_graphs);
+  }
+  nn::Task task() const override { return inner_->task(); }
+  int64_t num_hops() const override { return inner_->num_hops(); }
+  int64_t num_classes() const override { return inner_->num_classes(); }
+  int64_t in_channels() const override { return inner_->in_channels(); }
+  std::vector<std::shared_ptr<nn::MessagePassing>> message_passing_layers() const override {
+    return inner_->message_passing_layers();
+  }
+  std::set<int> seen;  // pool sizes seen under a mask
+
+ private:
+  nn::GnnClassifier inner_;
+  std::mutex mutex_;
+};
+}  // namespace
+
+TEST_CASE("explainers change OpenBLAS's pool only when the program's RuntimeSettings ask", "[gnnexplainer][runtime]") {
+  const int before = blas_threads();
+  if (before < 0) {
+    WARN("LibTorch's BLAS is not OpenBLAS here: nothing to check");
+    return;
+  }
+  const auto saved = runtime_settings();
+  set_blas_threads(2);
+  RandomFixture f;
+  const std::vector<Target> targets{Target::node(0), Target::node(4), Target::node(9), Target::node(15)};
+  {
+    BlasProbe probe(f.model);
+    GradExplainer(/*chunk_size=*/1).explain(probe, f.graph, targets);
+    CHECK(probe.seen == std::set<int>{2});
+    CHECK(blas_threads() == 2);
+  }
+  {
+    set_runtime_settings(RuntimeSettings().explainer_blas_threads(1));
+    BlasProbe probe(f.model);
+    GradExplainer(/*chunk_size=*/1).explain(probe, f.graph, targets);
+    CHECK(probe.seen == std::set<int>{1});
+    CHECK(blas_threads() == 2);  // restored
+  }
+  set_runtime_settings(saved);
+  set_blas_threads(before);
 }
 
 TEST_CASE("GNNExplainer rejects invalid input", "[gnnexplainer]") {

@@ -2,6 +2,7 @@
 /// Umbrella header: everything gnnx offers.
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
+#include "gnnx/core/log.h"
 #include "gnnx/core/random.h"
 #include "gnnx/core/runtime.h"
 #include "gnnx/core/version.h"

@@ -18,6 +18,7 @@
 #include "gnnx/nn/conv/gin_conv.h"
 #include "gnnx/nn/conv/graph_conv.h"
 #include "gnnx/nn/conv/sage_conv.h"
+#include "gnnx/nn/functional/scatter.h"
 #include "gnnx/nn/message_passing.h"
 
 namespace gnnx::explain::detail {
@@ -466,7 +467,7 @@ Explanation make_explanation(const Instance& inst, const std::string& method, co
       const auto& ei = inst.host_edge_index;
       auto idx = torch::cat({ei[0], ei[1]});
       auto val = torch::cat({scores, scores});
-      local = local.scatter_reduce(0, idx, val, "amax", /*include_self=*/true);
+      local = nn::scatter_amax(local, 0, idx, val, /*include_self=*/true);
     }
     auto nm = torch::zeros({inst.full_num_nodes}, scores.options());
     nm.index_put_({inst.node_ids}, local);

@@ -27,8 +27,8 @@ at::Tensor target_max(const at::Tensor& e, const at::Tensor& dst, int64_t N) {
       }
     });
   } else {
-    emax = torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options())
-               .scatter_reduce(0, dst.view({-1, 1}).expand_as(e), e, "amax", /*include_self=*/true);
+    emax = scatter_amax(torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options()), 0,
+                        dst.view({-1, 1}).expand_as(e), e, /*include_self=*/true);
   }
   return torch::where(torch::isfinite(emax), emax, torch::zeros_like(emax));
 }

@@ -82,9 +82,9 @@ int main(int argc, char** argv) {
   try {
     if (malloc_mode == "tuned" && !tune_malloc()) malloc_mode = "default (not glibc)";
     const auto device = parse_device(dev_name);
-    // Both modes with OpenBLAS at one thread: the explainer sets it for its own calls anyway,
-    // and switching the pool on and off around every one-by-one call would slow that mode
-    // down and flatter the ratio.
+    // Both modes with OpenBLAS at one thread, as the gnnx command runs the explainers
+    // (RuntimeSettings::explainer_blas_threads); set once here, since switching the pool on and
+    // off around every one-by-one call would slow that mode down and flatter the ratio.
     set_blas_threads(1);
     auto ds = datasets::make_dataset("ba-shapes", 0);
     auto ref = datasets::train_reference_model(ds, 0);

@@ -13,7 +13,7 @@ int main() {
   gnnx::nn::GCNConv gcn(gnnx::nn::GCNConvOptions(8, 16));
   gnnx::nn::GATConv gat(gnnx::nn::GATConvOptions(16, 4).heads(2));
   auto h = torch::relu(gcn->forward(graph.x, graph.edge_index));
-  auto out = gat->forward(h, graph.edge_index);
+  auto [out, attention] = gat->forward_with_attention(h, graph.edge_index);
   std::cout << "GCN -> GAT output: " << out.sizes() << "\n";
 
   // The edge-mask hook: every layer inside the scope scales each edge's messages.
@@ -25,6 +25,6 @@ int main() {
     auto masked = gcn->forward(graph.x, graph.edge_index);
     std::cout << "change at node 1 when edge 0->1 is masked: " << (masked[1] - plain[1]).abs().sum().item<float>() << "\n";
   }
-  std::cout << "attention of the GAT layer (edges + self loops, heads): " << gat->last_attention().alpha.sizes() << "\n";
+  std::cout << "attention of the GAT layer (edges, heads): " << attention.alpha.sizes() << "\n";
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
+#include "gnnx/core/runtime.h"
 #include "gnnx/core/version.h"
 
 namespace gnnx::cli {
@@ -17,6 +18,8 @@ int fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   gnnx::tune_malloc();  // large tensors are reused, not mapped afresh (see gnnx/core/device.h)
+  // One OpenBLAS thread inside the explainers' parallel chunks (see gnnx/core/runtime.h).
+  gnnx::set_runtime_settings(gnnx::RuntimeSettings().explainer_blas_threads(1));
   CLI::App app{"gnnx: explain graph neural networks (and CNNs) on LibTorch"};
   app.set_version_flag("--version", std::string("gnnx ") + gnnx::version());
   app.require_subcommand(1);

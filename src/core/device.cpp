@@ -69,6 +69,12 @@ int set_blas_threads(int threads) {
   return previous;
 }
 
+int blas_threads() {
+  using Get = int (*)();
+  auto get = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get ? get() : -1;
+}
+
 int torch_threads() { return at::get_num_threads(); }
 
 bool tune_malloc() {

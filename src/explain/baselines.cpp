@@ -14,7 +14,7 @@ std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail:
   detail::EvalGuard eg(model);
   std::vector<at::Tensor> scores(insts.size());
   const bool cuda = insts.front().graph.device().is_cuda();
-  detail::for_each_chunk(model, cuda, static_cast<int64_t>(insts.size()), chunk_size, [&](int64_t a, int64_t b) {
+  detail::for_each_chunk(cuda, static_cast<int64_t>(insts.size()), chunk_size, [&](int64_t a, int64_t b) {
     std::vector<const detail::Instance*> part;
     for (int64_t i = a; i < b; ++i) part.push_back(&insts[static_cast<size_t>(i)]);
     auto u = detail::make_union(part, model.task() == nn::Task::kGraph);
@@ -35,21 +35,17 @@ std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail:
 
 // Mean over heads and GAT layers of α per input edge of g, [E].
 at::Tensor mean_attention(nn::GNNModel& model, const Graph& g, const std::string& op) {
-  std::vector<std::shared_ptr<nn::GATConvImpl>> gats;
-  for (const auto& l : model.message_passing_layers())
-    if (auto p = std::dynamic_pointer_cast<nn::GATConvImpl>(l)) gats.push_back(p);
-  GNNX_CHECK(!gats.empty(), op, ": ATT needs a model with GATConv layers, this one has none");
   torch::NoGradGuard ng;
   detail::EvalGuard eg(model);
-  model.forward(g.x, g.edge_index, g.edge_weight, {}, model.task() == nn::Task::kGraph ? 1 : -1);
+  const auto layers = model.attention(g.x, g.edge_index, g.edge_weight);
+  GNNX_CHECK(!layers.empty(), op, ": ATT needs a model with GATConv layers, this one has none");
   auto acc = torch::zeros({g.num_edges()}, g.x.options());
-  for (const auto& l : gats) {
-    const auto& a = l->last_attention();
-    GNNX_CHECK(a.num_input_edges == g.num_edges(), op, ": a GATConv saw ", a.num_input_edges, " edges, expected ",
-               g.num_edges());
-    acc += a.alpha.slice(0, 0, a.num_input_edges).mean(1).to(acc.scalar_type());
+  for (const auto& a : layers) {
+    GNNX_CHECK(a.alpha.dim() == 2 && a.alpha.size(0) == g.num_edges(), op, ": an attention layer reported ",
+               a.alpha.sizes(), " coefficients, expected [", g.num_edges(), ", heads]");
+    acc += a.alpha.mean(1).to(acc.scalar_type());
   }
-  return acc / static_cast<double>(gats.size());
+  return acc / static_cast<double>(layers.size());
 }
 
 }  // namespace

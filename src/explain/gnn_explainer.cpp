@@ -369,7 +369,7 @@ std::vector<Explanation> run(nn::GNNModel& model, const GNNExplainerOptions& o, 
   for (size_t k = 0; k < init.size(); ++k) all.push_back(insts[k % n]);
   std::vector<Result> res(all.size());
   const bool cuda = insts.front().graph.device().is_cuda();
-  detail::for_each_chunk(model, cuda, static_cast<int64_t>(all.size()), o.chunk_size(),
+  detail::for_each_chunk(cuda, static_cast<int64_t>(all.size()), o.chunk_size(),
                          [&](int64_t a, int64_t b) { optimise(model, o, all, init, a, b, res); });
   std::vector<Explanation> out;
   for (size_t i = 0; i < n; ++i) {

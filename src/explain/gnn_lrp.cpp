@@ -15,6 +15,7 @@
 #include "gnnx/nn/conv/gcn_conv.h"
 #include "gnnx/nn/conv/gin_conv.h"
 #include "gnnx/nn/conv/graph_conv.h"
+#include "gnnx/nn/functional/scatter.h"
 
 namespace gnnx::explain {
 
@@ -661,8 +662,8 @@ at::Tensor bound_step(const Prepared& P, int64_t l, const at::Tensor& prev) {
   auto s_src = tr.src.masked_select(nonself), s_dst = tr.dst.masked_select(nonself);
   auto s_ca = tr.ca.masked_select(nonself).abs();
   auto vals = s_ca.unsqueeze(1) * prev.index_select(0, s_src);
-  auto V = torch::zeros({N, in}, prev.options())
-               .scatter_reduce(0, s_dst.unsqueeze(1).expand({s_dst.size(0), in}), vals, "amax", /*include_self=*/true);
+  auto V = nn::scatter_amax(torch::zeros({N, in}, prev.options()), 0, s_dst.unsqueeze(1).expand({s_dst.size(0), in}),
+                            vals, /*include_self=*/true);
   auto self = tr.src == tr.dst;
   const auto self_dst = tr.dst.masked_select(self);  // one self slot per node
   auto ca_self = torch::zeros({N}, prev.options()).index_copy_(0, self_dst, tr.ca.masked_select(self));
@@ -843,11 +844,11 @@ class TopKSearch {
         const int64_t H = T.vec.size(1);
         auto end = T.ids.select(1, m_);
         // Exact per-coordinate maxima over each node's prefixes, then the DP above layer m.
-        U[static_cast<size_t>(m_)] = torch::zeros({N_, H}, T.vec.options())
-                                         .scatter_reduce(0, end.unsqueeze(1).expand({end.size(0), H}), T.vec.abs(), "amax",
-                                                         /*include_self=*/true);
+        U[static_cast<size_t>(m_)] = nn::scatter_amax(torch::zeros({N_, H}, T.vec.options()), 0,
+                                                      end.unsqueeze(1).expand({end.size(0), H}), T.vec.abs(),
+                                                      /*include_self=*/true);
         for (int64_t l = m_ + 1; l <= L_; ++l) U[static_cast<size_t>(l)] = bound_step(P, l, U[static_cast<size_t>(l - 1)]);
-        extmax = to_vec(torch::zeros({N_}, T.ext.options()).scatter_reduce(0, end, T.ext.abs(), "amax", true));
+        extmax = to_vec(nn::scatter_amax(torch::zeros({N_}, T.ext.options()), 0, end, T.ext.abs(), /*include_self=*/true));
         pptr_ = to_ivec(T.ptr);
         pvec_ = to_vec(T.vec);
         pext_ = to_vec(T.ext);

@@ -12,11 +12,13 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
+#include "gnnx/core/runtime.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gat_conv.h"
 #include "gnnx/nn/conv/gin_conv.h"
 #include "gnnx/nn/conv/graph_conv.h"
 #include "gnnx/nn/conv/sage_conv.h"
+#include "gnnx/nn/functional/scatter.h"
 #include "gnnx/nn/message_passing.h"
 
 namespace gnnx::explain::detail {
@@ -400,20 +402,21 @@ void add_index_ranges(const Union& u, nn::IndexRangeScope& ranges) {
     for (const int64_t e : u.edges_per_hop) ranges.add(ei.slice(1, 0, e));
 }
 
-SingleThreadedBlas::SingleThreadedBlas() : previous_(set_blas_threads(1)) {}
-
-SingleThreadedBlas::~SingleThreadedBlas() {
-  if (previous_ > 1) set_blas_threads(previous_);
+ExplainerBlasThreads::ExplainerBlasThreads() : threads_(runtime_settings().explainer_blas_threads()) {
+  if (threads_ > 0) previous_ = set_blas_threads(threads_);
 }
 
-void for_each_chunk(nn::GNNModel& model, bool cuda, int64_t n, int64_t chunk_size,
-                    const std::function<void(int64_t, int64_t)>& fn) {
+ExplainerBlasThreads::~ExplainerBlasThreads() {
+  if (previous_ > 0 && previous_ != threads_) set_blas_threads(previous_);
+}
+
+void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   if (cuda) {
     fn(0, n);
     return;
   }
-  SingleThreadedBlas blas;
+  ExplainerBlasThreads blas;
   const int64_t threads = std::max(1, tbb::this_task_arena::max_concurrency());
   // Default: split evenly over the threads, but at most kMaxChunk instances per union. Smaller
   // unions stay in cache and balance the threads better: GNNExplainer on the 400 BA-Shapes motif
@@ -422,17 +425,15 @@ void for_each_chunk(nn::GNNModel& model, bool cuda, int64_t n, int64_t chunk_siz
   constexpr int64_t kMaxChunk = 100;
   const int64_t cs = chunk_size > 0 ? chunk_size : std::min(kMaxChunk, (n + threads - 1) / threads);
   const int64_t chunks = (n + cs - 1) / cs;
-  bool stateful = false;
-  for (const auto& l : model.message_passing_layers())
-    if (std::dynamic_pointer_cast<nn::GATConvImpl>(l)) stateful = true;
   auto run = [&](int64_t c) { fn(c * cs, std::min(n, (c + 1) * cs)); };
-  if (stateful || chunks == 1) {
+  if (chunks == 1) {
     for (int64_t c = 0; c < chunks; ++c) run(c);
     return;
   }
   // Chunks are independent optimisations writing disjoint result slots; the model is only read
   // (gradients are taken with autograd::grad w.r.t. the masks, never accumulated into the
-  // model's parameters), and the edge mask scope is thread-local.
+  // model's parameters, and no layer keeps anything from a forward), and the edge mask scope is
+  // thread-local.
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, chunks, 1), [&](const tbb::blocked_range<int64_t>& r) {
     for (int64_t c = r.begin(); c != r.end(); ++c) run(c);
   });
@@ -461,7 +462,7 @@ Explanation make_explanation(const Instance& inst, const std::string& method, co
       const auto& ei = inst.host_edge_index;
       auto idx = torch::cat({ei[0], ei[1]});
       auto val = torch::cat({scores, scores});
-      local = local.scatter_reduce(0, idx, val, "amax", /*include_self=*/true);
+      local = nn::scatter_amax(local, 0, idx, val, /*include_self=*/true);
     }
     auto nm = torch::zeros({inst.full_num_nodes}, scores.options());
     nm.index_put_({inst.node_ids}, local);

@@ -95,25 +95,23 @@ at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x
 /// measurement is a device sync on CUDA).
 void add_index_ranges(const Union& u, nn::IndexRangeScope& ranges);
 
-/// Sets OpenBLAS (when LibTorch uses it) to one thread for the scope and restores it after:
-/// explanations run many small matrix products, in parallel TBB chunks, and OpenBLAS's own
-/// thread pool then only spins (measured: bench_gnnexplainer batched 2x slower with it).
-class SingleThreadedBlas {
+/// Sets OpenBLAS (when LibTorch uses it) to RuntimeSettings::explainer_blas_threads for the
+/// scope and restores it after, when the program asked for that; otherwise does nothing, since
+/// the pool's size is process-wide.
+class ExplainerBlasThreads {
  public:
-  SingleThreadedBlas();
-  ~SingleThreadedBlas();
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+  ExplainerBlasThreads();
+  ~ExplainerBlasThreads();
+  ExplainerBlasThreads(const ExplainerBlasThreads&) = delete;
+  ExplainerBlasThreads& operator=(const ExplainerBlasThreads&) = delete;
 
  private:
-  int previous_ = -1;
+  int threads_ = 0, previous_ = -1;
 };
 
 /// Runs fn(first, last) over chunks of [0, n): one chunk on CUDA, else chunks of chunk_size
-/// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for, or in order when
-/// the model keeps per-forward state (GATConv's last attention), which threads would race on.
-void for_each_chunk(nn::GNNModel& model, bool cuda, int64_t n, int64_t chunk_size,
-                    const std::function<void(int64_t, int64_t)>& fn);
+/// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for.
+void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn);
 
 /// An Explanation of `inst` with the per-instance edge scores [e] scattered to full-graph ids
 /// and a node importance (the largest score of an incident edge) unless node_mask is given.

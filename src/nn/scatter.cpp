@@ -1,9 +1,12 @@
 #include "gnnx/nn/functional/scatter.h"
 
 #include <limits>
+#include <string>
 #include <vector>
 
+#include <c10/util/Exception.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include "gnnx/core/check.h"
 #include "gnnx/nn/index_range.h"
@@ -20,7 +23,44 @@ at::Tensor per_row(const at::Tensor& v, int64_t dims) {
 at::Tensor broadcast_index(const at::Tensor& index, const at::Tensor& src) {
   return per_row(index, src.dim()).expand_as(src);
 }
+
+bool is_beta_notice(const std::string& message) {
+  return message.find("scatter_reduce() is in beta") != std::string::npos;
+}
+
+// Drops LibTorch's beta notice for scatter_reduce and hands every other warning to the handler
+// it replaced. LibTorch 2 passes a c10::Warning where 1.13 passed its parts.
+class DropBetaNotice : public c10::WarningHandler {
+ public:
+  explicit DropBetaNotice(c10::WarningHandler* next) : next_(next) {}
+#if TORCH_VERSION_MAJOR >= 2
+  void process(const c10::Warning& warning) override {
+    if (!is_beta_notice(warning.msg())) next_->process(warning);
+  }
+#else
+  void process(const c10::SourceLocation& location, const std::string& message, bool verbatim) override {
+    if (!is_beta_notice(message)) next_->process(location, message, verbatim);
+  }
+#endif
+
+ private:
+  c10::WarningHandler* next_;
+};
+
+#if TORCH_VERSION_MAJOR >= 2
+namespace warning_utils = c10::WarningUtils;
+#else
+namespace warning_utils = c10::Warning;
+#endif
 }  // namespace
+
+at::Tensor scatter_amax(const at::Tensor& self, int64_t dim, const at::Tensor& index, const at::Tensor& src,
+                        bool include_self) {
+  // The handler is per thread, so the guard affects only this call.
+  DropBetaNotice handler(warning_utils::get_warning_handler());
+  warning_utils::WarningHandlerGuard guard(&handler);
+  return self.scatter_reduce(dim, index, src, "amax", include_self);
+}
 
 at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_size, Aggregation aggr,
                    const at::Tensor& weight) {
@@ -53,14 +93,14 @@ at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_s
     case Aggregation::kMax: {
       if (src.size(0) == 0) return out;
       // include_self=false: rows that receive nothing keep their initial 0.
-      if (!weight.defined()) return out.scatter_reduce(0, broadcast_index(index, src), src, "amax", /*include_self=*/false);
+      if (!weight.defined()) return scatter_amax(out, 0, broadcast_index(index, src), src, /*include_self=*/false);
       // Zero-weight rows are left out without selecting the others (a nonzero() would be a device
       // sync on CUDA): they enter as -inf, and targets that only they reach get 0.
       auto keep = weight != 0;
       auto s = torch::where(per_row(keep, src.dim()), src,
                             torch::full({}, -std::numeric_limits<double>::infinity(), src.options()));
       auto reached = torch::zeros({dim_size}, src.options()).index_add(0, index, keep.to(src.scalar_type())) > 0;
-      auto m = out.scatter_reduce(0, broadcast_index(index, s), s, "amax", /*include_self=*/false);
+      auto m = scatter_amax(out, 0, broadcast_index(index, s), s, /*include_self=*/false);
       return torch::where(per_row(reached, src.dim()), m, torch::zeros_like(m));
     }
   }

@@ -1,7 +1,6 @@
 #include "gnnx/nn/train.h"
 
 #include <chrono>
-#include <iostream>
 
 #include <torch/torch.h>
 
@@ -156,8 +155,8 @@ TrainResult train_node_classifier(GNNModel& model, const Graph& g, const Split& 
       best = snapshot(model);
       r.best_epoch = epoch;
     }
-    if (o.log_every() > 0 && epoch % o.log_every() == 0)
-      std::cerr << "epoch " << epoch << " loss " << loss.item<double>() << " train " << train_acc << " val " << val_acc << "\n";
+    if (o.log() && o.log_every() > 0 && epoch % o.log_every() == 0)
+      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss.item<double>(), " train ", train_acc, " val ", val_acc);
     if (o.patience() > 0 && epoch - r.best_epoch >= o.patience()) break;
   }
   restore(model, best);
@@ -217,7 +216,7 @@ TrainResult train_graph_classifier(GNNModel& model, const std::vector<Graph>& gr
       r.best_epoch = epoch;
     }
     if (o.log_every() > 0 && epoch % o.log_every() == 0)
-      std::cerr << "epoch " << epoch << " train " << train_acc << " val " << val_acc << "\n";
+      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch, " train ", train_acc, " val ", val_acc);
     if (o.patience() > 0 && epoch - r.best_epoch >= o.patience()) break;
   }
   restore(model, best);

@@ -1,9 +1,13 @@
 #include "gnnx/datasets/images.h"
 
+#include <string>
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "gnnx/nn/models/cnn.h"
 #include "support/catch.h"
+#include "support/std_streams.h"
 #include "support/tensor_match.h"
 
 using gnnx::datasets::make_shapes_images;
@@ -65,4 +69,20 @@ TEST_CASE("GAP CNN learns the Shapes images", "[images]") {
   // AVX), whose kernels take another path through the same 12 epochs.
   REQUIRE(r.test_acc >= 0.90);
   REQUIRE(model->forward(test.images.slice(0, 0, 2)).sizes() == torch::IntArrayRef({2, 4}));
+}
+
+TEST_CASE("image training reports progress to its log sink only", "[images][log]") {
+  auto train = make_shapes_images(ShapesImagesOptions().num_images(40).seed(1));
+  auto model = gnnx::nn::make_gap_cnn(gnnx::nn::GapCnnOptions(3, 4));
+  std::vector<std::string> lines;
+  gnnx::test::CapturedStdStreams streams;
+  gnnx::nn::train_image_classifier(
+      model, train.images, train.labels, {}, {},
+      gnnx::nn::ImageTrainOptions().epochs(2).batch_size(20).log([&](gnnx::LogLevel, std::string_view line) {
+        lines.emplace_back(line);
+      }));  // log_every 1
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].rfind("epoch 2 loss ", 0) == 0);
+  gnnx::nn::train_image_classifier(model, train.images, train.labels, {}, {}, gnnx::nn::ImageTrainOptions().epochs(1));
+  CHECK(streams.text().empty());
 }

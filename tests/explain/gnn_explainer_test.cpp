@@ -1,8 +1,12 @@
 #include <cmath>
+#include <mutex>
+#include <set>
 
 #include <torch/torch.h>
 
+#include "gnnx/core/device.h"
 #include "gnnx/core/random.h"
+#include "gnnx/core/runtime.h"
 #include "gnnx/explain/baselines.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/graph/ops.h"
@@ -397,22 +401,77 @@ TEST_CASE("GRAD batched equals one by one", "[gnnexplainer]") {
 TEST_CASE("ATT averages GAT attention over heads and layers without self loops", "[gnnexplainer]") {
   RandomFixture f(nn::ConvType::kGAT);
   auto e = AttentionExplainer().explain(*f.model, f.graph, {Target::node(4)});
-  // Reference: one forward, then the mean of α over heads and the three layers.
-  {
-    torch::NoGradGuard ng;
-    f.model->eval();
-    f.model->forward_graph(f.graph);
-  }
+  // Reference: the three layers run one by one, then the mean of α over heads and layers.
+  torch::NoGradGuard ng;
+  f.model->eval();
   auto ref = torch::zeros({f.graph.num_edges()});
+  auto h = f.graph.x;
   for (const auto& l : f.model->message_passing_layers()) {
-    const auto& a = std::dynamic_pointer_cast<nn::GATConvImpl>(l)->last_attention();
-    ref += a.alpha.slice(0, 0, f.graph.num_edges()).mean(1) / 3.0;
+    auto r = std::dynamic_pointer_cast<nn::GATConvImpl>(l)->forward_with_attention(h, f.graph.edge_index);
+    ref += r.attention.alpha.mean(1) / 3.0;
+    h = torch::relu(r.out);
   }
   auto ids = e[0].edge_ids;
   GNNX_REQUIRE_CLOSE(e[0].edge_mask.index_select(0, ids), ref.index_select(0, ids));
   CHECK(e[0].edge_mask.sum().item<double>() == Approx(ref.index_select(0, ids).sum().item<double>()));
   RandomFixture gcn;
   GNNX_REQUIRE_ERROR("GATConv", AttentionExplainer().explain(*gcn.model, gcn.graph, {Target::node(4)}));
+}
+
+namespace {
+// A GNNModel that notes OpenBLAS's pool size whenever it runs under an edge mask (as the
+// explainers' chunks do), and otherwise is the model it wraps.
+class BlasProbe : public nn::GNNModel {
+ public:
+  explicit BlasProbe(nn::GNNClassifier inner) : inner_(register_module("inner", std::move(inner))) {}
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                     const at::Tensor& batch, int64_t num_graphs) override {
+    if (nn::active_edge_mask().defined()) {
+      std::lock_guard<std::mutex> lock(mutex_);  // the chunks run on several threads
+      seen.insert(blas_threads());
+    }
+    return inner_->forward(x, edge_index, edge_weight, batch, num_graphs);
+  }
+  nn::Task task() const override { return inner_->task(); }
+  int64_t num_hops() const override { return inner_->num_hops(); }
+  int64_t num_classes() const override { return inner_->num_classes(); }
+  int64_t in_channels() const override { return inner_->in_channels(); }
+  std::vector<std::shared_ptr<nn::MessagePassing>> message_passing_layers() const override {
+    return inner_->message_passing_layers();
+  }
+  std::set<int> seen;  // pool sizes seen under a mask
+
+ private:
+  nn::GNNClassifier inner_;
+  std::mutex mutex_;
+};
+}  // namespace
+
+TEST_CASE("explainers change OpenBLAS's pool only when the program's RuntimeSettings ask", "[gnnexplainer][runtime]") {
+  const int before = blas_threads();
+  if (before < 0) {
+    WARN("LibTorch's BLAS is not OpenBLAS here: nothing to check");
+    return;
+  }
+  const auto saved = runtime_settings();
+  set_blas_threads(2);
+  RandomFixture f;
+  const std::vector<Target> targets{Target::node(0), Target::node(4), Target::node(9), Target::node(15)};
+  {
+    BlasProbe probe(f.model);
+    GradExplainer(/*chunk_size=*/1).explain(probe, f.graph, targets);
+    CHECK(probe.seen == std::set<int>{2});
+    CHECK(blas_threads() == 2);
+  }
+  {
+    set_runtime_settings(RuntimeSettings().explainer_blas_threads(1));
+    BlasProbe probe(f.model);
+    GradExplainer(/*chunk_size=*/1).explain(probe, f.graph, targets);
+    CHECK(probe.seen == std::set<int>{1});
+    CHECK(blas_threads() == 2);  // restored
+  }
+  set_runtime_settings(saved);
+  set_blas_threads(before);
 }
 
 TEST_CASE("GNNExplainer rejects invalid input", "[gnnexplainer]") {

@@ -98,7 +98,8 @@ TEST_CASE("GATConv equals its attention formula computed edge by edge", "[nn]") 
   auto w = torch::rand({E}, f64()) + 0.5;
   GATConv conv(GATConvOptions(4, C).heads(H));
   conv->to(torch::kDouble);
-  auto out = conv->forward(x, ei, w);
+  auto r = conv->forward_with_attention(x, ei, w);
+  const auto& out = r.out;
   auto h = x.matmul(conv->lin->weight.t()).view({N, H, C});
   auto expect = torch::zeros({N, H, C}, f64());
   for (int64_t i = 0; i < N; ++i) {
@@ -119,14 +120,19 @@ TEST_CASE("GATConv equals its attention formula computed edge by edge", "[nn]") 
     }
   }
   GNNX_REQUIRE_CLOSE(out, expect.view({N, H * C}) + conv->bias, 1e-10, 1e-10);
-  // The retrievable coefficients: [E + N, H], summing to one over the in-edges of every node.
-  const auto& att = conv->last_attention();
-  REQUIRE(att.alpha.sizes() == torch::IntArrayRef({E + N, H}));
-  REQUIRE(att.num_input_edges == E);
-  auto sums = torch::zeros({N, H}, f64()).index_add(0, att.edge_index[1], att.alpha);
+  GNNX_REQUIRE_CLOSE(conv->forward(x, ei, w), out, 0, 0);
+  // The returned coefficients: [E, H] and [N, H] for the self loops, summing to one over the
+  // in-edges of every node.
+  const auto& att = r.attention;
+  REQUIRE(att.alpha.sizes() == torch::IntArrayRef({E, H}));
+  REQUIRE(att.self_alpha.sizes() == torch::IntArrayRef({N, H}));
+  auto sums = att.self_alpha + torch::zeros({N, H}, f64()).index_add(0, ei[1], att.alpha);
   GNNX_REQUIRE_CLOSE(sums, torch::ones({N, H}, f64()), 1e-12, 1e-12);
-  GATConv fresh(GATConvOptions(4, C));
-  GNNX_REQUIRE_ERROR("GATConv::last_attention: no forward has run yet", fresh->last_attention());
+  GATConv no_loops(GATConvOptions(4, C).heads(H).add_self_loops(false));
+  no_loops->to(torch::kDouble);
+  auto bare = no_loops->forward_with_attention(x, ei, w).attention;
+  REQUIRE(bare.alpha.sizes() == torch::IntArrayRef({E, H}));
+  REQUIRE_FALSE(bare.self_alpha.defined());
 }
 
 TEST_CASE("GAT cannot see structure through constant features: one output for all, attention 1 / (in-degree + 1)", "[nn]") {
@@ -138,12 +144,11 @@ TEST_CASE("GAT cannot see structure through constant features: one output for al
   auto x = torch::ones({N, 4}, f64());
   GATConv conv(GATConvOptions(4, 3).heads(2));
   conv->to(torch::kDouble);
-  auto out = conv->forward(x, ei);
+  auto [out, att] = conv->forward_with_attention(x, ei);
   GNNX_REQUIRE_CLOSE(out, out[0].unsqueeze(0).expand_as(out), 1e-12, 1e-12);
-  const auto& att = conv->last_attention();
-  auto indeg = torch::zeros({N}, f64()).index_add(0, ei[1], torch::ones({E}, f64()));
-  auto expect = (1.0 / (indeg + 1)).index_select(0, att.edge_index[1]).unsqueeze(1).expand({E + N, 2});
-  GNNX_REQUIRE_CLOSE(att.alpha, expect, 1e-12, 1e-12);
+  auto inv = 1.0 / (torch::zeros({N}, f64()).index_add(0, ei[1], torch::ones({E}, f64())) + 1);
+  GNNX_REQUIRE_CLOSE(att.alpha, inv.index_select(0, ei[1]).unsqueeze(1).expand({E, 2}), 1e-12, 1e-12);
+  GNNX_REQUIRE_CLOSE(att.self_alpha, inv.unsqueeze(1).expand({N, 2}), 1e-12, 1e-12);
 }
 
 TEST_CASE("gradients of every layer match finite differences in x, edge weights and the edge mask", "[nn]") {

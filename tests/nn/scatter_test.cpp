@@ -1,6 +1,11 @@
 #include "gnnx/nn/functional/scatter.h"
 
+#include <string>
+#include <vector>
+
+#include <c10/util/Exception.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include "gnnx/core/random.h"
 #include "support/catch.h"
@@ -35,6 +40,22 @@ torch::Tensor reference(const torch::Tensor& src, const torch::Tensor& index, in
   }
   return out;
 }
+
+// Keeps every warning sent to it (on this thread).
+class WarningRecorder : public c10::WarningHandler {
+ public:
+#if TORCH_VERSION_MAJOR >= 2
+  void process(const c10::Warning& warning) override { messages.push_back(warning.msg()); }
+#else
+  void process(const c10::SourceLocation&, const std::string& message, bool) override { messages.push_back(message); }
+#endif
+  std::vector<std::string> messages;
+};
+#if TORCH_VERSION_MAJOR >= 2
+namespace warning_utils = c10::WarningUtils;
+#else
+namespace warning_utils = c10::Warning;
+#endif
 }  // namespace
 
 TEST_CASE("scatter aggregations on a hand-made graph, isolated node included", "[nn]") {
@@ -92,4 +113,25 @@ TEST_CASE("scatter and aggregation names reject bad input with gnnx::Error", "[n
   GNNX_REQUIRE_ERROR("aggregation: expected one of sum, mean, max, got \"avg\"", gnnx::from_name<gnnx::nn::Aggregation>("avg"));
   REQUIRE(gnnx::from_name<gnnx::nn::Aggregation>("mean") == Aggregation::kMean);
   REQUIRE(std::string(to_string(Aggregation::kMax)) == "max");
+}
+
+TEST_CASE("scatter_amax is scatter_reduce's amax without its beta notice", "[nn]") {
+  WarningRecorder recorder;
+  warning_utils::WarningHandlerGuard handler(&recorder);
+  // Once-per-process warnings fire on every call meanwhile, as they would on the process's first.
+  warning_utils::WarnAlways always;
+  auto self = torch::tensor({0.5, -1.0, 0.0}, torch::kDouble);
+  auto index = torch::tensor({0, 0, 2, 2}, torch::kLong);
+  auto src = torch::tensor({1.0, 3.0, -2.0, -4.0}, torch::kDouble);
+  for (bool include_self : {true, false}) {
+    auto ref = self.scatter_reduce(0, index, src, "amax", include_self);
+    const auto raw = recorder.messages.size();
+    auto got = scatter_amax(self, 0, index, src, include_self);
+    REQUIRE(torch::equal(got, ref));
+    CHECK(recorder.messages.size() == raw);
+  }
+  // LibTorch 1.13 sends the notice that the library must not print; newer versions may not.
+  INFO("LibTorch " << TORCH_VERSION);
+  if (TORCH_VERSION_MAJOR < 2) CHECK_FALSE(recorder.messages.empty());
+  for (const auto& m : recorder.messages) CHECK(m.find("scatter_reduce() is in beta") != std::string::npos);
 }

@@ -1,11 +1,15 @@
 #include "gnnx/nn/train.h"
 
+#include <string>
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "gnnx/core/random.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/index_range.h"
 #include "support/catch.h"
+#include "support/std_streams.h"
 #include "support/tensor_match.h"
 
 using namespace gnnx;
@@ -82,6 +86,38 @@ TEST_CASE("node training measures the graph's id range once, not in every layer 
   const auto few = count(2);
   REQUIRE(few > 0);
   REQUIRE(count(25) == few);
+}
+
+TEST_CASE("training reports progress to its log sink only, every log_every epochs", "[nn][log]") {
+  auto g = planted_partition(/*blocks=*/2, /*size=*/8, /*p_in=*/0.5, /*p_out=*/0.1, /*seed=*/3);
+  auto split = random_split(g.num_nodes, 0.5, 0.2, 2);
+  std::vector<std::string> lines;
+  LogSink sink = [&](LogLevel level, std::string_view line) {
+    CHECK(level == LogLevel::kInfo);
+    lines.emplace_back(line);
+  };
+  test::CapturedStdStreams streams;
+  torch::manual_seed(0);
+  GNNClassifier model(GNNClassifierOptions(2, 2));
+  train_node_classifier(*model, g, split, TrainOptions().epochs(25).patience(0).log(sink));  // log_every 10
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].rfind("epoch 0 loss ", 0) == 0);
+  CHECK(lines[2].rfind("epoch 20 loss ", 0) == 0);
+  lines.clear();
+  std::vector<Graph> graphs;
+  for (int64_t s = 0; s < 6; ++s) {
+    auto gg = planted_partition(2, 4, 0.6, 0.1, 10 + static_cast<uint64_t>(s));
+    gg.y = torch::full({1}, s % 2, torch::kLong);
+    graphs.push_back(gg);
+  }
+  GNNClassifier gmodel(GNNClassifierOptions(2, 2).task(Task::kGraph));
+  train_graph_classifier(*gmodel, graphs, random_split(6, 0.5, 0.2, 1), TrainOptions().epochs(3).patience(0).log(sink).log_every(2));
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].rfind("epoch 2 train ", 0) == 0);
+  // Without a sink nothing is said, at any log_every, and nothing ever goes to the standard streams.
+  train_node_classifier(*model, g, split, TrainOptions().epochs(3).patience(0).log_every(1));
+  CHECK(lines.size() == 2);
+  CHECK(streams.text().empty());
 }
 
 TEST_CASE("training rejects inconsistent input with gnnx::Error", "[nn]") {

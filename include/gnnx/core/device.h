@@ -22,9 +22,11 @@ std::string blas_name();
 /// Sets the threads of OpenBLAS's own pool when LibTorch's BLAS is OpenBLAS (found at run
 /// time; LibTorch's set_num_threads does not reach it) and returns the previous count; returns
 /// -1 and does nothing for any other BLAS. Explanation workloads (many small products, already
-/// parallel across instances) run fastest with 1: the explainers set 1 around their chunks, and
-/// bench_gnnexplainer sets 1 at start.
+/// parallel across instances) run fastest with 1: bench_gnnexplainer sets 1 at start, and the
+/// gnnx command has the explainers set 1 around their chunks (gnnx/core/runtime.h).
 int set_blas_threads(int threads);
+/// The threads of OpenBLAS's own pool, or -1 when LibTorch's BLAS is not OpenBLAS.
+int blas_threads();
 
 /// Number of threads LibTorch uses inside one op.
 int torch_threads();

@@ -6,11 +6,12 @@
 /// GNNExplainer; many targets run as one disjoint union (chunks in parallel on CPU), which gives
 /// each target its own gradient because the summed loss separates.
 ///
-/// ATT: the attention coefficients of a GAT model (every GATConv among
-/// model.message_passing_layers()), averaged over heads and layers, read off one forward of the
+/// ATT: the attention coefficients of a GAT model (the layers model.attention() reports, e.g. a
+/// GNNClassifier's GATConv layers), averaged over heads and layers, read off one forward of the
 /// full graph; the coefficients of the self loops the layers add are dropped, so each input
 /// edge (j -> i) scores the mean of α_ij. The mask of a node target is restricted to its
-/// computation subgraph's edges (0 elsewhere). Throws gnnx::Error for a model without GATConv.
+/// computation subgraph's edges (0 elsewhere). Throws gnnx::Error for a model that reports no
+/// attention layers.
 
 #include <cstdint>
 #include <string>

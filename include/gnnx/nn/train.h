@@ -8,6 +8,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "gnnx/core/arg.h"
+#include "gnnx/core/log.h"
 #include "gnnx/graph/graph.h"
 #include "gnnx/nn/models/gnn.h"
 
@@ -37,8 +38,11 @@ struct TrainOptions {
   GNNX_ARG(int64_t, batch_size) = 64;
   /// Seed for parameter initialisation, dropout and batch order. Default 0.
   GNNX_ARG(uint64_t, seed) = 0;
-  /// Print a line every this many epochs to stderr; 0 is silent. Default 0.
-  GNNX_ARG(int64_t, log_every) = 0;
+  /// Receives a progress line (epoch, loss, accuracies) every log_every epochs. Default: none
+  /// (silent).
+  GNNX_ARG(LogSink, log);
+  /// Epochs between progress lines to log(); 0 sends none. Default 10.
+  GNNX_ARG(int64_t, log_every) = 10;
 };
 
 struct TrainResult {

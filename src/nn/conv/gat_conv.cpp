@@ -27,8 +27,8 @@ at::Tensor target_max(const at::Tensor& e, const at::Tensor& dst, int64_t N) {
       }
     });
   } else {
-    emax = torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options())
-               .scatter_reduce(0, dst.view({-1, 1}).expand_as(e), e, "amax", /*include_self=*/true);
+    emax = scatter_amax(torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options()), 0,
+                        dst.view({-1, 1}).expand_as(e), e, /*include_self=*/true);
   }
   return torch::where(torch::isfinite(emax), emax, torch::zeros_like(emax));
 }
@@ -51,12 +51,12 @@ void GATConvImpl::reset() {
   if (options.bias()) bias = register_parameter("bias", torch::zeros({options.concat() ? H * C : C}));
 }
 
-const Attention& GATConvImpl::last_attention() const {
-  GNNX_CHECK(last_.alpha.defined(), "GATConv::last_attention: no forward has run yet");
-  return last_;
+at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
+  return forward_with_attention(x, edge_index, edge_weight).out;
 }
 
-at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
+GATConvOutput GATConvImpl::forward_with_attention(const at::Tensor& x, const at::Tensor& edge_index,
+                                                  const at::Tensor& edge_weight) {
   IndexRangeScope ranges;  // edge_index's range is measured once per forward
   check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
   const int64_t N = x.size(0), E = edge_index.size(1), H = options.heads(), C = options.out_channels();
@@ -85,7 +85,6 @@ at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   if (w.defined()) ex = ex * w.view({-1, 1});
   auto denom = torch::zeros({N, H}, e.options()).index_add(0, dst, ex);
   auto alpha = ex / denom.index_select(0, dst).clamp_min(1e-16);
-  last_ = Attention{ei, alpha.detach(), E};
   // MSG x_j α_ij per head is the base class's default message with per-head weights α [E, H].
   PropagateArgs args;
   args.self_loops = loops;
@@ -94,7 +93,11 @@ at::Tensor GATConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   auto out = propagate(ei, h, h, alpha, args);  // [N, H, C]
   out = options.concat() ? out.reshape({N, H * C}) : out.mean(1);
   if (bias.defined()) out = out + bias;
-  return out;
+  GATConvOutput r;
+  r.out = out;
+  r.attention.alpha = alpha.slice(0, 0, E);
+  if (options.add_self_loops()) r.attention.self_alpha = alpha.slice(0, E);
+  return r;
 }
 
 }  // namespace gnnx::nn

@@ -1,7 +1,6 @@
 #include "gnnx/nn/models/cnn.h"
 
 #include <chrono>
-#include <iostream>
 
 #include <torch/torch.h>
 
@@ -90,9 +89,8 @@ ImageTrainResult train_image_classifier(torch::nn::Sequential& model, const at::
       loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
     }
     r.epochs_run = epoch + 1;
-    if (o.log_every() > 0 && (epoch + 1) % o.log_every() == 0) {
-      std::cerr << "epoch " << epoch + 1 << " loss " << loss_sum / static_cast<double>(n) << "\n";
-    }
+    if (o.log_every() > 0 && (epoch + 1) % o.log_every() == 0)
+      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch + 1, " loss ", loss_sum / static_cast<double>(n));
   }
   model->eval();
   r.train_acc = image_accuracy(model, images, labels);

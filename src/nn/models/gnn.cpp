@@ -53,6 +53,8 @@ at::Tensor GNNModel::forward_trimmed(const at::Tensor& x, const at::Tensor& edge
   return forward(x, edge_index, edge_weight).slice(0, 0, n0);
 }
 
+std::vector<Attention> GNNModel::attention(const at::Tensor&, const at::Tensor&, const at::Tensor&) { return {}; }
+
 at::Tensor GNNModel::forward_graph(const Graph& g) {
   g.validate("GNNModel::forward_graph", /*allow_empty=*/false);
   GNNX_CHECK(g.has_features(), "GNNModel::forward_graph: the graph has no node features x");
@@ -81,31 +83,36 @@ void GNNClassifierImpl::reset() {
       case ConvType::kGCN: {
         auto c = register_module(nm, GCNConv(GCNConvOptions(in, H)));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) { return c->forward(x, ei, ew); });
         break;
       }
       case ConvType::kGraphConv: {
         auto c = register_module(nm, GraphConv(GraphConvOptions(in, H).root_weight(options.root_weight())));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) { return c->forward(x, ei, ew); });
         break;
       }
       case ConvType::kGIN: {
         auto c = register_module(nm, GINConv(GINConvOptions(in, H)));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) { return c->forward(x, ei, ew); });
         break;
       }
       case ConvType::kSAGE: {
         auto c = register_module(nm, SAGEConv(SAGEConvOptions(in, H).root_weight(options.root_weight())));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) { return c->forward(x, ei, ew); });
         break;
       }
       case ConvType::kGAT: {
         auto c = register_module(nm, GATConv(GATConvOptions(in, H / options.heads()).heads(options.heads())));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention* att) {
+          if (!att) return c->forward(x, ei, ew);
+          auto r = c->forward_with_attention(x, ei, ew);
+          *att = std::move(r.attention);
+          return r.out;
+        });
         break;
       }
     }
@@ -115,8 +122,8 @@ void GNNClassifierImpl::reset() {
 }
 
 at::Tensor GNNClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index,
-                                    const at::Tensor& edge_weight) {
-  auto out = run_[i](h, edge_index, edge_weight);
+                                    const at::Tensor& edge_weight, Attention* attention) {
+  auto out = run_[i](h, edge_index, edge_weight, attention);
   if (options.normalize_embedding())
     out = torch::nn::functional::normalize(out, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
   const bool last = i + 1 == run_.size();
@@ -127,6 +134,18 @@ at::Tensor GNNClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Ten
 
 std::vector<at::Tensor> GNNClassifierImpl::embeddings(const at::Tensor& x, const at::Tensor& edge_index,
                                                       const at::Tensor& edge_weight) {
+  return run_layers(x, edge_index, edge_weight, nullptr);
+}
+
+std::vector<Attention> GNNClassifierImpl::attention(const at::Tensor& x, const at::Tensor& edge_index,
+                                                    const at::Tensor& edge_weight) {
+  std::vector<Attention> out;
+  if (options.conv() == ConvType::kGAT) run_layers(x, edge_index, edge_weight, &out);
+  return out;
+}
+
+std::vector<at::Tensor> GNNClassifierImpl::run_layers(const at::Tensor& x, const at::Tensor& edge_index,
+                                                      const at::Tensor& edge_weight, std::vector<Attention>* attention) {
   GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GNNClassifier: x must have shape [N, ",
              options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == at::kLong,
@@ -134,8 +153,10 @@ std::vector<at::Tensor> GNNClassifierImpl::embeddings(const at::Tensor& x, const
   std::vector<at::Tensor> out;
   auto h = x;
   for (size_t i = 0; i < run_.size(); ++i) {
-    h = layer(i, h, edge_index, edge_weight);
+    Attention a;
+    h = layer(i, h, edge_index, edge_weight, attention ? &a : nullptr);
     out.push_back(h);
+    if (attention && a.alpha.defined()) attention->push_back(std::move(a));
   }
   return out;
 }

@@ -3,7 +3,8 @@
 /// in-edges of i (self loop included), x_i' = ‖_h Σ_j α_ij^h W^h x_j + b (concat) or the mean
 /// over heads. With an edge mask m (or edge weights) the softmax is presence-weighted,
 /// α_ij = m_ij exp(e_ij) / Σ_k m_ik exp(e_ik), so m = 0 deletes the edge exactly.
-/// The coefficients of the last forward are kept (last_attention()): the ATT baseline.
+/// forward_with_attention() also returns the coefficients (the ATT baseline reads them); the
+/// layer keeps nothing from a forward, so threads may run one layer at once.
 
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
@@ -29,12 +30,18 @@ struct GATConvOptions {
   GNNX_ARG(bool, bias) = true;
 };
 
-/// Attention of the last forward: edge_index [2, E + N] (with the self loops the layer added,
-/// appended) and alpha [E + N, heads].
+/// The coefficients α of one GATConv forward. Like the output they are part of the autograd
+/// graph (detach them to keep them without it). For every node i, α over its in-edges plus
+/// self_alpha[i] sums to 1 per head.
 struct Attention {
-  at::Tensor edge_index;
-  at::Tensor alpha;
-  int64_t num_input_edges = 0;  ///< the first num_input_edges columns are the input's edges
+  at::Tensor alpha;       ///< [E, heads]: α_ij of input edge j -> i, in edge_index's column order
+  at::Tensor self_alpha;  ///< [N, heads]: α_ii of the self loop the layer added; undefined without add_self_loops
+};
+
+/// What GATConv::forward_with_attention returns.
+struct GATConvOutput {
+  at::Tensor out;       ///< [N, heads * out_channels] (concat) or [N, out_channels]
+  Attention attention;
 };
 
 class GATConvImpl : public MessagePassing {
@@ -42,18 +49,17 @@ class GATConvImpl : public MessagePassing {
   bool in_edge_local() const override { return true; }
   explicit GATConvImpl(GATConvOptions options);
   void reset();
+  /// x [N, in_channels]; edge_index [2, E] int64; edge_weight [E] or undefined.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});
-  /// Coefficients of the last forward (detached). Throws gnnx::Error before the first forward.
-  const Attention& last_attention() const;
+  /// forward() and the attention coefficients it used.
+  GATConvOutput forward_with_attention(const at::Tensor& x, const at::Tensor& edge_index,
+                                       const at::Tensor& edge_weight = {});
 
   GATConvOptions options;
   torch::nn::Linear lin{nullptr};  ///< shared W, [heads * out, in], no bias
   at::Tensor att_src;              ///< [1, heads, out]
   at::Tensor att_dst;              ///< [1, heads, out]
   at::Tensor bias;
-
- private:
-  Attention last_;
 };
 TORCH_MODULE(GATConv);
 

@@ -25,4 +25,10 @@ GNNX_ENUM_NAMES(Aggregation, "aggregation", {Aggregation::kSum, "sum"}, {Aggrega
 at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_size, Aggregation aggr,
                    const at::Tensor& weight = {});
 
+/// self.scatter_reduce(dim, index, src, "amax", include_self), without the "scatter_reduce() is
+/// in beta" warning LibTorch 1.13 prints (through glog, to stderr) on the process's first call:
+/// gnnx never prints. Every other warning of the call reaches the warning handler as before.
+at::Tensor scatter_amax(const at::Tensor& self, int64_t dim, const at::Tensor& index, const at::Tensor& src,
+                        bool include_self);
+
 }  // namespace gnnx::nn

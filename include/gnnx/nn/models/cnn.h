@@ -14,6 +14,7 @@
 #include <torch/nn/modules/container/sequential.h>
 
 #include "gnnx/core/arg.h"
+#include "gnnx/core/log.h"
 
 namespace gnnx::nn {
 
@@ -41,8 +42,10 @@ struct ImageTrainOptions {
   GNNX_ARG(int64_t, batch_size) = 64;
   /// Seed of the parameter re-initialisation and the batch order. Default 0.
   GNNX_ARG(uint64_t, seed) = 0;
-  /// Print a line per this many epochs to stderr; 0 is silent. Default 0.
-  GNNX_ARG(int64_t, log_every) = 0;
+  /// Receives a progress line (epoch, mean loss) every log_every epochs. Default: none (silent).
+  GNNX_ARG(LogSink, log);
+  /// Epochs between progress lines to log(); 0 sends none. Default 1.
+  GNNX_ARG(int64_t, log_every) = 1;
 };
 
 struct ImageTrainResult {

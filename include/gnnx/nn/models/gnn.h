@@ -16,6 +16,7 @@
 #include "gnnx/core/arg.h"
 #include "gnnx/core/enum_names.h"
 #include "gnnx/graph/graph.h"
+#include "gnnx/nn/conv/gat_conv.h"
 #include "gnnx/nn/message_passing.h"
 
 namespace gnnx::nn {
@@ -45,6 +46,11 @@ class GNNModel : public torch::nn::Module {
   virtual int64_t in_channels() const = 0;
   /// The message-passing layers in the order they run.
   virtual std::vector<std::shared_ptr<MessagePassing>> message_passing_layers() const = 0;
+  /// The coefficients of the model's attention layers (GATConv) in one forward on x, edge_index
+  /// and edge_weight, one entry per such layer in the order they run; what the ATT baseline
+  /// reads. The default reports none (an empty list): override it in a model with attention.
+  virtual std::vector<Attention> attention(const at::Tensor& x, const at::Tensor& edge_index,
+                                           const at::Tensor& edge_weight = {});
 
   /// Node tasks: the logits of the explained nodes only, on a graph laid out by hop distance
   /// (PyG's trim_to_layer), for explainers that run many computation subgraphs at once. With
@@ -114,6 +120,9 @@ class GNNClassifierImpl : public GNNModel {
                                      const at::Tensor& edge_weight = {});
   /// The head's input for the nodes: the concatenation (or the last) of embeddings(), [N, D].
   at::Tensor node_representation(const std::vector<at::Tensor>& embeddings) const;
+  /// GAT: each layer's coefficients; other layer types: none.
+  std::vector<Attention> attention(const at::Tensor& x, const at::Tensor& edge_index,
+                                   const at::Tensor& edge_weight = {}) override;
 
   Task task() const override { return options.task(); }
   int64_t num_hops() const override { return options.num_layers(); }
@@ -125,11 +134,16 @@ class GNNClassifierImpl : public GNNModel {
   torch::nn::Linear head{nullptr};
 
  private:
-  // Layer i on h, with the normalisation, activation and dropout that follow it.
-  at::Tensor layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index, const at::Tensor& edge_weight);
+  // Layer i on h, with the normalisation, activation and dropout that follow it; an attention
+  // layer also sets *attention when it is given.
+  at::Tensor layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                   Attention* attention = nullptr);
+  // Every layer's output (embeddings()); with `attention`, appends each attention layer's coefficients.
+  std::vector<at::Tensor> run_layers(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                                     std::vector<Attention>* attention);
 
   std::vector<std::shared_ptr<MessagePassing>> convs_;
-  std::vector<std::function<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&)>> run_;
+  std::vector<std::function<at::Tensor(const at::Tensor&, const at::Tensor&, const at::Tensor&, Attention*)>> run_;
 };
 TORCH_MODULE(GNNClassifier);
 

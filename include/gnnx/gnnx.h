@@ -11,6 +11,7 @@
 #include "gnnx/io/file.h"
 #include "gnnx/io/png.h"
 #include "gnnx/io/tensor_file.h"
+#include "gnnx/graph/generators.h"
 #include "gnnx/graph/graph.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gat_conv.h"

@@ -2,15 +2,14 @@
 #include <algorithm>
 #include <iostream>
 
-#include <gnnx/datasets/synthetic.h>
 #include <gnnx/explain/gnn_lrp.h>
+#include <gnnx/graph/generators.h>
 #include <gnnx/gnnx.h>
 #include <torch/torch.h>
 
 int main() {
-  // A Barabasi-Albert graph: 300 nodes, 3 edges per new node (gnnx::datasets' generator, seeded).
-  gnnx::Rng rng(7);
-  auto edges = gnnx::datasets::barabasi_albert(/*n=*/300, /*m=*/3, rng);
+  // A Barabasi-Albert graph: 300 nodes, 3 edges per new node (graph/generators.h, seeded).
+  auto edges = gnnx::barabasi_albert(/*n=*/300, /*m=*/3, /*seed=*/7);
   torch::manual_seed(0);
   gnnx::Graph graph(gnnx::undirected_edge_index(edges), 300, torch::rand({300, 8}));
 

@@ -11,6 +11,7 @@
 #include "gnnx/core/self_check.h"
 #include "gnnx/core/target.h"
 #include "gnnx/core/version.h"
+#include "gnnx/graph/generators.h"
 #include "gnnx/graph/graph.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/io/file.h"

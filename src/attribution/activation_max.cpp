@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include "attribution/items.h"
 #include "gnnx/core/check.h"
 #include "gnnx/core/random.h"
 
@@ -163,7 +164,7 @@ std::map<std::string, std::string> ActivationMaxAttributor::options() const {
 Attribution ActivationMaxAttributor::compute(Objective& objective) {
   check_options(options_);
   auto x = objective.input();
-  auto items = torch::arange(x.size(0), torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  auto items = detail::all_items(x);
   std::vector<int64_t> shape(x.sizes().begin() + 1, x.sizes().end());
   auto p0 = start(shape, options_, x.device()).expand(x.sizes()).contiguous().to(x.dtype());
   if (options_.init() == AscentInit::kNoise) {

@@ -3,6 +3,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "attribution/items.h"
 #include "gnnx/core/check.h"
 
 namespace gnnx::attribution {
@@ -81,7 +82,7 @@ std::string default_cam_layer(Objective& objective) {
   };
   {
     torch::NoGradGuard ng;
-    auto items = torch::arange(x.size(0), torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+    auto items = detail::all_items(x);
     objective.scores(x, items, &hook);
   }
   for (auto i = static_cast<int64_t>(layers.size()) - 1; i >= 0; --i) {
@@ -141,7 +142,7 @@ CamMaps compute_cam_maps(Objective& objective, const CamOptions& o) {
   auto x = objective.input();
   objective.check_layers(x);
   const int64_t idx = find_layer(layers, o.layer().empty() ? default_cam_layer(objective) : o.layer());
-  auto items = torch::arange(x.size(0), torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  auto items = detail::all_items(x);
   CamMaps r;
   const bool need_grad = o.kind() != CamKind::kCam;
   LayerHook hook = [&](int64_t i, const Layer& l, const at::Tensor& in) -> at::Tensor {

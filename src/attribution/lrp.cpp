@@ -5,6 +5,8 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "attribution/items.h"
+#include "attribution/option_text.h"
 #include "gnnx/core/check.h"
 
 namespace gnnx::attribution {
@@ -40,12 +42,6 @@ std::vector<double> numbers(const std::string& spec, const std::string& text) {
     out.push_back(v);
   }
   return out;
-}
-
-std::string fmt(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
 }
 
 }  // namespace
@@ -85,14 +81,15 @@ LayerRule layer_rule_from_string(const std::string& spec) {
 std::string to_string(const LayerRule& r) {
   switch (r.kind) {
     case LayerRule::Kind::kFlat: return "flat";
-    case LayerRule::Kind::kZBox: return "zbox:" + fmt(r.low) + "," + fmt(r.high);
+    case LayerRule::Kind::kZBox: return "zbox:" + detail::number_text(r.low) + "," + detail::number_text(r.high);
     case LayerRule::Kind::kShared: break;
   }
   switch (r.rule.kind) {
-    case LrpRuleKind::kEpsilon: return "epsilon:" + fmt(r.rule.epsilon);
-    case LrpRuleKind::kGamma: return "gamma:" + fmt(r.rule.gamma);
+    case LrpRuleKind::kEpsilon: return "epsilon:" + detail::number_text(r.rule.epsilon);
+    case LrpRuleKind::kGamma: return "gamma:" + detail::number_text(r.rule.gamma);
     case LrpRuleKind::kZPlus: return "zplus";
-    case LrpRuleKind::kAlphaBeta: return "alphabeta:" + fmt(r.rule.alpha) + "," + fmt(r.rule.beta);
+    case LrpRuleKind::kAlphaBeta:
+      return "alphabeta:" + detail::number_text(r.rule.alpha) + "," + detail::number_text(r.rule.beta);
   }
   return "?";
 }
@@ -453,7 +450,7 @@ Attribution LrpAttributor::compute(Objective& objective) {
       default: return {};  // ReLU, max pooling, flatten: plain gradient
     }
   };
-  auto items = torch::arange(x.size(0), torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  auto items = detail::all_items(x);
   auto scores = objective.scores(x, items, &hook);
   std::vector<at::Tensor> wrt{x};
   wrt.insert(wrt.end(), leaves.begin(), leaves.end());

@@ -12,14 +12,13 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "gnnx/graph/generators.h"
 #include "gnnx/graph/ops.h"
 
 namespace gnnx::datasets {
 
 namespace {
 
-// setS out-edge lists make a repeated edge a no-op, like networkx's Graph.add_edge.
-using UGraph = boost::adjacency_list<boost::setS, boost::vecS, boost::undirectedS>;
 using Pair = std::pair<int64_t, int64_t>;
 
 Pair ordered(int64_t u, int64_t v) { return u < v ? Pair{u, v} : Pair{v, u}; }
@@ -30,7 +29,7 @@ const char* to_string(PerturbBase b) { return b == PerturbBase::kEdges ? "edges"
 // One graph under construction: the Boost graph plus per-node labels, motif membership and
 // the set of motif-template edges (the ground truth).
 struct Builder {
-  UGraph g;
+  UndirectedGraph g;
   std::vector<int64_t> label;
   std::vector<int64_t> motif;
   std::set<Pair> motif_edges;
@@ -48,9 +47,6 @@ struct Builder {
     }
     return first;
   }
-  bool has_edge(int64_t u, int64_t v) const {
-    return boost::edge(static_cast<size_t>(u), static_cast<size_t>(v), g).second;
-  }
   // False for a self loop or an edge that is already there.
   bool add_edge(int64_t u, int64_t v) {
     if (u == v) return false;
@@ -59,15 +55,14 @@ struct Builder {
   void add_edges(const EdgeList& edges, int64_t offset) {
     for (auto [u, v] : edges) add_edge(u + offset, v + offset);
   }
-  // Adds a motif whose local node i gets label roles[i]; returns the id of its node 0.
-  int64_t add_motif(const EdgeList& edges, const std::vector<int64_t>& roles) {
+  // Attaches a motif whose local node i gets label roles[i], its node 0 joined to plug (see
+  // attach_motif); returns the id of its node 0.
+  int64_t add_motif(const EdgeList& edges, const std::vector<int64_t>& roles, int64_t plug) {
     const int64_t index = num_motifs++;
-    const int64_t first = num_nodes();
-    for (int64_t r : roles) add_nodes(1, r, index);
-    for (auto [u, v] : edges) {
-      add_edge(first + u, first + v);
-      motif_edges.insert(ordered(first + u, first + v));
-    }
+    const int64_t first = attach_motif(g, edges, static_cast<int64_t>(roles.size()), plug);
+    label.insert(label.end(), roles.begin(), roles.end());
+    motif.insert(motif.end(), roles.size(), index);
+    for (auto [u, v] : edges) motif_edges.insert(ordered(first + u, first + v));
     return first;
   }
   // Appends another builder's graph with node ids shifted by the current count.
@@ -86,8 +81,7 @@ struct Builder {
   }
 };
 
-// The original code's perturb(): add random non-edges (u, v uniform over all nodes, redrawn
-// until u != v and the edge is new).
+// The original code's perturb(): floor(fraction * |E| or N) random non-edges (add_random_edges).
 void perturb(Builder& b, double fraction, PerturbBase base, Rng& rng) {
   const double reference = base == PerturbBase::kEdges ? static_cast<double>(b.num_edges())
                                                        : static_cast<double>(b.num_nodes());
@@ -95,16 +89,7 @@ void perturb(Builder& b, double fraction, PerturbBase base, Rng& rng) {
   const int64_t n = b.num_nodes();
   GNNX_CHECK(count + b.num_edges() <= n * (n - 1) / 2, "perturb: cannot add ", count,
              " edges to a graph with ", n, " nodes and ", b.num_edges(), " edges");
-  for (int64_t k = 0; k < count; ++k) {
-    while (true) {
-      const int64_t u = uniform_int(rng, 0, n - 1);
-      const int64_t v = uniform_int(rng, 0, n - 1);
-      if (u != v && !b.has_edge(u, v)) {
-        b.add_edge(u, v);
-        break;
-      }
-    }
-  }
+  add_random_edges(b.g, count, rng);
 }
 
 std::vector<int64_t> plug_nodes(int64_t n_base, int64_t n_motifs, Plugs plugs, Rng& rng) {
@@ -137,11 +122,7 @@ struct Finished {
 
 // Converts to gnnx tensors; edge_mask marks exactly the motif-template edges.
 Finished finish(const Builder& b, at::Tensor x, bool node_labels, int64_t graph_label) {
-  EdgeList pairs;
-  pairs.reserve(static_cast<size_t>(b.num_edges()));
-  for (auto e : boost::make_iterator_range(boost::edges(b.g))) {
-    pairs.emplace_back(static_cast<int64_t>(boost::source(e, b.g)), static_cast<int64_t>(boost::target(e, b.g)));
-  }
+  const EdgeList pairs = edge_list(b.g);
   at::Tensor edge_index = pairs.empty() ? torch::zeros({2, 0}, torch::kLong) : undirected_edge_index(pairs);
   const int64_t e = edge_index.size(1);
   auto ei = edge_index.accessor<int64_t, 2>();
@@ -180,8 +161,7 @@ Builder ba_shapes_builder(const BaShapesOptions& o, Rng& rng) {
   b.add_edges(barabasi_albert(o.base_nodes(), o.m(), rng), 0);
   const auto plugs = plug_nodes(o.base_nodes(), o.num_motifs(), o.plugs(), rng);
   for (int64_t k = 0; k < o.num_motifs(); ++k) {
-    const int64_t first = b.add_motif(house_motif(), {1, 1, 2, 2, 3});
-    b.add_edge(first, plugs[static_cast<size_t>(k)]);
+    b.add_motif(house_motif(), /*roles=*/{1, 1, 2, 2, 3}, plugs[static_cast<size_t>(k)]);
   }
   perturb(b, o.perturbation(), o.perturb_base(), rng);
   return b;
@@ -206,9 +186,8 @@ Builder tree_motif_builder(int64_t depth, int64_t n_motifs, const EdgeList& moti
   b.add_edges(balanced_binary_tree(depth), 0);
   const auto plugs = plug_nodes(n_base, n_motifs, plugs_mode, rng);
   for (int64_t k = 0; k < n_motifs; ++k) {
-    const int64_t first = b.add_motif(motif, std::vector<int64_t>(static_cast<size_t>(motif_nodes), 1));
     const int64_t plug = plugs[static_cast<size_t>(k)];
-    b.add_edge(first, plug);
+    const int64_t first = b.add_motif(motif, std::vector<int64_t>(static_cast<size_t>(motif_nodes), 1), plug);
     if (extra_plug_edge && uniform_real(rng) > 0.5) {
       const int64_t a = uniform_int(rng, 1, 3);
       const int64_t c = uniform_int(rng, 1, 3);
@@ -220,61 +199,6 @@ Builder tree_motif_builder(int64_t depth, int64_t n_motifs, const EdgeList& moti
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------
-// Building blocks
-
-EdgeList barabasi_albert(int64_t n, int64_t m, Rng& rng) {
-  GNNX_CHECK(m >= 1 && n > m, "barabasi_albert: need n > m >= 1, got n = ", n, ", m = ", m);
-  EdgeList edges;
-  edges.reserve(static_cast<size_t>(m * (n - m)));
-  std::vector<int64_t> targets(static_cast<size_t>(m));
-  for (int64_t i = 0; i < m; ++i) targets[static_cast<size_t>(i)] = i;
-  std::vector<int64_t> repeated;  // every edge endpoint once: a uniform draw is degree-proportional
-  for (int64_t source = m; source < n; ++source) {
-    for (int64_t t : targets) edges.emplace_back(source, t);
-    repeated.insert(repeated.end(), targets.begin(), targets.end());
-    repeated.insert(repeated.end(), static_cast<size_t>(m), source);
-    std::set<int64_t> chosen;  // sorted, so the next targets' order is fixed
-    while (static_cast<int64_t>(chosen.size()) < m) {
-      chosen.insert(repeated[static_cast<size_t>(uniform_int(rng, 0, static_cast<int64_t>(repeated.size()) - 1))]);
-    }
-    targets.assign(chosen.begin(), chosen.end());
-  }
-  return edges;
-}
-
-EdgeList balanced_binary_tree(int64_t depth) {
-  GNNX_CHECK(depth >= 0 && depth <= 30, "balanced_binary_tree: depth must be in [0, 30], got ", depth);
-  const int64_t n = (int64_t{1} << (depth + 1)) - 1;
-  EdgeList edges;
-  for (int64_t i = 0; 2 * i + 2 < n; ++i) {
-    edges.emplace_back(i, 2 * i + 1);
-    edges.emplace_back(i, 2 * i + 2);
-  }
-  return edges;
-}
-
-EdgeList house_motif() { return {{0, 1}, {1, 2}, {2, 3}, {3, 0}, {4, 0}, {4, 1}}; }
-
-EdgeList cycle_motif(int64_t length) {
-  GNNX_CHECK(length >= 3, "cycle_motif: length must be >= 3, got ", length);
-  EdgeList edges;
-  for (int64_t i = 0; i < length; ++i) edges.emplace_back(i, (i + 1) % length);
-  return edges;
-}
-
-EdgeList grid_motif(int64_t side) {
-  GNNX_CHECK(side >= 2, "grid_motif: side must be >= 2, got ", side);
-  EdgeList edges;
-  for (int64_t r = 0; r < side; ++r) {
-    for (int64_t c = 0; c < side; ++c) {
-      if (c + 1 < side) edges.emplace_back(r * side + c, r * side + c + 1);
-      if (r + 1 < side) edges.emplace_back(r * side + c, (r + 1) * side + c);
-    }
-  }
-  return edges;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Datasets
@@ -389,9 +313,8 @@ Dataset ba_2motifs(const Ba2MotifsOptions& options, uint64_t seed) {
     Builder b;
     b.add_nodes(options.base_nodes(), label, -1);
     b.add_edges(barabasi_albert(options.base_nodes(), options.m(), rng), 0);
-    const int64_t first = label == 0 ? b.add_motif(house_motif(), std::vector<int64_t>(5, label))
-                                     : b.add_motif(cycle_motif(5), std::vector<int64_t>(5, label));
-    b.add_edge(first, uniform_int(rng, 0, options.base_nodes() - 1));
+    const int64_t plug = uniform_int(rng, 0, options.base_nodes() - 1);
+    b.add_motif(label == 0 ? house_motif() : cycle_motif(5), std::vector<int64_t>(5, label), plug);
     add_to(d, finish(b, ones_features(b.num_nodes(), options.feature_dim()), false, label));
   }
   d.split = make_split(options.num_graphs(), rng);

@@ -1,4 +1,4 @@
-// Generators: counts, degrees, motif isomorphism, ground-truth masks, determinism.
+// The benchmark datasets: counts, degrees, motif isomorphism, ground-truth masks, determinism.
 #include "gnnx/datasets/synthetic.h"
 
 #include <map>
@@ -132,31 +132,6 @@ void check_split(const Dataset& d) {
 }
 
 }  // namespace
-
-TEST_CASE("building blocks: BA edge count and degrees, tree, motif templates", "[datasets]") {
-  Rng rng(3);
-  const auto ba = barabasi_albert(/*n=*/300, /*m=*/5, rng);
-  REQUIRE(ba.size() == 5u * 295u);
-  std::set<std::pair<int64_t, int64_t>> uniq;
-  std::vector<int64_t> deg(300, 0);
-  for (auto [u, v] : ba) {
-    REQUIRE(u != v);
-    REQUIRE(uniq.insert({std::min(u, v), std::max(u, v)}).second);  // simple graph
-    ++deg[static_cast<size_t>(u)];
-    ++deg[static_cast<size_t>(v)];
-  }
-  for (int64_t v = 5; v < 300; ++v) REQUIRE(deg[static_cast<size_t>(v)] >= 5);
-  // Preferential attachment: the early nodes collect far more than m edges.
-  REQUIRE(*std::max_element(deg.begin(), deg.end()) > 30);
-
-  const auto tree = balanced_binary_tree(8);
-  REQUIRE(tree.size() == 510u);
-  REQUIRE(house_motif().size() == 6u);
-  REQUIRE(cycle_motif(6).size() == 6u);
-  REQUIRE(grid_motif(3).size() == 12u);
-  GNNX_REQUIRE_ERROR("barabasi_albert", barabasi_albert(5, 5, rng));
-  GNNX_REQUIRE_ERROR("cycle_motif", cycle_motif(2));
-}
 
 TEST_CASE("BA-Shapes: counts, labels, plugs, houses, ground truth", "[datasets]") {
   const Dataset d = ba_shapes();

@@ -8,7 +8,8 @@
 /// which produced the paper's numbers; where the paper's text differs, the option that gives
 /// the paper's variant is documented next to the default.
 ///
-/// Graphs are built on a Boost.Graph adjacency_list. Every random draw goes through gnnx::Rng
+/// Graphs are built from the generators of gnnx/graph/generators.h (a Boost.Graph
+/// adjacency_list, motifs attached to a base graph). Every random draw goes through gnnx::Rng
 /// (std::mt19937_64) and gnnx::uniform_int / uniform_real / normal (boost::random), so the same
 /// seed gives the same bytes with any compiler and standard library.
 ///
@@ -25,6 +26,7 @@
 
 #include "gnnx/core/arg.h"
 #include "gnnx/core/random.h"
+#include "gnnx/graph/generators.h"
 #include "gnnx/graph/graph.h"
 #include "gnnx/nn/models/gnn.h"
 #include "gnnx/nn/train.h"
@@ -188,18 +190,13 @@ Dataset make_dataset(const std::string& name, uint64_t seed = 0);
 /// {"ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth"}.
 std::vector<std::string> dataset_names();
 
-/// Building blocks, exposed for tests and for users composing their own benchmarks.
-/// Each returns an undirected edge list (u < v not required) on local node ids.
-using EdgeList = std::vector<std::pair<int64_t, int64_t>>;
-/// Barabási–Albert preferential attachment as in networkx 2.x: nodes 0..m-1 start without
-/// edges, node m joins all of them, and each later node joins m distinct nodes drawn with
-/// probability proportional to degree (uniform draws from the list of edge endpoints).
-/// Gives m (n - m) edges.
-EdgeList barabasi_albert(int64_t n, int64_t m, Rng& rng);
-/// Balanced binary tree of the given depth, breadth-first ids.
-EdgeList balanced_binary_tree(int64_t depth);
-EdgeList house_motif();                  ///< 5 nodes, 6 edges
-EdgeList cycle_motif(int64_t length);    ///< length nodes and edges
-EdgeList grid_motif(int64_t side);       ///< side^2 nodes, 2 side (side - 1) edges
+/// The building blocks (barabasi_albert, balanced_binary_tree, the motif templates) are graph
+/// generators: see gnnx/graph/generators.h. Their former names here still compile.
+using gnnx::EdgeList;
+using gnnx::barabasi_albert;
+using gnnx::balanced_binary_tree;
+using gnnx::house_motif;
+using gnnx::cycle_motif;
+using gnnx::grid_motif;
 
 }  // namespace gnnx::datasets

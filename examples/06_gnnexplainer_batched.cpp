@@ -13,6 +13,10 @@
 #include <torch/torch.h>
 
 int main() {
+  // The chunks run many small matrix products at once, under which OpenBLAS's own thread pool
+  // only spins: have the explainers pin it to one thread around them. The pool is process-wide,
+  // so the library changes it only when the program asks.
+  gnnx::set_runtime_settings(gnnx::RuntimeSettings().explainer_blas_threads(1));
   auto ds = gnnx::datasets::make_dataset("ba-shapes", /*seed=*/0);
   const auto& graph = ds.graphs.front();
   auto model = gnnx::datasets::train_reference_model(ds, /*seed=*/0).model;

@@ -137,74 +137,69 @@ at::Tensor hash32(at::Tensor x) {
   return x.bitwise_xor(x.bitwise_right_shift(16));
 }
 
-// One union of instances, optimised together; results written to out[first..last).
-void optimise(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
-              const std::vector<InitialMasks>& init, int64_t first, int64_t last, std::vector<Result>& out) {
-  std::vector<const detail::Instance*> part;
-  for (int64_t i = first; i < last; ++i) part.push_back(&insts[static_cast<size_t>(i)]);
-  auto u = detail::make_union(part, model.task() == nn::Task::kGraph);
-  nn::IndexRangeScope ranges;  // each index's id range measured once, not per layer and epoch
-  detail::add_index_ranges(u, ranges);
-  const int64_t B = u.size(), N = u.graph.num_nodes, F = u.graph.x.size(1);
-  const auto dev = u.graph.device();
-  const auto fopt = u.graph.x.options();
-  const auto lopt = torch::TensorOptions().dtype(torch::kLong).device(dev);
-  torch::AutoGradMode grad_on(true);
+// The learnable masks of one union: M holds one logit per mask entry, per undirected pair
+// (symmetric_mask) or per edge, and pair[e] says which entry edge e reads; Fm the feature-mask
+// logits, fseg each feature entry's instance.
+struct Masks {
+  at::Tensor M, pair, Fm, fseg;
+};
 
+Masks initial_logits(const GNNExplainerOptions& o, const detail::Union& u,
+                     const std::vector<const detail::Instance*>& part, const std::vector<InitialMasks>& init,
+                     int64_t first, int64_t last) {
+  const int64_t B = u.size(), F = u.graph.x.size(1);
+  const auto fopt = u.graph.x.options();
+  const auto lopt = torch::TensorOptions().dtype(torch::kLong).device(u.graph.device());
   std::vector<at::Tensor> e0, f0;
   for (int64_t i = first; i < last; ++i) {
     const auto& m = init[static_cast<size_t>(i)];
     e0.push_back(m.edge);
     if (o.feature_mask() != FeatureMaskType::kNone) f0.push_back(m.feature);
   }
-  // M holds one logit per mask entry: per undirected pair (symmetric_mask) or per edge; pair[e]
-  // says which entry edge e reads. A pair starts at the mean of its edges' initial logits.
+  // A pair starts at the mean of its edges' initial logits.
+  Masks m;
   const int64_t E = u.graph.num_edges();
   int64_t P = E;
-  at::Tensor pair = torch::arange(E, lopt);
-  if (o.symmetric_mask()) pair = detail::union_pairs(part, P);
+  m.pair = torch::arange(E, lopt);
+  if (o.symmetric_mask()) m.pair = detail::union_pairs(part, P);
   auto e_init = torch::cat(e0).to(fopt);
-  auto M = o.symmetric_mask() ? torch::zeros({P}, fopt).index_add(0, pair, e_init) /
-                                    torch::zeros({P}, fopt).index_add(0, pair, torch::ones_like(e_init))
-                              : e_init;
-  M = M.detach().requires_grad_(true);
-  at::Tensor Fm, fseg;
+  m.M = o.symmetric_mask() ? torch::zeros({P}, fopt).index_add(0, m.pair, e_init) /
+                                 torch::zeros({P}, fopt).index_add(0, m.pair, torch::ones_like(e_init))
+                           : e_init;
+  m.M = m.M.detach().requires_grad_(true);
   switch (o.feature_mask()) {
     case FeatureMaskType::kNone: break;
     case FeatureMaskType::kFeature:
-      Fm = torch::stack(f0).to(fopt);  // [B, F]
-      fseg = torch::arange(B, lopt).repeat_interleave(F);
+      m.Fm = torch::stack(f0).to(fopt);  // [B, F]
+      m.fseg = torch::arange(B, lopt).repeat_interleave(F);
       break;
     case FeatureMaskType::kNode:
-      Fm = torch::cat(f0).to(fopt);  // [N]
-      fseg = u.node_seg;
+      m.Fm = torch::cat(f0).to(fopt);  // [N]
+      m.fseg = u.node_seg;
       break;
     case FeatureMaskType::kNodeFeature:
-      Fm = torch::cat(f0).to(fopt);  // [N, F]
-      fseg = u.node_seg.repeat_interleave(F);
+      m.Fm = torch::cat(f0).to(fopt);  // [N, F]
+      m.fseg = u.node_seg.repeat_interleave(F);
       break;
   }
-  if (Fm.defined()) Fm = Fm.detach().requires_grad_(true);
+  if (m.Fm.defined()) m.Fm = m.Fm.detach().requires_grad_(true);
+  return m;
+}
 
-  // The Laplacian reads each subgraph node's class as predicted on the full graph (the original
-  // code's pred_label): on the subgraph, nodes near its border see a cut neighbourhood. Graph
-  // tasks have no node classes: the term is 0 there, as in the original code.
-  at::Tensor node_pred;
-  if (o.laplacian() != 0 && !u.graph_task) {
-    std::vector<at::Tensor> preds;
-    for (const auto* inst : part) preds.push_back(inst->node_pred);
-    node_pred = torch::cat(preds).to(dev, fopt.dtype().toScalarType());
-  }
-
-  // The marginal draws of reparametrize: Z[r, f] = X[idx, f] with idx uniform over the rows of
-  // r's instance, from a counter-based hash of (seed, instance key, row within the instance,
-  // feature, epoch). A union thus draws what single runs would, on any device, and nothing is
-  // copied from the host in the epoch loop. x0 = hash(counter ^ instance salt) is fixed; each
-  // epoch hashes it again with the epoch's salt. Values stay below 2^32 in int64 and products
-  // below 2^63 (h · n with n < 2^31).
-  at::Tensor draw_x0, draw_lo, draw_n;
-  const bool draws = o.reparametrize() && Fm.defined();
-  if (draws) {
+// The node features each epoch sees: X ⊙ σ(F), or with reparametrize Z + (X − Z) ⊙ σ(F) where
+// Z[r, f] = X[idx, f], idx uniform over the rows of r's instance, drawn from a counter-based hash
+// of (seed, instance key, row within the instance, feature, epoch). A union thus draws what single
+// runs would, on any device, and nothing is copied from the host in the epoch loop.
+// x0 = hash(counter ^ instance salt) is fixed; each epoch hashes it again with the epoch's salt.
+// Values stay below 2^32 in int64 and products below 2^63 (h · n with n < 2^31).
+class MaskedFeatures {
+ public:
+  MaskedFeatures(const GNNExplainerOptions& o, const detail::Union& u, const std::vector<detail::Instance>& insts,
+                 int64_t first, const at::Tensor& Fm)
+      : o_(o), u_(u), draws_(o.reparametrize() && Fm.defined()) {
+    if (!draws_) return;
+    const int64_t B = u.size(), N = u.graph.num_nodes, F = u.graph.x.size(1);
+    const auto dev = u.graph.device();
     GNNX_CHECK(N * F < (int64_t{1} << 31), "GNNExplainer: reparametrize draws for fewer than 2^31 feature entries per batch, got ",
                N * F, "; use a smaller chunk_size");
     std::vector<int64_t> salt(static_cast<size_t>(N)), lo(static_cast<size_t>(N)), cnt(static_cast<size_t>(N)),
@@ -222,108 +217,157 @@ void optimise(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vect
       }
     }
     auto col = [&](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kLong).view({N, 1}).to(dev); };
-    auto ctr = col(row) * F + torch::arange(F, lopt).view({1, F});
-    draw_x0 = hash32(ctr.bitwise_xor(col(salt)));
-    draw_lo = col(lo);
-    draw_n = col(cnt);
+    auto ctr = col(row) * F + torch::arange(F, torch::TensorOptions().dtype(torch::kLong).device(dev)).view({1, F});
+    x0_ = hash32(ctr.bitwise_xor(col(salt)));
+    lo_ = col(lo);
+    n_ = col(cnt);
   }
-  int64_t draw_epoch = 0;
 
-  auto masked_x = [&]() -> at::Tensor {
-    const auto& X = u.graph.x;
+  /// The features of the next epoch under feature-mask logits Fm (undefined: X itself).
+  at::Tensor next(const at::Tensor& Fm) {
+    const auto& X = u_.graph.x;
     if (!Fm.defined()) return X;
     at::Tensor s;
-    switch (o.feature_mask()) {
-      case FeatureMaskType::kFeature: s = torch::sigmoid(Fm).index_select(0, u.node_seg); break;
+    switch (o_.feature_mask()) {
+      case FeatureMaskType::kFeature: s = torch::sigmoid(Fm).index_select(0, u_.node_seg); break;
       case FeatureMaskType::kNode: s = torch::sigmoid(Fm).unsqueeze(1); break;
       default: s = torch::sigmoid(Fm); break;
     }
-    if (!draws) return X * s;
+    if (!draws_) return X * s;
     const auto epoch_salt = static_cast<int64_t>(
-        detail::mix_seed(o.seed() ^ 0xe90c5a17ULL, static_cast<uint64_t>(draw_epoch++)) & 0xffffffffULL);
-    auto h = hash32(draw_x0.bitwise_xor(epoch_salt));                // uniform over [0, 2^32)
-    auto idx = draw_lo + (h * draw_n).bitwise_right_shift(32);      // uniform over [lo, lo + n)
+        detail::mix_seed(o_.seed() ^ 0xe90c5a17ULL, static_cast<uint64_t>(epoch_++)) & 0xffffffffULL);
+    auto h = hash32(x0_.bitwise_xor(epoch_salt));              // uniform over [0, 2^32)
+    auto idx = lo_ + (h * n_).bitwise_right_shift(32);         // uniform over [lo, lo + n)
     auto Z = X.gather(0, idx);
     return Z + (X - Z) * s;
-  };
+  }
 
+ private:
+  const GNNExplainerOptions& o_;
+  const detail::Union& u_;
+  bool draws_;
+  at::Tensor x0_, lo_, n_;
+  int64_t epoch_ = 0;
+};
+
+// The regularisers of gnn_explainer_regularizers over PyG's hard masks (the entries the
+// prediction depends on at all, found from epoch 0's gradients), with what is constant over the
+// epochs folded into per-entry coefficients: per instance, Σ p·a + H(p)·c over its hard edges with
+// a = edge_size (+ laplacian / 2 · d² / n²) and c = edge_ent / (its number of hard edges), and
+// likewise over its feature entries. One index_add instead of a dozen reductions per epoch.
+class HardRegularizer {
+ public:
+  /// node_pred: the full-graph class of every union node (the Laplacian's), or undefined.
+  void fit(const GNNExplainerOptions& o, const detail::Union& u, const Masks& m, const at::Tensor& ge,
+           const at::Tensor& gf, const at::Tensor& node_pred) {
+    const int64_t B = u.size();
+    const auto fopt = u.graph.x.options();
+    hard_e = (ge != 0).index_select(0, m.pair);
+    hard_e_idx_ = torch::nonzero(hard_e).flatten();
+    hard_seg_ = u.edge_seg.index_select(0, hard_e_idx_);
+    if (m.Fm.defined()) {
+      hard_f = (gf != 0).reshape({-1});
+      hard_f_idx_ = torch::nonzero(hard_f).flatten();
+    }
+    // Mean = sum / count over an instance's hard entries (count >= 1 wherever there are any).
+    auto per_entry_count = [&](const at::Tensor& seg) {
+      auto c = torch::zeros({B}, fopt).index_add(0, seg, torch::ones({seg.size(0)}, fopt)).clamp_min(1);
+      return c.index_select(0, seg);
+    };
+    e_a_ = torch::full({hard_seg_.size(0)}, o.edge_size(), fopt);
+    if (node_pred.defined()) {  // the Laplacian term
+      auto hard_ei = u.graph.edge_index.index_select(1, hard_e_idx_);
+      auto d = node_pred.index_select(0, hard_ei[0]) - node_pred.index_select(0, hard_ei[1]);
+      auto n = u.num_nodes.to(fopt).index_select(0, hard_seg_);
+      e_a_ = e_a_ + o.laplacian() * 0.5 * d * d / (n * n);
+    }
+    e_c_ = per_entry_count(hard_seg_).reciprocal() * o.edge_ent();
+    if (m.Fm.defined()) {
+      hard_fseg_ = m.fseg.index_select(0, hard_f_idx_);
+      auto inv = per_entry_count(hard_fseg_).reciprocal();
+      f_a_ = inv * o.feat_size();
+      f_c_ = inv * o.feat_ent();
+    }
+  }
+
+  /// [B]: each instance's regulariser at edge probabilities pe and feature logits Fm.
+  at::Tensor operator()(const GNNExplainerOptions& o, int64_t B, const at::Tensor& pe, const at::Tensor& Fm) const {
+    auto p = pe.index_select(0, hard_e_idx_);
+    auto reg = torch::zeros({B}, pe.options()).index_add(0, hard_seg_, p * e_a_ + entropy(p, o.eps()) * e_c_);
+    if (Fm.defined()) {
+      auto fp = torch::sigmoid(Fm).reshape({-1}).index_select(0, hard_f_idx_);
+      reg = reg.index_add(0, hard_fseg_, fp * f_a_ + entropy(fp, o.eps()) * f_c_);
+    }
+    return reg;
+  }
+
+  at::Tensor hard_e, hard_f;  ///< the hard masks: [E] per union edge, and the feature entries
+
+ private:
+  at::Tensor hard_e_idx_, hard_seg_, hard_f_idx_, hard_fseg_, e_a_, e_c_, f_a_, f_c_;
+};
+
+// One union of instances, optimised together; results written to out[first..last).
+void optimise(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
+              const std::vector<InitialMasks>& init, int64_t first, int64_t last, std::vector<Result>& out) {
+  std::vector<const detail::Instance*> part;
+  for (int64_t i = first; i < last; ++i) part.push_back(&insts[static_cast<size_t>(i)]);
+  auto u = detail::make_union(part, model.task() == nn::Task::kGraph);
+  nn::IndexRangeScope ranges;  // each index's id range measured once, not per layer and epoch
+  detail::add_index_ranges(u, ranges);
+  const int64_t B = u.size();
+  const auto fopt = u.graph.x.options();
+  torch::AutoGradMode grad_on(true);
+
+  auto m = initial_logits(o, u, part, init, first, last);
+  // The Laplacian reads each subgraph node's class as predicted on the full graph (the original
+  // code's pred_label): on the subgraph, nodes near its border see a cut neighbourhood. Graph
+  // tasks have no node classes: the term is 0 there, as in the original code.
+  at::Tensor node_pred;
+  if (o.laplacian() != 0 && !u.graph_task) {
+    std::vector<at::Tensor> preds;
+    for (const auto* inst : part) preds.push_back(inst->node_pred);
+    node_pred = torch::cat(preds).to(u.graph.device(), fopt.dtype().toScalarType());
+  }
+  MaskedFeatures features(o, u, insts, first, m.Fm);
+  HardRegularizer regularizer;
   Adam adam_e, adam_f;
-  at::Tensor hard_e, hard_f, hard_e_idx, hard_f_idx;
-  at::Tensor hard_seg, hard_ei;  // edge_seg and (for the Laplacian) edge_index on the hard edges
-  // The regularisers of gnn_explainer_regularizers, with what is constant over the epochs folded
-  // into per-entry coefficients at epoch 0: per instance, Σ p·a + H(p)·c over its hard edges with
-  // a = edge_size (+ laplacian / 2 · d² / n²) and c = edge_ent / (its number of hard edges), and
-  // likewise over its feature entries. One index_add instead of a dozen reductions per epoch.
-  at::Tensor e_a, e_c, f_a, f_c, hard_fseg;
   at::Tensor last_pred, last_reg;
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
-    auto pe = torch::sigmoid(M).index_select(0, pair);
-    auto logits = detail::union_logits(model, u, masked_x(), pe);
+    auto pe = torch::sigmoid(m.M).index_select(0, m.pair);
+    auto logits = detail::union_logits(model, u, features.next(m.Fm), pe);
     auto pred_loss = torch::nn::functional::cross_entropy(
         logits, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [B]
     at::Tensor loss = pred_loss.sum();
     if (epoch > 0) {
-      auto p = pe.index_select(0, hard_e_idx);
-      auto reg = torch::zeros({B}, fopt).index_add(0, hard_seg, p * e_a + entropy(p, o.eps()) * e_c);
-      if (Fm.defined()) {
-        auto fp = torch::sigmoid(Fm).reshape({-1}).index_select(0, hard_f_idx);
-        reg = reg.index_add(0, hard_fseg, fp * f_a + entropy(fp, o.eps()) * f_c);
-      }
-      last_reg = reg;
-      loss = loss + reg.sum();
+      last_reg = regularizer(o, B, pe, m.Fm);
+      loss = loss + last_reg.sum();
     }
     last_pred = pred_loss.detach();
-    std::vector<at::Tensor> inputs{M};
-    if (Fm.defined()) inputs.push_back(Fm);
+    std::vector<at::Tensor> inputs{m.M};
+    if (m.Fm.defined()) inputs.push_back(m.Fm);
     auto grads = torch::autograd::grad({loss}, inputs, /*grad_outputs=*/{}, /*retain_graph=*/false,
                                        /*create_graph=*/false, /*allow_unused=*/true);
     torch::NoGradGuard ng;
-    auto ge = grads[0].defined() ? grads[0] : torch::zeros_like(M);
-    if (epoch == 0) {
-      // PyG's hard masks: the entries the prediction depends on at all.
-      hard_e = (ge != 0).index_select(0, pair);
-      hard_e_idx = torch::nonzero(hard_e).flatten();
-      hard_seg = u.edge_seg.index_select(0, hard_e_idx);
-      if (node_pred.defined()) hard_ei = u.graph.edge_index.index_select(1, hard_e_idx);
-      if (Fm.defined()) {
-        auto gf = grads[1].defined() ? grads[1] : torch::zeros_like(Fm);
-        hard_f = (gf != 0).reshape({-1});
-        hard_f_idx = torch::nonzero(hard_f).flatten();
-      }
-      // Mean = sum / count over an instance's hard entries (count >= 1 wherever there are any).
-      auto per_entry_count = [&](const at::Tensor& seg) {
-        auto c = torch::zeros({B}, fopt).index_add(0, seg, torch::ones({seg.size(0)}, fopt)).clamp_min(1);
-        return c.index_select(0, seg);
-      };
-      e_a = torch::full({hard_seg.size(0)}, o.edge_size(), fopt);
-      if (hard_ei.defined()) {  // the Laplacian term
-        auto d = node_pred.index_select(0, hard_ei[0]) - node_pred.index_select(0, hard_ei[1]);
-        auto n = u.num_nodes.to(fopt).index_select(0, hard_seg);
-        e_a = e_a + o.laplacian() * 0.5 * d * d / (n * n);
-      }
-      e_c = per_entry_count(hard_seg).reciprocal() * o.edge_ent();
-      if (Fm.defined()) {
-        hard_fseg = fseg.index_select(0, hard_f_idx);
-        auto inv = per_entry_count(hard_fseg).reciprocal();
-        f_a = inv * o.feat_size();
-        f_c = inv * o.feat_ent();
-      }
-    }
-    adam_e.step(M, ge, o.lr());
-    if (Fm.defined()) adam_f.step(Fm, grads[1].defined() ? grads[1] : torch::zeros_like(Fm), o.lr());
+    auto ge = grads[0].defined() ? grads[0] : torch::zeros_like(m.M);
+    at::Tensor gf;
+    if (m.Fm.defined()) gf = grads[1].defined() ? grads[1] : torch::zeros_like(m.Fm);
+    if (epoch == 0) regularizer.fit(o, u, m, ge, gf, node_pred);
+    adam_e.step(m.M, ge, o.lr());
+    if (m.Fm.defined()) adam_f.step(m.Fm, gf, o.lr());
   }
 
   torch::NoGradGuard ng;
-  auto pe = (torch::sigmoid(M).index_select(0, pair) * hard_e).to(torch::kCPU);
+  auto pe = (torch::sigmoid(m.M).index_select(0, m.pair) * regularizer.hard_e).to(torch::kCPU);
   at::Tensor pf;
-  if (Fm.defined()) pf = (torch::sigmoid(Fm) * hard_f.view(Fm.sizes())).to(torch::kCPU);
+  if (m.Fm.defined()) pf = (torch::sigmoid(m.Fm) * regularizer.hard_f.view(m.Fm.sizes())).to(torch::kCPU);
   auto lp = last_pred.to(torch::kCPU);
   auto lr = last_reg.defined() ? last_reg.to(torch::kCPU) : torch::zeros({B});
   for (int64_t b = 0; b < B; ++b) {
     Result r;
     const auto bs = static_cast<size_t>(b);
     r.edge_prob = pe.slice(0, u.edge_off[bs], u.edge_off[bs + 1]).clone();
-    if (Fm.defined()) {
+    if (m.Fm.defined()) {
       if (o.feature_mask() == FeatureMaskType::kFeature)
         r.feat_prob = pf[b].clone();
       else

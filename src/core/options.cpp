@@ -58,31 +58,38 @@ bool OptionReader::parse(const std::string& key, const std::string& value, bool*
 
 std::string OptionReader::parse(const std::string&, const std::string& value, std::string*) const { return value; }
 
-std::vector<int64_t> OptionReader::parse(const std::string& key, const std::string& value, std::vector<int64_t>*) const {
-  std::vector<int64_t> out;
+namespace {
+
+// Comma-separated values, each parsed by one(text, &out) -> bool.
+template <typename T, typename One>
+bool parse_list(const std::string& value, One one, std::vector<T>& out) {
   std::stringstream ss(value);
   std::string part;
   while (std::getline(ss, part, ',')) {
-    int64_t v = 0;
-    if (!parse_all(part, [](const std::string& s, size_t* n) { return std::stoll(s, n); }, &v))
-      fail(key, "comma-separated integers", value);
+    T v{};
+    if (!one(part, &v)) return false;
     out.push_back(v);
   }
-  if (out.empty()) fail(key, "comma-separated integers", value);
+  return !out.empty();
+}
+
+}  // namespace
+
+std::vector<int64_t> OptionReader::parse(const std::string& key, const std::string& value, std::vector<int64_t>*) const {
+  std::vector<int64_t> out;
+  auto one = [](const std::string& s, int64_t* v) {
+    return parse_all(s, [](const std::string& t, size_t* n) { return std::stoll(t, n); }, v);
+  };
+  if (!parse_list<int64_t>(value, one, out)) fail(key, "comma-separated integers", value);
   return out;
 }
 
 std::vector<double> OptionReader::parse(const std::string& key, const std::string& value, std::vector<double>*) const {
   std::vector<double> out;
-  std::stringstream ss(value);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    double v = 0;
-    if (!parse_all(part, [](const std::string& s, size_t* n) { return std::stod(s, n); }, &v))
-      fail(key, "comma-separated numbers", value);
-    out.push_back(v);
-  }
-  if (out.empty()) fail(key, "comma-separated numbers", value);
+  auto one = [](const std::string& s, double* v) {
+    return parse_all(s, [](const std::string& t, size_t* n) { return std::stod(t, n); }, v);
+  };
+  if (!parse_list<double>(value, one, out)) fail(key, "comma-separated numbers", value);
   return out;
 }
 

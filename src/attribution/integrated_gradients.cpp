@@ -41,13 +41,17 @@ std::pair<std::vector<double>, std::vector<double>> integration_rule(Integration
       }
       break;
     }
-    case IntegrationMethod::kRiemannTrapezoid: {
-      GNNX_CHECK(n >= 2, "integration_rule: riemann_trapezoid needs at least 2 steps, got ", n);
+    case IntegrationMethod::kRiemannTrapezoid:
+    case IntegrationMethod::kTrapezoid: {
+      GNNX_CHECK(n >= 2, "integration_rule: ", to_string(method), " needs at least 2 steps, got ", n);
+      // Captum's riemann_trapezoid keeps the step 1/n of its other Riemann rules on the n − 1
+      // intervals of linspace(0, 1, n); the trapezoid rule proper steps 1/(n − 1).
+      const double step = method == IntegrationMethod::kTrapezoid ? 1.0 / (dn - 1.0) : 1.0 / dn;
       for (int64_t k = 0; k < n; ++k) {
         alpha[static_cast<size_t>(k)] = static_cast<double>(k) / (dn - 1.0);
-        weight[static_cast<size_t>(k)] = 1.0 / (dn - 1.0);
+        weight[static_cast<size_t>(k)] = step;
       }
-      weight.front() = weight.back() = 0.5 / (dn - 1.0);
+      weight.front() = weight.back() = 0.5 * step;
       break;
     }
     case IntegrationMethod::kGaussLegendre: {
@@ -88,8 +92,9 @@ std::pair<std::vector<double>, std::vector<double>> integration_rule(Integration
 
 IntegratedGradients::IntegratedGradients(IntegratedGradientsOptions options) : options_(std::move(options)) {
   GNNX_CHECK(options_.steps() >= 1, "IntegratedGradients: steps must be >= 1, got ", options_.steps());
-  GNNX_CHECK(options_.method() != IntegrationMethod::kRiemannTrapezoid || options_.steps() >= 2,
-             "IntegratedGradients: riemann_trapezoid needs steps >= 2, got ", options_.steps());
+  GNNX_CHECK((options_.method() != IntegrationMethod::kRiemannTrapezoid &&
+              options_.method() != IntegrationMethod::kTrapezoid) || options_.steps() >= 2,
+             "IntegratedGradients: ", to_string(options_.method()), " needs steps >= 2, got ", options_.steps());
   GNNX_CHECK(options_.internal_batch_size() == -1 || options_.internal_batch_size() >= 1,
              "IntegratedGradients: internal_batch_size must be -1 (all steps at once) or >= 1, got ",
              options_.internal_batch_size());

@@ -114,7 +114,7 @@ void register_attribute(CLI::App& app) {
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->default_val("cpu");
   cmd->add_option("-o,--option", args->options, "method option key=value (repeatable), e.g. -o abs=false");
   cmd->add_option("--steps", args->steps, "ig: integration steps (50)");
-  cmd->add_option("--ig-method", args->ig_method, "ig: gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid");
+  cmd->add_option("--ig-method", args->ig_method, "ig: gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid (Captum's) | trapezoid");
   cmd->add_option("--baseline", args->baseline, "ig / occlusion: constant baseline (0)");
   cmd->add_option("--internal-batch-size", args->internal_batch_size, "ig: rows per forward pass (-1 = all steps)");
   cmd->add_option("--samples", args->samples, "smoothgrad: noise samples (5)");

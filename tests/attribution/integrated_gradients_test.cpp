@@ -50,11 +50,17 @@ TEST_CASE("Gauss-Legendre and Riemann rules against tabulated values", "[attribu
   CHECK(ar == std::vector<double>{0.25, 0.5, 0.75, 1.0});
   CHECK(am == std::vector<double>{0.125, 0.375, 0.625, 0.875});
   CHECK(wl == std::vector<double>(4, 0.25));
+  // Captum's riemann_trapezoid: linspace nodes, steps 1/n halved at both ends (they sum to 3/4).
   CHECK(atr[1] == Approx(1.0 / 3));
-  CHECK(wtr[0] == Approx(1.0 / 6));
-  CHECK(wtr[1] == Approx(1.0 / 3));
-  CHECK(wtr[3] == Approx(1.0 / 6));
+  CHECK(wtr == std::vector<double>{0.125, 0.25, 0.25, 0.125});
+  // The trapezoid rule proper: the same nodes, steps 1/(n - 1).
+  auto [at, wt] = integration_rule(IntegrationMethod::kTrapezoid, 4);
+  CHECK(at == atr);
+  CHECK(wt[0] == Approx(1.0 / 6));
+  CHECK(wt[1] == Approx(1.0 / 3));
+  CHECK(wt[3] == Approx(1.0 / 6));
   GNNX_REQUIRE_ERROR("at least 2 steps", integration_rule(IntegrationMethod::kRiemannTrapezoid, 1));
+  GNNX_REQUIRE_ERROR("at least 2 steps", integration_rule(IntegrationMethod::kTrapezoid, 1));
   GNNX_REQUIRE_ERROR("at least 1 step", integration_rule(IntegrationMethod::kGaussLegendre, 0));
 }
 
@@ -72,12 +78,14 @@ TEST_CASE("integrated gradients: completeness delta -> 0 as steps grow, exact on
     GNNX_REQUIRE_CLOSE(r.diagnostics.at("delta"), expect, 1e-9, 1e-12);
     return r.diagnostics.at("delta").abs().max().item<double>();
   };
-  for (auto m : {IntegrationMethod::kRiemannRight, IntegrationMethod::kRiemannTrapezoid}) {
+  // First order: the right rule, and Captum's riemann_trapezoid (its weights sum to (n-1)/n);
+  // second order: the trapezoid rule.
+  for (auto m : {IntegrationMethod::kRiemannRight, IntegrationMethod::kRiemannTrapezoid, IntegrationMethod::kTrapezoid}) {
     INFO(to_string(m));
     double d4 = max_delta(m, 4), d16 = max_delta(m, 16), d64 = max_delta(m, 64);
     CHECK(d16 < d4);
     CHECK(d64 < d16);
-    CHECK(d64 < (m == IntegrationMethod::kRiemannRight ? 1e-1 : 1e-3));
+    CHECK(d64 < (m == IntegrationMethod::kTrapezoid ? 1e-3 : 1e-1));
   }
   // Gauss-Legendre converges geometrically on this analytic path: at roundoff by 50 steps.
   const double g2 = max_delta(IntegrationMethod::kGaussLegendre, 2), g4 = max_delta(IntegrationMethod::kGaussLegendre, 4);

@@ -9,6 +9,7 @@
 #include "gnnx/core/target.h"
 #include "gnnx/core/version.h"
 #include "gnnx/io/file.h"
+#include "gnnx/io/graph_file.h"
 #include "gnnx/io/png.h"
 #include "gnnx/io/tensor_file.h"
 #include "gnnx/graph/graph.h"

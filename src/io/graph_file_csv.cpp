@@ -168,7 +168,7 @@ struct EdgeList {
   int64_t num_nodes = 0;
 };
 
-// Parses the edge lines from `start`. Integer ids first; when the first id that is not an
+// Parses the edge lines of `rest`. Integer ids first; when the first id that is not an
 // integer comes before any integer id, the file is reparsed with named nodes.
 class EdgeParser {
  public:

@@ -19,8 +19,8 @@
 ///      OrderedDict, a PyG Data object or a legacy (_use_new_zipfile_serialization=False) file.
 ///      A gnnx dataset .pt (datasets/dataset_io.h) gives its graph `graph_index`, as for JSON.
 ///
-/// .csv One edge per line, `source,target[,weight]`; blank lines and lines starting with `#` are
-///      skipped, whitespace around fields is trimmed. The first line is a header when not all
+/// .csv One edge per line, `source,target[,weight]` (comma-separated, no quoting); blank lines
+///      and lines starting with `#` are skipped, whitespace around fields is trimmed. The first line is a header when not all
 ///      its fields are numbers and either it has a non-numeric third field, or every other id is
 ///      an integer, or (named nodes) both its first fields are column names (source, target,
 ///      src, dst, from, to, u, v, node1, node2, head, tail). Ids: when every id is an integer
@@ -31,31 +31,35 @@
 ///      `features`: a CSV `id,f1,...,fk` (header optional), one row per node, all rows as wide.
 ///      `labels`: a CSV `id,label` (header optional), one integer label per node.
 ///
-/// .graphml  GraphML, through Boost.Graph's reader (the `graph_index`-th <graph>); undirected
-///      edges (edgedefault="undirected") are stored in both directions. Node ids:
-///      when they are the integers 0..N-1 (in any order) node i is id i, else nodes are numbered
-///      in document order and their ids go to node_names. Attributes: see "Attributes" below.
+/// .graphml  GraphML, through Boost.Graph's reader: the `graph_index`-th top-level <graph> and
+///      the <graph>s directly inside it; undirected edges (edgedefault="undirected") are stored
+///      in both directions. Node ids: when they are the integers 0..N-1 (in any order) node i is
+///      id i, else nodes are numbered in document order (nodes that only edges name come last)
+///      and their ids go to node_names. Attributes: see "Attributes" below.
 /// .dot / .gv  GraphViz DOT, through Boost.Graph's reader. A `digraph` keeps its edges; a
 ///      `graph` is undirected and stores both directions. Node ids as for GraphML (Boost's
 ///      reader numbers nodes in sorted id order, so named nodes come out sorted by name).
-///      Attributes (GraphML and DOT): the `weight` edge attribute becomes edge_weight (every
-///      edge needs a number); the `label` node attribute (else `y`) becomes y when it is an
-///      integer on every node (a DOT display label that is no integer is ignored); every other
-///      node attribute whose values are all numbers becomes a column of x, columns in sorted
-///      attribute-name order (so `a`, `b`, `x0` give x[:, 0] = a, x[:, 1] = b, x[:, 2] = x0);
-///      such an attribute must be given on every node. Attributes with any non-numeric value
-///      (DOT's shape, color, pos, ...) and graph attributes are ignored.
+///      Attributes (GraphML and DOT): the `weight` edge attribute (GraphFileOptions::weight)
+///      becomes edge_weight (once one edge has it, every edge needs a number); the `label` node
+///      attribute (GraphFileOptions::label, else `y`) becomes y when it is an integer (or a
+///      number like 3.0) on every node (a DOT display label that is no integer is ignored,
+///      partly integer labels are an error); every other node attribute whose values are all
+///      numbers becomes a column of x, columns in sorted attribute-name order (so `a`, `b`, `x0`
+///      give x[:, 0] = a, x[:, 1] = b, x[:, 2] = x0); such an attribute must be given on every
+///      node. Attributes with any non-numeric value (DOT's shape, color, pos, GraphML's
+///      booleans ...) and graph attributes are ignored.
 ///
 /// .json A graph object {"num_nodes": N, "edge_index": [[sources], [targets]], "x": [[F] * N],
 ///      "edge_weight": [E], "y": [N]} (only edge_index is required; N as for .pt), or a gnnx
 ///      dataset file {"graphs": [graph objects], ...} (datasets/dataset_io.h), from which the
 ///      `graph_index`-th graph is read. Other numeric arrays of the graph object (edge_mask_gt,
 ///      node_mask_gt, motif_id, ...) go to `tensors`, and a node-task dataset's split to
-///      `tensors["train" | "val" | "test"]`.
+///      `tensors["train" | "val" | "test"]`. y becomes Graph::y when it holds integers ([N] or
+///      [1]), else it goes to `tensors["y"]`; a `batch` array is read as for .pt.
 ///
-/// `undirected` (CSV, GraphML, DOT) appends, after the file's E edges, the reverse of each edge that is
-/// not a self-loop, in the same order (and its weight); pairs the file already holds in both
-/// directions are not merged.
+/// `undirected` (CSV, GraphML, DOT) appends, after the file's E edges, the reverse of each edge
+/// that is not a self-loop, in the same order (and its weight); pairs the file already holds in
+/// both directions are not merged.
 ///
 /// Errors are gnnx::Error naming load_graph, the file, the line (CSV) or field/key, what was
 /// expected and what came: `load_graph: edges.csv line 17: expected 2 or 3 fields

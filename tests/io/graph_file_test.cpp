@@ -332,7 +332,7 @@ TEST_CASE("load_graph reads GraphML: ids, weights, labels and numeric attributes
   CHECK_FALSE(u.graph.edge_weight.defined());
 }
 
-TEST_CASE("load_graph reads DOT: names, weights, integer labels; a `graph` stores both directions", "[graph_file]") {
+TEST_CASE("load_graph reads DOT: names, weights, integer labels, and a `graph` in both directions", "[graph_file]") {
   TempDir dir;
   auto g = load_graph(dir.write("g.dot",
                                 "digraph G {\n  rankdir=LR;\n  node [shape=box];\n"

@@ -15,6 +15,7 @@
 #include "gnnx/graph/graph.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/io/file.h"
+#include "gnnx/io/graph_file.h"
 #include "gnnx/io/png.h"
 #include "gnnx/io/tensor_file.h"
 #include "gnnx/nn/conv/gat_conv.h"

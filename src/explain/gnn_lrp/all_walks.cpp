@@ -38,7 +38,6 @@ Expanded expand_slots(const Transitions& tr, const at::Tensor& nodes) {
 WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) const {
   using gnn_lrp_detail::Clock;
   using gnn_lrp_detail::Engine;
-  using gnn_lrp_detail::backward_maps;
   using gnn_lrp_detail::count_walks_prepared;
   using gnn_lrp_detail::expand_slots;
   using gnn_lrp_detail::order_key;
@@ -70,7 +69,7 @@ WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) cons
           return;
         }
         expansions += S;
-        auto [u, root] = backward_maps(P.rec[static_cast<size_t>(l - 1)], P.kinds[static_cast<size_t>(l - 1)], c, head_nodes);
+        auto [u, root] = P.maps[static_cast<size_t>(l - 1)].backward(c, head_nodes);
         auto e = expand_slots(tr, head_nodes);
         auto cc = tr.ca.index_select(0, e.slot).unsqueeze(1) * u.index_select(0, e.parent);
         if (root.defined()) cc = cc + tr.cb.index_select(0, e.slot).unsqueeze(1) * root.index_select(0, e.parent);

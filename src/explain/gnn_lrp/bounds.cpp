@@ -20,7 +20,7 @@ std::vector<int64_t> to_ivec(const at::Tensor& t) {
 at::Tensor bound_step(const Prepared& P, int64_t l, const at::Tensor& prev) {
   const int64_t N = P.N;
   const auto& tr = P.trans[static_cast<size_t>(l - 1)];
-  const auto& rec = P.rec[static_cast<size_t>(l - 1)];
+  const auto& maps = P.maps[static_cast<size_t>(l - 1)];
   const int64_t in = prev.size(1);
   auto nonself = tr.src != tr.dst;
   auto s_src = tr.src.masked_select(nonself), s_dst = tr.dst.masked_select(nonself);
@@ -38,14 +38,14 @@ at::Tensor bound_step(const Prepared& P, int64_t l, const at::Tensor& prev) {
     const int64_t n = std::min(block, N - b);
     // Per-node matrices M_i = diag(r_K) W_K ⋯ diag(r_1) W_1, [n, out, in].
     at::Tensor M;
-    for (const auto& st : rec.steps) {
+    for (const auto& st : maps.steps) {
       auto r = st.ratio.narrow(0, b, n).unsqueeze(2);
       M = M.defined() ? r * torch::matmul(st.weight, M) : r * st.weight.unsqueeze(0);
     }
     at::Tensor Self = ca_self.narrow(0, b, n).view({n, 1, 1}) * M;
-    if (rec.root_weight.defined()) {
-      auto r = rec.steps[0].ratio.narrow(0, b, n).unsqueeze(2);
-      Self = Self + cb_self.narrow(0, b, n).view({n, 1, 1}) * r * rec.root_weight.unsqueeze(0);
+    if (maps.has_root()) {
+      auto r = maps.steps[0].ratio.narrow(0, b, n).unsqueeze(2);
+      Self = Self + cb_self.narrow(0, b, n).view({n, 1, 1}) * r * maps.root_weight.unsqueeze(0);
     }
     auto su = torch::bmm(Self.abs(), prev.narrow(0, b, n).unsqueeze(2)).squeeze(2);
     auto nu = torch::bmm(M.abs(), V.narrow(0, b, n).unsqueeze(2)).squeeze(2);
@@ -96,7 +96,7 @@ PrefixTable build_prefixes(const Prepared& P, int64_t m, const std::vector<at::T
   at::Tensor ext = torch::zeros({nodes0.size(0)}, vec.options());
   for (int64_t l = 1; l <= m; ++l) {
     const auto& tr = P.trans[static_cast<size_t>(l - 1)];
-    const auto& rec = P.rec[static_cast<size_t>(l - 1)];
+    const auto& maps = P.maps[static_cast<size_t>(l - 1)];
     // Out-slots of each source node: the transitions sorted by source.
     auto operm = std::get<1>(torch::sort(tr.src, /*stable=*/true, /*dim=*/0, /*descending=*/false));
     auto ocnt = torch::bincount(tr.src, {}, P.N);
@@ -114,15 +114,9 @@ PrefixTable build_prefixes(const Prepared& P, int64_t m, const std::vector<at::T
     slot = slot.masked_select(keep);
     i = i.masked_select(keep);
     auto pv = vec.index_select(0, parent);
-    at::Tensor v;
-    if (P.kinds[static_cast<size_t>(l - 1)] == LayerKind::kGraphConv) {
-      v = ((tr.ca.index_select(0, slot).unsqueeze(1) * pv).matmul(rec.steps[0].weight.t()) +
-           (tr.cb.index_select(0, slot).unsqueeze(1) * pv).matmul(rec.root_weight.t())) *
-          rec.steps[0].ratio.index_select(0, i);
-    } else {
-      v = tr.ca.index_select(0, slot).unsqueeze(1) * pv;
-      for (const auto& st : rec.steps) v = v.matmul(st.weight.t()) * st.ratio.index_select(0, i);
-    }
+    auto main = tr.ca.index_select(0, slot).unsqueeze(1) * pv;
+    auto root = maps.has_root() ? tr.cb.index_select(0, slot).unsqueeze(1) * pv : at::Tensor();
+    auto v = maps.forward(main, root, i);
     auto j = end.index_select(0, parent);
     auto self = i == j;
     auto carried = ext.index_select(0, parent);

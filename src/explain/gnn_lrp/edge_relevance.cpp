@@ -15,18 +15,14 @@ at::Tensor GNNLRP::edge_relevance(const Graph& graph, const Target& target) cons
   std::vector<at::Tensor> fwd{P.x};
   for (int64_t l = 1; l <= P.L; ++l) {
     const auto& tr = P.trans[static_cast<size_t>(l - 1)];
-    const auto& rec = P.rec[static_cast<size_t>(l - 1)];
+    const auto& maps = P.maps[static_cast<size_t>(l - 1)];
     const auto& prev = fwd.back();
     auto agg = torch::zeros({P.N, prev.size(1)}, prev.options())
                    .index_add(0, tr.dst, tr.ca.unsqueeze(1) * prev.index_select(0, tr.src));
-    at::Tensor v = agg;
-    if (P.kinds[static_cast<size_t>(l - 1)] == gnn_lrp_detail::LayerKind::kGraphConv) {
-      auto aggr = torch::zeros_like(agg).index_add(0, tr.dst, tr.cb.unsqueeze(1) * prev.index_select(0, tr.src));
-      v = (agg.matmul(rec.steps[0].weight.t()) + aggr.matmul(rec.root_weight.t())) * rec.steps[0].ratio;
-    } else {
-      for (const auto& s : rec.steps) v = v.matmul(s.weight.t()) * s.ratio;
-    }
-    fwd.push_back(v);
+    at::Tensor aggr;
+    if (maps.has_root())
+      aggr = torch::zeros_like(agg).index_add(0, tr.dst, tr.cb.unsqueeze(1) * prev.index_select(0, tr.src));
+    fwd.push_back(maps.forward(agg, aggr, /*nodes=*/at::Tensor()));
   }
   const auto E = graph.num_edges();
   auto er = torch::zeros({E}, P.x.options());
@@ -41,8 +37,7 @@ at::Tensor GNNLRP::edge_relevance(const Graph& graph, const Target& target) cons
   auto ekey = graph.edge_index[1] * N + graph.edge_index[0];
   for (int64_t l = P.L; l >= 1; --l) {
     const auto& tr = P.trans[static_cast<size_t>(l - 1)];
-    auto [u, root] = gnn_lrp_detail::backward_maps(P.rec[static_cast<size_t>(l - 1)], P.kinds[static_cast<size_t>(l - 1)], B,
-                                                   torch::arange(N, tr.dst.options()));
+    auto [u, root] = P.maps[static_cast<size_t>(l - 1)].backward(B, torch::arange(N, tr.dst.options()));
     auto per_slot = tr.ca.unsqueeze(1) * u.index_select(0, tr.dst);
     if (root.defined()) per_slot = per_slot + tr.cb.unsqueeze(1) * root.index_select(0, tr.dst);
     // Relevance through each transition at this layer: P_{l-1}[j] · (J^T B_l[i]).

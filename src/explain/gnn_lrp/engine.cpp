@@ -39,9 +39,10 @@ double count_walks_prepared(const Prepared& P, bool graph_task) {
 }
 
 Engine::Engine(nn::GNNClassifierImpl* model, const GNNLRPOptions& options, const Graph& graph)
-    : model_(model), options_(options), graph_(graph) {
-  check_gnn_rule(options.layer_rule(), "layer");
-  check_gnn_rule(options.head_rule(), "head");
+    : model_(model),
+      layer_rule_(RuleTransform::from(options.layer_rule(), "layer")),
+      head_rule_(RuleTransform::from(options.head_rule(), "head")),
+      graph_(graph) {
   graph.validate("GNNLRP", /*allow_empty=*/false);
   GNNX_CHECK(graph.has_features(), "GNNLRP: the graph has no node features x");
   GNNX_CHECK(graph.x.size(1) == model->in_channels(), "GNNLRP: the model takes ", model->in_channels(),
@@ -50,22 +51,20 @@ Engine::Engine(nn::GNNClassifierImpl* model, const GNNLRPOptions& options, const
   const auto& o = model->options;
   for (size_t l = 0; l < convs.size(); ++l) {
     const bool last = l + 1 == convs.size();
-    layers_.push_back(make_layer(convs[l], !last || o.act_last(), o.normalize_embedding(), options.layer_rule(),
-                                 static_cast<int64_t>(l)));
+    layers_.push_back(make_lrp_layer(convs[l], !last || o.act_last(), o.normalize_embedding(), layer_rule_,
+                                     static_cast<int64_t>(l)));
   }
   torch::NoGradGuard no_grad;
-  const auto t = transform_of(options.head_rule());
-  head_w_ = t.weight(model->head->weight).detach().clone();
-  if (model->head->bias.defined()) head_b_ = t.bias(model->head->bias).detach().clone();
+  head_w_ = head_rule_.weight(model->head->weight).detach().clone();
+  if (model->head->bias.defined()) head_b_ = head_rule_.bias(model->head->bias).detach().clone();
 }
 
-std::vector<at::Tensor> Engine::forward(const at::Tensor& x, std::vector<LayerRecord>* rec, const LayerMask& mask) const {
+std::vector<at::Tensor> Engine::forward(const at::Tensor& x, std::vector<LayerMaps>* maps, const LayerMask& mask) const {
   std::vector<at::Tensor> hs;
   auto h = x;
-  if (rec) rec->assign(layers_.size(), LayerRecord{});
+  if (maps) maps->assign(layers_.size(), LayerMaps{});
   for (size_t l = 0; l < layers_.size(); ++l) {
-    h = lrp_layer_forward(layers_[l], h, graph_.edge_index, graph_.edge_weight, options_.layer_rule().epsilon,
-                          rec ? &(*rec)[l] : nullptr);
+    h = layers_[l]->forward(h, graph_.edge_index, graph_.edge_weight, layer_rule_.epsilon(), maps ? &(*maps)[l] : nullptr);
     if (mask) h = mask(static_cast<int64_t>(l) + 1, h);
     hs.push_back(h);
   }
@@ -89,7 +88,7 @@ at::Tensor Engine::head(const at::Tensor& rep) const {
   }
   auto p = head_b_.defined() ? torch::nn::functional::linear(in, head_w_, head_b_)
                              : torch::nn::functional::linear(in, head_w_);
-  return attribution::lrp_detach_trick(p, a, options_.head_rule().epsilon);
+  return attribution::lrp_detach_trick(p, a, head_rule_.epsilon());
 }
 
 Target Engine::resolve(const Target& target, const at::Tensor& logits) const {
@@ -124,7 +123,7 @@ Prepared Engine::prepare(const Target& target) const {
   P.L = L();
   P.N = graph_.num_nodes;
   auto x = graph_.x.detach().clone().requires_grad_(true);
-  auto hs = forward(x, &P.rec);
+  auto hs = forward(x, &P.maps);
   auto rep = representation(hs);
   auto rep_leaf = rep.detach().requires_grad_(true);
   auto y = head(rep_leaf);
@@ -148,15 +147,14 @@ Prepared Engine::prepare(const Target& target) const {
     }
   }
   for (int64_t l = 0; l < P.L; ++l) {
-    P.trans.push_back(build_transitions(layers_[static_cast<size_t>(l)], graph_, l));
-    P.kinds.push_back(layers_[static_cast<size_t>(l)].kind);
-    for (auto& s : P.rec[static_cast<size_t>(l)].steps) {
+    P.trans.push_back(build_transitions(layers_[static_cast<size_t>(l)]->coefficients(graph_), graph_.num_nodes));
+    auto& maps = P.maps[static_cast<size_t>(l)];
+    for (auto& s : maps.steps) {
       s.ratio = s.ratio.to(torch::kDouble).contiguous();
       s.weight = s.weight.to(torch::kDouble).contiguous();
     }
-    auto& rw = P.rec[static_cast<size_t>(l)].root_weight;
-    if (rw.defined()) rw = rw.to(torch::kDouble).contiguous();
-    if (options_.layer_rule().kind == attribution::LrpRuleKind::kGamma && options_.layer_rule().gamma != 0)
+    if (maps.has_root()) maps.root_weight = maps.root_weight.to(torch::kDouble).contiguous();
+    if (layer_rule_.needs_nonnegative_coefficients())
       GNNX_CHECK((P.trans.back().ca >= 0).all().item<bool>(), "GNNLRP: the gamma rule needs non-negative aggregation ",
                  "coefficients (edge weights >= 0, GIN eps >= -1); layer ", l, " has a negative one");
   }

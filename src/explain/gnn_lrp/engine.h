@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -37,16 +38,15 @@ at::Tensor order_key(const at::Tensor& r, WalkOrder order);
 nn::GNNClassifierImpl* classifier_of(nn::GNNModel& model);
 
 /// Everything GNN-LRP needs about one (model, graph, target): the rule-modified forward's
-/// per-layer records, the head's gradients and the first-order backward. Layer l (1-based)
+/// per-layer linear maps, the head's gradients and the first-order backward. Layer l (1-based)
 /// sits at index l - 1; tensors are double unless stated.
 struct Prepared {
   Target target;                      ///< label resolved
   int64_t L = 0;                      ///< layers
   int64_t N = 0;                      ///< nodes
-  std::vector<LayerRecord> rec;       ///< per layer: the per-node matrices
+  std::vector<LayerMaps> maps;        ///< per layer: the per-node matrices M_i (and R_i)
   std::vector<Transitions> trans;     ///< per layer: the aggregation coefficients
   std::vector<at::Tensor> g;          ///< per layer: [N, H_l] ∂f/∂h^(l) through the head only
-  std::vector<LayerKind> kinds;       ///< per layer
   at::Tensor x;                       ///< [N, F]
   at::Tensor input_grad;              ///< [N, F] model dtype: ∂f/∂x through the modified model
   double output = 0;                  ///< the explained logit f
@@ -68,8 +68,8 @@ class Engine {
   /// Mask of the output of layer l (1-based) before it feeds on.
   using LayerMask = std::function<at::Tensor(int64_t, const at::Tensor&)>;
   /// The whole modified forward from x (carrying the autograd graph): h^(1) .. h^(L). Fills
-  /// *rec when rec is not null; mask, when given, restricts each layer's output.
-  std::vector<at::Tensor> forward(const at::Tensor& x, std::vector<LayerRecord>* rec, const LayerMask& mask = {}) const;
+  /// *maps when maps is not null; mask, when given, restricts each layer's output.
+  std::vector<at::Tensor> forward(const at::Tensor& x, std::vector<LayerMaps>* maps, const LayerMask& mask = {}) const;
   /// What the head reads: h^(1) .. h^(L) concatenated (concat head) or h^(L).
   at::Tensor representation(const std::vector<at::Tensor>& hs) const;
   /// The rule-modified head on the node representation: [rows, C] (rows = N, or 1 graph).
@@ -86,9 +86,9 @@ class Engine {
 
  private:
   nn::GNNClassifierImpl* model_;
-  GNNLRPOptions options_;
+  RuleTransform layer_rule_, head_rule_;
   Graph graph_;
-  std::vector<LrpLayer> layers_;
+  std::vector<std::unique_ptr<LrpLayer>> layers_;
   at::Tensor head_w_, head_b_;
 };
 

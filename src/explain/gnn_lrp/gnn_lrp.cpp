@@ -10,15 +10,15 @@ namespace gnnx::explain {
 
 GNNLRP::GNNLRP(nn::GNNModel& model, GNNLRPOptions options)
     : model_(gnn_lrp_detail::classifier_of(model)), options_(std::move(options)) {
-  gnn_lrp_detail::check_gnn_rule(options_.layer_rule(), "layer");
-  gnn_lrp_detail::check_gnn_rule(options_.head_rule(), "head");
+  const auto layer_rule = gnn_lrp_detail::RuleTransform::from(options_.layer_rule(), "layer");
+  gnn_lrp_detail::RuleTransform::from(options_.head_rule(), "head");
   GNNX_CHECK(options_.max_walks() > 0, "GNNLRP: max_walks must be positive, got ", options_.max_walks());
   GNNX_CHECK(options_.chunk() > 0, "GNNLRP: chunk must be positive, got ", options_.chunk());
   GNNX_CHECK(options_.max_expansions() > 0, "GNNLRP: max_expansions must be positive, got ", options_.max_expansions());
   // Unsupported layers are reported at construction, before any graph is seen.
   const auto convs = model_->message_passing_layers();
   for (size_t l = 0; l < convs.size(); ++l)
-    gnn_lrp_detail::make_layer(convs[l], true, false, options_.layer_rule(), static_cast<int64_t>(l));
+    gnn_lrp_detail::make_lrp_layer(convs[l], true, false, layer_rule, static_cast<int64_t>(l));
 }
 
 Target GNNLRP::resolve(const Graph& graph, const Target& target) const {

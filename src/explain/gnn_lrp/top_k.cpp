@@ -22,11 +22,10 @@ struct CpuStep {
   std::vector<double> weight;  // [out, in]
 };
 struct CpuLayer {
-  LayerKind kind = LayerKind::kGCN;
   std::vector<int64_t> ptr, src;
   std::vector<double> ca, cb;
   std::vector<CpuStep> steps;
-  std::vector<double> root;  // [out, in] GraphConv
+  std::vector<double> root;  // [out, in] GraphConv's W_root'; empty: no root path
   int64_t out = 0, in = 0;
 };
 
@@ -48,14 +47,13 @@ class TopKSearch {
     N_ = P.N;
     for (int64_t l = 1; l <= L_; ++l) {
       const auto& tr = P.trans[static_cast<size_t>(l - 1)];
-      const auto& rec = P.rec[static_cast<size_t>(l - 1)];
+      const auto& maps = P.maps[static_cast<size_t>(l - 1)];
       CpuLayer c;
-      c.kind = P.kinds[static_cast<size_t>(l - 1)];
       c.ptr = to_ivec(tr.ptr);
       c.src = to_ivec(tr.src);
       c.ca = to_vec(tr.ca);
       c.cb = to_vec(tr.cb);
-      for (const auto& s : rec.steps) {
+      for (const auto& s : maps.steps) {
         CpuStep cs;
         cs.out = s.weight.size(0);
         cs.in = s.weight.size(1);
@@ -63,7 +61,7 @@ class TopKSearch {
         cs.weight = to_vec(s.weight);
         c.steps.push_back(std::move(cs));
       }
-      if (rec.root_weight.defined()) c.root = to_vec(rec.root_weight);
+      if (maps.has_root()) c.root = to_vec(maps.root_weight);
       c.out = c.steps.back().out;
       c.in = c.steps.front().in;
       layers_.push_back(std::move(c));
@@ -198,12 +196,12 @@ class TopKSearch {
     GNNX_CHECK(++expansions_ <= max_expansions_, "GNNLRP::top_walks: more than max_expansions = ", max_expansions_,
                " search steps; raise it or lower k");
     const auto& Ly = layers_[static_cast<size_t>(l - 1)];
-    // u = M_i^T c (and the W_root path for GraphConv).
+    // u = M_i^T c (and R_i^T c on GraphConv's root path).
     std::vector<double> cur(c, c + Ly.out), nxt, root;
     for (auto it = Ly.steps.rbegin(); it != Ly.steps.rend(); ++it) {
       const double* r = &it->ratio[static_cast<size_t>(i * it->out)];
       for (int64_t o = 0; o < it->out; ++o) cur[o] *= r[o];
-      if (Ly.kind == LayerKind::kGraphConv) {
+      if (!Ly.root.empty()) {
         root.assign(static_cast<size_t>(it->in), 0.0);
         for (int64_t o = 0; o < it->out; ++o) {
           const double co = cur[o];

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: install what is missing, configure, build, run every test with CTest.
+# The whole test suite: install what is missing, configure, build, run every test with CTest,
+# the comparisons with the peer libraries included.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/build.sh"
+# The peer libraries (PyG, Captum, Zennit, pytorch-grad-cam), pinned, for the tests that compare
+# gnnx with them: a venv under build/.
+"$root/scripts/peers/setup.sh"
 build=${GNNX_BUILD_DIR:-$root/build}
 cd "$build"
 # ctest runs tests side by side; one BLAS/OpenMP thread each keeps them from oversubscribing the cores.

@@ -1,4 +1,4 @@
-// GNN-LRP's top-K bounds: forward message bounds by dynamic programming, walk regions and prefix tables.
+// GNN-LRP's top-K bounds: forward message bounds by dynamic programming, walk regions, prefix tables, WalkBound.
 #include "explain/gnn_lrp/bounds.h"
 #include "gnnx/nn/functional/scatter.h"
 
@@ -135,6 +135,46 @@ PrefixTable build_prefixes(const Prepared& P, int64_t m, const std::vector<at::T
   auto c = torch::bincount(end, {}, P.N);
   t.ptr = torch::cat({torch::zeros({1}, c.options()), c.cumsum(0)});
   return t;
+}
+
+WalkBound::WalkBound(const Prepared& P, std::vector<at::Tensor> U, const std::vector<std::vector<double>>& g,
+                     const PrefixTable* prefixes, int64_t m) {
+  const int64_t L = P.L, N = P.N;
+  std::vector<double> extmax(static_cast<size_t>(N), 0.0);
+  if (prefixes) {
+    const auto& T = *prefixes;
+    const int64_t H = T.vec.size(1);
+    auto end = T.ids.select(1, m);
+    // Exact per-coordinate maxima over each node's prefixes, then the dynamic programme above m.
+    U[static_cast<size_t>(m)] = nn::scatter_amax(torch::zeros({N, H}, T.vec.options()), 0,
+                                                 end.unsqueeze(1).expand({end.size(0), H}), T.vec.abs(),
+                                                 /*include_self=*/true);
+    for (int64_t l = m + 1; l <= L; ++l) U[static_cast<size_t>(l)] = bound_step(P, l, U[static_cast<size_t>(l - 1)]);
+    extmax = to_vec(nn::scatter_amax(torch::zeros({N}, T.ext.options()), 0, end, T.ext.abs(), /*include_self=*/true));
+  }
+  for (const auto& u : U) {
+    U_.push_back(to_vec(u));
+    width_.push_back(u.size(1));
+  }
+  // HB[l][i] = Σ_{h=1}^{l-1} U_h(i) · |g_h(i)|, with the prefixes' exact head terms below the meet layer.
+  HB_.assign(static_cast<size_t>(L + 1), std::vector<double>(static_cast<size_t>(N), 0.0));
+  for (int64_t l = 2; l <= L; ++l) {
+    const auto& gm = g[static_cast<size_t>(l - 2)];
+    const auto& Um = U_[static_cast<size_t>(l - 1)];
+    const int64_t H = width_[static_cast<size_t>(l - 1)];
+    for (int64_t i = 0; i < N; ++i) {
+      double s = 0;
+      for (int64_t d = 0; d < H; ++d) s += Um[i * H + d] * std::abs(gm[i * H + d]);
+      HB_[l][i] = l == m ? extmax[static_cast<size_t>(i)] : HB_[l - 1][i] + s;
+    }
+  }
+}
+
+int64_t WalkBound::bytes() const {
+  int64_t b = 0;
+  for (const auto& v : U_) b += static_cast<int64_t>(v.size() * sizeof(double));
+  for (const auto& v : HB_) b += static_cast<int64_t>(v.size() * sizeof(double));
+  return b;
 }
 
 }  // namespace gnnx::explain::gnn_lrp_detail

@@ -1,5 +1,5 @@
 #pragma once
-// GNN-LRP's top-K bounds (private): forward message bounds, walk regions and prefix tables.
+// GNN-LRP's top-K bounds (private): forward message bounds, walk regions, prefix tables and the search's WalkBound.
 
 #include <cstdint>
 #include <vector>
@@ -34,5 +34,37 @@ struct PrefixTable {
   at::Tensor ptr, vec, ext, ids;
 };
 PrefixTable build_prefixes(const Prepared& P, int64_t m, const std::vector<at::Tensor>& region);
+
+/// The top-K search's upper bound on |R| over all completions (v_0 .. v_{l-1}) of a walk suffix
+/// (v_l = i, …, v_L) whose backward relevance vector at layer l is c:
+///     bound = Σ_d U_l(i)_d |c_d| + (tail constant: the suffix stays at i) HB_l(i),
+/// with U the forward message bounds and HB_l(i) = Σ_{h<l} U_h(i) · |g_h(i)| what the head
+/// blocks below layer l can still add. With prefix tables at the meet layer m, U_m and HB_m are
+/// the exact maxima over the tabulated prefixes and U above m is recomputed from them.
+class WalkBound {
+ public:
+  /// forward: U_0 .. U_L (forward_bounds), g: P.g on the CPU, row-major. prefixes: the meet
+  /// layer's table, or null (then meet must be 0).
+  WalkBound(const Prepared& P, std::vector<at::Tensor> forward, const std::vector<std::vector<double>>& g,
+            const PrefixTable* prefixes, int64_t meet);
+
+  /// The bound for a suffix at layer l, node i, relevance vector c (H_l entries), tail constant tc.
+  double operator()(int64_t l, int64_t i, const double* c, bool tc) const {
+    const auto& U = U_[static_cast<size_t>(l)];
+    const int64_t H = width_[static_cast<size_t>(l)];
+    double s = 0;
+    for (int64_t d = 0; d < H; ++d) s += U[i * H + d] * std::abs(c[d]);
+    if (tc) s += HB_[static_cast<size_t>(l)][i];
+    // Slack for rounding: a bound must never fall below the value it bounds.
+    return s * (1 + 1e-9) + 1e-300;
+  }
+  /// Bytes of the tables.
+  int64_t bytes() const;
+
+ private:
+  std::vector<std::vector<double>> U_;   // [L+1][N · H_l]
+  std::vector<std::vector<double>> HB_;  // [L+1][N]
+  std::vector<int64_t> width_;           // H_l, H_0 = F
+};
 
 }  // namespace gnnx::explain::gnn_lrp_detail

@@ -1,5 +1,6 @@
 // GNN-LRP's exact top-K walk search: depth-first branch-and-bound from the output, meeting tabulated prefixes.
 #include <algorithm>
+#include <optional>
 #include <queue>
 #include <vector>
 
@@ -9,7 +10,6 @@
 #include "explain/gnn_lrp/engine.h"
 #include "gnnx/core/check.h"
 #include "gnnx/explain/gnn_lrp/gnn_lrp.h"
-#include "gnnx/nn/functional/scatter.h"
 
 namespace gnnx::explain {
 
@@ -30,22 +30,56 @@ struct CpuLayer {
   int64_t out = 0, in = 0;
 };
 
+// A walk the search found, with the key it is ranked by.
 struct Found {
   double key;
   double rel;
   std::vector<int64_t> walk;
 };
-struct FoundGreater {
-  bool operator()(const Found& a, const Found& b) const { return a.key > b.key; }
+
+// The k best walks so far under an order: a min-heap on the key, whose top is the bar a new walk
+// (or a subtree's bound) must clear once k walks are held.
+class BestWalks {
+ public:
+  BestWalks(int64_t k, WalkOrder order) : k_(k), order_(order) {}
+
+  bool full() const { return static_cast<int64_t>(heap_.size()) >= k_; }
+  double threshold() const { return heap_.top().key; }
+  // Whether a walk of relevance rel would enter.
+  bool admits(double rel) const { return !(full() && order_key(rel, order_) <= threshold()); }
+  void offer(double rel, const std::vector<int64_t>& walk) {
+    const double key = order_key(rel, order_);
+    if (full() && key <= threshold()) return;
+    Found f{key, rel, walk};
+    if (full()) heap_.pop();
+    heap_.push(std::move(f));
+  }
+  // The walks held, best first; empties the heap.
+  std::vector<Found> take() {
+    std::vector<Found> out;
+    while (!heap_.empty()) {
+      out.push_back(heap_.top());
+      heap_.pop();
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+  int64_t size() const { return static_cast<int64_t>(heap_.size()); }
+
+ private:
+  struct KeyGreater {
+    bool operator()(const Found& a, const Found& b) const { return a.key > b.key; }
+  };
+  int64_t k_;
+  WalkOrder order_;
+  std::priority_queue<Found, std::vector<Found>, KeyGreater> heap_;
 };
 
 class TopKSearch {
  public:
   TopKSearch(const Prepared& P, int64_t k, WalkOrder order, int64_t max_expansions, int64_t prefix_budget,
              bool graph_task)
-      : P_(P), k_(k), order_(order), max_expansions_(max_expansions) {
-    L_ = P.L;
-    N_ = P.N;
+      : best_(k, order), max_expansions_(max_expansions), L_(P.L), N_(P.N) {
     for (int64_t l = 1; l <= L_; ++l) {
       const auto& tr = P.trans[static_cast<size_t>(l - 1)];
       const auto& maps = P.maps[static_cast<size_t>(l - 1)];
@@ -72,7 +106,7 @@ class TopKSearch {
     F_ = P.x.size(1);
     auto U = forward_bounds(P);
     // The meet layer: the deepest m < L whose prefixes fit the budget.
-    std::vector<double> extmax(static_cast<size_t>(N_), 0.0);
+    PrefixTable T;
     if (prefix_budget > 0 && L_ >= 2) {
       const auto region = walk_regions(P, graph_task);
       const auto counts = prefix_counts(P, region);
@@ -82,36 +116,15 @@ class TopKSearch {
           break;
         }
       if (m_ > 0) {
-        auto T = build_prefixes(P, m_, region);
-        const int64_t H = T.vec.size(1);
-        auto end = T.ids.select(1, m_);
-        // Exact per-coordinate maxima over each node's prefixes, then the DP above layer m.
-        U[static_cast<size_t>(m_)] = nn::scatter_amax(torch::zeros({N_, H}, T.vec.options()), 0,
-                                                      end.unsqueeze(1).expand({end.size(0), H}), T.vec.abs(),
-                                                      /*include_self=*/true);
-        for (int64_t l = m_ + 1; l <= L_; ++l) U[static_cast<size_t>(l)] = bound_step(P, l, U[static_cast<size_t>(l - 1)]);
-        extmax = to_vec(nn::scatter_amax(torch::zeros({N_}, T.ext.options()), 0, end, T.ext.abs(), /*include_self=*/true));
+        T = build_prefixes(P, m_, region);
         pptr_ = to_ivec(T.ptr);
         pvec_ = to_vec(T.vec);
         pext_ = to_vec(T.ext);
         pids_ = to_ivec(T.ids);
-        pH_ = H;
+        pH_ = T.vec.size(1);
       }
     }
-    for (const auto& u : U) U_.push_back(to_vec(u));
-    // HB[l][i]: what head blocks below layer l can still add to a walk that stays at i:
-    // Σ_{h=1}^{l-1} U_h(i) · |g_h(i)|, with the prefixes' exact head terms below the meet layer.
-    HB_.assign(static_cast<size_t>(L_ + 1), std::vector<double>(static_cast<size_t>(N_), 0.0));
-    for (int64_t l = 2; l <= L_; ++l) {
-      const auto& gm = g_[static_cast<size_t>(l - 2)];
-      const auto& Um = U_[static_cast<size_t>(l - 1)];
-      const int64_t H = layers_[static_cast<size_t>(l - 2)].out;
-      for (int64_t i = 0; i < N_; ++i) {
-        double s = 0;
-        for (int64_t d = 0; d < H; ++d) s += Um[i * H + d] * std::abs(gm[i * H + d]);
-        HB_[l][i] = l == m_ ? extmax[static_cast<size_t>(i)] : HB_[l - 1][i] + s;
-      }
-    }
+    bound_.emplace(P, std::move(U), g_, m_ > 0 ? &T : nullptr, m_);
     path_.assign(static_cast<size_t>(L_ + 1), 0);
     buf_.resize(static_cast<size_t>(L_ + 1));
     auto bytes = [](const auto& v) { return static_cast<int64_t>(v.size() * sizeof(v[0])); };
@@ -120,22 +133,21 @@ class TopKSearch {
       for (const auto& s : c.steps) table_bytes_ += bytes(s.ratio) + bytes(s.weight);
     }
     for (const auto& v : g_) table_bytes_ += bytes(v);
-    for (const auto& v : U_) table_bytes_ += bytes(v);
-    for (const auto& v : HB_) table_bytes_ += bytes(v);
+    table_bytes_ += bound().bytes();
     table_bytes_ += bytes(x_) + bytes(pptr_) + bytes(pvec_) + bytes(pext_) + bytes(pids_);
   }
 
   void run(bool graph_task, int64_t target) {
     const int64_t H = layers_.back().out;
     const auto& gL = g_.back();
-    std::vector<int64_t> roots;
     if (graph_task) {
+      std::vector<int64_t> roots;
       for (int64_t u = 0; u < N_; ++u) roots.push_back(u);
       std::vector<double> b(static_cast<size_t>(N_));
-      for (int64_t u = 0; u < N_; ++u) b[u] = bound(L_, u, &gL[u * H], true);
+      for (int64_t u = 0; u < N_; ++u) b[u] = bound()(L_, u, &gL[u * H], true);
       std::stable_sort(roots.begin(), roots.end(), [&](int64_t a, int64_t c) { return b[a] > b[c]; });
       for (int64_t u : roots) {
-        if (full() && b[u] <= threshold()) break;
+        if (best_.full() && b[u] <= best_.threshold()) break;
         path_[L_] = u;
         expand(L_, u, &gL[u * H], true);
       }
@@ -145,53 +157,25 @@ class TopKSearch {
     }
   }
 
-  std::vector<Found> results() {
-    std::vector<Found> out;
-    while (!heap_.empty()) {
-      out.push_back(heap_.top());
-      heap_.pop();
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
-  }
+  std::vector<Found> results() { return best_.take(); }
   int64_t expansions() const { return expansions_; }
   int64_t scored() const { return scored_; }
   int64_t meet_layer() const { return m_; }
-  /// Tables + the deepest stack of child buffers seen + the heap of found walks.
+  // Tables + the deepest stack of child buffers seen + the heap of found walks.
   int64_t memory_bytes() const {
     return table_bytes_ + max_stack_bytes_ +
-           static_cast<int64_t>(heap_.size()) * static_cast<int64_t>(sizeof(Found) + (L_ + 1) * sizeof(int64_t));
+           best_.size() * static_cast<int64_t>(sizeof(Found) + (L_ + 1) * sizeof(int64_t));
   }
 
  private:
-  bool full() const { return static_cast<int64_t>(heap_.size()) >= k_; }
-  double threshold() const { return heap_.top().key; }
-
-  // Upper bound on |R| over all completions of a suffix at layer l, node i, vector c.
-  double bound(int64_t l, int64_t i, const double* c, bool tc) const {
-    const auto& U = U_[static_cast<size_t>(l)];
-    const int64_t H = l == 0 ? F_ : layers_[static_cast<size_t>(l - 1)].out;
-    double s = 0;
-    for (int64_t d = 0; d < H; ++d) s += U[i * H + d] * std::abs(c[d]);
-    if (tc) s += HB_[static_cast<size_t>(l)][i];
-    // Slack for rounding: a bound must never fall below the value it bounds.
-    return s * (1 + 1e-9) + 1e-300;
-  }
-
-  void offer(double rel) {
-    const double key = order_key(rel, order_);
-    if (full() && key <= threshold()) return;
-    Found f{key, rel, path_};
-    if (full()) heap_.pop();
-    heap_.push(std::move(f));
-  }
-
   struct Child {
     int64_t node;
     double bound;
     bool tc;
     size_t offset;
   };
+
+  const WalkBound& bound() const { return *bound_; }
 
   void expand(int64_t l, int64_t i, const double* c, bool tc) {
     GNNX_CHECK(++expansions_ <= max_expansions_, "GNNLRP::top_walks: more than max_expansions = ", max_expansions_,
@@ -240,14 +224,14 @@ class TopKSearch {
         const double* xj = &x_[static_cast<size_t>(j * F_)];
         for (int64_t d = 0; d < F_; ++d) rel += xj[d] * cj[d];
         path_[0] = j;
-        offer(rel);
+        best_.offer(rel, path_);
         continue;
       }
       if (tcj) {
         const auto& gm = g_[static_cast<size_t>(l - 2)];
         for (int64_t d = 0; d < in; ++d) cj[d] += gm[static_cast<size_t>(j * in + d)];
       }
-      kids.push_back({j, bound(l - 1, j, cj, tcj), tcj, static_cast<size_t>((s - b) * in)});
+      kids.push_back({j, bound()(l - 1, j, cj, tcj), tcj, static_cast<size_t>((s - b) * in)});
     }
     if (l - 1 == 0) return;
     std::stable_sort(kids.begin(), kids.end(), [](const Child& a, const Child& c2) { return a.bound > c2.bound; });
@@ -260,7 +244,7 @@ class TopKSearch {
       ~Pop() { s -= f; }
     } pop{stack_bytes_, frame};
     for (const auto& k : kids) {
-      if (full() && k.bound <= threshold()) break;
+      if (best_.full() && k.bound <= best_.threshold()) break;
       path_[l - 1] = k.node;
       const double* cj = &buf[k.offset];  // buf_[l] is not touched by deeper calls
       if (l - 1 == m_)
@@ -270,27 +254,6 @@ class TopKSearch {
     }
   }
 
-  const Prepared& P_;
-  int64_t k_;
-  WalkOrder order_;
-  int64_t max_expansions_;
-  int64_t L_ = 0, N_ = 0, F_ = 0;
-  std::vector<CpuLayer> layers_;
-  std::vector<std::vector<double>> g_;
-  std::vector<double> x_;
-  std::vector<std::vector<double>> U_;
-  std::vector<std::vector<double>> HB_;
-  std::vector<int64_t> path_;
-  std::vector<std::vector<double>> buf_;
-  std::priority_queue<Found, std::vector<Found>, FoundGreater> heap_;
-  int64_t expansions_ = 0;
-  int64_t table_bytes_ = 0, stack_bytes_ = 0, max_stack_bytes_ = 0;
-  int64_t scored_ = 0;
-  // Prefix tables at the meet layer m_ (0: none): CSR by end node.
-  int64_t m_ = 0, pH_ = 0;
-  std::vector<int64_t> pptr_, pids_;
-  std::vector<double> pvec_, pext_;
-
   // Scores every prefix of node j against the suffix vector c at the meet layer.
   void score_prefixes(int64_t j, const double* c, bool tc) {
     const int64_t b = pptr_[static_cast<size_t>(j)], e = pptr_[static_cast<size_t>(j + 1)];
@@ -299,13 +262,29 @@ class TopKSearch {
       const double* v = &pvec_[static_cast<size_t>(p * pH_)];
       double rel = tc ? pext_[static_cast<size_t>(p)] : 0.0;
       for (int64_t d = 0; d < pH_; ++d) rel += v[d] * c[d];
-      const double key = order_key(rel, order_);
-      if (full() && key <= threshold()) continue;
+      if (!best_.admits(rel)) continue;
       const int64_t* ids = &pids_[static_cast<size_t>(p * (m_ + 1))];
       for (int64_t l = 0; l <= m_; ++l) path_[static_cast<size_t>(l)] = ids[l];
-      offer(rel);
+      best_.offer(rel, path_);
     }
   }
+
+  BestWalks best_;
+  int64_t max_expansions_;
+  int64_t L_ = 0, N_ = 0, F_ = 0;
+  std::vector<CpuLayer> layers_;
+  std::vector<std::vector<double>> g_;
+  std::vector<double> x_;
+  std::optional<WalkBound> bound_;  // built in the constructor, once the prefix tables are known
+  std::vector<int64_t> path_;
+  std::vector<std::vector<double>> buf_;
+  int64_t expansions_ = 0;
+  int64_t table_bytes_ = 0, stack_bytes_ = 0, max_stack_bytes_ = 0;
+  int64_t scored_ = 0;
+  // Prefix tables at the meet layer m_ (0: none): CSR by end node.
+  int64_t m_ = 0, pH_ = 0;
+  std::vector<int64_t> pptr_, pids_;
+  std::vector<double> pvec_, pext_;
 };
 
 }  // namespace

@@ -1,0 +1,38 @@
+// GNNLRP input validation: bad targets, options, models and graphs raise gnnx::Error.
+#include "gnnx/explain/gnn_lrp/gnn_lrp.h"
+
+#include <torch/torch.h>
+
+#include "explain/gnn_lrp/fixtures.h"
+#include "support/catch.h"
+#include "support/tensor_match.h"
+
+using gnnx::Graph;
+using gnnx::Target;
+using gnnx::attribution::LrpRule;
+using gnnx::explain::GNNLRP;
+using gnnx::explain::GNNLRPOptions;
+using gnnx::nn::ConvType;
+using gnnx::nn::Task;
+using gnn_lrp_fixtures::tiny_graph;
+using gnn_lrp_fixtures::tiny_model;
+
+TEST_CASE("GNN-LRP input errors raise gnnx::Error", "[gnnlrp]") {
+  auto g = tiny_graph();
+  auto model = tiny_model(ConvType::kGCN, Task::kNode, true);
+  GNNLRP lrp(*model);
+  GNNX_REQUIRE_ERROR("node id 6 outside [0, 6)", lrp.all_walks(g, Target::node(6)));
+  GNNX_REQUIRE_ERROR("node id -2 outside", lrp.top_walks(g, Target::node(-2), 3));
+  GNNX_REQUIRE_ERROR("k must be positive, got 0", lrp.top_walks(g, Target::node(1), 0));
+  GNNX_REQUIRE_ERROR("k must be positive, got -3", lrp.top_walks(g, Target::node(1), -3));
+  GNNX_REQUIRE_ERROR("expected a node target", lrp.all_walks(g, Target::graph(0)));
+  GNNX_REQUIRE_ERROR("label 5 outside [0, 2)", lrp.all_walks(g, Target::node(1, 5)));
+  GNNX_REQUIRE_ERROR("more than max_walks", GNNLRP(*model, GNNLRPOptions().max_walks(10)).all_walks(g, Target::node(1)));
+  auto sage = tiny_model(ConvType::kSAGE, Task::kNode, true);
+  GNNX_REQUIRE_ERROR("unsupported layer type", GNNLRP(*sage));
+  GNNX_REQUIRE_ERROR("must be epsilon or gamma", GNNLRP(*model, GNNLRPOptions().layer_rule(LrpRule::zplus())));
+  auto gmodel = tiny_model(ConvType::kGIN, Task::kGraph, true);
+  GNNX_REQUIRE_ERROR("expected a graph target", GNNLRP(*gmodel).all_walks(g, Target::node(0)));
+  Graph wrong(g.edge_index, 6, torch::rand({6, 5}, torch::kDouble));
+  GNNX_REQUIRE_ERROR("input features", lrp.all_walks(wrong, Target::node(0)));
+}

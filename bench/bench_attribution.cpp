@@ -14,12 +14,12 @@
 #include <torch/torch.h>
 
 #include "gnnx/attribution/gradient.h"
-#include "gnnx/explain/attribution_explainer.h"
 #include "gnnx/attribution/integrated_gradients.h"
 #include "gnnx/attribution/noise_tunnel.h"
 #include "gnnx/attribution/occlusion.h"
 #include "gnnx/core/device.h"
 #include "gnnx/core/random.h"
+#include "gnnx/explain/attribution_explainer.h"
 #include "gnnx/graph/ops.h"
 
 using namespace gnnx;
@@ -44,8 +44,8 @@ double time_ms(const std::function<void()>& f, int reps) {
 tnn::Sequential small_cnn() {
   return tnn::Sequential(tnn::Conv2d(tnn::Conv2dOptions(3, 16, 3).padding(1)), tnn::ReLU(), tnn::MaxPool2d(2),
                          tnn::Conv2d(tnn::Conv2dOptions(16, 32, 3).padding(1)), tnn::ReLU(), tnn::MaxPool2d(2),
-                         tnn::Conv2d(tnn::Conv2dOptions(32, 32, 3).padding(1)), tnn::ReLU(),
-                         tnn::AdaptiveAvgPool2d(1), tnn::Flatten(), tnn::Linear(32, 10));
+                         tnn::Conv2d(tnn::Conv2dOptions(32, 32, 3).padding(1)), tnn::ReLU(), tnn::AdaptiveAvgPool2d(1),
+                         tnn::Flatten(), tnn::Linear(32, 10));
 }
 
 // A Barabási–Albert graph (each new node attaches to m earlier nodes, preferentially by degree).
@@ -88,12 +88,12 @@ int main() {
       {"saliency", std::make_shared<Saliency>()},
       {"gradxinput", std::make_shared<GradientXInput>()},
       {"ig", std::make_shared<IntegratedGradients>()},
-      {"smoothgrad", std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(),
-                                                   NoiseTunnelOptions().samples(10).stdev(0.15))},
+      {"smoothgrad",
+       std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(), NoiseTunnelOptions().samples(10).stdev(0.15))},
       {"guided-backprop", std::make_shared<GuidedBackprop>()},
       {"deconvnet", std::make_shared<Deconvnet>()},
-      {"occlusion", std::make_shared<Occlusion>(
-                        OcclusionOptions().window({3, 8, 8}).strides({3, 4, 4}).perturbations_per_eval(49))},
+      {"occlusion",
+       std::make_shared<Occlusion>(OcclusionOptions().window({3, 8, 8}).strides({3, 4, 4}).perturbations_per_eval(49))},
       {"occlusion_ppe1", std::make_shared<Occlusion>(OcclusionOptions().window({3, 8, 8}).strides({3, 4, 4}))},
   };
   std::printf("\nsmall CNN, one 3x32x32 image (median of %d runs)\n%-28s %10s\n", reps, "method", "ms");
@@ -126,8 +126,9 @@ int main() {
     }
   }
   std::fflush(stdout);
-  std::printf("\nGNN explainer adapters (edges + features, (L+1)-hop subgraph), per node, %lld nodes, %lld edges\n%-28s %10s\n",
-              static_cast<long long>(g.num_nodes), static_cast<long long>(g.num_edges()), "method", "ms/node");
+  std::printf(
+      "\nGNN explainer adapters (edges + features, (L+1)-hop subgraph), per node, %lld nodes, %lld edges\n%-28s %10s\n",
+      static_cast<long long>(g.num_nodes), static_cast<long long>(g.num_edges()), "method", "ms/node");
   std::vector<Target> nodes;
   for (int64_t i = 0; i < 5; ++i) nodes.push_back(Target::node(i * 60));
   for (const std::string name : {"saliency", "gradxinput", "ig", "smoothgrad", "occlusion"}) {

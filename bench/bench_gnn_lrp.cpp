@@ -19,11 +19,11 @@
 // Ends with one JSON line.
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -62,8 +62,10 @@ int main(int argc, char** argv) {
   auto ref = gnnx::datasets::train_reference_model(ds, 0);
   auto model = ref.model;
   model->eval();
-  std::cout << "BA-Shapes " << g.num_nodes << " nodes, " << g.num_edges() << " edges; 3-layer GCN reference model, test "
-            << "accuracy " << ref.result.test_acc << " (trained in " << std::setprecision(3) << since(t_train) << " s)\n\n";
+  std::cout << "BA-Shapes " << g.num_nodes << " nodes, " << g.num_edges()
+            << " edges; 3-layer GCN reference model, test "
+            << "accuracy " << ref.result.test_acc << " (trained in " << std::setprecision(3) << since(t_train)
+            << " s)\n\n";
 
   // ---- 1. all walks: gnnx vs naive ---------------------------------------------------------
   gnnx::explain::GNNLRP lrp(*model);
@@ -87,7 +89,8 @@ int main(int argc, char** argv) {
     t_naive += tn;
     max_rel = std::max(max_rel, diff);
     std::cout << "  " << std::setw(4) << v << "  " << std::setw(6) << all.num_walks << "  " << std::setw(8)
-              << std::setprecision(3) << tg * 1e3 << "  " << std::setw(8) << tn << "  " << std::setw(10) << diff << "\n";
+              << std::setprecision(3) << tg * 1e3 << "  " << std::setw(8) << tn << "  " << std::setw(10) << diff
+              << "\n";
   }
   const double speedup = t_naive / t_gnnx;
   std::cout << "  total " << total_walks << " walks: gnnx " << t_gnnx << " s (" << std::setprecision(4)
@@ -117,12 +120,16 @@ int main(int argc, char** argv) {
       mem = std::max(mem, static_cast<double>(top.memory_bytes));
     }
     const double n = static_cast<double>(ks.size());
-    std::cout << "  " << std::setw(6) << L << "  " << std::setw(8) << std::setprecision(3) << deep.result.test_acc << "  "
-              << std::setw(12) << std::setprecision(4) << walks / n << "  " << std::setw(10) << std::setprecision(3)
-              << s_sum / n << " / " << std::setw(7) << s_max << "  " << std::setw(12) << std::setprecision(4) << steps / n
-              << "  " << std::setw(8) << std::setprecision(3) << mem / 1e6 << "\n";
-    topk.push_back({{"layers", L}, {"test_acc", deep.result.test_acc}, {"num_walks_mean", walks / n},
-                    {"seconds_mean", s_sum / n}, {"seconds_max", s_max}, {"expansions_mean", steps / n},
+    std::cout << "  " << std::setw(6) << L << "  " << std::setw(8) << std::setprecision(3) << deep.result.test_acc
+              << "  " << std::setw(12) << std::setprecision(4) << walks / n << "  " << std::setw(10)
+              << std::setprecision(3) << s_sum / n << " / " << std::setw(7) << s_max << "  " << std::setw(12)
+              << std::setprecision(4) << steps / n << "  " << std::setw(8) << std::setprecision(3) << mem / 1e6 << "\n";
+    topk.push_back({{"layers", L},
+                    {"test_acc", deep.result.test_acc},
+                    {"num_walks_mean", walks / n},
+                    {"seconds_mean", s_sum / n},
+                    {"seconds_max", s_max},
+                    {"expansions_mean", steps / n},
                     {"memory_bytes_max", mem}});
   }
   std::cout << "\n";
@@ -139,7 +146,8 @@ int main(int argc, char** argv) {
     const auto house = motif[v].item<int64_t>();
     for (int64_t w = 0; w < top.size(); ++w) {
       bool in = true;
-      for (int64_t l = 0; l <= top.num_layers; ++l) in = in && motif[top.walks[w][l].item<int64_t>()].item<int64_t>() == house;
+      for (int64_t l = 0; l <= top.num_layers; ++l)
+        in = in && motif[top.walks[w][l].item<int64_t>()].item<int64_t>() == house;
       const double r = std::abs(top.relevance[w].item<double>());
       total += r;
       if (in) inside += r;

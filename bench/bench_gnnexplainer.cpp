@@ -58,23 +58,27 @@ int main(int argc, char** argv) {
   std::string malloc_mode = "tuned";
   std::vector<double> init_means;
   try {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i];
-    if (k == "--device") dev_name = argv[i + 1];
-    else if (k == "--epochs") epochs = std::stoll(argv[i + 1]);
-    else if (k == "--limit") limit = std::stoll(argv[i + 1]);
-    else if (k == "--nodes" && (std::string(argv[i + 1]) == "motif" || std::string(argv[i + 1]) == "all")) which = argv[i + 1];
-    else if (k == "--malloc" && (std::string(argv[i + 1]) == "tuned" || std::string(argv[i + 1]) == "default")) malloc_mode = argv[i + 1];
-    else if (k == "--init-means") {
-      std::stringstream ss(argv[i + 1]);
-      for (std::string item; std::getline(ss, item, ',');) init_means.push_back(std::stod(item));
+    for (int i = 1; i + 1 < argc; i += 2) {
+      std::string k = argv[i];
+      if (k == "--device")
+        dev_name = argv[i + 1];
+      else if (k == "--epochs")
+        epochs = std::stoll(argv[i + 1]);
+      else if (k == "--limit")
+        limit = std::stoll(argv[i + 1]);
+      else if (k == "--nodes" && (std::string(argv[i + 1]) == "motif" || std::string(argv[i + 1]) == "all"))
+        which = argv[i + 1];
+      else if (k == "--malloc" && (std::string(argv[i + 1]) == "tuned" || std::string(argv[i + 1]) == "default"))
+        malloc_mode = argv[i + 1];
+      else if (k == "--init-means") {
+        std::stringstream ss(argv[i + 1]);
+        for (std::string item; std::getline(ss, item, ',');) init_means.push_back(std::stod(item));
+      } else {
+        std::cerr << "usage: bench_gnnexplainer [--device cpu|cuda] [--nodes motif|all] [--epochs N] [--limit N] "
+                     "[--init-means M1,M2,...] [--malloc tuned|default]\n";
+        return 2;
+      }
     }
-    else {
-      std::cerr << "usage: bench_gnnexplainer [--device cpu|cuda] [--nodes motif|all] [--epochs N] [--limit N] "
-                   "[--init-means M1,M2,...] [--malloc tuned|default]\n";
-      return 2;
-    }
-  }
   } catch (const std::exception& e) {
     std::cerr << "bench_gnnexplainer: bad argument (" << e.what() << ")\n";
     return 2;
@@ -139,17 +143,24 @@ int main(int argc, char** argv) {
       max_diff = std::max(max_diff, (single[i].edge_mask - batched[i].edge_mask).abs().max().item<double>());
     const double r1 = static_cast<double>(n1) / t_single, rb = static_cast<double>(nodes.size()) / t_batched;
     std::cout << std::left << std::setw(12) << "mode" << std::setw(8) << "nodes" << std::setw(12) << "seconds"
-              << std::setw(12) << "nodes/s" << "AUC\n"
+              << std::setw(12) << "nodes/s"
+              << "AUC\n"
               << std::setw(12) << "one-by-one" << std::setw(8) << n1 << std::setw(12) << t_single << std::setw(12) << r1
               << auc_single << "\n"
-              << std::setw(12) << "batched" << std::setw(8) << nodes.size() << std::setw(12) << t_batched << std::setw(12)
-              << rb << auc_batched << " (same nodes as one-by-one: " << auc_batched_same << ")\n"
+              << std::setw(12) << "batched" << std::setw(8) << nodes.size() << std::setw(12) << t_batched
+              << std::setw(12) << rb << auc_batched << " (same nodes as one-by-one: " << auc_batched_same << ")\n"
               << "speed-up per node " << rb / r1 << ", max |mask difference| " << max_diff << "\n";
-    nlohmann::json j = {{"device", device.str()},         {"threads", threads},  {"nodes", which},
-                        {"num_nodes", nodes.size()},      {"one_by_one_nodes_per_s", r1},
-                        {"batched_nodes_per_s", rb},      {"ratio", rb / r1},
-                        {"auc_one_by_one", auc_single},   {"auc_batched", auc_batched},
-                        {"init_means", opts.edge_init_means()}, {"malloc", malloc_mode}};
+    nlohmann::json j = {{"device", device.str()},
+                        {"threads", threads},
+                        {"nodes", which},
+                        {"num_nodes", nodes.size()},
+                        {"one_by_one_nodes_per_s", r1},
+                        {"batched_nodes_per_s", rb},
+                        {"ratio", rb / r1},
+                        {"auc_one_by_one", auc_single},
+                        {"auc_batched", auc_batched},
+                        {"init_means", opts.edge_init_means()},
+                        {"malloc", malloc_mode}};
     std::cout << j.dump() << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "bench_gnnexplainer: error: " << e.what() << "\n";

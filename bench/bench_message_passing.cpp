@@ -16,9 +16,9 @@
 // fused spmm (the code path PyG uses without its compiled extensions).
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
@@ -101,12 +101,15 @@ int main(int argc, char** argv) {
   std::string only_layer;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--device" && i + 1 < argc) device_name = argv[++i];
-    else if (a == "--layer" && i + 1 < argc) only_layer = argv[++i];
+    if (a == "--device" && i + 1 < argc)
+      device_name = argv[++i];
+    else if (a == "--layer" && i + 1 < argc)
+      only_layer = argv[++i];
     else if (a == "--help" || a == "-h") {
       std::printf("usage: bench_message_passing [max_edges] [--device cpu|cuda] [--layer NAME]\n");
       return 0;
-    } else max_edges = std::atoll(a.c_str());
+    } else
+      max_edges = std::atoll(a.c_str());
   }
   std::vector<torch::Device> devices;
   if (device_name == "all") {
@@ -117,14 +120,15 @@ int main(int argc, char** argv) {
   }
   const int64_t F = 64;
   const std::string blas = gnnx::blas_name();
-  std::printf("bench_message_passing: %lld -> %lld features, fwd + bwd (parameter gradients)\n", static_cast<long long>(F),
-              static_cast<long long>(F));
+  std::printf("bench_message_passing: %lld -> %lld features, fwd + bwd (parameter gradients)\n",
+              static_cast<long long>(F), static_cast<long long>(F));
   std::printf("blas: %s, torch threads: %d, tbb threads: %d\n", blas.c_str(), gnnx::torch_threads(),
               tbb::this_task_arena::max_concurrency());
   std::vector<Result> results;
   for (const auto& dev : devices) {
     std::printf("\ndevice %s: copy bandwidth %.1f GB/s\n", dev.str().c_str(), copy_gbps(dev));
-    std::printf("%-22s %10s %9s %12s %10s %14s %10s\n", "layer", "edges", "nodes", "fwd+bwd ms", "cpu ms", "edges/s", "est. GB/s");
+    std::printf("%-22s %10s %9s %12s %10s %14s %10s\n", "layer", "edges", "nodes", "fwd+bwd ms", "cpu ms", "edges/s",
+                "est. GB/s");
     for (int64_t E : {int64_t{10000}, int64_t{100000}, int64_t{1000000}}) {
       if (E > max_edges) break;
       const int64_t N = E / 10;
@@ -136,14 +140,16 @@ int main(int argc, char** argv) {
       auto add = [&](const std::string& name, auto layer) {
         layer->to(dev);
         auto impl = layer.ptr();
-        layers.push_back({name, {impl, [impl](const at::Tensor& xx, const at::Tensor& ei) { return impl->forward(xx, ei); }}});
+        layers.push_back(
+            {name, {impl, [impl](const at::Tensor& xx, const at::Tensor& ei) { return impl->forward(xx, ei); }}});
       };
       gnnx::nn::GCNConv gcn_ref(gnnx::nn::GCNConvOptions(F, F));
       gcn_ref->to(dev);
       add("gcn", gnnx::nn::GCNConv(gnnx::nn::GCNConvOptions(F, F)));
-      layers.push_back({"gcn (gather-scatter)", {gcn_ref.ptr(), [gcn_ref](const at::Tensor& xx, const at::Tensor& ei) mutable {
-                          return gcn_gather_scatter(xx, ei, gcn_ref);
-                        }}});
+      layers.push_back(
+          {"gcn (gather-scatter)", {gcn_ref.ptr(), [gcn_ref](const at::Tensor& xx, const at::Tensor& ei) mutable {
+                                      return gcn_gather_scatter(xx, ei, gcn_ref);
+                                    }}});
       add("graphconv", gnnx::nn::GraphConv(gnnx::nn::GraphConvOptions(F, F)));
       add("gin", gnnx::nn::GINConv(gnnx::nn::GINConvOptions(F, F)));
       add("sage", gnnx::nn::SAGEConv(gnnx::nn::SAGEConvOptions(F, F)));
@@ -158,7 +164,8 @@ int main(int argc, char** argv) {
         };
         double cpu_ms = 0;
         const double ms = median_ms(step, dev, &cpu_ms);
-        const double bytes = 2.0 * (static_cast<double>(E) * (16 + 4) + static_cast<double>(E * F) * 4 + 2.0 * static_cast<double>(N * F) * 4);
+        const double bytes = 2.0 * (static_cast<double>(E) * (16 + 4) + static_cast<double>(E * F) * 4 +
+                                    2.0 * static_cast<double>(N * F) * 4);
         Result r{dev.str(), name, E, N, ms, cpu_ms, static_cast<double>(E) / (ms * 1e-3), bytes / (ms * 1e6)};
         std::printf("%-22s %10lld %9lld %12.2f %10.2f %14.3g %10.1f\n", name.c_str(), static_cast<long long>(E),
                     static_cast<long long>(N), ms, cpu_ms, r.edges_per_s, r.gbps);
@@ -175,8 +182,14 @@ int main(int argc, char** argv) {
   j["blas"] = blas;
   j["results"] = nlohmann::json::array();
   for (const auto& r : results)
-    j["results"].push_back({{"device", r.device}, {"layer", r.layer}, {"edges", r.edges}, {"nodes", r.nodes},
-                            {"fwd_bwd_ms", r.ms}, {"cpu_ms", r.cpu_ms}, {"edges_per_s", r.edges_per_s}, {"est_gbps", r.gbps}});
+    j["results"].push_back({{"device", r.device},
+                            {"layer", r.layer},
+                            {"edges", r.edges},
+                            {"nodes", r.nodes},
+                            {"fwd_bwd_ms", r.ms},
+                            {"cpu_ms", r.cpu_ms},
+                            {"edges_per_s", r.edges_per_s},
+                            {"est_gbps", r.gbps}});
   std::printf("%s\n", j.dump().c_str());
   return 0;
 }

@@ -57,13 +57,20 @@ int main(int argc, char** argv) {
     std::printf("%-13s %-17s %-17s %-17s %-8.0f %-14s\n", name.c_str(), fmt(stat(tr)).c_str(), fmt(stat(va)).c_str(),
                 fmt(stat(te)).c_str(), stat(ep).mean, fmt(stat(sec), 2).c_str());
     std::fflush(stdout);
-    all[name] = {{"train_acc_mean", stat(tr).mean}, {"train_acc_std", stat(tr).std},
-                 {"val_acc_mean", stat(va).mean},   {"val_acc_std", stat(va).std},
-                 {"test_acc_mean", stat(te).mean},  {"test_acc_std", stat(te).std},
-                 {"test_acc", te},                  {"seconds_mean", stat(sec).mean}};
+    all[name] = {{"train_acc_mean", stat(tr).mean},
+                 {"train_acc_std", stat(tr).std},
+                 {"val_acc_mean", stat(va).mean},
+                 {"val_acc_std", stat(va).std},
+                 {"test_acc_mean", stat(te).mean},
+                 {"test_acc_std", stat(te).std},
+                 {"test_acc", te},
+                 {"seconds_mean", stat(sec).mean}};
   }
-  nlohmann::json line = {{"bench", "reference_models"}, {"seeds", kSeeds}, {"blas", gnnx::blas_name()},
-                         {"threads", gnnx::torch_threads()}, {"results", all}};
+  nlohmann::json line = {{"bench", "reference_models"},
+                         {"seeds", kSeeds},
+                         {"blas", gnnx::blas_name()},
+                         {"threads", gnnx::torch_threads()},
+                         {"results", all}};
   std::cout << line.dump() << "\n";
   return 0;
 }

@@ -23,7 +23,8 @@ int main() {
   {
     gnnx::nn::EdgeMaskScope scope(mask);
     auto masked = gcn->forward(graph.x, graph.edge_index);
-    std::cout << "change at node 1 when edge 0->1 is masked: " << (masked[1] - plain[1]).abs().sum().item<float>() << "\n";
+    std::cout << "change at node 1 when edge 0->1 is masked: " << (masked[1] - plain[1]).abs().sum().item<float>()
+              << "\n";
   }
   std::cout << "attention of the GAT layer (edges, heads): " << attention.alpha.sizes() << "\n";
   return 0;

@@ -9,9 +9,8 @@ int main() {
   // The tuned defaults (3 GCN layers of 20, concatenated into a linear head; Adam).
   gnnx::datasets::ReferenceConfig config = gnnx::datasets::reference_config(d);
   auto r = gnnx::datasets::train_reference_model(d, config, /*seed=*/0);
-  std::cout << "BA-Shapes reference model: train " << r.result.train_acc << ", val " << r.result.val_acc
-            << ", test " << r.result.test_acc << " after " << r.result.epochs_run << " epochs ("
-            << r.result.seconds << " s)\n";
+  std::cout << "BA-Shapes reference model: train " << r.result.train_acc << ", val " << r.result.val_acc << ", test "
+            << r.result.test_acc << " after " << r.result.epochs_run << " epochs (" << r.result.seconds << " s)\n";
   // Predictions for the first house: roles 1 1 2 2 3.
   torch::NoGradGuard no_grad;
   r.model->eval();

@@ -61,9 +61,11 @@ int main() {
   std::vector<std::pair<std::string, std::shared_ptr<Attributor>>> methods = {
       {"saliency", std::make_shared<Saliency>()},
       {"ig", std::make_shared<IntegratedGradients>()},
-      {"smoothgrad", std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(), NoiseTunnelOptions().samples(20).stdev(0.15))},
+      {"smoothgrad",
+       std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(), NoiseTunnelOptions().samples(20).stdev(0.15))},
       {"guided-backprop", std::make_shared<GuidedBackprop>()},
-      {"occlusion", std::make_shared<Occlusion>(OcclusionOptions().window({3, 4, 4}).strides({3, 2, 2}).perturbations_per_eval(64))},
+      {"occlusion",
+       std::make_shared<Occlusion>(OcclusionOptions().window({3, 4, 4}).strides({3, 2, 2}).perturbations_per_eval(64))},
   };
   // The square covers 16 of 256 pixels (6 %); a map that finds it puts far more mass there.
   std::printf("%-16s %s\n", "method", "share of |attribution| on the square (mean over 16 test images)");
@@ -75,7 +77,8 @@ int main() {
     std::printf("%-16s %.3f\n", name.c_str(), share);
     if (name == "ig") {
       ig_result = a;
-      std::printf("%-16s max |delta| = %.2e (completeness residual)\n", "", a.diagnostics["delta"].abs().max().item<double>());
+      std::printf("%-16s max |delta| = %.2e (completeness residual)\n", "",
+                  a.diagnostics["delta"].abs().max().item<double>());
     }
   }
   io::write_png("attribution_ig.png", io::heatmap_overlay(tx[0], ig_result.values[0].abs().sum(0)));

@@ -46,7 +46,9 @@ int main() {
   // Ground truth: an edge is a motif edge when both ends lie in the same house (not the
   // attachment edge).
   auto src = ei[0], dst = ei[1];
-  auto house_of = [&](const at::Tensor& v) { return torch::where(v >= base_n, (v - base_n).div(5, "floor"), torch::full_like(v, -1)); };
+  auto house_of = [&](const at::Tensor& v) {
+    return torch::where(v >= base_n, (v - base_n).div(5, "floor"), torch::full_like(v, -1));
+  };
   auto truth = ((house_of(src) == house_of(dst)) & (house_of(src) >= 0)).to(torch::kLong);
   std::printf("graph: %lld nodes, %lld edges (%lld base), %lld motif edges\n", static_cast<long long>(n),
               static_cast<long long>(g.num_edges()), static_cast<long long>(2 * base_edges),

@@ -25,8 +25,8 @@ int main(int argc, char** argv) {
   auto model = attribution::ImageModel::sequential(cnn);
   std::vector<int64_t> labels(test.labels.data_ptr<int64_t>(), test.labels.data_ptr<int64_t>() + test.size());
 
-  attribution::LrpAttributor eps(attribution::LrpOptions().composite(
-      attribution::LrpComposite::uniform(attribution::LrpRule::eps(1e-9))));
+  attribution::LrpAttributor eps(
+      attribution::LrpOptions().composite(attribution::LrpComposite::uniform(attribution::LrpRule::eps(1e-9))));
   auto r = eps.attribute(model, test.images, labels);
   std::cout << "image 0: sum of relevance " << r.values[0].sum().item<double>() << " = logit "
             << r.diagnostics.at("output")[0].item<double>() << "\n";
@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
   // Zennit's EpsilonGammaBox: z^B on the input (bounded by the data's range), gamma on the other
   // convolutions, epsilon on the dense layer. Rules can also come from text, per layer.
   const double lo = test.images.min().item<double>(), hi = test.images.max().item<double>();
-  const std::vector<std::string> specs = {
-      "epsilon", "epsilon-plus", "epsilon-gamma-box:" + std::to_string(lo) + "," + std::to_string(hi) + ";fc=epsilon:0.01"};
+  const std::vector<std::string> specs = {"epsilon", "epsilon-plus",
+                                          "epsilon-gamma-box:" + std::to_string(lo) + "," + std::to_string(hi) +
+                                              ";fc=epsilon:0.01"};
   for (const auto& spec : specs) {
     attribution::LrpAttributor lrp(attribution::LrpOptions().composite(attribution::lrp_composite_from_string(spec)));
     auto a = lrp.attribute(model, test.images, labels);

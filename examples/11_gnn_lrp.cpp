@@ -21,7 +21,7 @@ int main() {
   model->eval();
   std::cout << "BA-Shapes with " << N << " nodes; 3-layer GCN, train accuracy " << ref.result.train_acc << "\n";
 
-  const int64_t node = 61;  // a node of the first house (houses start at node 60)
+  const int64_t node = 61;            // a node of the first house (houses start at node 60)
   gnnx::explain::GNNLRP lrp(*model);  // gamma = 0.25 on the layers, epsilon on the head
   auto first = lrp.first_order(graph, gnnx::Target::node(node));
   std::cout << "node " << node << ", class " << first.target.label << ", logit " << first.output
@@ -32,8 +32,8 @@ int main() {
   std::cout << "\n";
 
   auto all = lrp.all_walks(graph, gnnx::Target::node(node));
-  std::cout << all.num_walks << " walks in " << all.seconds * 1e3 << " ms; sum of walk relevance "
-            << all.sum_relevance << " (output " << all.output << ", residual " << all.residual << ")\n";
+  std::cout << all.num_walks << " walks in " << all.seconds * 1e3 << " ms; sum of walk relevance " << all.sum_relevance
+            << " (output " << all.output << ", residual " << all.residual << ")\n";
   std::cout << "top walks (v0 -> v3 = " << node << "):\n";
   for (int64_t w = 0; w < 6; ++w) {
     std::cout << "  ";
@@ -48,7 +48,8 @@ int main() {
       if (p.key().find("bias") != std::string::npos) p.value().zero_();
   }
   using gnnx::attribution::LrpRule;
-  gnnx::explain::GNNLRP lrp0(*model, gnnx::explain::GNNLRPOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
+  gnnx::explain::GNNLRP lrp0(*model,
+                             gnnx::explain::GNNLRPOptions().layer_rule(LrpRule::eps(0)).head_rule(LrpRule::eps(0)));
   auto c = lrp0.all_walks(graph, gnnx::Target::node(node, first.target.label));
   std::cout << "LRP-0, no biases: sum " << c.sum_relevance << " vs output " << c.output << " (residual " << c.residual
             << ")\n";

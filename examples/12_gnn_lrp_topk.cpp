@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include <gnnx/explain/gnn_lrp.h>
-#include <gnnx/graph/generators.h>
 #include <gnnx/gnnx.h>
+#include <gnnx/graph/generators.h>
 #include <torch/torch.h>
 
 int main() {

@@ -16,8 +16,9 @@ int main() {
   const auto& g = ds.graphs.front();
   // Node 511 joins cycle 511..516 to the tree; 513 - 514 is a cycle edge three hops from it.
   const int64_t node = 511;
-  auto far_edge = (g.edge_index[0] == 513).logical_and(g.edge_index[1] == 514).logical_or(
-      (g.edge_index[0] == 514).logical_and(g.edge_index[1] == 513));
+  auto far_edge = (g.edge_index[0] == 513)
+                      .logical_and(g.edge_index[1] == 514)
+                      .logical_or((g.edge_index[0] == 514).logical_and(g.edge_index[1] == 513));
   auto without = torch::ones({g.num_edges()}).masked_fill(far_edge, 0.0);
 
   auto config = gnnx::datasets::reference_config(ds);  // Tree-Cycles: 10 counterexample copies

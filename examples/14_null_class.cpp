@@ -29,7 +29,8 @@ int main() {
         const auto& g = ds.graphs[static_cast<size_t>(test[i].item<int64_t>())];
         const auto batch = torch::zeros({g.num_nodes}, torch::kLong);
         const auto p = torch::softmax(r.model->forward(g.x, g.edge_index, {}, batch, 1), 1)[0];
-        const auto q = torch::softmax(r.model->forward(g.x, g.edge_index, torch::zeros({g.num_edges()}), batch, 1), 1)[0];
+        const auto q = torch::softmax(r.model->forward(g.x, g.edge_index, torch::zeros({g.num_edges()}), batch, 1),
+                                      1)[0];
         empty += q[p.argmax().item<int64_t>()].item<double>() / static_cast<double>(test.numel());
       }
     }

@@ -11,8 +11,10 @@
 namespace gnnx::attribution {
 
 at::Tensor gaussian_blur(const at::Tensor& x, double sigma) {
-  GNNX_CHECK(x.defined() && x.dim() == 4 && x.is_floating_point(), "gaussian_blur: x must be a floating [B, C, H, W] "
-             "tensor, got ", x.defined() ? x.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(x.defined() && x.dim() == 4 && x.is_floating_point(),
+             "gaussian_blur: x must be a floating [B, C, H, W] "
+             "tensor, got ",
+             x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(sigma > 0, "gaussian_blur: sigma must be positive, got ", sigma);
   const auto radius = static_cast<int64_t>(std::ceil(2 * sigma));
   auto t = torch::arange(-radius, radius + 1, x.options()).to(x.dtype());
@@ -137,7 +139,8 @@ ActivationMaxResult maximize_activation(const ImageModel& model, const std::vect
                                         const ActivationMaxOptions& o, c10::Device device) {
   check_options(o);
   auto score = unit_score(model, o);
-  auto r = ascend(start(input_shape, o, device), [](const at::Tensor& p) { return p; }, score, o, /*blur_input=*/false);
+  auto r = ascend(
+      start(input_shape, o, device), [](const at::Tensor& p) { return p; }, score, o, /*blur_input=*/false);
   r.code = at::Tensor();
   return r;
 }
@@ -154,10 +157,14 @@ ActivationMaxResult maximize_in_code_space(const ImageModel& model,
 
 std::map<std::string, std::string> ActivationMaxAttributor::options() const {
   const auto& o = options_;
-  return {{"steps", std::to_string(o.steps())},   {"lr", std::to_string(o.lr())},
-          {"l2", std::to_string(o.l2())},         {"init", o.init() == AscentInit::kZeros ? "zeros" : "noise"},
-          {"noise_std", std::to_string(o.noise_std())}, {"blur_sigma", std::to_string(o.blur_sigma())},
-          {"blur_every", std::to_string(o.blur_every())}, {"jitter", std::to_string(o.jitter())},
+  return {{"steps", std::to_string(o.steps())},
+          {"lr", std::to_string(o.lr())},
+          {"l2", std::to_string(o.l2())},
+          {"init", o.init() == AscentInit::kZeros ? "zeros" : "noise"},
+          {"noise_std", std::to_string(o.noise_std())},
+          {"blur_sigma", std::to_string(o.blur_sigma())},
+          {"blur_every", std::to_string(o.blur_every())},
+          {"jitter", std::to_string(o.jitter())},
           {"seed", std::to_string(o.seed())}};
 }
 
@@ -171,8 +178,9 @@ Attribution ActivationMaxAttributor::compute(Objective& objective) {
     auto gen = torch_generator(options_.seed());
     p0 = (torch::randn(x.sizes(), gen, torch::kFloat) * options_.noise_std()).to(x.device(), x.dtype());
   }
-  auto r = ascend(p0, [](const at::Tensor& p) { return p; },
-                  [&](const at::Tensor& in) { return objective.scores(in, items); }, options_, /*blur_input=*/false);
+  auto r = ascend(
+      p0, [](const at::Tensor& p) { return p; }, [&](const at::Tensor& in) { return objective.scores(in, items); },
+      options_, /*blur_input=*/false);
   Attribution a;
   a.values = r.input;
   a.diagnostics["score"] = r.score;

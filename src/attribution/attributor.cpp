@@ -89,30 +89,30 @@ ImageModel ImageModel::sequential(torch::nn::Sequential seq) {
   m.forward_ = [seq](const at::Tensor& x) mutable { return seq->forward(x); };
   // Walk the Sequential's AnyModules (they carry the forward) in step with its named children,
   // recursing into nested Sequentials.
-  std::function<void(const torch::nn::Sequential&, const std::string&)> walk =
-      [&](const torch::nn::Sequential& s, const std::string& prefix) {
-        auto keys = s->named_children().keys();
-        for (size_t i = 0; i < s->size(); ++i) {
-          std::string name = prefix.empty() ? keys[i] : prefix + "." + keys[i];
-          auto child = s->ptr(i);
-          if (auto inner = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(child)) {
-            walk(torch::nn::Sequential(inner), name);
-            continue;
-          }
-          Layer layer;
-          layer.name = name;
-          layer.type = child->name();
-          layer.kind = kind_from_type_name(cpp_short_type(child->name()));
-          layer.module = child;
-          if (layer.kind == LayerKind::kReLU) {
-            layer.forward = [](const at::Tensor& x) { return at::relu(x); };
-          } else {
-            torch::nn::AnyModule any = *(s->begin() + static_cast<long>(i));
-            layer.forward = [any](const at::Tensor& x) mutable { return any.forward(x); };
-          }
-          m.layers_.push_back(std::move(layer));
-        }
-      };
+  std::function<void(const torch::nn::Sequential&, const std::string&)> walk = [&](const torch::nn::Sequential& s,
+                                                                                   const std::string& prefix) {
+    auto keys = s->named_children().keys();
+    for (size_t i = 0; i < s->size(); ++i) {
+      std::string name = prefix.empty() ? keys[i] : prefix + "." + keys[i];
+      auto child = s->ptr(i);
+      if (auto inner = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(child)) {
+        walk(torch::nn::Sequential(inner), name);
+        continue;
+      }
+      Layer layer;
+      layer.name = name;
+      layer.type = child->name();
+      layer.kind = kind_from_type_name(cpp_short_type(child->name()));
+      layer.module = child;
+      if (layer.kind == LayerKind::kReLU) {
+        layer.forward = [](const at::Tensor& x) { return at::relu(x); };
+      } else {
+        torch::nn::AnyModule any = *(s->begin() + static_cast<long>(i));
+        layer.forward = [any](const at::Tensor& x) mutable { return any.forward(x); };
+      }
+      m.layers_.push_back(std::move(layer));
+    }
+  };
   walk(seq, "");
   m.layers_are_forward_ = true;
   m.description_ = "sequential(" + std::to_string(m.layers_.size()) + " layers)";
@@ -141,7 +141,8 @@ ImageModel ImageModel::script(const torch::jit::Module& module) {
   m.forward_ = [s](const at::Tensor& x) { return s->forward({x}).toTensor(); };
   collect_script(module, "", m.layers_);
   m.layers_are_forward_ = false;
-  m.description_ = "torchscript(" + (module.type()->name() ? module.type()->name()->qualifiedName() : std::string("?")) + ")";
+  m.description_ = "torchscript(" +
+                   (module.type()->name() ? module.type()->name()->qualifiedName() : std::string("?")) + ")";
   return m;
 }
 
@@ -152,7 +153,8 @@ ImageModel ImageModel::load(const std::string& path, c10::Device device) {
     module = torch::jit::load(path, device);
   } catch (const c10::Error& e) {
     std::string what = e.what_without_backtrace();
-    GNNX_CHECK(false, "ImageModel::load: \"", path, "\" is not a TorchScript archive (", what.substr(0, what.find('\n')), ")");
+    GNNX_CHECK(false, "ImageModel::load: \"", path, "\" is not a TorchScript archive (",
+               what.substr(0, what.find('\n')), ")");
   }
   module.eval();
   return script(module);
@@ -169,7 +171,8 @@ int64_t ImageModel::layer_index(const std::string& name) const {
     if (layers_[i].name == name) return static_cast<int64_t>(i);
     known += (known.empty() ? "" : ", ") + layers_[i].name;
   }
-  GNNX_CHECK(false, "ImageModel: no layer named \"", name, "\"; layers: ", known.empty() ? "(none: opaque model)" : known);
+  GNNX_CHECK(false, "ImageModel: no layer named \"", name,
+             "\"; layers: ", known.empty() ? "(none: opaque model)" : known);
   return -1;
 }
 
@@ -196,9 +199,10 @@ void ImageModel::check_layers(const at::Tensor& x) const {
   try {
     b = forward_layers(x);
   } catch (const std::exception& e) {
-    GNNX_CHECK(false, "ImageModel: running the children of ", description_, " in order fails (", one_line(e),
-               "); layer-based methods need a module whose forward is its children in order (e.g. nn.Sequential, nn.Flatten "
-               "instead of torch.flatten)");
+    GNNX_CHECK(
+        false, "ImageModel: running the children of ", description_, " in order fails (", one_line(e),
+        "); layer-based methods need a module whose forward is its children in order (e.g. nn.Sequential, nn.Flatten "
+        "instead of torch.flatten)");
   }
   bool same = a.sizes() == b.sizes() && torch::allclose(a, b, 1e-4, 1e-5);
   GNNX_CHECK(same, "ImageModel: the children of ", description_,
@@ -224,8 +228,8 @@ class ImageObjective : public Objective {
                x.defined() ? x.sizes() : c10::IntArrayRef{});
     x_ = x.detach();
     const int64_t b = x_.size(0);
-    GNNX_CHECK(labels.size() == 1 || static_cast<int64_t>(labels.size()) == b,
-               "image_objective: expected 1 or B = ", b, " labels, got ", labels.size());
+    GNNX_CHECK(labels.size() == 1 || static_cast<int64_t>(labels.size()) == b, "image_objective: expected 1 or B = ", b,
+               " labels, got ", labels.size());
     at::Tensor logits;
     try {
       torch::NoGradGuard no_grad;
@@ -235,8 +239,8 @@ class ImageObjective : public Objective {
     } catch (const std::exception& e) {
       GNNX_CHECK(false, "image_objective: the model rejects an input of shape ", x_.sizes(), ": ", one_line(e));
     }
-    GNNX_CHECK(logits.dim() == 2 && logits.size(0) == b, "image_objective: expected the model to return logits [B, K] = [",
-               b, ", K], got ", logits.sizes());
+    GNNX_CHECK(logits.dim() == 2 && logits.size(0) == b,
+               "image_objective: expected the model to return logits [B, K] = [", b, ", K], got ", logits.sizes());
     const int64_t k = logits.size(1);
     auto predicted = logits.argmax(1).cpu();
     std::vector<int64_t> resolved(static_cast<size_t>(b));
@@ -366,11 +370,13 @@ std::unique_ptr<Objective> image_objective(const ImageModel& model, const at::Te
 }
 
 std::unique_ptr<Objective> image_objective(const ImageModel& model, const at::Tensor& x, const Target& t) {
-  GNNX_CHECK(t.kind == Target::Kind::kOutput, "image_objective: expected Target::output(item, label), got ", to_string(t));
+  GNNX_CHECK(t.kind == Target::Kind::kOutput, "image_objective: expected Target::output(item, label), got ",
+             to_string(t));
   GNNX_CHECK(x.defined() && x.dim() >= 2, "image_objective: expected an input [B, ...], got ",
              x.defined() ? x.sizes() : c10::IntArrayRef{});
   if (t.index == -1) return image_objective(model, x, std::vector<int64_t>{t.label});
-  GNNX_CHECK(t.index >= 0 && t.index < x.size(0), "image_objective: item ", t.index, " out of range [0, ", x.size(0), ")");
+  GNNX_CHECK(t.index >= 0 && t.index < x.size(0), "image_objective: item ", t.index, " out of range [0, ", x.size(0),
+             ")");
   return image_objective(model, x.narrow(0, t.index, 1), std::vector<int64_t>{t.label});
 }
 

@@ -39,15 +39,16 @@ at::Tensor weighted_sum_map(const at::Tensor& activations, const at::Tensor& wei
   check_maps("weighted_sum_map", activations, "activations");
   GNNX_CHECK(weights.defined() && weights.dim() == 2 && weights.size(0) == activations.size(0) &&
                  weights.size(1) == activations.size(1),
-             "weighted_sum_map: weights must be [B, K] = [", activations.size(0), ", ", activations.size(1),
-             "], got ", weights.defined() ? weights.sizes() : at::IntArrayRef{});
+             "weighted_sum_map: weights must be [B, K] = [", activations.size(0), ", ", activations.size(1), "], got ",
+             weights.defined() ? weights.sizes() : at::IntArrayRef{});
   auto m = (activations * weights.to(activations.dtype()).unsqueeze(-1).unsqueeze(-1)).sum(1);
   return relu ? torch::relu(m) : m;
 }
 
 at::Tensor upsample_map(const at::Tensor& maps, int64_t height, int64_t width, Upsample mode) {
   GNNX_CHECK(maps.defined() && maps.dim() == 3 && maps.is_floating_point(),
-             "upsample_map: maps must be a floating [B, h, w] tensor, got ", maps.defined() ? maps.sizes() : at::IntArrayRef{});
+             "upsample_map: maps must be a floating [B, h, w] tensor, got ",
+             maps.defined() ? maps.sizes() : at::IntArrayRef{});
   GNNX_CHECK(height > 0 && width > 0, "upsample_map: target size must be positive, got ", height, " x ", width);
   namespace F = torch::nn::functional;
   auto opts = F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width});
@@ -71,8 +72,9 @@ at::Tensor minmax_normalize(const at::Tensor& maps) {
 
 std::string default_cam_layer(Objective& objective) {
   const auto& layers = objective.layers();
-  GNNX_CHECK(!layers.empty(), "CAM: the model exposes no layers (use a torch::nn::Sequential or a TorchScript module "
-                              "whose children run in order)");
+  GNNX_CHECK(!layers.empty(),
+             "CAM: the model exposes no layers (use a torch::nn::Sequential or a TorchScript module "
+             "whose children run in order)");
   auto x = objective.input();
   std::vector<std::vector<int64_t>> shapes(layers.size());
   LayerHook hook = [&](int64_t i, const Layer& l, const at::Tensor& in) {
@@ -125,8 +127,10 @@ at::Tensor cam_head_weight(const std::vector<Layer>& layers, int64_t idx) {
              "Grad-CAM otherwise)");
   for (++i; i < n - 1; ++i) {
     const auto k = layers[static_cast<size_t>(i)].kind;
-    GNNX_CHECK(k == LayerKind::kFlatten || k == LayerKind::kDropout, "CAM: between the global average pooling and the "
-               "final linear layer only flatten/dropout may run, got \"", layers[static_cast<size_t>(i)].name, "\"");
+    GNNX_CHECK(k == LayerKind::kFlatten || k == LayerKind::kDropout,
+               "CAM: between the global average pooling and the "
+               "final linear layer only flatten/dropout may run, got \"",
+               layers[static_cast<size_t>(i)].name, "\"");
   }
   GNNX_CHECK(layers.back().kind == LayerKind::kLinear, "CAM: the last layer must be linear, got \"", layers.back().name,
              "\"");
@@ -137,8 +141,9 @@ at::Tensor cam_head_weight(const std::vector<Layer>& layers, int64_t idx) {
 
 CamMaps compute_cam_maps(Objective& objective, const CamOptions& o) {
   const auto& layers = objective.layers();
-  GNNX_CHECK(!layers.empty(), "CAM: the model exposes no layers (use a torch::nn::Sequential or a TorchScript module "
-                              "whose children run in order)");
+  GNNX_CHECK(!layers.empty(),
+             "CAM: the model exposes no layers (use a torch::nn::Sequential or a TorchScript module "
+             "whose children run in order)");
   auto x = objective.input();
   objective.check_layers(x);
   const int64_t idx = find_layer(layers, o.layer().empty() ? default_cam_layer(objective) : o.layer());
@@ -158,8 +163,8 @@ CamMaps compute_cam_maps(Objective& objective, const CamOptions& o) {
     torch::NoGradGuard ng;
     scores = objective.scores(x, items, &hook);
   }
-  GNNX_CHECK(r.activations.defined() && r.activations.dim() == 4, "CAM: layer \"", layers[static_cast<size_t>(idx)].name,
-             "\" must output [B, K, h, w] feature maps, got ",
+  GNNX_CHECK(r.activations.defined() && r.activations.dim() == 4, "CAM: layer \"",
+             layers[static_cast<size_t>(idx)].name, "\" must output [B, K, h, w] feature maps, got ",
              r.activations.defined() ? r.activations.sizes() : at::IntArrayRef{});
   if (need_grad) {
     // Row b's score depends on activations[b] only, so one backward pass gives every row.
@@ -199,8 +204,8 @@ std::map<std::string, std::string> cam_option_text(const CamOptions& o) {
 
 void check_image_objective(const char* op, Objective& objective) {
   auto x = objective.input();
-  GNNX_CHECK(objective.kind() == "image" && x.dim() == 4, op, ": needs an image objective with input [B, C, H, W], got ",
-             objective.kind(), " input ", x.sizes());
+  GNNX_CHECK(objective.kind() == "image" && x.dim() == 4, op,
+             ": needs an image objective with input [B, C, H, W], got ", objective.kind(), " input ", x.sizes());
 }
 
 at::Tensor input_resolution(const at::Tensor& maps, const at::Tensor& x, const CamOptions& o) {

@@ -64,8 +64,10 @@ at::Tensor modified_relu(const at::Tensor& x, ReluRule rule) {
 
 Attribution ModifiedReluGradient::compute(Objective& objective) {
   const auto& layers = objective.layers();
-  GNNX_CHECK(!layers.empty(), name(), ": needs a model with layers (ImageModel::sequential or a TorchScript module whose "
-             "children run in order); this ", objective.kind(), " objective has none");
+  GNNX_CHECK(!layers.empty(), name(),
+             ": needs a model with layers (ImageModel::sequential or a TorchScript module whose "
+             "children run in order); this ",
+             objective.kind(), " objective has none");
   bool has_relu = false;
   for (const auto& l : layers) has_relu = has_relu || l.kind == LayerKind::kReLU;
   GNNX_CHECK(has_relu, name(), ": the model has no ReLU layer to modify (", layers.size(), " layers)");

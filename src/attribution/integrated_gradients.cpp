@@ -33,8 +33,9 @@ std::pair<std::vector<double>, std::vector<double>> integration_rule(Integration
     case IntegrationMethod::kRiemannLeft:
     case IntegrationMethod::kRiemannRight:
     case IntegrationMethod::kRiemannMiddle: {
-      const double shift = method == IntegrationMethod::kRiemannLeft ? 0.0
-                           : method == IntegrationMethod::kRiemannRight ? 1.0 : 0.5;
+      const double shift = method == IntegrationMethod::kRiemannLeft    ? 0.0
+                           : method == IntegrationMethod::kRiemannRight ? 1.0
+                                                                        : 0.5;
       for (int64_t k = 0; k < n; ++k) {
         alpha[static_cast<size_t>(k)] = (static_cast<double>(k) + shift) / dn;
         weight[static_cast<size_t>(k)] = 1.0 / dn;
@@ -93,7 +94,8 @@ std::pair<std::vector<double>, std::vector<double>> integration_rule(Integration
 IntegratedGradients::IntegratedGradients(IntegratedGradientsOptions options) : options_(std::move(options)) {
   GNNX_CHECK(options_.steps() >= 1, "IntegratedGradients: steps must be >= 1, got ", options_.steps());
   GNNX_CHECK((options_.method() != IntegrationMethod::kRiemannTrapezoid &&
-              options_.method() != IntegrationMethod::kTrapezoid) || options_.steps() >= 2,
+              options_.method() != IntegrationMethod::kTrapezoid) ||
+                 options_.steps() >= 2,
              "IntegratedGradients: ", to_string(options_.method()), " needs steps >= 2, got ", options_.steps());
   GNNX_CHECK(options_.internal_batch_size() == -1 || options_.internal_batch_size() >= 1,
              "IntegratedGradients: internal_batch_size must be -1 (all steps at once) or >= 1, got ",
@@ -113,19 +115,21 @@ Attribution IntegratedGradients::compute(Objective& objective) {
   at::Tensor base;
   if (options_.baseline().defined()) {
     const auto& given = options_.baseline();
-    GNNX_CHECK(given.dim() <= x.dim(), "IntegratedGradients: baseline ", given.sizes(), " does not broadcast to the input ",
-               x.sizes());
+    GNNX_CHECK(given.dim() <= x.dim(), "IntegratedGradients: baseline ", given.sizes(),
+               " does not broadcast to the input ", x.sizes());
     for (int64_t d = 1; d <= given.dim(); ++d) {
       auto gs = given.size(given.dim() - d), xs = x.size(x.dim() - d);
-      GNNX_CHECK(gs == xs || gs == 1, "IntegratedGradients: baseline ", given.sizes(), " does not broadcast to the input ",
-                 x.sizes());
+      GNNX_CHECK(gs == xs || gs == 1, "IntegratedGradients: baseline ", given.sizes(),
+                 " does not broadcast to the input ", x.sizes());
     }
     base = given.to(x.options()).expand_as(x);
   } else {
     base = torch::full_like(x, options_.baseline_value());
   }
   const auto rule = integration_rule(options_.method(), n);
-  const int64_t per_pass = options_.internal_batch_size() < 0 ? n : std::max<int64_t>(1, options_.internal_batch_size() / b);
+  const int64_t per_pass = options_.internal_batch_size() < 0
+                               ? n
+                               : std::max<int64_t>(1, options_.internal_batch_size() / b);
   const int64_t trailing = x.dim();
   auto diff = x - base;
   auto items = detail::all_items(x);

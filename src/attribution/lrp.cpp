@@ -49,7 +49,8 @@ std::vector<double> numbers(const std::string& spec, const std::string& text) {
 LayerRule layer_rule_from_string(const std::string& spec) {
   const auto colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
-  const std::vector<double> args = colon == std::string::npos ? std::vector<double>{} : numbers(spec, spec.substr(colon + 1));
+  const std::vector<double> args = colon == std::string::npos ? std::vector<double>{}
+                                                              : numbers(spec, spec.substr(colon + 1));
   auto need = [&](bool ok, const char* form) { GNNX_CHECK(ok, "LRP rule \"", spec, "\": expected ", form); };
   LayerRule r;
   if (name == "epsilon") {
@@ -71,8 +72,9 @@ LayerRule layer_rule_from_string(const std::string& spec) {
     need(args.size() == 2, "zbox:low,high");
     return LayerRule::zbox(args[0], args[1]);
   } else {
-    GNNX_CHECK(false, "LRP rule: expected epsilon[:e], gamma[:g], zplus, alphabeta[:a,b], flat or zbox:low,high; got \"",
-               spec, "\"");
+    GNNX_CHECK(false,
+               "LRP rule: expected epsilon[:e], gamma[:g], zplus, alphabeta[:a,b], flat or zbox:low,high; got \"", spec,
+               "\"");
   }
   r.rule.validate("LRP rule \"" + spec + "\"");
   return r;
@@ -210,7 +212,9 @@ Affine affine_of(const Layer& l) {
       auto b = l.script->attr("bias");
       if (b.isTensor()) r.bias = b.toTensor();
     }
-    r.f = [](const at::Tensor& a, const at::Tensor& w, const at::Tensor& b) { return torch::nn::functional::linear(a, w, b); };
+    r.f = [](const at::Tensor& a, const at::Tensor& w, const at::Tensor& b) {
+      return torch::nn::functional::linear(a, w, b);
+    };
     return r;
   }
   GNNX_ASSERT(l.kind == LayerKind::kConv);
@@ -356,8 +360,9 @@ std::map<std::string, std::string> LrpAttributor::options() const {
 
 Attribution LrpAttributor::compute(Objective& objective) {
   const auto& layers = objective.layers();
-  GNNX_CHECK(!layers.empty(), "lrp: the model exposes no layers (use a torch::nn::Sequential or a TorchScript module "
-                              "whose children run in order)");
+  GNNX_CHECK(!layers.empty(),
+             "lrp: the model exposes no layers (use a torch::nn::Sequential or a TorchScript module "
+             "whose children run in order)");
   auto x0 = objective.input();
   objective.check_layers(x0);
   const auto& comp = options_.composite();
@@ -370,7 +375,8 @@ Attribution LrpAttributor::compute(Objective& objective) {
                "lrp: no rule for layer \"", layers[i].name, "\" of type ", layers[i].type);
     if (k == LayerKind::kBatchNorm) {
       GNNX_CHECK(i > 0 && (layers[i - 1].kind == LayerKind::kConv || layers[i - 1].kind == LayerKind::kLinear),
-                 "lrp: batch norm \"", layers[i].name, "\" does not follow a Conv2d or Linear layer, so it cannot be merged");
+                 "lrp: batch norm \"", layers[i].name,
+                 "\" does not follow a Conv2d or Linear layer, so it cannot be merged");
     }
     if (first_param < 0 && k != LayerKind::kConv && k != LayerKind::kLinear) {
       // Flat and z^B read the network input: only reshaping layers may come before them.
@@ -391,7 +397,8 @@ Attribution LrpAttributor::compute(Objective& objective) {
   std::vector<at::Tensor> leaves;  // extra inputs of the first layer (z^B bounds, flat's ones)
   const auto last_param = [&] {
     for (auto i = static_cast<int64_t>(layers.size()) - 1; i >= 0; --i)
-      if (layers[static_cast<size_t>(i)].kind == LayerKind::kConv || layers[static_cast<size_t>(i)].kind == LayerKind::kLinear)
+      if (layers[static_cast<size_t>(i)].kind == LayerKind::kConv ||
+          layers[static_cast<size_t>(i)].kind == LayerKind::kLinear)
         return i;
     return int64_t{-1};
   }();
@@ -401,7 +408,8 @@ Attribution LrpAttributor::compute(Objective& objective) {
       case LayerKind::kLinear: {
         auto aff = affine_of(l);
         auto w = aff.weight.detach(), b = aff.bias.defined() ? aff.bias.detach() : at::Tensor();
-        if (i + 1 < static_cast<int64_t>(layers.size()) && layers[static_cast<size_t>(i + 1)].kind == LayerKind::kBatchNorm) {
+        if (i + 1 < static_cast<int64_t>(layers.size()) &&
+            layers[static_cast<size_t>(i + 1)].kind == LayerKind::kBatchNorm) {
           fold(w, b, batchnorm_of(layers[static_cast<size_t>(i + 1)]));
         }
         const auto& rule = comp.rule_for(l.name, l.kind, i == first_param);
@@ -442,7 +450,7 @@ Attribution LrpAttributor::compute(Objective& objective) {
         return out;
       }
       case LayerKind::kBatchNorm: return in;  // folded into the previous layer
-      case LayerKind::kAvgPool: {  // Zennit's Norm rule: ε rule without parameters
+      case LayerKind::kAvgPool: {             // Zennit's Norm rule: ε rule without parameters
         auto p = l.forward(in);
         return lrp_detach_trick(p, p.detach(), 1e-6);
       }

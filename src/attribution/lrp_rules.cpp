@@ -44,9 +44,10 @@ void LrpRule::validate(const std::string& op) const {
   if (kind == LrpRuleKind::kGamma)
     GNNX_CHECK(std::isfinite(gamma) && gamma >= 0, op, ": LRP gamma must be >= 0, got ", gamma);
   if (kind == LrpRuleKind::kAlphaBeta || kind == LrpRuleKind::kZPlus) {
-    GNNX_CHECK(alpha >= 0 && beta >= 0, op, ": LRP alpha and beta must be >= 0, got alpha = ", alpha, ", beta = ", beta);
-    GNNX_CHECK(std::abs(alpha - beta - 1.0) < 1e-12, op, ": LRP alpha - beta must be 1 (conservation), got alpha = ",
-               alpha, ", beta = ", beta);
+    GNNX_CHECK(alpha >= 0 && beta >= 0, op, ": LRP alpha and beta must be >= 0, got alpha = ", alpha,
+               ", beta = ", beta);
+    GNNX_CHECK(std::abs(alpha - beta - 1.0) < 1e-12, op,
+               ": LRP alpha - beta must be 1 (conservation), got alpha = ", alpha, ", beta = ", beta);
   }
 }
 
@@ -120,7 +121,8 @@ at::Tensor lrp_detach_trick(const at::Tensor& z_mod, const at::Tensor& output, d
   return y + (output.detach() - y.detach());
 }
 
-at::Tensor lrp_forward(const LrpRule& rule, const at::Tensor& input, const at::Tensor& output, const ModifiedForward& f) {
+at::Tensor lrp_forward(const LrpRule& rule, const at::Tensor& input, const at::Tensor& output,
+                       const ModifiedForward& f) {
   rule.validate("lrp_forward");
   GNNX_CHECK(input.defined() && output.defined(), "lrp_forward: input and output must be defined");
   auto checked = [&](const at::Tensor& p) {

@@ -15,7 +15,8 @@ namespace {
 // The inner objective of the noise tunnel: B·S noisy points, row b·S + s scoring item b.
 class NoisyObjective : public Objective {
  public:
-  NoisyObjective(Objective& inner, at::Tensor noisy, int64_t samples) : inner_(inner), noisy_(std::move(noisy)), s_(samples) {
+  NoisyObjective(Objective& inner, at::Tensor noisy, int64_t samples)
+      : inner_(inner), noisy_(std::move(noisy)), s_(samples) {
     for (const auto& t : inner.targets())
       for (int64_t i = 0; i < s_; ++i) targets_.push_back(t);
   }
@@ -68,9 +69,10 @@ Attribution NoiseTunnel::compute(Objective& objective) {
   if (options_.noise().defined()) {
     auto n = options_.noise().to(x.options());
     const bool per_item = n.dim() == x.dim() + 1 && n.size(0) == b && n.sizes().slice(2) == x.sizes().slice(1);
-    const bool flat = n.dim() == x.dim() && n.sizes().slice(1) == x.sizes().slice(1) && n.size(0) % b == 0 && n.size(0) > 0;
-    GNNX_CHECK(per_item || flat, "NoiseTunnel: supplied noise must be [B, S, *item] or [B*S, *item] for input ", x.sizes(),
-               ", got ", n.sizes());
+    const bool flat = n.dim() == x.dim() && n.sizes().slice(1) == x.sizes().slice(1) && n.size(0) % b == 0 &&
+                      n.size(0) > 0;
+    GNNX_CHECK(per_item || flat, "NoiseTunnel: supplied noise must be [B, S, *item] or [B*S, *item] for input ",
+               x.sizes(), ", got ", n.sizes());
     s = per_item ? n.size(1) : n.size(0) / b;
     GNNX_CHECK(s >= 1, "NoiseTunnel: supplied noise has no samples");
     std::vector<int64_t> shape{b * s};
@@ -94,8 +96,7 @@ Attribution NoiseTunnel::compute(Objective& objective) {
     case NoiseTunnelType::kSmoothGradSq: a.values = v.square().mean(1); break;
     case NoiseTunnelType::kVarGrad: a.values = v.square().mean(1) - v.mean(1).square(); break;
   }
-  for (const auto& [key, d] : ia.diagnostics)
-    a.diagnostics[key] = d.numel() == b * s ? d.reshape({b, s}) : d;
+  for (const auto& [key, d] : ia.diagnostics) a.diagnostics[key] = d.numel() == b * s ? d.reshape({b, s}) : d;
   return a;
 }
 

@@ -40,8 +40,8 @@ Attribution Occlusion::compute(Objective& objective) {
     GNNX_CHECK(window[i] >= 1 && window[i] <= size, "Occlusion: window ", detail::list_text(window),
                " does not fit the items ", x.sizes().slice(1));
     GNNX_CHECK(strides[i] >= 1, "Occlusion: strides must be >= 1, got ", detail::list_text(strides));
-    GNNX_CHECK(window[i] == size || strides[i] <= window[i], "Occlusion: stride ", strides[i],
-               " exceeds the window ", window[i], " along dimension ", d, " (features would be skipped)");
+    GNNX_CHECK(window[i] == size || strides[i] <= window[i], "Occlusion: stride ", strides[i], " exceeds the window ",
+               window[i], " along dimension ", d, " (features would be skipped)");
     counts[i] = (size - window[i] + strides[i] - 1) / strides[i] + 1;
     windows *= counts[i];
   }

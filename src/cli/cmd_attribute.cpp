@@ -38,11 +38,13 @@ void run_attribute(const AttributeArgs& a) {
     options[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   const std::vector<std::pair<const char*, const std::string*>> shorthands = {
-      {"steps", &a.steps},       {"samples", &a.samples}, {"stdev", &a.stdev},
-      {"seed", &a.seed},         {"window", &a.window},   {"strides", &a.strides},
-      {"baseline", &a.baseline}, {"internal_batch_size", &a.internal_batch_size},
-      {"type", &a.type},         {"method", &a.ig_method},
-      {"layer", &a.layer},       {"rule", &a.rule},       {"composite", &a.composite}};
+      {"steps", &a.steps},        {"samples", &a.samples},
+      {"stdev", &a.stdev},        {"seed", &a.seed},
+      {"window", &a.window},      {"strides", &a.strides},
+      {"baseline", &a.baseline},  {"internal_batch_size", &a.internal_batch_size},
+      {"type", &a.type},          {"method", &a.ig_method},
+      {"layer", &a.layer},        {"rule", &a.rule},
+      {"composite", &a.composite}};
   for (const auto& [key, value] : shorthands)
     if (!value->empty()) options[key] = *value;
   // The method and its options are checked before any file is read.
@@ -50,7 +52,8 @@ void run_attribute(const AttributeArgs& a) {
   const auto device = parse_device(a.device);
   auto model = attribution::ImageModel::load(a.model, device);
   auto x = io::load_tensor(a.input);
-  GNNX_CHECK(x.is_floating_point(), "attribute: expected a floating input tensor, got ", x.dtype(), " in \"", a.input, "\"");
+  GNNX_CHECK(x.is_floating_point(), "attribute: expected a floating input tensor, got ", x.dtype(), " in \"", a.input,
+             "\"");
   GNNX_CHECK(x.dim() == 3 || x.dim() == 4, "attribute: expected an input [C, H, W] or [B, C, H, W], got ", x.sizes(),
              " in \"", a.input, "\"");
   const bool single = x.dim() == 3;
@@ -103,8 +106,9 @@ void run_attribute(const AttributeArgs& a) {
 void register_attribute(CLI::App& app) {
   auto args = std::make_shared<AttributeArgs>();
   auto* cmd = app.add_subcommand(
-      "attribute", "Attribution map of a TorchScript image model (saliency, gradxinput, ig, smoothgrad, noise-tunnel, "
-                   "guided-backprop, deconvnet, occlusion)");
+      "attribute",
+      "Attribution map of a TorchScript image model (saliency, gradxinput, ig, smoothgrad, noise-tunnel, "
+      "guided-backprop, deconvnet, occlusion)");
   cmd->add_option("--model", args->model, "TorchScript model file (torch.jit.save)")->required();
   cmd->add_option("--input", args->input, "input tensor [C, H, W] or [B, C, H, W] (torch.save)")->required();
   cmd->add_option("--target", args->target, "class index K (raw logit); -1 = the predicted class")->default_val(-1);
@@ -114,7 +118,9 @@ void register_attribute(CLI::App& app) {
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->default_val("cpu");
   cmd->add_option("-o,--option", args->options, "method option key=value (repeatable), e.g. -o abs=false");
   cmd->add_option("--steps", args->steps, "ig: integration steps (50)");
-  cmd->add_option("--ig-method", args->ig_method, "ig: gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid (Captum's) | trapezoid");
+  cmd->add_option(
+      "--ig-method", args->ig_method,
+      "ig: gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid (Captum's) | trapezoid");
   cmd->add_option("--baseline", args->baseline, "ig / occlusion: constant baseline (0)");
   cmd->add_option("--internal-batch-size", args->internal_batch_size, "ig: rows per forward pass (-1 = all steps)");
   cmd->add_option("--samples", args->samples, "smoothgrad: noise samples (5)");
@@ -123,9 +129,14 @@ void register_attribute(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "smoothgrad: noise seed (0)");
   cmd->add_option("--window", args->window, "occlusion: window over C,H,W, e.g. 3,8,8");
   cmd->add_option("--strides", args->strides, "occlusion: strides, e.g. 3,4,4 (1)");
-  cmd->add_option("--layer", args->layer, "cam / gradcam / gradcam++ / gradcam-counterfactual / guided-gradcam: the feature layer (last conv block)");
-  cmd->add_option("--rule", args->rule, "lrp: one rule everywhere: epsilon[:e] | gamma[:g] | zplus | alphabeta[:a,b] | flat | zbox:lo,hi");
-  cmd->add_option("--composite", args->composite, "lrp: epsilon-gamma-box[:lo,hi] | epsilon-plus | epsilon-plus-flat | epsilon-alpha2-beta1[-flat], then ;layer=rule overrides");
+  cmd->add_option(
+      "--layer", args->layer,
+      "cam / gradcam / gradcam++ / gradcam-counterfactual / guided-gradcam: the feature layer (last conv block)");
+  cmd->add_option("--rule", args->rule,
+                  "lrp: one rule everywhere: epsilon[:e] | gamma[:g] | zplus | alphabeta[:a,b] | flat | zbox:lo,hi");
+  cmd->add_option("--composite", args->composite,
+                  "lrp: epsilon-gamma-box[:lo,hi] | epsilon-plus | epsilon-plus-flat | epsilon-alpha2-beta1[-flat], "
+                  "then ;layer=rule overrides");
   cmd->callback([args] {
     try {
       run_attribute(*args);

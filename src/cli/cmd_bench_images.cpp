@@ -1,10 +1,10 @@
 // `gnnx images train` and `gnnx bench images`: the Shapes image benchmark with ground truth.
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -18,8 +18,8 @@
 #include "gnnx/core/device.h"
 #include "gnnx/core/random.h"
 #include "gnnx/datasets/images.h"
-#include "gnnx/io/png.h"
 #include "gnnx/eval/images.h"
+#include "gnnx/io/png.h"
 #include "gnnx/metrics/images.h"
 #include "gnnx/nn/models/cnn.h"
 
@@ -69,10 +69,11 @@ struct Method {
 };
 
 void run_bench(const ShapesSetup& s, int64_t n_eval, int64_t n_sanity, int64_t grid_rows, const std::string& png) {
-  GNNX_CHECK(n_eval > 0 && n_sanity >= 0 && grid_rows >= 0, "bench images: --eval must be positive, --sanity and "
+  GNNX_CHECK(n_eval > 0 && n_sanity >= 0 && grid_rows >= 0,
+             "bench images: --eval must be positive, --sanity and "
              "--grid-rows non-negative");
-  std::cout << "gnnx bench images: Shapes (square/disc/triangle/cross, 3x32x32), GAP CNN width " << s.width
-            << ", BLAS " << blas_name() << ", threads " << torch_threads() << "\n";
+  std::cout << "gnnx bench images: Shapes (square/disc/triangle/cross, 3x32x32), GAP CNN width " << s.width << ", BLAS "
+            << blas_name() << ", threads " << torch_threads() << "\n";
   auto t = train_shapes(s);
   std::cout << "trained " << t.result.epochs_run << " epochs in " << fixed(t.result.seconds, 1) << " s: train accuracy "
             << fixed(t.result.train_acc, 4) << ", test accuracy " << fixed(t.result.test_acc, 4) << "\n";
@@ -87,13 +88,15 @@ void run_bench(const ShapesSetup& s, int64_t n_eval, int64_t n_sanity, int64_t g
   using attribution::CamOptions;
   methods.push_back({"cam", std::make_unique<attribution::CamAttributor>(CamOptions().kind(CamKind::kCam))});
   methods.push_back({"gradcam", std::make_unique<attribution::CamAttributor>(CamOptions().kind(CamKind::kGradCam))});
-  methods.push_back({"gradcam++", std::make_unique<attribution::CamAttributor>(CamOptions().kind(CamKind::kGradCamPlusPlus))});
+  methods.push_back(
+      {"gradcam++", std::make_unique<attribution::CamAttributor>(CamOptions().kind(CamKind::kGradCamPlusPlus))});
   methods.push_back({"gradcam-counterfactual",
                      std::make_unique<attribution::CamAttributor>(CamOptions().kind(CamKind::kCounterfactual))});
   methods.push_back({"guided-gradcam", std::make_unique<attribution::GuidedGradCamAttributor>()});
   methods.push_back({"lrp-epsilon", std::make_unique<attribution::LrpAttributor>()});
-  methods.push_back({"lrp-epsilon-plus", std::make_unique<attribution::LrpAttributor>(
-                                             attribution::LrpOptions().composite(attribution::LrpComposite::epsilon_plus()))});
+  methods.push_back(
+      {"lrp-epsilon-plus", std::make_unique<attribution::LrpAttributor>(
+                               attribution::LrpOptions().composite(attribution::LrpComposite::epsilon_plus()))});
   methods.push_back({"lrp-epsilon-gamma-box",
                      std::make_unique<attribution::LrpAttributor>(
                          attribution::LrpOptions().composite(attribution::LrpComposite::epsilon_gamma_box(lo, hi)))});
@@ -115,9 +118,10 @@ void run_bench(const ShapesSetup& s, int64_t n_eval, int64_t n_sanity, int64_t g
                "randomising all layers top-down, on "
             << std::min(n_sanity, n_eval) << " images\n\n";
 
-  std::cout << std::left << std::setw(24) << "method" << std::right << std::setw(8) << "IoU" << std::setw(10) << "pointing"
-            << std::setw(10) << "in-mask" << std::setw(11) << "del. AUC" << std::setw(11) << "sanity rho" << std::setw(11)
-            << "ms/image" << "\n";
+  std::cout << std::left << std::setw(24) << "method" << std::right << std::setw(8) << "IoU" << std::setw(10)
+            << "pointing" << std::setw(10) << "in-mask" << std::setw(11) << "del. AUC" << std::setw(11) << "sanity rho"
+            << std::setw(11) << "ms/image"
+            << "\n";
   nlohmann::json j;
   std::vector<std::pair<std::string, torch::Tensor>> grid_maps;
   auto rng_gen = torch_generator(s.seed + 99);
@@ -139,7 +143,8 @@ void run_bench(const ShapesSetup& s, int64_t n_eval, int64_t n_sanity, int64_t g
     if (m.attributor && n_sanity > 0) {
       auto sidx = torch::arange(std::min(n_sanity, n_eval), torch::kLong);
       auto r = gnnx::eval::model_randomisation(t.model, *m.attributor, eval.images.index_select(0, sidx),
-                                            pred.index_select(0, sidx), gnnx::eval::RandomisationOptions().seed(s.seed));
+                                               pred.index_select(0, sidx),
+                                               gnnx::eval::RandomisationOptions().seed(s.seed));
       rho = r.correlation[-1].item<double>();
     }
     std::cout << std::left << std::setw(24) << m.name << std::right << std::setw(8) << fixed(iou, 3) << std::setw(10)
@@ -205,11 +210,13 @@ void register_bench_images(CLI::App& app) {
   auto grid_rows = std::make_shared<int64_t>(6);
   auto png = std::make_shared<std::string>("bench_images.png");
   auto* cmd = bench->add_subcommand(
-      "images", "CNN explainers on generated shapes with ground truth: localisation IoU, pointing game, deletion AUC, "
-                "sanity check, speed; writes a PNG grid of heatmaps");
+      "images",
+      "CNN explainers on generated shapes with ground truth: localisation IoU, pointing game, deletion AUC, "
+      "sanity check, speed; writes a PNG grid of heatmaps");
   add_setup_options(cmd, *setup);
   cmd->add_option("--eval", *n_eval, "test images explained")->capture_default_str();
-  cmd->add_option("--sanity", *n_sanity, "images for the randomisation sanity check (0 skips it)")->capture_default_str();
+  cmd->add_option("--sanity", *n_sanity, "images for the randomisation sanity check (0 skips it)")
+      ->capture_default_str();
   cmd->add_option("--grid-rows", *grid_rows, "images in the PNG grid (0: no PNG)")->capture_default_str();
   cmd->add_option("--png", *png, "the PNG grid's path")->capture_default_str();
   cmd->callback([=] { run_bench(*setup, *n_eval, *n_sanity, *grid_rows, *png); });
@@ -224,8 +231,10 @@ void register_bench_images(CLI::App& app) {
   train->callback([=] {
     auto t = train_shapes(*tsetup);
     torch::save(t.model, *out);
-    nlohmann::json j = {{"train_accuracy", t.result.train_acc}, {"test_accuracy", t.result.test_acc},
-                        {"epochs", t.result.epochs_run},       {"seconds", t.result.seconds},
+    nlohmann::json j = {{"train_accuracy", t.result.train_acc},
+                        {"test_accuracy", t.result.test_acc},
+                        {"epochs", t.result.epochs_run},
+                        {"seconds", t.result.seconds},
                         {"model", *out}};
     std::cout << j.dump() << "\n";
   });

@@ -39,8 +39,8 @@ void register_dataset(CLI::App& app) {
     datasets::save_dataset(d, *out);
     int64_t nodes = 0, edges = 0;
     for (const auto& g : d.graphs) nodes += g.num_nodes, edges += g.num_edges();
-    nlohmann::json j = {{"dataset", d.name}, {"graphs", d.graphs.size()}, {"nodes", nodes},
-                        {"edges", edges}, {"out", *out}};
+    nlohmann::json j = {
+        {"dataset", d.name}, {"graphs", d.graphs.size()}, {"nodes", nodes}, {"edges", edges}, {"out", *out}};
     std::cout << j.dump() << "\n";
   });
 }

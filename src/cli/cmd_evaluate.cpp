@@ -95,8 +95,10 @@ SeedResult run_seed(const EvaluateArgs& a, uint64_t seed, const c10::Device& dev
     model = nn::load_gnn_classifier(a.model_path);
   } else {
     auto cfg = datasets::reference_config(ds);
-    if (!a.conv.empty()) cfg.model.conv(gnnx::from_name<gnnx::nn::ConvType>(a.conv));
-    else if (a.method == "att") cfg.model.conv(nn::ConvType::kGAT);
+    if (!a.conv.empty())
+      cfg.model.conv(gnnx::from_name<gnnx::nn::ConvType>(a.conv));
+    else if (a.method == "att")
+      cfg.model.conv(nn::ConvType::kGAT);
     if (a.train_epochs > 0) cfg.train.epochs(a.train_epochs);
     if (a.train_lr > 0) cfg.train.lr(a.train_lr);
     a.reference.apply(cfg);
@@ -106,8 +108,8 @@ SeedResult run_seed(const EvaluateArgs& a, uint64_t seed, const c10::Device& dev
   }
   model->to(device);
   model->eval();
-  auto run = eval::run_benchmark(*explainer, *model, ds, a.nodes, device, gnnx::from_name<gnnx::eval::GroundTruth>(a.ground_truth),
-                                    a.eval_hops);
+  auto run = eval::run_benchmark(*explainer, *model, ds, a.nodes, device,
+                                 gnnx::from_name<gnnx::eval::GroundTruth>(a.ground_truth), a.eval_hops);
   r.auc = run.auc;
   r.seconds = run.seconds;
   r.explained = static_cast<int64_t>(run.items.size());
@@ -119,17 +121,21 @@ SeedResult run_seed(const EvaluateArgs& a, uint64_t seed, const c10::Device& dev
 void register_evaluate(CLI::App& app) {
   auto a = std::make_shared<EvaluateArgs>();
   auto* cmd = app.add_subcommand("evaluate", "Explanation ROC AUC of an explainer on a synthetic benchmark");
-  cmd->add_option("--dataset", a->dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth")->required();
+  cmd->add_option("--dataset", a->dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth")
+      ->required();
   cmd->add_option("--method", a->method, "gnnexplainer, grad, att or any registered explainer")->capture_default_str();
   cmd->add_option("--nodes", a->nodes, "paper, motif, all or comma-separated ids (node tasks)")->capture_default_str();
   cmd->add_option("--ground-truth", a->ground_truth,
-                  "node tasks: own (the explained node's own motif, the original evaluation) or any (every motif edge within k hops)")
+                  "node tasks: own (the explained node's own motif, the original evaluation) or any (every motif edge "
+                  "within k hops)")
       ->capture_default_str();
-  cmd->add_option("--eval-hops", a->eval_hops,
-                  "node tasks: score each explained node's K-hop subgraph edges (0: K = the model's layers, the protocol); "
-                  "compares models of different depth on the same edges")
+  cmd->add_option(
+         "--eval-hops", a->eval_hops,
+         "node tasks: score each explained node's K-hop subgraph edges (0: K = the model's layers, the protocol); "
+         "compares models of different depth on the same edges")
       ->capture_default_str();
-  cmd->add_option("--seeds", a->seeds, "number of seeds (dataset, model and explainer seed s = first..)")->capture_default_str();
+  cmd->add_option("--seeds", a->seeds, "number of seeds (dataset, model and explainer seed s = first..)")
+      ->capture_default_str();
   cmd->add_option("--first-seed", a->first_seed, "first seed")->capture_default_str();
   cmd->add_option("--model", a->model_path, "load this model instead of training the reference model");
   cmd->add_option("--conv", a->conv, "reference model layer type (default: the dataset's, gat for att)");
@@ -147,7 +153,8 @@ void register_evaluate(CLI::App& app) {
   cmd->add_option("--laplacian", a->laplacian, "GNNExplainer Laplacian coefficient");
   cmd->add_option("--feature-mask", a->feature_mask, "GNNExplainer feature mask: none, feature, node, node_feature");
   cmd->add_flag("--reparametrize", a->reparametrize, "GNNExplainer: X = Z + (X - Z) * sigmoid(F)");
-  cmd->add_flag("--directed-mask", a->directed_mask, "GNNExplainer: one logit per directed edge (PyG's) instead of per undirected edge");
+  cmd->add_flag("--directed-mask", a->directed_mask,
+                "GNNExplainer: one logit per directed edge (PyG's) instead of per undirected edge");
   cmd->add_option("--edge-init-means", a->edge_init_means,
                   "GNNExplainer: means of the initial edge-mask logits, one run each, masks averaged (default 0,3)")
       ->delimiter(',');
@@ -168,10 +175,10 @@ void register_evaluate(CLI::App& app) {
     std::vector<SeedResult> rs;
     std::cout << "dataset " << a->dataset << ", method " << a->method << ", nodes " << a->nodes << ", ground truth "
               << a->ground_truth << (a->eval_hops > 0 ? ", eval hops " + std::to_string(a->eval_hops) : std::string())
-              << ", device "
-              << device << ", threads " << torch_threads() << "\n";
+              << ", device " << device << ", threads " << torch_threads() << "\n";
     std::cout << std::setw(6) << "seed" << std::setw(10) << "test_acc" << std::setw(10) << "explained" << std::setw(10)
-              << "auc" << std::setw(10) << "seconds" << "\n";
+              << "auc" << std::setw(10) << "seconds"
+              << "\n";
     double total_s = 0;
     for (int64_t s = 0; s < a->seeds; ++s) {
       const auto seed = static_cast<uint64_t>(a->first_seed + s);
@@ -187,10 +194,17 @@ void register_evaluate(CLI::App& app) {
     for (const auto& r : rs) var += (r.auc - mean) * (r.auc - mean) / static_cast<double>(rs.size());
     std::cout << "mean auc " << std::setprecision(4) << mean << " +- " << std::sqrt(var) << "\n";
     if (a->json) {
-      const std::string protocol = datasets::make_dataset(a->dataset, 0).task == nn::Task::kGraph ? "test-graphs" : a->nodes;
-      nlohmann::json j = {{"dataset", a->dataset},   {"method", a->method},          {"protocol", protocol},
-                          {"mean_auc", mean},        {"std_auc", std::sqrt(var)},    {"num_explained", rs.front().explained},
-                          {"ground_truth", a->ground_truth}, {"seconds", total_s}, {"eval_hops", a->eval_hops}};
+      const std::string protocol = datasets::make_dataset(a->dataset, 0).task == nn::Task::kGraph ? "test-graphs"
+                                                                                                  : a->nodes;
+      nlohmann::json j = {{"dataset", a->dataset},
+                          {"method", a->method},
+                          {"protocol", protocol},
+                          {"mean_auc", mean},
+                          {"std_auc", std::sqrt(var)},
+                          {"num_explained", rs.front().explained},
+                          {"ground_truth", a->ground_truth},
+                          {"seconds", total_s},
+                          {"eval_hops", a->eval_hops}};
       std::cout << j.dump() << "\n";
     }
   });

@@ -28,7 +28,8 @@ void run_explain(const ExplainArgs& a) {
   const auto& o = a.lrp;
   GNNX_CHECK(o.top_k > 0, "explain: --top-k must be positive, got ", o.top_k);
   const uint64_t seed = parse_seed(a.seed);
-  auto explainer = explain::make_explainer(a.method, {{"seed", std::to_string(seed)}});  // an unknown method fails before any training
+  auto explainer = explain::make_explainer(
+      a.method, {{"seed", std::to_string(seed)}});  // an unknown method fails before any training
   auto ds = datasets::make_dataset(o.dataset, seed);
   nn::GNNClassifier model = o.model_path.empty() ? datasets::train_reference_model(ds, seed).model
                                                  : nn::load_gnn_classifier(o.model_path);
@@ -72,8 +73,9 @@ void run_explain(const ExplainArgs& a) {
                      {"ground_truth", ground_truth[id].item<double>() > 0}});
   }
   if (o.json) {
-    nlohmann::json j = {{"dataset", o.dataset}, {"method", a.method},   {ds.task == nn::Task::kNode ? "node" : "graph", item},
-                        {"label", e.target.label}, {"top_edges", edges}, {"seconds", seconds}};
+    nlohmann::json j = {
+        {"dataset", o.dataset},    {"method", a.method}, {ds.task == nn::Task::kNode ? "node" : "graph", item},
+        {"label", e.target.label}, {"top_edges", edges}, {"seconds", seconds}};
     std::cout << j.dump() << "\n";
     return;
   }
@@ -91,21 +93,25 @@ void run_explain(const ExplainArgs& a) {
 
 void register_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
-  auto* cmd = app.add_subcommand("explain", "Explain one prediction on a synthetic benchmark: top edges, or GNN-LRP's walks");
+  auto* cmd = app.add_subcommand("explain",
+                                 "Explain one prediction on a synthetic benchmark: top edges, or GNN-LRP's walks");
   auto& o = a->lrp;
-  cmd->add_option("--dataset", o.dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth")->required();
+  cmd->add_option("--dataset", o.dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth")
+      ->required();
   cmd->add_option("--method", a->method, "any registered explainer (gnnexplainer, grad, saliency, ig, gnn-lrp, ...)")
       ->capture_default_str();
   cmd->add_option("--node", o.node, "node to explain (node datasets)");
   cmd->add_option("--graph", o.graph, "graph to explain (graph datasets; default: the first test graph)");
-  cmd->add_option("--seed", a->seed, "seed of the dataset, the reference model and the explainer")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "seed of the dataset, the reference model and the explainer")
+      ->capture_default_str();
   cmd->add_option("--model", o.model_path, "load this model instead of training the reference model");
   cmd->add_option("--top-k", o.top_k, "edges (or gnn-lrp walks) reported")->capture_default_str();
   cmd->add_option("--svg", o.svg, "write a picture of the explanation (GraphViz dot)");
   cmd->add_flag("--json", o.json, "print one JSON line instead of the table");
   cmd->add_option("--gamma", o.gamma, "gnn-lrp: gamma of the LRP-gamma rule on the layers (0: LRP-epsilon)")
       ->capture_default_str();
-  cmd->add_option("--order", o.order, "gnn-lrp: rank walks by abs, positive or negative relevance")->capture_default_str();
+  cmd->add_option("--order", o.order, "gnn-lrp: rank walks by abs, positive or negative relevance")
+      ->capture_default_str();
   cmd->callback([a] {
     if (a->method == "gnn-lrp") {
       a->lrp.seed = parse_seed(a->seed);

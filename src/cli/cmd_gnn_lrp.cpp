@@ -44,8 +44,8 @@ void run_gnn_lrp_cli(const GNNLRPCliArgs& a) {
     item = a.node;
   } else {
     item = a.graph >= 0 ? a.graph : ds.split.test[0].item<int64_t>();
-    GNNX_CHECK(item < static_cast<int64_t>(ds.graphs.size()), "explain --method gnn-lrp: --graph ", item, " outside [0, ",
-               ds.graphs.size(), ")");
+    GNNX_CHECK(item < static_cast<int64_t>(ds.graphs.size()), "explain --method gnn-lrp: --graph ", item,
+               " outside [0, ", ds.graphs.size(), ")");
     g = ds.graphs[static_cast<size_t>(item)];
     target = Target::graph(0);
   }
@@ -60,8 +60,8 @@ void run_gnn_lrp_cli(const GNNLRPCliArgs& a) {
   if (!a.svg.empty()) viz::write_walks_svg(g, top, a.svg);
 
   if (!a.json) {
-    std::cout << "GNN-LRP on " << a.dataset << (ds.task == nn::Task::kNode ? ", node " : ", graph ") << item << " (class "
-              << top.target.label << ", logit " << top.output << ")";
+    std::cout << "GNN-LRP on " << a.dataset << (ds.task == nn::Task::kNode ? ", node " : ", graph ") << item
+              << " (class " << top.target.label << ", logit " << top.output << ")";
     if (test_acc >= 0) std::cout << "; reference model test accuracy " << test_acc;
     std::cout << "\n"
               << top.num_walks << " walks of length " << top.num_layers << "; sum of all walk relevance "
@@ -93,4 +93,3 @@ void run_gnn_lrp_cli(const GNNLRPCliArgs& a) {
 }
 
 }  // namespace gnnx::cli
-

@@ -25,8 +25,11 @@ void register_info(CLI::App& app) {
                 "forward and gradients) with float64; exits 1 when one disagrees");
   cmd->add_option("--device", opt->device, "Device the --check kernels run on: cpu, cuda, cuda:N");
   cmd->callback([opt] {
-    nlohmann::json j = {{"gnnx", gnnx::version()}, {"libtorch", TORCH_VERSION}, {"blas", blas_name()},
-                        {"threads", torch_threads()}, {"cuda", cuda_available()}};
+    nlohmann::json j = {{"gnnx", gnnx::version()},
+                        {"libtorch", TORCH_VERSION},
+                        {"blas", blas_name()},
+                        {"threads", torch_threads()},
+                        {"cuda", cuda_available()}};
     if (!opt->check) {
       std::cout << j.dump() << "\n";
       return;
@@ -36,8 +39,8 @@ void register_info(CLI::App& app) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& c : checks) {
       // JSON has no NaN: a result with NaN is reported as null.
-      list.push_back({{"op", c.op}, {"error", std::isfinite(c.error) ? nlohmann::json(c.error) : nlohmann::json()},
-                      {"ok", c.ok}});
+      list.push_back(
+          {{"op", c.op}, {"error", std::isfinite(c.error) ? nlohmann::json(c.error) : nlohmann::json()}, {"ok", c.ok}});
       if (!c.ok) failed += (failed.empty() ? "" : ", ") + c.op;
     }
     j["device"] = opt->device;
@@ -47,7 +50,8 @@ void register_info(CLI::App& app) {
     GNNX_CHECK(failed.empty(), "info --check: expected float32 kernels to agree with float64 within ",
                checks.front().tolerance, ", but these do not: ", failed,
                ". Gradient-based explanations on this build would be wrong. (Debian 13's LibTorch 2.6 with "
-               "oneDNN 3.7 gets conv2d gradients wrong in oneDNN's AVX2/AVX-512 kernels: ONEDNN_MAX_CPU_ISA=AVX avoids them.)");
+               "oneDNN 3.7 gets conv2d gradients wrong in oneDNN's AVX2/AVX-512 kernels: ONEDNN_MAX_CPU_ISA=AVX avoids "
+               "them.)");
   });
 }
 

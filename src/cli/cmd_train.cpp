@@ -64,10 +64,15 @@ void register_train(CLI::App& app) {
     flags->apply(cfg);
     auto r = datasets::train_reference_model(d, cfg, s);
     if (!out->empty()) nn::save_gnn_classifier(r.model, *out);
-    nlohmann::json j = {{"dataset", d.name}, {"seed", s}, {"train_acc", r.result.train_acc},
-                        {"val_acc", r.result.val_acc}, {"test_acc", r.result.test_acc},
-                        {"epochs", r.result.epochs_run}, {"normalize_embedding", cfg.model.normalize_embedding()},
-                        {"root_weight", cfg.model.root_weight()}, {"counterexamples", cfg.counterexamples.copies()},
+    nlohmann::json j = {{"dataset", d.name},
+                        {"seed", s},
+                        {"train_acc", r.result.train_acc},
+                        {"val_acc", r.result.val_acc},
+                        {"test_acc", r.result.test_acc},
+                        {"epochs", r.result.epochs_run},
+                        {"normalize_embedding", cfg.model.normalize_embedding()},
+                        {"root_weight", cfg.model.root_weight()},
+                        {"counterexamples", cfg.counterexamples.copies()},
                         {"seconds", r.result.seconds}};
     std::cout << j.dump() << "\n";
   });

@@ -44,9 +44,9 @@ std::string blas_name() {
     if (pos == std::string::npos) continue;
     std::string path = line.substr(pos);
     if (path.find("openblas") != std::string::npos) {
-      found = path.find("pthread") != std::string::npos ? "openblas-pthread"
+      found = path.find("pthread") != std::string::npos  ? "openblas-pthread"
               : path.find("openmp") != std::string::npos ? "openblas-openmp"
-                                                        : "openblas";
+                                                         : "openblas";
       break;
     }
     if (path.find("libmkl") != std::string::npos) return "mkl";

@@ -30,7 +30,8 @@ void OptionReader::fail(const std::string& key, const char* expected, const std:
 
 int64_t OptionReader::parse(const std::string& key, const std::string& value, int64_t*) const {
   int64_t v = 0;
-  if (!parse_all(value, [](const std::string& s, size_t* n) { return std::stoll(s, n); }, &v))
+  if (!parse_all(
+          value, [](const std::string& s, size_t* n) { return std::stoll(s, n); }, &v))
     fail(key, "an integer", value);
   return v;
 }
@@ -38,14 +39,16 @@ int64_t OptionReader::parse(const std::string& key, const std::string& value, in
 uint64_t OptionReader::parse(const std::string& key, const std::string& value, uint64_t*) const {
   uint64_t v = 0;
   if (value.find_first_not_of("0123456789") != std::string::npos ||
-      !parse_all(value, [](const std::string& s, size_t* n) { return std::stoull(s, n); }, &v))
+      !parse_all(
+          value, [](const std::string& s, size_t* n) { return std::stoull(s, n); }, &v))
     fail(key, "a non-negative integer", value);
   return v;
 }
 
 double OptionReader::parse(const std::string& key, const std::string& value, double*) const {
   double v = 0;
-  if (!parse_all(value, [](const std::string& s, size_t* n) { return std::stod(s, n); }, &v))
+  if (!parse_all(
+          value, [](const std::string& s, size_t* n) { return std::stod(s, n); }, &v))
     fail(key, "a number", value);
   return v;
 }
@@ -75,10 +78,12 @@ bool parse_list(const std::string& value, One one, std::vector<T>& out) {
 
 }  // namespace
 
-std::vector<int64_t> OptionReader::parse(const std::string& key, const std::string& value, std::vector<int64_t>*) const {
+std::vector<int64_t> OptionReader::parse(const std::string& key, const std::string& value,
+                                         std::vector<int64_t>*) const {
   std::vector<int64_t> out;
   auto one = [](const std::string& s, int64_t* v) {
-    return parse_all(s, [](const std::string& t, size_t* n) { return std::stoll(t, n); }, v);
+    return parse_all(
+        s, [](const std::string& t, size_t* n) { return std::stoll(t, n); }, v);
   };
   if (!parse_list<int64_t>(value, one, out)) fail(key, "comma-separated integers", value);
   return out;
@@ -87,7 +92,8 @@ std::vector<int64_t> OptionReader::parse(const std::string& key, const std::stri
 std::vector<double> OptionReader::parse(const std::string& key, const std::string& value, std::vector<double>*) const {
   std::vector<double> out;
   auto one = [](const std::string& s, double* v) {
-    return parse_all(s, [](const std::string& t, size_t* n) { return std::stod(t, n); }, v);
+    return parse_all(
+        s, [](const std::string& t, size_t* n) { return std::stod(t, n); }, v);
   };
   if (!parse_list<double>(value, one, out)) fail(key, "comma-separated numbers", value);
   return out;

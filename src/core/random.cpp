@@ -4,8 +4,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <boost/random/normal_distribution.hpp>
-#include <boost/random/uniform_int_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
 
 namespace gnnx {
 

@@ -72,23 +72,43 @@ std::vector<BackendCheck> check_backend(c10::Device device) {
   // that blocked and vectorised kernels are the ones chosen.
   auto edges = torch::randint(0, 40, {2, 160}, gen, torch::kLong);
   std::vector<Case> cases = {
-      {"conv2d", {randn({2, 3, 8, 8}), randn({8, 3, 3, 3}), randn({8})}, {"input", "weight", "bias"},
-       [](const std::vector<at::Tensor>& t) { return F::conv2d(t[0], t[1], F::Conv2dFuncOptions().bias(t[2]).padding(1)); }},
-      {"conv2d 16ch", {randn({4, 16, 12, 12}), randn({32, 16, 3, 3})}, {"input", "weight"},
-       [](const std::vector<at::Tensor>& t) { return F::conv2d(t[0], t[1], F::Conv2dFuncOptions().stride(2).padding(1)); }},
-      {"max_pool2d", {randn({2, 4, 8, 8})}, {"input"},
+      {"conv2d",
+       {randn({2, 3, 8, 8}), randn({8, 3, 3, 3}), randn({8})},
+       {"input", "weight", "bias"},
+       [](const std::vector<at::Tensor>& t) {
+         return F::conv2d(t[0], t[1], F::Conv2dFuncOptions().bias(t[2]).padding(1));
+       }},
+      {"conv2d 16ch",
+       {randn({4, 16, 12, 12}), randn({32, 16, 3, 3})},
+       {"input", "weight"},
+       [](const std::vector<at::Tensor>& t) {
+         return F::conv2d(t[0], t[1], F::Conv2dFuncOptions().stride(2).padding(1));
+       }},
+      {"max_pool2d",
+       {randn({2, 4, 8, 8})},
+       {"input"},
        [](const std::vector<at::Tensor>& t) { return F::max_pool2d(t[0], F::MaxPool2dFuncOptions(2)); }},
-      {"adaptive_avg_pool2d", {randn({2, 4, 8, 8})}, {"input"},
-       [](const std::vector<at::Tensor>& t) { return F::adaptive_avg_pool2d(t[0], F::AdaptiveAvgPool2dFuncOptions(1)); }},
-      {"linear", {randn({64, 48}), randn({32, 48}), randn({32})}, {"input", "weight", "bias"},
+      {"adaptive_avg_pool2d",
+       {randn({2, 4, 8, 8})},
+       {"input"},
+       [](const std::vector<at::Tensor>& t) {
+         return F::adaptive_avg_pool2d(t[0], F::AdaptiveAvgPool2dFuncOptions(1));
+       }},
+      {"linear",
+       {randn({64, 48}), randn({32, 48}), randn({32})},
+       {"input", "weight", "bias"},
        [](const std::vector<at::Tensor>& t) { return F::linear(t[0], t[1], t[2]); }},
-      {"gather/index_add", {randn({40, 16})}, {"input"},
+      {"gather/index_add",
+       {randn({40, 16})},
+       {"input"},
        [edges](const std::vector<at::Tensor>& t) {
          auto e = edges.to(t[0].device());
          auto msg = t[0].index_select(0, e[0]) * 0.5;
          return torch::zeros_like(t[0]).index_add(0, e[1], msg);
        }},
-      {"log_softmax", {randn({32, 10})}, {"input"},
+      {"log_softmax",
+       {randn({32, 10})},
+       {"input"},
        [](const std::vector<at::Tensor>& t) { return torch::log_softmax(t[0], 1); }},
   };
   std::vector<BackendCheck> out;

@@ -144,7 +144,8 @@ void check_graph_fields(const Reader& r, const std::string& where, int64_t n, co
 
 void check_split(const Reader& r, const nn::Split& s, int64_t n) {
   using Field = std::pair<const char*, const at::Tensor*>;
-  for (auto [name, t] : std::initializer_list<Field>{{"split.train", &s.train}, {"split.val", &s.val}, {"split.test", &s.test}}) {
+  for (auto [name, t] :
+       std::initializer_list<Field>{{"split.train", &s.train}, {"split.val", &s.val}, {"split.test", &s.test}}) {
     if (t->numel() > 0 && (t->min().item<int64_t>() < 0 || t->max().item<int64_t>() >= n)) {
       r.fail(name, detail::concat("has an id outside [0, ", n, ")"));
     }
@@ -225,8 +226,9 @@ Dataset from_json(const std::string& text, const std::string& source) {
   if (version != kVersion) r.fail("version", detail::concat("must be ", kVersion, ", got ", version));
   Dataset d;
   d.name = r.string(r.get(root, "name", ""), "name");
-  d.task = parse_task(r.string(r.get(root, "task", ""), "task"),
-                      [&](const std::string& s) { r.fail("task", "must be \"node\" or \"graph\", got \"" + s + "\""); });
+  d.task = parse_task(r.string(r.get(root, "task", ""), "task"), [&](const std::string& s) {
+    r.fail("task", "must be \"node\" or \"graph\", got \"" + s + "\"");
+  });
   d.num_classes = r.integer(r.get(root, "num_classes", ""), "num_classes");
   if (d.num_classes < 1) r.fail("num_classes", "must be positive");
   const auto& params = r.get(root, "params", "");
@@ -324,8 +326,8 @@ Dataset from_pt(const std::string& bytes, const std::string& source) {
   try {
     root = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
   } catch (const std::exception& e) {
-    GNNX_CHECK(false, "load_dataset: ", source, ": not a readable .pt file (truncated or corrupt?): ",
-               first_line(e.what()));
+    GNNX_CHECK(false, "load_dataset: ", source,
+               ": not a readable .pt file (truncated or corrupt?): ", first_line(e.what()));
   }
   GNNX_CHECK(root.isGenericDict(), "load_dataset: ", source, ": expected a dict at the top level");
   auto dict = root.toGenericDict();
@@ -358,7 +360,9 @@ Dataset from_pt(const std::string& bytes, const std::string& source) {
   if (integer("version") != kVersion) r.fail("version", detail::concat("must be ", kVersion));
   Dataset d;
   d.name = str("name");
-  d.task = parse_task(str("task"), [&](const std::string& s) { r.fail("task", "must be \"node\" or \"graph\", got \"" + s + "\""); });
+  d.task = parse_task(str("task"), [&](const std::string& s) {
+    r.fail("task", "must be \"node\" or \"graph\", got \"" + s + "\"");
+  });
   d.num_classes = integer("num_classes");
   if (d.num_classes < 1) r.fail("num_classes", "must be positive");
   d.params = str("params");
@@ -368,7 +372,8 @@ Dataset from_pt(const std::string& bytes, const std::string& source) {
     r.fail("params", "must be JSON text");
   }
   at::Tensor x = tensor("x", 2, true), edge_index = tensor("edge_index", 2, false), y = tensor("y", 1, false);
-  at::Tensor em = tensor("edge_mask_gt", 1, true), nm = tensor("node_mask_gt", 1, true), mi = tensor("motif_id", 1, false);
+  at::Tensor em = tensor("edge_mask_gt", 1, true), nm = tensor("node_mask_gt", 1, true),
+             mi = tensor("motif_id", 1, false);
   at::Tensor node_ptr = tensor("node_ptr", 1, false), edge_ptr = tensor("edge_ptr", 1, false);
   d.split = {tensor("train", 1, false), tensor("val", 1, false), tensor("test", 1, false)};
   if (edge_index.size(0) != 2) r.fail("edge_index", detail::concat("must have shape [2, E], got ", edge_index.sizes()));
@@ -378,14 +383,16 @@ Dataset from_pt(const std::string& bytes, const std::string& source) {
   auto np = node_ptr.accessor<int64_t, 1>();
   auto ep = edge_ptr.accessor<int64_t, 1>();
   if (np[0] != 0 || np[b] != x.size(0)) r.fail("node_ptr", detail::concat("must run from 0 to ", x.size(0)));
-  if (ep[0] != 0 || ep[b] != edge_index.size(1)) r.fail("edge_ptr", detail::concat("must run from 0 to ", edge_index.size(1)));
+  if (ep[0] != 0 || ep[b] != edge_index.size(1))
+    r.fail("edge_ptr", detail::concat("must run from 0 to ", edge_index.size(1)));
   for (int64_t i = 0; i < b; ++i) {
     if (np[i + 1] < np[i]) r.fail("node_ptr", "must be non-decreasing");
     if (ep[i + 1] < ep[i]) r.fail("edge_ptr", "must be non-decreasing");
   }
   const int64_t y_len = d.task == nn::Task::kNode ? x.size(0) : b;
   if (y.size(0) != y_len) r.fail("y", detail::concat("must have ", y_len, " entries, got ", y.size(0)));
-  if (em.size(0) != edge_index.size(1)) r.fail("edge_mask_gt", detail::concat("must have ", edge_index.size(1), " entries"));
+  if (em.size(0) != edge_index.size(1))
+    r.fail("edge_mask_gt", detail::concat("must have ", edge_index.size(1), " entries"));
   if (nm.size(0) != x.size(0)) r.fail("node_mask_gt", detail::concat("must have ", x.size(0), " entries"));
   if (mi.size(0) != x.size(0)) r.fail("motif_id", detail::concat("must have ", x.size(0), " entries"));
   for (int64_t i = 0; i < b; ++i) {

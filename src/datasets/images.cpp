@@ -75,7 +75,8 @@ ImageDataset make_shapes_images(const ShapesImagesOptions& o) {
     const double lo = s / 2.0, hi = static_cast<double>(hw) - s / 2.0;
     const double cx = lo + uniform_real(rng) * (hi - lo) - 0.5, cy = lo + uniform_real(rng) * (hi - lo) - 0.5;
     // Grating texture: orientation, spatial frequency (cycles per pixel), phase.
-    const double theta = uniform_real(rng) * pi, freq = 0.08 + 0.17 * uniform_real(rng), phase = uniform_real(rng) * 2 * pi;
+    const double theta = uniform_real(rng) * pi, freq = 0.08 + 0.17 * uniform_real(rng),
+                 phase = uniform_real(rng) * 2 * pi;
     for (int64_t ch = 0; ch < c; ++ch) {
       colour[static_cast<size_t>(ch)] = 0.7 + 0.6 * uniform_real(rng);
       phase_amp[static_cast<size_t>(ch)] = o.texture() * (0.5 + uniform_real(rng));

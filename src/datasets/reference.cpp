@@ -115,8 +115,10 @@ MotifEdges motif_edges(const std::string& name, const at::Tensor& edge_index, co
   std::set<int64_t> base_labels;
   m.base_label.assign(static_cast<size_t>(num_motifs), std::numeric_limits<int64_t>::max());
   for (int64_t v = 0; v < N; ++v) {
-    if (mid[v] < 0) base_labels.insert(yp[v]);
-    else m.base_label[static_cast<size_t>(mid[v])] = std::min(m.base_label[static_cast<size_t>(mid[v])], yp[v] - 1);
+    if (mid[v] < 0)
+      base_labels.insert(yp[v]);
+    else
+      m.base_label[static_cast<size_t>(mid[v])] = std::min(m.base_label[static_cast<size_t>(mid[v])], yp[v] - 1);
   }
   for (int64_t k = 0; k < num_motifs; ++k)
     GNNX_CHECK(base_labels.count(m.base_label[static_cast<size_t>(k)]) == 1, "counterexample_graph: motif ", k, " of ",
@@ -173,8 +175,10 @@ AugmentedGraph counterexample_graph(const Dataset& d, const CounterexampleOption
     for (size_t p = 0; p < P; ++p) {
       if (m.is_motif_pair[p]) continue;
       const float w = other_edge_weight(rng, o);
-      if (w < 0) keep[p] = 0;
-      else weight[p] = w;
+      if (w < 0)
+        keep[p] = 0;
+      else
+        weight[p] = w;
     }
     auto cy = y.clone();
     auto* cyp = cy.data_ptr<int64_t>();
@@ -233,8 +237,8 @@ GraphMotif graph_motif(const Dataset& d, size_t i) {
   const int64_t* mp = mid.data_ptr<int64_t>();
   std::map<int64_t, int64_t> pos;
   for (int64_t v = 0; v < mid.numel(); ++v) {
-    GNNX_CHECK(mp[v] == -1 || mp[v] == 0, "counterexample_graphs: graph ", i, " of ", d.name,
-               " has motif id ", mp[v], " (expected exactly one motif instance per graph, ids -1 or 0)");
+    GNNX_CHECK(mp[v] == -1 || mp[v] == 0, "counterexample_graphs: graph ", i, " of ", d.name, " has motif id ", mp[v],
+               " (expected exactly one motif instance per graph, ids -1 or 0)");
     if (mp[v] == 0) pos.emplace(v, static_cast<int64_t>(m.nodes.size())), m.nodes.push_back(v);
   }
   GNNX_CHECK(!m.nodes.empty(), "counterexample_graphs: graph ", i, " of ", d.name,
@@ -247,8 +251,7 @@ GraphMotif graph_motif(const Dataset& d, size_t i) {
   std::set<std::pair<int64_t, int64_t>> seen;
   for (int64_t e = 0; e < E; ++e) {
     const int64_t a = std::min(src[e], src[E + e]), b = std::max(src[e], src[E + e]);
-    if (g[e] > 0.5f && pos.count(a) && pos.count(b) && seen.emplace(a, b).second)
-      m.pairs.emplace_back(pos[a], pos[b]);
+    if (g[e] > 0.5f && pos.count(a) && pos.count(b) && seen.emplace(a, b).second) m.pairs.emplace_back(pos[a], pos[b]);
   }
   return m;
 }

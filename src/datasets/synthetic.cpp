@@ -87,8 +87,8 @@ void perturb(Builder& b, double fraction, PerturbBase base, Rng& rng) {
                                                        : static_cast<double>(b.num_nodes());
   const auto count = static_cast<int64_t>(std::floor(fraction * reference));
   const int64_t n = b.num_nodes();
-  GNNX_CHECK(count + b.num_edges() <= n * (n - 1) / 2, "perturb: cannot add ", count,
-             " edges to a graph with ", n, " nodes and ", b.num_edges(), " edges");
+  GNNX_CHECK(count + b.num_edges() <= n * (n - 1) / 2, "perturb: cannot add ", count, " edges to a graph with ", n,
+             " nodes and ", b.num_edges(), " edges");
   add_random_edges(b.g, count, rng);
 }
 
@@ -98,8 +98,8 @@ std::vector<int64_t> plug_nodes(int64_t n_base, int64_t n_motifs, Plugs plugs, R
     const int64_t spacing = n_base / n_motifs;
     for (int64_t k = 0; k < n_motifs; ++k) out[static_cast<size_t>(k)] = k * spacing;
   } else {
-    GNNX_CHECK(n_motifs <= n_base, "plug_nodes: random distinct plugs need num_motifs <= base nodes, got ",
-               n_motifs, " > ", n_base);
+    GNNX_CHECK(n_motifs <= n_base, "plug_nodes: random distinct plugs need num_motifs <= base nodes, got ", n_motifs,
+               " > ", n_base);
     auto p = permutation(n_base, rng);
     std::copy(p.begin(), p.begin() + n_motifs, out.begin());
   }
@@ -127,7 +127,8 @@ Finished finish(const Builder& b, at::Tensor x, bool node_labels, int64_t graph_
   const int64_t e = edge_index.size(1);
   auto ei = edge_index.accessor<int64_t, 2>();
   std::vector<float> emask(static_cast<size_t>(e));
-  for (int64_t k = 0; k < e; ++k) emask[static_cast<size_t>(k)] = b.motif_edges.count(ordered(ei[0][k], ei[1][k])) ? 1.f : 0.f;
+  for (int64_t k = 0; k < e; ++k)
+    emask[static_cast<size_t>(k)] = b.motif_edges.count(ordered(ei[0][k], ei[1][k])) ? 1.f : 0.f;
   std::vector<float> nmask(b.motif.size());
   for (size_t i = 0; i < b.motif.size(); ++i) nmask[i] = b.motif[i] >= 0 ? 1.f : 0.f;
   at::Tensor y = node_labels ? torch::tensor(b.label, torch::kLong) : torch::tensor({graph_label}, torch::kLong);
@@ -152,8 +153,8 @@ void add_to(Dataset& d, Finished f) {
 }
 
 Builder ba_shapes_builder(const BaShapesOptions& o, Rng& rng) {
-  GNNX_CHECK(o.base_nodes() > o.m() && o.m() >= 1, "ba_shapes: need base_nodes > m >= 1, got base_nodes = ",
-             o.base_nodes(), ", m = ", o.m());
+  GNNX_CHECK(o.base_nodes() > o.m() && o.m() >= 1,
+             "ba_shapes: need base_nodes > m >= 1, got base_nodes = ", o.base_nodes(), ", m = ", o.m());
   GNNX_CHECK(o.num_motifs() >= 1, "ba_shapes: num_motifs must be positive, got ", o.num_motifs());
   GNNX_CHECK(o.perturbation() >= 0, "ba_shapes: perturbation must be >= 0, got ", o.perturbation());
   Builder b;
@@ -168,15 +169,16 @@ Builder ba_shapes_builder(const BaShapesOptions& o, Rng& rng) {
 }
 
 nlohmann::json ba_shapes_params(const BaShapesOptions& o) {
-  return {{"base_nodes", o.base_nodes()}, {"m", o.m()}, {"num_motifs", o.num_motifs()},
-          {"plugs", to_string(o.plugs())}, {"perturbation", o.perturbation()},
-          {"perturb_base", to_string(o.perturb_base())}, {"feature_dim", o.feature_dim()}};
+  return {{"base_nodes", o.base_nodes()},     {"m", o.m()},
+          {"num_motifs", o.num_motifs()},     {"plugs", to_string(o.plugs())},
+          {"perturbation", o.perturbation()}, {"perturb_base", to_string(o.perturb_base())},
+          {"feature_dim", o.feature_dim()}};
 }
 
 // Tree base + one motif kind (cycles or grids), labels 0 tree / 1 motif.
 Builder tree_motif_builder(int64_t depth, int64_t n_motifs, const EdgeList& motif, int64_t motif_nodes,
-                           Plugs plugs_mode, bool extra_plug_edge, double perturbation, PerturbBase base,
-                           Rng& rng, const char* op) {
+                           Plugs plugs_mode, bool extra_plug_edge, double perturbation, PerturbBase base, Rng& rng,
+                           const char* op) {
   GNNX_CHECK(depth >= 1 && depth <= 20, op, ": depth must be in [1, 20], got ", depth);
   GNNX_CHECK(n_motifs >= 1, op, ": num_motifs must be positive, got ", n_motifs);
   GNNX_CHECK(perturbation >= 0, op, ": perturbation must be >= 0, got ", perturbation);
@@ -251,8 +253,11 @@ Dataset ba_community(const BaCommunityOptions& options, uint64_t seed) {
   d.num_classes = 8;
   add_to(d, finish(b, torch::tensor(x, torch::kFloat).view({n, f}), true, 0));
   d.split = make_split(n, rng);
-  nlohmann::json p = {{"generator", d.name}, {"seed", seed}, {"community", ba_shapes_params(options.community())},
-                      {"inter_edges", options.inter_edges()}, {"separation", options.separation()},
+  nlohmann::json p = {{"generator", d.name},
+                      {"seed", seed},
+                      {"community", ba_shapes_params(options.community())},
+                      {"inter_edges", options.inter_edges()},
+                      {"separation", options.separation()},
                       {"variance", options.variance()}};
   d.params = p.dump();
   return d;
@@ -269,10 +274,15 @@ Dataset tree_cycles(const TreeCyclesOptions& options, uint64_t seed) {
   d.num_classes = 2;
   add_to(d, finish(b, ones_features(b.num_nodes(), options.feature_dim()), true, 0));
   d.split = make_split(b.num_nodes(), rng);
-  nlohmann::json p = {{"generator", d.name}, {"seed", seed}, {"depth", options.depth()},
-                      {"num_motifs", options.num_motifs()}, {"cycle_length", options.cycle_length()},
-                      {"extra_plug_edge", options.extra_plug_edge()}, {"plugs", to_string(options.plugs())},
-                      {"perturbation", options.perturbation()}, {"perturb_base", to_string(options.perturb_base())},
+  nlohmann::json p = {{"generator", d.name},
+                      {"seed", seed},
+                      {"depth", options.depth()},
+                      {"num_motifs", options.num_motifs()},
+                      {"cycle_length", options.cycle_length()},
+                      {"extra_plug_edge", options.extra_plug_edge()},
+                      {"plugs", to_string(options.plugs())},
+                      {"perturbation", options.perturbation()},
+                      {"perturb_base", to_string(options.perturb_base())},
                       {"feature_dim", options.feature_dim()}};
   d.params = p.dump();
   return d;
@@ -281,18 +291,23 @@ Dataset tree_cycles(const TreeCyclesOptions& options, uint64_t seed) {
 Dataset tree_grid(const TreeGridOptions& options, uint64_t seed) {
   Rng rng(seed);
   const int64_t side = options.side();
-  Builder b = tree_motif_builder(options.depth(), options.num_motifs(), grid_motif(side), side * side,
-                                 options.plugs(), /*extra_plug_edge=*/false, options.perturbation(),
-                                 options.perturb_base(), rng, "tree_grid");
+  Builder b = tree_motif_builder(options.depth(), options.num_motifs(), grid_motif(side), side * side, options.plugs(),
+                                 /*extra_plug_edge=*/false, options.perturbation(), options.perturb_base(), rng,
+                                 "tree_grid");
   Dataset d;
   d.name = "tree-grid";
   d.task = nn::Task::kNode;
   d.num_classes = 2;
   add_to(d, finish(b, ones_features(b.num_nodes(), options.feature_dim()), true, 0));
   d.split = make_split(b.num_nodes(), rng);
-  nlohmann::json p = {{"generator", d.name}, {"seed", seed}, {"depth", options.depth()},
-                      {"num_motifs", options.num_motifs()}, {"side", side}, {"plugs", to_string(options.plugs())},
-                      {"perturbation", options.perturbation()}, {"perturb_base", to_string(options.perturb_base())},
+  nlohmann::json p = {{"generator", d.name},
+                      {"seed", seed},
+                      {"depth", options.depth()},
+                      {"num_motifs", options.num_motifs()},
+                      {"side", side},
+                      {"plugs", to_string(options.plugs())},
+                      {"perturbation", options.perturbation()},
+                      {"perturb_base", to_string(options.perturb_base())},
                       {"feature_dim", options.feature_dim()}};
   d.params = p.dump();
   return d;
@@ -318,8 +333,11 @@ Dataset ba_2motifs(const Ba2MotifsOptions& options, uint64_t seed) {
     add_to(d, finish(b, ones_features(b.num_nodes(), options.feature_dim()), false, label));
   }
   d.split = make_split(options.num_graphs(), rng);
-  nlohmann::json p = {{"generator", d.name}, {"seed", seed}, {"num_graphs", options.num_graphs()},
-                      {"base_nodes", options.base_nodes()}, {"m", options.m()},
+  nlohmann::json p = {{"generator", d.name},
+                      {"seed", seed},
+                      {"num_graphs", options.num_graphs()},
+                      {"base_nodes", options.base_nodes()},
+                      {"m", options.m()},
                       {"feature_dim", options.feature_dim()}};
   d.params = p.dump();
   return d;
@@ -344,9 +362,11 @@ Dataset ba_growth(const BaGrowthOptions& options, uint64_t seed) {
     struct EdgeComponent {
       size_t id = 0;
     };
-    using CGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property, EdgeComponent>;
+    using CGraph =
+        boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property, EdgeComponent>;
     CGraph cg(static_cast<size_t>(options.num_nodes()));
-    for (auto e : boost::make_iterator_range(boost::edges(b.g))) boost::add_edge(boost::source(e, b.g), boost::target(e, b.g), cg);
+    for (auto e : boost::make_iterator_range(boost::edges(b.g)))
+      boost::add_edge(boost::source(e, b.g), boost::target(e, b.g), cg);
     auto component = boost::get(&EdgeComponent::id, cg);
     const size_t n_comp = boost::biconnected_components(cg, component);
     std::vector<size_t> comp_edges(n_comp, 0);
@@ -364,8 +384,12 @@ Dataset ba_growth(const BaGrowthOptions& options, uint64_t seed) {
     add_to(d, std::move(f));
   }
   d.split = make_split(options.num_graphs(), rng);
-  nlohmann::json p = {{"generator", d.name}, {"seed", seed}, {"num_graphs", options.num_graphs()},
-                      {"num_nodes", options.num_nodes()}, {"m", {1, 2}}, {"feature_dim", options.feature_dim()}};
+  nlohmann::json p = {{"generator", d.name},
+                      {"seed", seed},
+                      {"num_graphs", options.num_graphs()},
+                      {"num_nodes", options.num_nodes()},
+                      {"m", {1, 2}},
+                      {"feature_dim", options.feature_dim()}};
   d.params = p.dump();
   return d;
 }
@@ -428,7 +452,8 @@ void Dataset::validate(const std::string& op) const {
   }
   const int64_t n = num_items();
   using Part = std::pair<const char*, const at::Tensor*>;
-  for (auto [part, t] : std::initializer_list<Part>{{"train", &split.train}, {"val", &split.val}, {"test", &split.test}}) {
+  for (auto [part, t] :
+       std::initializer_list<Part>{{"train", &split.train}, {"val", &split.val}, {"test", &split.test}}) {
     GNNX_CHECK(t->defined() && t->dim() == 1 && t->scalar_type() == at::kLong, op, ": split.", part,
                " must be a 1-D int64 tensor");
     if (t->numel() > 0) {

@@ -46,7 +46,8 @@ std::vector<int64_t> protocol_nodes(const datasets::Dataset& ds, const std::stri
   if (spec == "paper") {
     out = paper_nodes(ds.name);
     for (auto v : out)
-      GNNX_CHECK(v < N && m[v] > 0.5, "protocol_nodes: paper node ", v, " of ", ds.name, " is not a motif node of this instance");
+      GNNX_CHECK(v < N && m[v] > 0.5, "protocol_nodes: paper node ", v, " of ", ds.name,
+                 " is not a motif node of this instance");
   } else if (spec == "motif") {
     for (int64_t v = 0; v < N; ++v)
       if (m[v] > 0.5) out.push_back(v);
@@ -68,16 +69,17 @@ std::vector<int64_t> protocol_nodes(const datasets::Dataset& ds, const std::stri
 }
 
 at::Tensor node_ground_truth(const datasets::Dataset& ds, int64_t node, GroundTruth ground_truth) {
-  GNNX_CHECK(ds.task == nn::Task::kNode && !ds.graphs.empty(), "node_ground_truth: ", ds.name, " is not a node-task dataset");
+  GNNX_CHECK(ds.task == nn::Task::kNode && !ds.graphs.empty(), "node_ground_truth: ", ds.name,
+             " is not a node-task dataset");
   const auto& g = ds.graphs.front();
-  GNNX_CHECK(node >= 0 && node < g.num_nodes, "node_ground_truth: node ", node, " is outside ", ds.name, " (", g.num_nodes,
-             " nodes)");
+  GNNX_CHECK(node >= 0 && node < g.num_nodes, "node_ground_truth: node ", node, " is outside ", ds.name, " (",
+             g.num_nodes, " nodes)");
   GNNX_CHECK(!ds.edge_mask_gt.empty() && ds.edge_mask_gt.front().numel() == g.num_edges(),
              "node_ground_truth: ", ds.name, " has no edge ground truth [", g.num_edges(), "]");
   auto gt = ds.edge_mask_gt.front().to(torch::kCPU, torch::kFloat);
   if (ground_truth == GroundTruth::kAnyMotif) return gt;
-  GNNX_CHECK(!ds.motif_id.empty() && ds.motif_id.front().numel() == g.num_nodes,
-             "node_ground_truth: ", ds.name, " has no motif ids [", g.num_nodes, "]");
+  GNNX_CHECK(!ds.motif_id.empty() && ds.motif_id.front().numel() == g.num_nodes, "node_ground_truth: ", ds.name,
+             " has no motif ids [", g.num_nodes, "]");
   const auto mid = ds.motif_id.front().to(torch::kCPU);
   const auto m = mid[node].item<int64_t>();
   if (m < 0) return torch::zeros_like(gt);
@@ -86,12 +88,14 @@ at::Tensor node_ground_truth(const datasets::Dataset& ds, int64_t node, GroundTr
   return gt * inside.to(torch::kFloat);
 }
 
-BenchmarkRun run_benchmark(explain::Explainer& explainer, nn::GNNModel& model, const datasets::Dataset& ds, const std::string& spec,
-                           c10::Device device, GroundTruth ground_truth, int64_t eval_hops) {
+BenchmarkRun run_benchmark(explain::Explainer& explainer, nn::GNNModel& model, const datasets::Dataset& ds,
+                           const std::string& spec, c10::Device device, GroundTruth ground_truth, int64_t eval_hops) {
   ds.validate("run_benchmark");
   GNNX_CHECK(eval_hops >= 0, "run_benchmark: eval_hops must be >= 0 (0: the model's hops), got ", eval_hops);
-  GNNX_CHECK(eval_hops == 0 || ds.task == nn::Task::kNode, "run_benchmark: eval_hops is for node tasks (graph tasks pool "
-             "every edge of each graph), got ", eval_hops, " on ", ds.name);
+  GNNX_CHECK(eval_hops == 0 || ds.task == nn::Task::kNode,
+             "run_benchmark: eval_hops is for node tasks (graph tasks pool "
+             "every edge of each graph), got ",
+             eval_hops, " on ", ds.name);
   const int64_t hops = eval_hops > 0 ? eval_hops : model.num_hops();
   BenchmarkRun r;
   r.ground_truth = ground_truth;
@@ -124,7 +128,8 @@ BenchmarkRun run_benchmark(explain::Explainer& explainer, nn::GNNModel& model, c
     r.explanations = explainer.explain_graphs(model, graphs);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (size_t i = 0; i < r.explanations.size(); ++i) {
-      GNNX_CHECK(r.explanations[i].edge_mask.defined(), "run_benchmark: method ", explainer.name(), " gives no edge mask");
+      GNNX_CHECK(r.explanations[i].edge_mask.defined(), "run_benchmark: method ", explainer.name(),
+                 " gives no edge mask");
       scores.push_back(r.explanations[i].edge_mask.detach().to(torch::kCPU));
       labels.push_back(ds.edge_mask_gt[static_cast<size_t>(r.items[i])]);
     }

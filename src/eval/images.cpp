@@ -15,7 +15,8 @@ namespace gnnx::eval {
 DeletionCurves deletion_curves(const attribution::ImageModel& model, const at::Tensor& x, const at::Tensor& labels,
                                const at::Tensor& maps, const DeletionOptions& o) {
   const char* op = "deletion_curves";
-  GNNX_CHECK(x.defined() && x.dim() == 4, op, ": x must be [B, C, H, W], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(x.defined() && x.dim() == 4, op, ": x must be [B, C, H, W], got ",
+             x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(maps.defined() && maps.dim() == 3, op, ": maps must be [B, H, W], got ",
              maps.defined() ? maps.sizes() : at::IntArrayRef{});
   GNNX_CHECK(maps.size(0) == x.size(0) && maps.size(1) == x.size(2) && maps.size(2) == x.size(3), op, ": maps ",
@@ -26,8 +27,11 @@ DeletionCurves deletion_curves(const attribution::ImageModel& model, const at::T
   torch::NoGradGuard ng;
   const int64_t b = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3), s = o.steps();
   // Rank of each pixel: order[b, r] is the r-th most relevant pixel (stable: row-major ties).
-  auto order = std::get<1>(maps.detach().flatten(1).to(torch::kCPU, torch::kDouble).sort(/*stable=*/true, /*dim=*/1,
-                                                                                          /*descending=*/true));
+  auto order = std::get<1>(maps.detach()
+                               .flatten(1)
+                               .to(torch::kCPU, torch::kDouble)
+                               .sort(/*stable=*/true, /*dim=*/1,
+                                     /*descending=*/true));
   auto rank = torch::empty_like(order);
   rank.scatter_(1, order, torch::arange(hw, torch::kLong).expand({b, hw}).contiguous());
   rank = rank.to(x.device());
@@ -54,8 +58,8 @@ RandomisationResult model_randomisation(torch::nn::Sequential model, attribution
                                         const at::Tensor& x, const at::Tensor& labels, const RandomisationOptions& o) {
   const char* op = "model_randomisation";
   GNNX_CHECK(model.ptr() != nullptr, op, ": model is empty");
-  GNNX_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) == x.size(0), op, ": labels must be [B] with B = ",
-             x.size(0));
+  GNNX_CHECK(labels.defined() && labels.dim() == 1 && labels.size(0) == x.size(0), op,
+             ": labels must be [B] with B = ", x.size(0));
   auto lab_t = labels.to(torch::kCPU, torch::kLong).contiguous();
   std::vector<int64_t> lab(lab_t.data_ptr<int64_t>(), lab_t.data_ptr<int64_t>() + lab_t.numel());
   auto prep = [&](const at::Tensor& v) {

@@ -12,9 +12,11 @@
 
 namespace gnnx::explain {
 
-Explanation to_explanation(const Graph& g, const attribution::Attribution& edges, const attribution::Attribution& features, int64_t item,
-                                    const at::Tensor& node_ids, const at::Tensor& edge_ids) {
-  GNNX_CHECK(edges.values.defined() || features.values.defined(), "to_explanation: expected an edge or a feature attribution");
+Explanation to_explanation(const Graph& g, const attribution::Attribution& edges,
+                           const attribution::Attribution& features, int64_t item, const at::Tensor& node_ids,
+                           const at::Tensor& edge_ids) {
+  GNNX_CHECK(edges.values.defined() || features.values.defined(),
+             "to_explanation: expected an edge or a feature attribution");
   const attribution::Attribution& any = edges.values.defined() ? edges : features;
   GNNX_CHECK(item >= 0 && item < static_cast<int64_t>(any.targets.size()), "to_explanation: item ", item,
              " out of range [0, ", any.targets.size(), ")");
@@ -35,7 +37,8 @@ Explanation to_explanation(const Graph& g, const attribution::Attribution& edges
   }
   if (features.values.defined()) {
     GNNX_CHECK(features.values.dim() == 3 && features.values.size(1) == nodes.numel(),
-               "to_explanation: feature attribution ", features.values.sizes(), " does not match ", nodes.numel(), " nodes");
+               "to_explanation: feature attribution ", features.values.sizes(), " does not match ", nodes.numel(),
+               " nodes");
     const auto& v = features.values[item];
     e.node_mask = torch::zeros({g.num_nodes}, fopts).index_put_({nodes}, v.abs().sum(1));
     e.feature_mask = torch::zeros({g.num_nodes, v.size(1)}, fopts).index_put_({nodes}, v);
@@ -57,7 +60,7 @@ AttributionExplainer::AttributionExplainer(std::string name, std::shared_ptr<att
 }
 
 std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, const Graph& graph,
-                                                                const std::vector<Target>& targets) {
+                                                       const std::vector<Target>& targets) {
   GNNX_CHECK(!targets.empty(), name_, ": expected at least one target");
   graph.validate(name_, /*allow_empty=*/false);
   std::vector<Explanation> out;
@@ -128,8 +131,10 @@ std::unique_ptr<Explainer> make_attribution_explainer(const std::string& name, u
     edges = std::make_shared<attribution::NoiseTunnel>(std::make_shared<attribution::Saliency>(), opts);
     features = std::make_shared<attribution::NoiseTunnel>(std::make_shared<attribution::Saliency>(), opts);
   } else if (name == "occlusion") {
-    edges = std::make_shared<attribution::Occlusion>(attribution::OcclusionOptions().window({1}).perturbations_per_eval(64));
-    features = std::make_shared<attribution::Occlusion>(attribution::OcclusionOptions().window({1, -1}).perturbations_per_eval(64));
+    edges = std::make_shared<attribution::Occlusion>(
+        attribution::OcclusionOptions().window({1}).perturbations_per_eval(64));
+    features = std::make_shared<attribution::Occlusion>(
+        attribution::OcclusionOptions().window({1, -1}).perturbations_per_eval(64));
   } else {
     GNNX_CHECK(false, "make_attribution_explainer: unknown method \"", name,
                "\"; known: saliency, gradxinput, ig, smoothgrad, occlusion");

@@ -26,7 +26,8 @@ std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail:
     auto g = torch::autograd::grad({loss}, {m}, {}, false, false, /*allow_unused=*/true)[0];
     auto s = (g.defined() ? g.abs() : torch::zeros_like(m)).detach().to(torch::kCPU);
     for (int64_t i = 0; i < u.size(); ++i)
-      scores[static_cast<size_t>(a + i)] = s.slice(0, u.edge_off[static_cast<size_t>(i)], u.edge_off[static_cast<size_t>(i) + 1]);
+      scores[static_cast<size_t>(a + i)] = s.slice(0, u.edge_off[static_cast<size_t>(i)],
+                                                   u.edge_off[static_cast<size_t>(i) + 1]);
   });
   std::vector<Explanation> out;
   for (size_t i = 0; i < insts.size(); ++i) out.push_back(detail::make_explanation(insts[i], "grad", scores[i]));
@@ -50,7 +51,8 @@ at::Tensor mean_attention(nn::GNNModel& model, const Graph& g, const std::string
 
 }  // namespace
 
-std::vector<Explanation> GradExplainer::explain(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets) {
+std::vector<Explanation> GradExplainer::explain(nn::GNNModel& model, const Graph& graph,
+                                                const std::vector<Target>& targets) {
   return grad_run(model, detail::make_instances(model, graph, targets, false, "GradExplainer"), chunk_size_);
 }
 
@@ -64,7 +66,8 @@ std::vector<Explanation> AttentionExplainer::explain(nn::GNNModel& model, const 
   auto insts = detail::make_instances(model, graph, targets, false, "AttentionExplainer");
   auto att = mean_attention(model, graph, "AttentionExplainer").to(torch::kCPU);  // one copy, ids are on the CPU
   std::vector<Explanation> out;
-  for (const auto& inst : insts) out.push_back(detail::make_explanation(inst, "att", att.index_select(0, inst.edge_ids)));
+  for (const auto& inst : insts)
+    out.push_back(detail::make_explanation(inst, "att", att.index_select(0, inst.edge_ids)));
   return out;
 }
 

@@ -1,7 +1,7 @@
 #include "gnnx/explain/explanation.h"
 
-#include <boost/graph/connected_components.hpp>
 #include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/connected_components.hpp>
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
@@ -14,7 +14,8 @@ void check_scored(const Explanation& e, const char* op) {
 }
 at::Tensor scored_ids(const Explanation& e) {
   return e.edge_ids.defined() ? e.edge_ids.to(e.edge_mask.device())
-                              : torch::arange(e.edge_mask.size(0), torch::TensorOptions().dtype(torch::kLong).device(e.edge_mask.device()));
+                              : torch::arange(e.edge_mask.size(0),
+                                              torch::TensorOptions().dtype(torch::kLong).device(e.edge_mask.device()));
 }
 }  // namespace
 
@@ -41,7 +42,8 @@ at::Tensor Explanation::connected_to_target(const Graph& graph, const at::Tensor
   GNNX_CHECK(target.index >= 0 && target.index < graph.num_nodes, "Explanation::connected_to_target: target node ",
              target.index, " is outside the graph of ", graph.num_nodes, " nodes");
   auto sel = selected.to(torch::kCPU).contiguous();
-  GNNX_CHECK(sel.dim() == 1 && sel.scalar_type() == at::kLong, "Explanation::connected_to_target: selected must be 1-D int64");
+  GNNX_CHECK(sel.dim() == 1 && sel.scalar_type() == at::kLong,
+             "Explanation::connected_to_target: selected must be 1-D int64");
   auto ei = graph.edge_index.to(torch::kCPU).contiguous();
   auto a = ei.accessor<int64_t, 2>();
   const auto* s = sel.data_ptr<int64_t>();

@@ -57,7 +57,8 @@ RegularizerTerms gnn_explainer_regularizers(const GNNExplainerOptions& o, const 
     r.feat_ent = zero;
   }
   if (o.laplacian() != 0 && edge_index.defined() && node_pred.defined()) {
-    GNNX_CHECK(num_nodes.defined() && num_nodes.numel() == S, "gnn_explainer_regularizers: the Laplacian term needs num_nodes [S]");
+    GNNX_CHECK(num_nodes.defined() && num_nodes.numel() == S,
+               "gnn_explainer_regularizers: the Laplacian term needs num_nodes [S]");
     auto d = node_pred.index_select(0, edge_index[0]) - node_pred.index_select(0, edge_index[1]);
     auto n = num_nodes.to(edge_prob.options());
     r.laplacian = o.laplacian() * 0.5 * segment_sum(edge_prob * d * d, eseg, S) / (n * n);
@@ -70,8 +71,8 @@ RegularizerTerms gnn_explainer_regularizers(const GNNExplainerOptions& o, const 
 namespace {
 
 struct Result {
-  at::Tensor edge_prob;   // [e], 0 off the hard mask
-  at::Tensor feat_prob;   // [F], [n] or [n, F], 0 off the hard mask; undefined for none
+  at::Tensor edge_prob;  // [e], 0 off the hard mask
+  at::Tensor feat_prob;  // [F], [n] or [n, F], 0 off the hard mask; undefined for none
   double prediction_loss = 0, final_loss = 0;
 };
 
@@ -200,8 +201,9 @@ class MaskedFeatures {
     if (!draws_) return;
     const int64_t B = u.size(), N = u.graph.num_nodes, F = u.graph.x.size(1);
     const auto dev = u.graph.device();
-    GNNX_CHECK(N * F < (int64_t{1} << 31), "GNNExplainer: reparametrize draws for fewer than 2^31 feature entries per batch, got ",
-               N * F, "; use a smaller chunk_size");
+    GNNX_CHECK(N * F < (int64_t{1} << 31),
+               "GNNExplainer: reparametrize draws for fewer than 2^31 feature entries per batch, got ", N * F,
+               "; use a smaller chunk_size");
     std::vector<int64_t> salt(static_cast<size_t>(N)), lo(static_cast<size_t>(N)), cnt(static_cast<size_t>(N)),
         row(static_cast<size_t>(N));
     for (int64_t b = 0; b < B; ++b) {
@@ -236,8 +238,8 @@ class MaskedFeatures {
     if (!draws_) return X * s;
     const auto epoch_salt = static_cast<int64_t>(
         detail::mix_seed(o_.seed() ^ 0xe90c5a17ULL, static_cast<uint64_t>(epoch_++)) & 0xffffffffULL);
-    auto h = hash32(x0_.bitwise_xor(epoch_salt));              // uniform over [0, 2^32)
-    auto idx = lo_ + (h * n_).bitwise_right_shift(32);         // uniform over [lo, lo + n)
+    auto h = hash32(x0_.bitwise_xor(epoch_salt));       // uniform over [0, 2^32)
+    auto idx = lo_ + (h * n_).bitwise_right_shift(32);  // uniform over [lo, lo + n)
     auto Z = X.gather(0, idx);
     return Z + (X - Z) * s;
   }
@@ -392,8 +394,8 @@ std::vector<InitialMasks> draw_all(const GNNExplainerOptions& o, const std::vect
 
 // Optimises every instance once per set of initial masks (init holds R sets of insts.size(),
 // run-major) and averages the R runs' probabilities per instance.
-std::vector<Explanation> run(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts,
-                             const std::vector<InitialMasks>& init) {
+std::vector<Explanation> run(nn::GNNModel& model, const GNNExplainerOptions& o,
+                             const std::vector<detail::Instance>& insts, const std::vector<InitialMasks>& init) {
   GNNX_CHECK(!insts.empty() && init.size() % insts.size() == 0 && !init.empty(),
              "GNNExplainer: expected one set of initial masks per target (", insts.size(), "), got ", init.size());
   const size_t n = insts.size(), R = init.size() / n;
@@ -476,7 +478,8 @@ std::vector<InitialMasks> GNNExplainer::initial_masks(nn::GNNModel& model, const
   return out;
 }
 
-std::vector<Explanation> GNNExplainer::explain(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets) {
+std::vector<Explanation> GNNExplainer::explain(nn::GNNModel& model, const Graph& graph,
+                                               const std::vector<Target>& targets) {
   check_options(options);
   auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
                                       "GNNExplainer");

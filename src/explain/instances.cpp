@@ -77,7 +77,8 @@ std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int
   dist[static_cast<size_t>(center)] = 0;
   for (int64_t h = 1; h <= k; ++h)
     for (int64_t e = 0; e < E; ++e)
-      if (dist[static_cast<size_t>(dst[e])] == h - 1 && dist[static_cast<size_t>(src[e])] > h) dist[static_cast<size_t>(src[e])] = h;
+      if (dist[static_cast<size_t>(dst[e])] == h - 1 && dist[static_cast<size_t>(src[e])] > h)
+        dist[static_cast<size_t>(src[e])] = h;
   std::vector<int64_t> live;
   for (int64_t e = 0; e < E; ++e)
     if (dist[static_cast<size_t>(dst[e])] < k) live.push_back(e);
@@ -175,7 +176,8 @@ std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vecto
     const auto t = Target::graph(static_cast<int64_t>(i), labels.empty() ? -1 : labels[i]);
     Instance inst;
     auto truth = g.has_labels() ? g.y.reshape({-1})[0].to(torch::kCPU) : at::Tensor();
-    inst.target = Target::graph(t.index, resolve_label(t.label, predicted, truth, phenomenon, model.num_classes(), op, t));
+    inst.target = Target::graph(t.index,
+                                resolve_label(t.label, predicted, truth, phenomenon, model.num_classes(), op, t));
     inst.graph = g;
     inst.host_edge_index = g.edge_index.to(torch::kCPU);
     inst.edge_ids = torch::arange(g.num_edges(), torch::kLong);
@@ -236,7 +238,8 @@ void trim_layout(Union& u, const std::vector<const Instance*>& instances, const 
     for (int64_t i = 0; i < live.numel(); ++i) {
       const int64_t e = eo + lp[i];
       const int64_t h = hop[static_cast<size_t>(b)][dst[e] - no];
-      GNNX_CHECK(h >= 0 && h < k, "explainer union: a live edge of instance ", b, " enters a node ", h, " hops away, expected < ", k);
+      GNNX_CHECK(h >= 0 && h < k, "explainer union: a live edge of instance ", b, " enters a node ", h,
+                 " hops away, expected < ", k);
       edges[static_cast<size_t>(h)].push_back(e);
     }
   }
@@ -313,7 +316,8 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   } else {
     // The edges union_logits runs, selected once here rather than every epoch.
     u.live_edge_index = u.live.defined() ? u.graph.edge_index.index_select(1, u.live) : u.graph.edge_index;
-    u.live_edge_weight = u.live.defined() && weighted ? u.graph.edge_weight.index_select(0, u.live) : u.graph.edge_weight;
+    u.live_edge_weight = u.live.defined() && weighted ? u.graph.edge_weight.index_select(0, u.live)
+                                                      : u.graph.edge_weight;
   }
   u.labels = torch::tensor(labels, torch::kLong).to(dev);
   u.num_nodes = torch::tensor(nn_count, torch::TensorOptions().dtype(u.graph.x.scalar_type())).to(dev);
@@ -367,7 +371,8 @@ at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& n
     for (size_t b = r.begin(); b != r.end(); ++b) {
       const auto ei = instances[b]->host_edge_index.contiguous();
       const int64_t E = ei.size(1);
-      P[b] = pair_edges(ei.data_ptr<int64_t>(), ei.data_ptr<int64_t>() + E, E, instances[b]->graph.num_nodes, p + off[b]);
+      P[b] = pair_edges(ei.data_ptr<int64_t>(), ei.data_ptr<int64_t>() + E, E, instances[b]->graph.num_nodes,
+                        p + off[b]);
     }
   });
   num_pairs = 0;

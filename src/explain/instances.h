@@ -19,15 +19,15 @@
 namespace gnnx::explain::detail {
 
 struct Instance {
-  Target target;         // label resolved (>= 0)
-  Graph graph;           // the computation subgraph (node task) or the whole graph (graph task)
-  at::Tensor edge_ids;   // [e] full-graph ids of graph's edges, on the CPU
-  at::Tensor node_ids;   // [n] full-graph ids of graph's nodes, on the CPU
+  Target target;        // label resolved (>= 0)
+  Graph graph;          // the computation subgraph (node task) or the whole graph (graph task)
+  at::Tensor edge_ids;  // [e] full-graph ids of graph's edges, on the CPU
+  at::Tensor node_ids;  // [n] full-graph ids of graph's nodes, on the CPU
   // graph.edge_index on the CPU (the same tensor when graph is there): unions and explanations
   // are assembled on the host, so a GPU run costs no per-instance kernels or syncs there.
   at::Tensor host_edge_index;
-  int64_t center = -1;   // row of the target node in graph (node task)
-  int64_t key = 0;       // node id or graph position: seeds the instance's randomness
+  int64_t center = -1;  // row of the target node in graph (node task)
+  int64_t key = 0;      // node id or graph position: seeds the instance's randomness
   int64_t full_num_nodes = 0, full_num_edges = 0;
   at::Tensor node_pred;  // [n] int64 on the CPU (node task): the model's full-graph class of each node
   // Node task, when the model's layers allow it (see make_instances): ids in graph of the edges
@@ -55,14 +55,14 @@ std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vecto
 /// The disjoint union of some instances' graphs.
 struct Union {
   Graph graph;
-  at::Tensor edge_seg;   // [E] instance (0..B-1) of each edge
-  at::Tensor node_seg;   // [N] instance of each node (the batch vector for graph tasks)
-  at::Tensor centers;    // [B] rows of the target nodes (node task)
-  at::Tensor labels;     // [B] explained classes
-  at::Tensor num_nodes;  // [B] float, nodes per instance
+  at::Tensor edge_seg;                      // [E] instance (0..B-1) of each edge
+  at::Tensor node_seg;                      // [N] instance of each node (the batch vector for graph tasks)
+  at::Tensor centers;                       // [B] rows of the target nodes (node task)
+  at::Tensor labels;                        // [B] explained classes
+  at::Tensor num_nodes;                     // [B] float, nodes per instance
   std::vector<int64_t> edge_off, node_off;  // B + 1 offsets
   bool graph_task = false;
-  at::Tensor live;       // [E'] ids of the union's live edges, undefined when all are live
+  at::Tensor live;                               // [E'] ids of the union's live edges, undefined when all are live
   at::Tensor live_edge_index, live_edge_weight;  // graph's edge_index / edge_weight on the live edges
   // Node task with live edges: the layout GNNModel::forward_trimmed takes. node_order [N] lists
   // the union's nodes by (hop, instance, id), so the targets come first in instance order and

@@ -6,8 +6,7 @@
 
 namespace gnnx {
 
-Graph::Graph(at::Tensor edge_index_, int64_t num_nodes_, at::Tensor x_, at::Tensor edge_weight_,
-             at::Tensor y_)
+Graph::Graph(at::Tensor edge_index_, int64_t num_nodes_, at::Tensor x_, at::Tensor edge_weight_, at::Tensor y_)
     : edge_index(std::move(edge_index_)),
       num_nodes(num_nodes_),
       x(std::move(x_)),
@@ -28,10 +27,9 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
   GNNX_CHECK(num_nodes >= 0, op, ": num_nodes must be >= 0, got ", num_nodes);
   GNNX_CHECK(allow_empty || num_nodes > 0, op, ": expected a non-empty graph, got num_nodes = 0");
   GNNX_CHECK(edge_index.defined(), op, ": edge_index is undefined (use an empty [2, 0] int64 tensor for no edges)");
-  GNNX_CHECK(edge_index.dim() == 2 && edge_index.size(0) == 2, op,
-             ": edge_index must have shape [2, E], got ", edge_index.sizes());
-  GNNX_CHECK(edge_index.scalar_type() == at::kLong, op, ": edge_index must be int64, got ",
-             edge_index.scalar_type());
+  GNNX_CHECK(edge_index.dim() == 2 && edge_index.size(0) == 2, op, ": edge_index must have shape [2, E], got ",
+             edge_index.sizes());
+  GNNX_CHECK(edge_index.scalar_type() == at::kLong, op, ": edge_index must be int64, got ", edge_index.scalar_type());
   const auto dev = edge_index.device();
   if (edge_index.numel() > 0) {
     const int64_t lo = edge_index.min().item<int64_t>();
@@ -43,28 +41,26 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
     GNNX_CHECK(x.device() == dev, op, ": x is on ", x.device(), " but edge_index is on ", dev);
     GNNX_CHECK(x.dim() == 2, op, ": x must have shape [N, F], got ", x.sizes());
     GNNX_CHECK(x.size(0) == num_nodes, op, ": x has ", x.size(0), " rows but num_nodes = ", num_nodes);
-    GNNX_CHECK(at::isFloatingType(x.scalar_type()), op, ": x must be floating point, got ",
-               x.scalar_type());
+    GNNX_CHECK(at::isFloatingType(x.scalar_type()), op, ": x must be floating point, got ", x.scalar_type());
     GNNX_CHECK(x.numel() == 0 || torch::isfinite(x).all().item<bool>(), op,
                ": x holds NaN or Inf (first at flat index ",
                x.numel() ? torch::nonzero(~torch::isfinite(x).flatten()).flatten().select(0, 0).item<int64_t>() : -1,
                ")");
   }
   if (edge_weight.defined()) {
-    GNNX_CHECK(edge_weight.device() == dev, op, ": edge_weight is on ", edge_weight.device(),
-               " but edge_index is on ", dev);
+    GNNX_CHECK(edge_weight.device() == dev, op, ": edge_weight is on ", edge_weight.device(), " but edge_index is on ",
+               dev);
     GNNX_CHECK(edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1), op,
                ": edge_weight must have shape [E] = [", edge_index.size(1), "], got ", edge_weight.sizes());
-    GNNX_CHECK(at::isFloatingType(edge_weight.scalar_type()), op,
-               ": edge_weight must be floating point, got ", edge_weight.scalar_type());
+    GNNX_CHECK(at::isFloatingType(edge_weight.scalar_type()), op, ": edge_weight must be floating point, got ",
+               edge_weight.scalar_type());
     GNNX_CHECK(edge_weight.numel() == 0 || torch::isfinite(edge_weight).all().item<bool>(), op,
                ": edge_weight holds NaN or Inf");
   }
   if (y.defined()) {
     GNNX_CHECK(y.device() == dev, op, ": y is on ", y.device(), " but edge_index is on ", dev);
-    GNNX_CHECK(y.dim() == 1 && (y.size(0) == num_nodes || y.size(0) == 1), op,
-               ": y must have shape [N] = [", num_nodes, "] (node labels) or [1] (graph label), got ",
-               y.sizes());
+    GNNX_CHECK(y.dim() == 1 && (y.size(0) == num_nodes || y.size(0) == 1), op, ": y must have shape [N] = [", num_nodes,
+               "] (node labels) or [1] (graph label), got ", y.sizes());
     GNNX_CHECK(y.scalar_type() == at::kLong, op, ": y must be int64, got ", y.scalar_type());
   }
 }

@@ -26,8 +26,7 @@ at::Tensor long_opts_like(const at::Tensor& t, int64_t n) {
 
 at::Tensor degree(const at::Tensor& index, int64_t num_nodes, const at::Tensor& weight) {
   GNNX_CHECK(index.defined() && index.dim() == 1 && index.scalar_type() == at::kLong,
-             "degree: index must be a 1-D int64 tensor, got ",
-             index.defined() ? index.sizes() : at::IntArrayRef{});
+             "degree: index must be a 1-D int64 tensor, got ", index.defined() ? index.sizes() : at::IntArrayRef{});
   GNNX_CHECK(num_nodes >= 0, "degree: num_nodes must be >= 0, got ", num_nodes);
   if (index.numel() > 0) {
     GNNX_CHECK(index.min().item<int64_t>() >= 0 && index.max().item<int64_t>() < num_nodes,
@@ -36,8 +35,8 @@ at::Tensor degree(const at::Tensor& index, int64_t num_nodes, const at::Tensor& 
   auto opts = weight.defined() ? weight.options() : index.options().dtype(torch::kFloat);
   auto out = torch::zeros({num_nodes}, opts);
   if (weight.defined()) {
-    GNNX_CHECK(weight.sizes() == index.sizes(), "degree: weight must have shape ", index.sizes(),
-               ", got ", weight.sizes());
+    GNNX_CHECK(weight.sizes() == index.sizes(), "degree: weight must have shape ", index.sizes(), ", got ",
+               weight.sizes());
     return out.index_add(0, index, weight);
   }
   return out.index_add(0, index, torch::ones({index.size(0)}, opts));
@@ -51,15 +50,13 @@ std::pair<at::Tensor, at::Tensor> add_self_loops(const at::Tensor& edge_index, i
   at::Tensor ew;
   if (edge_weight.defined()) {
     GNNX_CHECK(edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1),
-               "add_self_loops: edge_weight must have shape [", edge_index.size(1), "], got ",
-               edge_weight.sizes());
+               "add_self_loops: edge_weight must have shape [", edge_index.size(1), "], got ", edge_weight.sizes());
     ew = torch::cat({edge_weight, torch::full({num_nodes}, fill, edge_weight.options())});
   }
   return {ei, ew};
 }
 
-std::pair<at::Tensor, at::Tensor> remove_self_loops(const at::Tensor& edge_index,
-                                                    const at::Tensor& edge_weight) {
+std::pair<at::Tensor, at::Tensor> remove_self_loops(const at::Tensor& edge_index, const at::Tensor& edge_weight) {
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2,
              "remove_self_loops: edge_index must have shape [2, E], got ",
              edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
@@ -113,8 +110,8 @@ Subgraph k_hop_subgraph(const Graph& g, const at::Tensor& nodes, int64_t k) {
   GNNX_CHECK(nodes.numel() > 0, "k_hop_subgraph: nodes is empty");
   auto n_cpu = nodes.to(torch::kCPU);
   const int64_t lo = n_cpu.min().item<int64_t>(), hi = n_cpu.max().item<int64_t>();
-  GNNX_CHECK(lo >= 0 && hi < g.num_nodes, "k_hop_subgraph: node id ", lo < 0 ? lo : hi,
-             " is out of range [0, ", g.num_nodes, ")");
+  GNNX_CHECK(lo >= 0 && hi < g.num_nodes, "k_hop_subgraph: node id ", lo < 0 ? lo : hi, " is out of range [0, ",
+             g.num_nodes, ")");
   auto nodes_d = nodes.to(g.device());
   auto row = g.edge_index[0], col = g.edge_index[1];
   auto mask = torch::zeros({g.num_nodes}, torch::TensorOptions().dtype(torch::kBool).device(g.device()));
@@ -247,16 +244,16 @@ Batch batch_graphs(const std::vector<Graph>& graphs) {
   for (size_t b = 0; b < graphs.size(); ++b) {
     const auto& g = graphs[b];
     g.validate("batch_graphs (graph " + std::to_string(b) + ")");
-    GNNX_CHECK(g.has_features() == g0.has_features() && g.num_features() == g0.num_features(),
-               "batch_graphs: graph ", b, " has ", g.num_features(), " features, graph 0 has ", g0.num_features());
+    GNNX_CHECK(g.has_features() == g0.has_features() && g.num_features() == g0.num_features(), "batch_graphs: graph ",
+               b, " has ", g.num_features(), " features, graph 0 has ", g0.num_features());
     GNNX_CHECK(!g.has_features() || g.x.scalar_type() == g0.x.scalar_type(), "batch_graphs: graph ", b,
                " has x of dtype ", g.x.scalar_type(), ", graph 0 has ", g0.x.scalar_type());
-    GNNX_CHECK(g.device() == g0.device(), "batch_graphs: graph ", b, " is on ", g.device(),
-               ", graph 0 on ", g0.device());
+    GNNX_CHECK(g.device() == g0.device(), "batch_graphs: graph ", b, " is on ", g.device(), ", graph 0 on ",
+               g0.device());
     GNNX_CHECK(g.has_edge_weight() == g0.has_edge_weight(), "batch_graphs: graph ", b,
                g.has_edge_weight() ? " has" : " has no", " edge_weight, unlike graph 0");
-    GNNX_CHECK(g.has_labels() == g0.has_labels(), "batch_graphs: graph ", b,
-               g.has_labels() ? " has" : " has no", " labels, unlike graph 0");
+    GNNX_CHECK(g.has_labels() == g0.has_labels(), "batch_graphs: graph ", b, g.has_labels() ? " has" : " has no",
+               " labels, unlike graph 0");
     eis.push_back(g.edge_index + ptr.back());
     if (g.has_features()) xs.push_back(g.x);
     if (g.has_edge_weight()) ews.push_back(g.edge_weight);
@@ -304,7 +301,8 @@ BoostGraph to_boost(const Graph& g) {
   BoostGraph bg(static_cast<size_t>(g.num_nodes));
   auto ei = g.edge_index.to(torch::kCPU).contiguous();
   auto a = ei.accessor<int64_t, 2>();
-  for (int64_t e = 0; e < ei.size(1); ++e) boost::add_edge(static_cast<size_t>(a[0][e]), static_cast<size_t>(a[1][e]), e, bg);
+  for (int64_t e = 0; e < ei.size(1); ++e)
+    boost::add_edge(static_cast<size_t>(a[0][e]), static_cast<size_t>(a[1][e]), e, bg);
   return bg;
 }
 

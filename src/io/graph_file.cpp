@@ -62,7 +62,8 @@ bool parse_label(std::string_view s, int64_t& out) {
   s = trim(s);
   if (parse_int(s, out)) return true;
   double d = 0;
-  if (!parse_double(s, d) || !std::isfinite(d) || d != std::floor(d) || std::abs(d) > 9.007199254740992e15) return false;
+  if (!parse_double(s, d) || !std::isfinite(d) || d != std::floor(d) || std::abs(d) > 9.007199254740992e15)
+    return false;
   out = static_cast<int64_t>(d);
   return true;
 }
@@ -135,7 +136,8 @@ LoadedGraph from_attributed(const std::string& path, AttributedGraph g, const Gr
     for (size_t k = 0; k < g.node_attrs.size(); ++k) {
       auto it = g.node_attrs[k].find(lname);
       if (it == g.node_attrs[k].end()) {
-        fail(path, node_name(k), " has no '", lname, "' attribute; once nodes have integer labels, every node needs one");
+        fail(path, node_name(k), " has no '", lname,
+             "' attribute; once nodes have integer labels, every node needs one");
       }
       int64_t v = 0;
       if (!parse_label(it->second, v)) {
@@ -198,7 +200,8 @@ namespace {
 
 GraphFormat format_for(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (ext == ".pt") return GraphFormat::kPt;
   if (ext == ".csv") return GraphFormat::kCsv;
   if (ext == ".graphml") return GraphFormat::kGraphML;

@@ -82,7 +82,7 @@ bool is_number(std::string_view s) {
 }
 
 bool is_column_name(std::string_view s) {
-  static const char* const kNames[] = {"source", "target", "src", "dst", "from",  "to",
+  static const char* const kNames[] = {"source", "target", "src",   "dst",   "from", "to",
                                        "u",      "v",      "node1", "node2", "head", "tail"};
   for (const char* name : kNames) {
     if (s.size() != std::strlen(name)) continue;
@@ -260,7 +260,8 @@ class EdgeParser {
 EdgeList read_edges(const std::string& path, const std::string& bytes) {
   Lines lines(bytes);
   std::string_view first;
-  if (!lines.next(first)) fail(path, "no edge lines (source,target[,weight]); the file holds only comments or blank lines");
+  if (!lines.next(first))
+    fail(path, "no edge lines (source,target[,weight]); the file holds only comments or blank lines");
   const int64_t first_number = lines.number();
   std::string_view f[3];
   const size_t n = split(first, f, 3);
@@ -341,7 +342,8 @@ NodeRows read_node_rows(const std::string& path, const char* what, const EdgeLis
       id = edges.ids.find(f[0]);
       if (id < 0) fail_line(path, at, what, " for node \"", f[0], "\", which no edge of the graph names");
     } else {
-      if (!parse_int(f[0], id)) fail_line(path, at, "node id \"", f[0], "\" is not an integer, as the edge file's ids are");
+      if (!parse_int(f[0], id))
+        fail_line(path, at, "node id \"", f[0], "\" is not an integer, as the edge file's ids are");
       if (id < 0) fail_line(path, at, "negative node id ", id);
     }
     rows.node.push_back(id);
@@ -379,7 +381,8 @@ std::vector<int64_t> place_rows(const std::string& path, const char* what, const
   std::vector<int64_t> row_of(static_cast<size_t>(n), -1);
   for (size_t r = 0; r < rows.node.size(); ++r) {
     const int64_t v = rows.node[r];
-    if (v >= n) fail_line(path, rows.line[r], what, " for node ", v, ", but the graph has ", n, " nodes (0..", n - 1, ")");
+    if (v >= n)
+      fail_line(path, rows.line[r], what, " for node ", v, ", but the graph has ", n, " nodes (0..", n - 1, ")");
     auto& slot = row_of[static_cast<size_t>(v)];
     if (slot >= 0) {
       fail_line(path, rows.line[r], "a second row for node ", v, " (the first is on line ",

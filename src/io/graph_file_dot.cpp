@@ -57,13 +57,12 @@ AttributedGraph read_as(const std::string& text) {
   using Vertex = typename boost::graph_traits<Graph>::vertex_descriptor;
   using Edge = typename boost::graph_traits<Graph>::edge_descriptor;
   Graph g;
-  boost::dynamic_properties dp(
-      [&g](const std::string& name, const boost::any& key,
-           const boost::any&) -> boost::shared_ptr<boost::dynamic_property_map> {
-        if (key.type() == typeid(Vertex)) return boost::make_shared<TextMap<Graph, Vertex>>(g, name);
-        if (key.type() == typeid(Edge)) return boost::make_shared<TextMap<Graph, Edge>>(g, name);
-        return {};  // graph attributes are ignored
-      });
+  boost::dynamic_properties dp([&g](const std::string& name, const boost::any& key,
+                                    const boost::any&) -> boost::shared_ptr<boost::dynamic_property_map> {
+    if (key.type() == typeid(Vertex)) return boost::make_shared<TextMap<Graph, Vertex>>(g, name);
+    if (key.type() == typeid(Edge)) return boost::make_shared<TextMap<Graph, Edge>>(g, name);
+    return {};  // graph attributes are ignored
+  });
   boost::read_graphviz(text, g, dp, kNodeId);
 
   AttributedGraph out;

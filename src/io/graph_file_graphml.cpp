@@ -69,7 +69,8 @@ std::vector<std::string> node_ids(const std::string& path, const std::string& te
         if (sub.first == "graph") graphs.push_back(&sub.second);
     break;
   }
-  if (graphs.empty()) fail(path, "graph_index ", graph_index, " is out of range: the file holds ", index, " <graph>(s)");
+  if (graphs.empty())
+    fail(path, "graph_index ", graph_index, " is out of range: the file holds ", index, " <graph>(s)");
   std::vector<std::string> ids;
   std::set<std::string> seen;
   auto add = [&](const std::string& id) {
@@ -125,8 +126,8 @@ LoadedGraph read_graphml(const std::string& path, const GraphFileOptions& option
     fail(path, "not valid GraphML: ", e.what());
   }
   if (g.node_ids.size() != g.node_attrs.size()) {
-    fail(path, "found ", g.node_ids.size(), " node ids but Boost read ", g.node_attrs.size(),
-         " nodes (is graph_index ", graph_index, " a <graph> of the file?)");
+    fail(path, "found ", g.node_ids.size(), " node ids but Boost read ", g.node_attrs.size(), " nodes (is graph_index ",
+         graph_index, " a <graph> of the file?)");
   }
   return from_attributed(path, std::move(g), options);
 }

@@ -106,16 +106,19 @@ LoadedGraph read_json(const std::string& path, const GraphFileOptions& options) 
   if (!g->contains("edge_index")) {
     std::string keys;
     for (const auto& kv : g->items()) keys += (keys.empty() ? "" : ", ") + kv.key();
-    fail(path, field("edge_index"), " is missing (expected [[sources], [targets]]); keys: ", keys.empty() ? "none" : keys);
+    fail(path, field("edge_index"),
+         " is missing (expected [[sources], [targets]]); keys: ", keys.empty() ? "none" : keys);
   }
   at::Tensor edge_index = to_tensor((*g)["edge_index"]);
-  if (!edge_index.defined() || edge_index.scalar_type() != at::kLong || edge_index.dim() != 2 || edge_index.size(0) != 2) {
+  if (!edge_index.defined() || edge_index.scalar_type() != at::kLong || edge_index.dim() != 2 ||
+      edge_index.size(0) != 2) {
     fail(path, field("edge_index"), " must be [[sources], [targets]], two integer arrays of the same length");
   }
   int64_t n = -1;
   if (g->contains("num_nodes")) {
     const json& v = (*g)["num_nodes"];
-    if (!v.is_number_integer() || v.get<int64_t>() < 0) fail(path, field("num_nodes"), " must be a non-negative integer");
+    if (!v.is_number_integer() || v.get<int64_t>() < 0)
+      fail(path, field("num_nodes"), " must be a non-negative integer");
     n = v.get<int64_t>();
   }
   at::Tensor x;

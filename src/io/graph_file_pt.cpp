@@ -80,8 +80,10 @@ LoadedGraph read_pt(const std::string& path, const GraphFileOptions& options) {
   }
   if (!root.isGenericDict()) {
     // LibTorch's unpickler turns an OrderedDict (a state_dict, say) into None.
-    fail(path, "expected a dict of tensors at the top level (torch.save(dict(...)) or torch.save(data.to_dict()) in "
-               "Python), got ", root.tagKind(),
+    fail(path,
+         "expected a dict of tensors at the top level (torch.save(dict(...)) or torch.save(data.to_dict()) in "
+         "Python), got ",
+         root.tagKind(),
          root.isNone() ? " (an OrderedDict reads as None in LibTorch: save a plain dict, torch.save(dict(d), path))"
                        : "");
   }
@@ -107,8 +109,9 @@ LoadedGraph read_pt(const std::string& path, const GraphFileOptions& options) {
   if (dataset_format == "gnnx-dataset") {
     slice_dataset(path, t, options.graph_index(), dataset_task != "graph");
   } else if (options.graph_index() != 0) {
-    fail(path, "graph_index ", options.graph_index(), " applies to gnnx dataset files; this file holds one graph "
-               "(or one batch of graphs, with key 'batch')");
+    fail(path, "graph_index ", options.graph_index(),
+         " applies to gnnx dataset files; this file holds one graph "
+         "(or one batch of graphs, with key 'batch')");
   }
 
   LoadedGraph out;

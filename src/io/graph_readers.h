@@ -62,11 +62,11 @@ void append_reverse_edges(at::Tensor& edge_index, at::Tensor& edge_weight);
 
 /// A graph as the GraphML and DOT readers see it: node ids and text attributes.
 struct AttributedGraph {
-  std::vector<std::string> node_ids;                          // by node, in the reader's order
+  std::vector<std::string> node_ids;                           // by node, in the reader's order
   std::vector<std::map<std::string, std::string>> node_attrs;  // by node: name -> value text
-  std::vector<int64_t> src, dst;                              // by edge, in file order
+  std::vector<int64_t> src, dst;                               // by edge, in file order
   std::vector<std::map<std::string, std::string>> edge_attrs;  // by edge
-  bool directed = true;                                       // false: store both directions
+  bool directed = true;                                        // false: store both directions
 };
 
 /// Turns attributes into tensors by the rules in graph_file.h ("Attributes"): node ids,

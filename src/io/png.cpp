@@ -27,7 +27,8 @@ void write_png(const std::string& path, const at::Tensor& image) {
     bytes = img.detach().to(torch::kFloat).nan_to_num(0.0).clamp(0.0, 1.0).mul(255.0).round().to(torch::kUInt8);
   }
   bytes = bytes.cpu().permute({1, 2, 0}).contiguous();  // HWC, as PNG rows
-  const int h = static_cast<int>(bytes.size(0)), w = static_cast<int>(bytes.size(1)), c = static_cast<int>(bytes.size(2));
+  const int h = static_cast<int>(bytes.size(0)), w = static_cast<int>(bytes.size(1)),
+            c = static_cast<int>(bytes.size(2));
   int ok = stbi_write_png(path.c_str(), w, h, c, bytes.data_ptr<uint8_t>(), w * c);
   GNNX_CHECK(ok != 0, "write_png: cannot write \"", path, "\"");
 }
@@ -52,12 +53,11 @@ at::Tensor heatmap_overlay(const at::Tensor& image, const at::Tensor& heat, doub
   if (img.size(0) == 1) img = img.expand({3, img.size(1), img.size(2)});
   auto h = heat.detach().to(torch::kFloat).cpu().abs();
   if (h.size(0) != img.size(1) || h.size(1) != img.size(2))
-    h = torch::nn::functional::interpolate(
-            h.unsqueeze(0).unsqueeze(0),
-            torch::nn::functional::InterpolateFuncOptions()
-                .size(std::vector<int64_t>{img.size(1), img.size(2)})
-                .mode(torch::kBilinear)
-                .align_corners(false))
+    h = torch::nn::functional::interpolate(h.unsqueeze(0).unsqueeze(0),
+                                           torch::nn::functional::InterpolateFuncOptions()
+                                               .size(std::vector<int64_t>{img.size(1), img.size(2)})
+                                               .mode(torch::kBilinear)
+                                               .align_corners(false))
             .squeeze(0)
             .squeeze(0);
   const double m = h.max().item<double>();

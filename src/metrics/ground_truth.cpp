@@ -10,7 +10,8 @@
 
 namespace gnnx::metrics {
 namespace {
-std::pair<std::vector<double>, std::vector<int>> to_vectors(const char* op, const at::Tensor& scores, const at::Tensor& labels) {
+std::pair<std::vector<double>, std::vector<int>> to_vectors(const char* op, const at::Tensor& scores,
+                                                            const at::Tensor& labels) {
   GNNX_CHECK(scores.defined() && labels.defined(), op, ": scores and labels must be defined");
   GNNX_CHECK(scores.dim() == 1 && labels.dim() == 1 && scores.size(0) == labels.size(0), op,
              ": scores and labels must be 1-D of equal length, got ", scores.sizes(), " and ", labels.sizes());

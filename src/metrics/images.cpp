@@ -14,7 +14,8 @@ namespace gnnx::metrics {
 
 at::Tensor heatmap(const at::Tensor& values) {
   GNNX_CHECK(values.defined() && (values.dim() == 3 || values.dim() == 4),
-             "heatmap: expected [B, C, H, W] or [B, H, W], got ", values.defined() ? values.sizes() : at::IntArrayRef{});
+             "heatmap: expected [B, C, H, W] or [B, H, W], got ",
+             values.defined() ? values.sizes() : at::IntArrayRef{});
   return values.dim() == 4 ? values.sum(1) : values;
 }
 
@@ -119,7 +120,6 @@ at::Tensor positive_share_in_mask(const at::Tensor& maps, const at::Tensor& mask
       .to(torch::kCPU);
 }
 
-
 double spearman(const at::Tensor& a, const at::Tensor& b) {
   GNNX_CHECK(a.defined() && b.defined() && a.numel() == b.numel() && a.numel() > 1,
              "spearman: expected two tensors with the same numel > 1, got ", a.defined() ? a.numel() : 0, " and ",
@@ -147,6 +147,5 @@ double spearman(const at::Tensor& a, const at::Tensor& b) {
   const double den = std::sqrt((ra * ra).sum().item<double>() * (rb * rb).sum().item<double>());
   return den > 0 ? (ra * rb).sum().item<double>() / den : std::numeric_limits<double>::quiet_NaN();
 }
-
 
 }  // namespace gnnx::metrics

@@ -20,8 +20,8 @@ struct IndexRangeScope::Entry {
   IndexRange range;
 
   bool matches(const at::Tensor& t) const {
-    return t.storage().unsafeGetStorageImpl() == storage && t.data_ptr() == data && t.sizes() == at::IntArrayRef(sizes) &&
-           t.strides() == at::IntArrayRef(strides) && t._version() == version;
+    return t.storage().unsafeGetStorageImpl() == storage && t.data_ptr() == data &&
+           t.sizes() == at::IntArrayRef(sizes) && t.strides() == at::IntArrayRef(strides) && t._version() == version;
   }
 };
 
@@ -32,8 +32,8 @@ std::atomic<int64_t> g_measurements{0};
 
 // Only strided int64 tensors with storage and a version counter can be recognised again.
 bool rememberable(const at::Tensor& t) {
-  return t.defined() && t.numel() > 0 && t.scalar_type() == at::kLong && t.layout() == at::kStrided && t.has_storage() &&
-         !t.is_inference();
+  return t.defined() && t.numel() > 0 && t.scalar_type() == at::kLong && t.layout() == at::kStrided &&
+         t.has_storage() && !t.is_inference();
 }
 
 IndexRange measure(const at::Tensor& index) {
@@ -69,7 +69,8 @@ void IndexRangeScope::add(const at::Tensor& index) {
 IndexRange index_range(const at::Tensor& index) {
   GNNX_CHECK(index.defined() && index.numel() > 0 && index.scalar_type() == at::kLong,
              "index_range: expected a non-empty int64 tensor, got ",
-             index.defined() ? ::gnnx::detail::concat(index.scalar_type(), " ", index.sizes()) : std::string("an undefined tensor"));
+             index.defined() ? ::gnnx::detail::concat(index.scalar_type(), " ", index.sizes())
+                             : std::string("an undefined tensor"));
   IndexRange r;
   if (detail::known_index_range(index, r)) return r;
   r = measure(index);

@@ -67,11 +67,14 @@ void MessagePassing::check_input(const at::Tensor& x, int64_t in_channels, const
              "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(x.scalar_type() == like.scalar_type(), op, ": x must be ", dtype_name(like.scalar_type()),
              " like the layer's parameters, got ", x.scalar_type());
-  GNNX_CHECK(x.device() == like.device(), op, ": x is on ", x.device(), " but the layer's parameters are on ", like.device());
+  GNNX_CHECK(x.device() == like.device(), op, ": x is on ", x.device(), " but the layer's parameters are on ",
+             like.device());
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, op,
-             ": edge_index must have shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+             ": edge_index must have shape [2, E], got ",
+             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
   GNNX_CHECK(edge_index.scalar_type() == at::kLong, op, ": edge_index must be int64, got ", edge_index.scalar_type());
-  GNNX_CHECK(edge_index.device() == x.device(), op, ": edge_index is on ", edge_index.device(), " but x is on ", x.device());
+  GNNX_CHECK(edge_index.device() == x.device(), op, ": edge_index is on ", edge_index.device(), " but x is on ",
+             x.device());
   const int64_t N = x.size(0), E = edge_index.size(1);
   check_index_range(edge_index, N, op);
   if (edge_weight.defined()) {
@@ -79,7 +82,8 @@ void MessagePassing::check_input(const at::Tensor& x, int64_t in_channels, const
                edge_weight.sizes());
     GNNX_CHECK(at::isFloatingType(edge_weight.scalar_type()), op, ": edge_weight must be floating point, got ",
                edge_weight.scalar_type());
-    GNNX_CHECK(edge_weight.device() == x.device(), op, ": edge_weight is on ", edge_weight.device(), " but x is on ", x.device());
+    GNNX_CHECK(edge_weight.device() == x.device(), op, ": edge_weight is on ", edge_weight.device(), " but x is on ",
+               x.device());
   }
 }
 
@@ -109,8 +113,8 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
              edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
   GNNX_CHECK(x_src.defined() && x_src.dim() >= 1 && x_dst.defined() && x_dst.dim() >= 1, op,
              ": node features must have shape [N, *]");
-  GNNX_CHECK(x_src.device() == edge_index.device(), op, ": x is on ", x_src.device(),
-             " but edge_index is on ", edge_index.device());
+  GNNX_CHECK(x_src.device() == edge_index.device(), op, ": x is on ", x_src.device(), " but edge_index is on ",
+             edge_index.device());
   const int64_t E = edge_index.size(1);
   const int64_t N = x_dst.size(0);
   // Out-of-range ids are a device-side assert on CUDA (which poisons the context), so check here;
@@ -138,7 +142,8 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
       // Fused MSG + AGG: out_i = Σ_j c_ij x_j with c = edge weight (times the mask unless the
       // layer already folded it in), then the mean's division by the summed presence.
       at::Tensor coef = edge_weight;
-      if (presence.defined() && !args.mask_in_weight) coef = coef.defined() ? coef * per_edge(presence, coef) : presence;
+      if (presence.defined() && !args.mask_in_weight)
+        coef = coef.defined() ? coef * per_edge(presence, coef) : presence;
       auto out = spmm(edge_index, coef, x_src, N);
       if (aggr_ == Aggregation::kMean) {
         auto p = presence.defined() ? presence : torch::ones({E}, x_src.options());

@@ -68,8 +68,8 @@ at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_s
              src.defined() ? src.sizes() : at::IntArrayRef{});
   GNNX_CHECK(index.defined() && index.dim() == 1 && index.scalar_type() == at::kLong,
              "scatter: index must be a 1-D int64 tensor");
-  GNNX_CHECK(index.size(0) == src.size(0), "scatter: index has ", index.size(0), " entries but src has ",
-             src.size(0), " rows");
+  GNNX_CHECK(index.size(0) == src.size(0), "scatter: index has ", index.size(0), " entries but src has ", src.size(0),
+             " rows");
   GNNX_CHECK(dim_size >= 0, "scatter: dim_size must be >= 0, got ", dim_size);
   GNNX_CHECK(!weight.defined() || (weight.dim() == 1 && weight.size(0) == src.size(0)),
              "scatter: weight must have shape [", src.size(0), "], got ",
@@ -80,8 +80,7 @@ at::Tensor scatter(const at::Tensor& src, const at::Tensor& index, int64_t dim_s
   shape[0] = dim_size;
   auto out = torch::zeros(shape, src.options());
   switch (aggr) {
-    case Aggregation::kSum:
-      return out.index_add(0, index, src);
+    case Aggregation::kSum: return out.index_add(0, index, src);
     case Aggregation::kMean: {
       auto sum = out.index_add(0, index, src);
       auto w = weight.defined() ? weight.to(src.scalar_type()) : torch::ones({src.size(0)}, src.options());

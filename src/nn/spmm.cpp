@@ -45,7 +45,8 @@ constexpr int64_t kAhead = 8;
 template <typename T>
 inline void prefetch_row(const T* row, int64_t F) {
 #if defined(__GNUC__)
-  for (int64_t b = 0; b < F * static_cast<int64_t>(sizeof(T)); b += 64) __builtin_prefetch(reinterpret_cast<const char*>(row) + b);
+  for (int64_t b = 0; b < F * static_cast<int64_t>(sizeof(T)); b += 64)
+    __builtin_prefetch(reinterpret_cast<const char*>(row) + b);
 #else
   (void)row;
   (void)F;
@@ -67,7 +68,8 @@ int64_t grain(int64_t rows, int64_t E) { return std::max<int64_t>(16, rows * 409
 // written by exactly one task, so no atomics are needed, and the edges of a row are summed in
 // edge order, so the result does not depend on the thread count.
 template <typename T>
-void spmm_rows(const Grouped& g, const int64_t* gather, const T* w, const T* x, T* out, int64_t rows, int64_t H, int64_t C) {
+void spmm_rows(const Grouped& g, const int64_t* gather, const T* w, const T* x, T* out, int64_t rows, int64_t H,
+               int64_t C) {
   const int64_t F = H * C;
   const auto E = static_cast<int64_t>(g.eid.size());
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, grain(rows, static_cast<int64_t>(g.eid.size()))),
@@ -113,7 +115,8 @@ void edge_dot(const int64_t* ia, const int64_t* ib, const T* a, const T* b, T* d
 
 // out [rows, H, C] = Σ over edges grouped by `key` of w[e, h] x[gather_e, h]; x [*, H, C], w [E, H]
 // or empty (all ones).
-at::Tensor spmm_cpu(const at::Tensor& key, const at::Tensor& gather, const at::Tensor& w, const at::Tensor& x, int64_t rows) {
+at::Tensor spmm_cpu(const at::Tensor& key, const at::Tensor& gather, const at::Tensor& w, const at::Tensor& x,
+                    int64_t rows) {
   const int64_t E = key.numel(), H = x.size(1), C = x.size(2);
   auto k = key.contiguous(), gidx = gather.contiguous();
   auto xc = x.contiguous(), wc = w.contiguous();
@@ -130,7 +133,8 @@ at::Tensor spmm_cpu(const at::Tensor& key, const at::Tensor& gather, const at::T
   return out;
 }
 
-at::Tensor spmm_composite(const at::Tensor& key, const at::Tensor& gather, const at::Tensor& w, const at::Tensor& x, int64_t rows) {
+at::Tensor spmm_composite(const at::Tensor& key, const at::Tensor& gather, const at::Tensor& w, const at::Tensor& x,
+                          int64_t rows) {
   auto m = x.index_select(0, gather);
   if (w.numel() > 0) m = m * w.unsqueeze(-1);
   return torch::zeros({rows, x.size(1), x.size(2)}, x.options()).index_add(0, key, m);
@@ -172,10 +176,12 @@ class SpmmFunction : public torch::autograd::Function<SpmmFunction> {
 }  // namespace
 
 at::Tensor spmm(const at::Tensor& edge_index, const at::Tensor& weight, const at::Tensor& x, int64_t num_targets) {
-  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == at::kLong,
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 &&
+                 edge_index.scalar_type() == at::kLong,
              "spmm: edge_index must be an int64 tensor of shape [2, E], got ",
              edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(x.defined() && x.dim() >= 1 && at::isFloatingType(x.scalar_type()), "spmm: x must be a floating tensor [N, *]");
+  GNNX_CHECK(x.defined() && x.dim() >= 1 && at::isFloatingType(x.scalar_type()),
+             "spmm: x must be a floating tensor [N, *]");
   GNNX_CHECK(num_targets >= 0, "spmm: num_targets must be >= 0, got ", num_targets);
   const int64_t E = edge_index.size(1), N = x.size(0);
   const bool per_head = weight.defined() && weight.dim() == 2;
@@ -206,8 +212,8 @@ at::Tensor spmm(const at::Tensor& edge_index, const at::Tensor& weight, const at
 namespace {
 // arg[i, f] = the first edge e into i (presence_e != 0) maximising w_e x[src_e, f]; -1 if none.
 template <typename T>
-void argmax_rows(const Grouped& g, const int64_t* src, const T* w, const T* presence, const T* x, int64_t* arg, int64_t rows,
-                 int64_t F) {
+void argmax_rows(const Grouped& g, const int64_t* src, const T* w, const T* presence, const T* x, int64_t* arg,
+                 int64_t rows, int64_t F) {
   const auto E = static_cast<int64_t>(g.eid.size());
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, grain(rows, E)), [&](const tbb::blocked_range<int64_t>& r) {
     std::vector<T> best_row(static_cast<size_t>(F));
@@ -241,15 +247,17 @@ void argmax_rows(const Grouped& g, const int64_t* src, const T* w, const T* pres
 
 at::Tensor spmm_max(const at::Tensor& edge_index, const at::Tensor& weight, const at::Tensor& x, int64_t num_targets,
                     const at::Tensor& presence) {
-  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == at::kLong,
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 &&
+                 edge_index.scalar_type() == at::kLong,
              "spmm_max: edge_index must be an int64 tensor of shape [2, E], got ",
              edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(x.defined() && x.dim() >= 1 && at::isFloatingType(x.scalar_type()), "spmm_max: x must be a floating tensor [N, *]");
+  GNNX_CHECK(x.defined() && x.dim() >= 1 && at::isFloatingType(x.scalar_type()),
+             "spmm_max: x must be a floating tensor [N, *]");
   GNNX_CHECK(num_targets >= 0, "spmm_max: num_targets must be >= 0, got ", num_targets);
   const int64_t E = edge_index.size(1), N = x.size(0);
   for (const auto* t : {&weight, &presence})
-    GNNX_CHECK(!t->defined() || (t->dim() == 1 && t->size(0) == E), "spmm_max: weight and presence must have shape [", E,
-               "], got ", t->sizes());
+    GNNX_CHECK(!t->defined() || (t->dim() == 1 && t->size(0) == E), "spmm_max: weight and presence must have shape [",
+               E, "], got ", t->sizes());
   auto x2 = x.reshape({N, -1});
   const int64_t F = x2.size(1);
   auto w = weight.defined() ? weight.to(x.scalar_type()) : weight;

@@ -30,9 +30,11 @@ using Clock = std::chrono::steady_clock;
 
 void check_split(const char* op, const Split& s, int64_t n) {
   for (auto* t : {&s.train, &s.val, &s.test}) {
-    GNNX_CHECK(t->defined() && t->dim() == 1 && t->scalar_type() == at::kLong, op, ": split indices must be 1-D int64 tensors");
+    GNNX_CHECK(t->defined() && t->dim() == 1 && t->scalar_type() == at::kLong, op,
+               ": split indices must be 1-D int64 tensors");
     if (t->numel() > 0) {
-      GNNX_CHECK(t->min().item<int64_t>() >= 0 && t->max().item<int64_t>() < n, op, ": split index out of range [0, ", n, ")");
+      GNNX_CHECK(t->min().item<int64_t>() >= 0 && t->max().item<int64_t>() < n, op, ": split index out of range [0, ",
+                 n, ")");
     }
   }
   GNNX_CHECK(s.train.numel() > 0, op, ": the training split is empty");
@@ -107,7 +109,8 @@ double graph_accuracy(GNNModel& model, const std::vector<Graph>& graphs, const a
   if (ids.empty()) return 0.0;
   int64_t correct = 0;
   for (size_t s = 0; s < ids.size(); s += 256) {
-    std::vector<int64_t> chunk(ids.begin() + static_cast<long>(s), ids.begin() + static_cast<long>(std::min(ids.size(), s + 256)));
+    std::vector<int64_t> chunk(ids.begin() + static_cast<long>(s),
+                               ids.begin() + static_cast<long>(std::min(ids.size(), s + 256)));
     auto p = pack(graphs, chunk);
     auto out = model.forward(p.x, p.edge_index, p.edge_weight, p.batch, p.num_graphs);
     correct += out.argmax(1).eq(p.y).sum().item<int64_t>();
@@ -122,7 +125,8 @@ TrainResult train_node_classifier(GNNModel& model, const Graph& g, const Split& 
              model.in_channels(), " features, the graph has ", g.num_features());
   GNNX_CHECK(g.has_labels() && g.y.size(0) == g.num_nodes, "train_node_classifier: the graph needs node labels y [N]");
   GNNX_CHECK(g.y.min().item<int64_t>() >= 0 && g.y.max().item<int64_t>() < model.num_classes(),
-             "train_node_classifier: labels must lie in [0, ", model.num_classes(), "), got max ", g.y.max().item<int64_t>());
+             "train_node_classifier: labels must lie in [0, ", model.num_classes(), "), got max ",
+             g.y.max().item<int64_t>());
   GNNX_CHECK(o.epochs() > 0 && o.lr() > 0, "train_node_classifier: epochs and lr must be positive");
   check_split("train_node_classifier", split, g.num_nodes);
   const auto t0 = Clock::now();
@@ -156,7 +160,8 @@ TrainResult train_node_classifier(GNNModel& model, const Graph& g, const Split& 
       r.best_epoch = epoch;
     }
     if (o.log() && o.log_every() > 0 && epoch % o.log_every() == 0)
-      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss.item<double>(), " train ", train_acc, " val ", val_acc);
+      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss.item<double>(), " train ", train_acc, " val ",
+             val_acc);
     if (o.patience() > 0 && epoch - r.best_epoch >= o.patience()) break;
   }
   restore(model, best);
@@ -171,17 +176,19 @@ TrainResult train_graph_classifier(GNNModel& model, const std::vector<Graph>& gr
                                    const TrainOptions& o) {
   GNNX_CHECK(!graphs.empty(), "train_graph_classifier: no graphs given");
   GNNX_CHECK(model.task() == Task::kGraph, "train_graph_classifier: the model is a node classifier");
-  GNNX_CHECK(o.epochs() > 0 && o.lr() > 0 && o.batch_size() > 0, "train_graph_classifier: epochs, lr and batch_size must be positive");
+  GNNX_CHECK(o.epochs() > 0 && o.lr() > 0 && o.batch_size() > 0,
+             "train_graph_classifier: epochs, lr and batch_size must be positive");
   for (size_t i = 0; i < graphs.size(); ++i) {
     const auto& g = graphs[i];
     const std::string op = "train_graph_classifier (graph " + std::to_string(i) + ")";
     g.validate(op, /*allow_empty=*/false);
-    GNNX_CHECK(g.has_features() && g.num_features() == model.in_channels(), op, ": the model takes ", model.in_channels(),
-               " features, the graph has ", g.num_features());
+    GNNX_CHECK(g.has_features() && g.num_features() == model.in_channels(), op, ": the model takes ",
+               model.in_channels(), " features, the graph has ", g.num_features());
     GNNX_CHECK(g.has_labels() && g.y.size(0) == 1, op, ": each graph needs a label y of shape [1]");
     const auto lbl = g.y.item<int64_t>();
     GNNX_CHECK(lbl >= 0 && lbl < model.num_classes(), op, ": label ", lbl, " outside [0, ", model.num_classes(), ")");
-    GNNX_CHECK(g.has_edge_weight() == graphs[0].has_edge_weight(), op, ": some graphs have edge weights and some do not");
+    GNNX_CHECK(g.has_edge_weight() == graphs[0].has_edge_weight(), op,
+               ": some graphs have edge weights and some do not");
   }
   check_split("train_graph_classifier", split, static_cast<int64_t>(graphs.size()));
   const auto t0 = Clock::now();
@@ -196,8 +203,9 @@ TrainResult train_graph_classifier(GNNModel& model, const std::vector<Graph>& gr
     model.train();
     shuffle(train_ids, rng);
     for (size_t s = 0; s < train_ids.size(); s += static_cast<size_t>(o.batch_size())) {
-      std::vector<int64_t> ids(train_ids.begin() + static_cast<long>(s),
-                               train_ids.begin() + static_cast<long>(std::min(train_ids.size(), s + static_cast<size_t>(o.batch_size()))));
+      std::vector<int64_t> ids(
+          train_ids.begin() + static_cast<long>(s),
+          train_ids.begin() + static_cast<long>(std::min(train_ids.size(), s + static_cast<size_t>(o.batch_size()))));
       auto p = pack(graphs, ids);
       opt.zero_grad();
       auto out = model.forward(p.x, p.edge_index, p.edge_weight, p.batch, p.num_graphs);

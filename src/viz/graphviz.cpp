@@ -72,7 +72,8 @@ void render_dot(const std::string& dot_source, const std::string& path, const Re
   GNNX_CHECK(!program.empty(), "render_dot: GraphViz program \"", name,
              "\" not found (install the Debian package graphviz, or render the DOT source elsewhere)");
   const auto dir = std::filesystem::path(path).parent_path();
-  GNNX_CHECK(dir.empty() || std::filesystem::is_directory(dir), "render_dot: directory ", dir.string(), " does not exist");
+  GNNX_CHECK(dir.empty() || std::filesystem::is_directory(dir), "render_dot: directory ", dir.string(),
+             " does not exist");
   const std::string tmp_dot = path + ".tmp" + std::to_string(::getpid()) + ".dot";
   const std::string tmp_out = path + ".tmp" + std::to_string(::getpid());
   {
@@ -120,10 +121,14 @@ std::string explanation_dot(const Graph& g, const explain::Explanation& e, const
   auto ei = g.edge_index.to(torch::kCPU).contiguous();
   auto mask = e.edge_mask.detach().to(torch::kCPU, torch::kDouble).contiguous();
   auto ids = edges.to(torch::kCPU).contiguous();
-  at::Tensor gt = o.edge_ground_truth().defined() ? o.edge_ground_truth().to(torch::kCPU, torch::kDouble).contiguous() : at::Tensor();
-  GNNX_CHECK(!gt.defined() || gt.numel() == g.num_edges(), "explanation_dot: edge_ground_truth must have ", g.num_edges(), " entries");
-  at::Tensor labels = o.node_labels().defined() ? o.node_labels().to(torch::kCPU, torch::kLong).contiguous() : at::Tensor();
-  GNNX_CHECK(!labels.defined() || labels.numel() == g.num_nodes, "explanation_dot: node_labels must have ", g.num_nodes, " entries");
+  at::Tensor gt = o.edge_ground_truth().defined() ? o.edge_ground_truth().to(torch::kCPU, torch::kDouble).contiguous()
+                                                  : at::Tensor();
+  GNNX_CHECK(!gt.defined() || gt.numel() == g.num_edges(), "explanation_dot: edge_ground_truth must have ",
+             g.num_edges(), " entries");
+  at::Tensor labels = o.node_labels().defined() ? o.node_labels().to(torch::kCPU, torch::kLong).contiguous()
+                                                : at::Tensor();
+  GNNX_CHECK(!labels.defined() || labels.numel() == g.num_nodes, "explanation_dot: node_labels must have ", g.num_nodes,
+             " entries");
   // One drawn edge per unordered pair: the larger score of its two directions.
   std::map<std::pair<int64_t, int64_t>, std::pair<double, bool>> pairs;
   double top = 0;
@@ -139,18 +144,21 @@ std::string explanation_dot(const Graph& g, const explain::Explanation& e, const
     slot.second = slot.second || truth;
     top = std::max(top, s);
   }
-  static const char* palette[] = {"#ffffff", "#fde68a", "#a7f3d0", "#bfdbfe", "#fbcfe8", "#ddd6fe", "#fed7aa", "#e5e7eb"};
+  static const char* palette[] = {"#ffffff", "#fde68a", "#a7f3d0", "#bfdbfe",
+                                  "#fbcfe8", "#ddd6fe", "#fed7aa", "#e5e7eb"};
   std::ostringstream out;
   out << std::fixed << std::setprecision(3);
   const std::string title = o.title().empty() ? e.method + " — " + to_string(e.target) : o.title();
-  out << "graph explanation {\n  graph [layout=neato, overlap=false, splines=true, label=\"" << title << "\", labelloc=t];\n"
+  out << "graph explanation {\n  graph [layout=neato, overlap=false, splines=true, label=\"" << title
+      << "\", labelloc=t];\n"
       << "  node [shape=circle, style=filled, fontsize=10, width=0.35, fixedsize=true];\n";
   std::map<int64_t, bool> nodes;
   for (const auto& [uv, s] : pairs) nodes[uv.first] = nodes[uv.second] = true;
   nodes[e.target.index] = true;
   for (const auto& [n, _] : nodes) {
     const char* fill = labels.defined() ? palette[labels.data_ptr<int64_t>()[n] % 8] : "#ffffff";
-    out << "  " << n << " [fillcolor=\"" << fill << "\"" << (n == e.target.index ? ", shape=doublecircle, penwidth=2" : "") << "];\n";
+    out << "  " << n << " [fillcolor=\"" << fill << "\""
+        << (n == e.target.index ? ", shape=doublecircle, penwidth=2" : "") << "];\n";
   }
   for (const auto& [uv, s] : pairs) {
     const double f = top > 0 ? s.first / top : 0.0;
@@ -159,13 +167,15 @@ std::string explanation_dot(const Graph& g, const explain::Explanation& e, const
     col << "#" << std::hex << std::setw(2) << std::setfill('0') << red << std::setw(2) << gb << std::setw(2) << gb;
     const bool faint = f < o.min_fraction();
     out << "  " << uv.first << " -- " << uv.second << " [penwidth=" << (faint ? 0.5 : 0.5 + 4.5 * f) << ", color=\""
-        << (faint ? std::string("#d1d5db") : (s.second ? "black:" + col.str() : col.str())) << "\", tooltip=\"" << s.first << "\"];\n";
+        << (faint ? std::string("#d1d5db") : (s.second ? "black:" + col.str() : col.str())) << "\", tooltip=\""
+        << s.first << "\"];\n";
   }
   out << "}\n";
   return out.str();
 }
 
-void write_explanation_svg(const Graph& g, const explain::Explanation& e, const std::string& path, const DrawOptions& o) {
+void write_explanation_svg(const Graph& g, const explain::Explanation& e, const std::string& path,
+                           const DrawOptions& o) {
   render_dot(explanation_dot(g, e, o), path);
 }
 

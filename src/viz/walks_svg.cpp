@@ -36,7 +36,8 @@ std::string walks_to_dot(const Graph& graph, const explain::WalkExplanation& wal
   // Nodes: the neighbourhood of the walks' end nodes plus every node of a drawn walk.
   std::set<int64_t> ends, nodes;
   const auto wt = walks.walks.defined() ? walks.walks.cpu() : torch::zeros({0, L + 1}, torch::kLong);
-  const auto rt = walks.relevance.defined() ? walks.relevance.cpu().to(torch::kDouble) : torch::zeros({0}, torch::kDouble);
+  const auto rt = walks.relevance.defined() ? walks.relevance.cpu().to(torch::kDouble)
+                                            : torch::zeros({0}, torch::kDouble);
   auto wa = wt.accessor<int64_t, 2>();
   auto ra = rt.accessor<double, 1>();
   for (int64_t w = 0; w < shown; ++w) {
@@ -45,9 +46,10 @@ std::string walks_to_dot(const Graph& graph, const explain::WalkExplanation& wal
   }
   if (walks.target.kind == Target::Kind::kNode && walks.target.index >= 0) ends.insert(walks.target.index);
   if (!ends.empty()) {
-    auto sub = k_hop_subgraph(graph, torch::tensor(std::vector<int64_t>(ends.begin(), ends.end()), torch::kLong)
-                                         .to(graph.edge_index.device()),
-                              hops);
+    auto sub = k_hop_subgraph(
+        graph,
+        torch::tensor(std::vector<int64_t>(ends.begin(), ends.end()), torch::kLong).to(graph.edge_index.device()),
+        hops);
     auto ids = sub.node_ids.cpu();
     for (int64_t k = 0; k < ids.size(0); ++k) nodes.insert(ids[k].item<int64_t>());
   } else {

@@ -10,7 +10,8 @@
 using namespace gnnx::attribution;
 namespace tnn = torch::nn;
 
-TEST_CASE("activation maximisation increases the target score monotonically on a convex toy model", "[activation_max]") {
+TEST_CASE("activation maximisation increases the target score monotonically on a convex toy model",
+          "[activation_max]") {
   // S(x) = w . x + b is linear, so S(x) - lambda |x|^2 is concave: small Adam steps from zero
   // climb it monotonically, towards x* = w / (2 lambda).
   tnn::Linear lin(tnn::LinearOptions(6, 2));
@@ -40,13 +41,23 @@ TEST_CASE("activation maximisation increases the target score monotonically on a
                               {"flatten", tnn::Flatten()},
                               {"fc", tnn::Linear(2, 2)}});
   auto unit = maximize_activation(ImageModel::sequential(cnn), {1, 8, 8},
-                                  ActivationMaxOptions().layer("conv").unit(1).steps(40).init(AscentInit::kNoise)
-                                      .jitter(1).blur_sigma(0.5).seed(3));
+                                  ActivationMaxOptions()
+                                      .layer("conv")
+                                      .unit(1)
+                                      .steps(40)
+                                      .init(AscentInit::kNoise)
+                                      .jitter(1)
+                                      .blur_sigma(0.5)
+                                      .seed(3));
   REQUIRE(unit.score[-1].item<double>() > unit.score[0].item<double>());
 
   // Code space: g(z) = z.view(1, 2, 3) is the identity parametrisation: same as input space.
-  auto code = maximize_in_code_space(model, [](const at::Tensor& z) { return z.view({1, 1, 2, 3}); }, {6},
-                                     ActivationMaxOptions().unit(0).steps(60).lr(0.01).l2(0.1));
+  auto code = maximize_in_code_space(
+      model,
+      [](const at::Tensor& z) {
+        return z.view({1, 1, 2, 3});
+      },
+      {6}, ActivationMaxOptions().unit(0).steps(60).lr(0.01).l2(0.1));
   GNNX_REQUIRE_CLOSE(code.input, r.input, 1e-5, 1e-6);
   REQUIRE(code.code.sizes() == torch::IntArrayRef({1, 6}));
 

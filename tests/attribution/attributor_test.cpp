@@ -28,8 +28,8 @@ std::string data_path(const std::string& name) { return std::string(GNNX_SOURCE_
 torch::nn::Sequential tiny_cnn_cpp() {
   namespace tnn = torch::nn;
   return tnn::Sequential(tnn::Conv2d(tnn::Conv2dOptions(3, 4, 3).padding(1)), tnn::ReLU(), tnn::MaxPool2d(2),
-                         tnn::Conv2d(tnn::Conv2dOptions(4, 6, 3).padding(1)), tnn::ReLU(),
-                         tnn::AdaptiveAvgPool2d(1), tnn::Flatten(), tnn::Linear(6, 3));
+                         tnn::Conv2d(tnn::Conv2dOptions(4, 6, 3).padding(1)), tnn::ReLU(), tnn::AdaptiveAvgPool2d(1),
+                         tnn::Flatten(), tnn::Linear(6, 3));
 }
 
 // Copies the scripted model's parameters ("0.weight", ...) into the C++ Sequential.
@@ -155,14 +155,16 @@ TEST_CASE("batched attribution equals item by item", "[attribution]") {
       GNNX_REQUIRE_CLOSE(all.values.narrow(0, b, 1), one, 1e-9, 1e-12);
     }
     if (m->name() == "ig") {
-      auto ig1 = IntegratedGradients(IntegratedGradientsOptions().steps(9).internal_batch_size(1)).attribute(model, x, labels);
+      auto ig1 =
+          IntegratedGradients(IntegratedGradientsOptions().steps(9).internal_batch_size(1)).attribute(model, x, labels);
       GNNX_REQUIRE_CLOSE(all.values, ig1.values, 1e-9, 1e-12);
       GNNX_REQUIRE_CLOSE(all.diagnostics.at("delta"), ig1.diagnostics.at("delta"), 1e-6, 1e-9);
     }
   }
   // Noise tunnel with supplied per-item noise: item b alone with its own noise gives the same.
   auto noise = torch::randn({3, 2, 2, 5, 5}, torch::kDouble);
-  auto nt_all = NoiseTunnel(std::make_shared<GradientXInput>(), NoiseTunnelOptions().noise(noise)).attribute(model, x, labels);
+  auto nt_all =
+      NoiseTunnel(std::make_shared<GradientXInput>(), NoiseTunnelOptions().noise(noise)).attribute(model, x, labels);
   for (int64_t b = 0; b < 3; ++b) {
     auto nt_one = NoiseTunnel(std::make_shared<GradientXInput>(), NoiseTunnelOptions().noise(noise.narrow(0, b, 1)))
                       .attribute(model, x.narrow(0, b, 1), {labels[static_cast<size_t>(b)]});
@@ -192,8 +194,9 @@ TEST_CASE("option and input errors throw gnnx::Error", "[attribution]") {
   GNNX_REQUIRE_ERROR("samples must be >= 1", make_attributor("smoothgrad", {{"samples", "0"}}));
   GNNX_REQUIRE_ERROR("out of range", Saliency().attribute(model, x, {3}));
   GNNX_REQUIRE_ERROR("expected 1 or B = 2 labels", Saliency().attribute(model, x, {0, 1, 2}));
-  GNNX_REQUIRE_ERROR("does not broadcast",
-                     IntegratedGradients(IntegratedGradientsOptions().baseline(torch::zeros({5}))).attribute(model, x, {0}));
+  GNNX_REQUIRE_ERROR(
+      "does not broadcast",
+      IntegratedGradients(IntegratedGradientsOptions().baseline(torch::zeros({5}))).attribute(model, x, {0}));
   GNNX_REQUIRE_ERROR("does not fit", Occlusion(OcclusionOptions().window({4, 1, 1})).attribute(model, x, {0}));
   GNNX_REQUIRE_ERROR("window has 2 dimensions", Occlusion(OcclusionOptions().window({1, 1})).attribute(model, x, {0}));
   GNNX_REQUIRE_ERROR("exceeds the window",

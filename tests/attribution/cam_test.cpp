@@ -28,9 +28,7 @@ tnn::Sequential gap_net() {
                           {"fc", fc}});
 }
 
-at::Tensor input_4x4() {
-  return torch::randn({2, 2, 4, 4}, gnnx::torch_generator(11));
-}
+at::Tensor input_4x4() { return torch::randn({2, 2, 4, 4}, gnnx::torch_generator(11)); }
 
 // The feature maps A = relu(conv(x)) [B, 3, 4, 4] of gap_net, by hand.
 at::Tensor features(const at::Tensor& x) {
@@ -111,7 +109,8 @@ TEST_CASE("CAM upsampling: bilinear with align_corners = false, nearest, min-max
   auto expected = (2 * r.view({4, 1}) + r.view({1, 4})).unsqueeze(0);
   GNNX_REQUIRE_CLOSE(upsample_map(m, 4, 4, Upsample::kBilinear), expected);
   auto nearest = torch::tensor({0.0f, 0.0f, 1.0f, 1.0f});
-  GNNX_REQUIRE_CLOSE(upsample_map(m, 4, 4, Upsample::kNearest), (2 * nearest.view({4, 1}) + nearest.view({1, 4})).unsqueeze(0));
+  GNNX_REQUIRE_CLOSE(upsample_map(m, 4, 4, Upsample::kNearest),
+                     (2 * nearest.view({4, 1}) + nearest.view({1, 4})).unsqueeze(0));
   GNNX_REQUIRE_CLOSE(minmax_normalize(m + 5), m / (3 + 1e-7));
   REQUIRE(gnnx::from_name<gnnx::attribution::Upsample>("nearest") == Upsample::kNearest);
 }

@@ -47,10 +47,10 @@ TEST_CASE("guided backprop and deconvnet on a hand-made ReLU network", "[attribu
   auto on = (z > 0).to(torch::kFloat);
   REQUIRE(on.equal(torch::tensor({{1.0f, 0.0f, 0.0f, 0.0f}, {0.0f, 1.0f, 0.0f, 0.0f}})));
   for (int64_t c : {0, 1}) {
-    auto w2c = l2->weight[c].detach();                // gradient at the ReLU output
+    auto w2c = l2->weight[c].detach();  // gradient at the ReLU output
     auto W1 = l1->weight.detach();
-    auto plain = (w2c * on).matmul(W1);               // ordinary gradient
-    auto guided = (w2c.clamp_min(0) * on).matmul(W1); // relu(g) · 1[z > 0]
+    auto plain = (w2c * on).matmul(W1);                        // ordinary gradient
+    auto guided = (w2c.clamp_min(0) * on).matmul(W1);          // relu(g) · 1[z > 0]
     auto deconv = w2c.clamp_min(0).matmul(W1).expand({2, 3});  // relu(g), input-independent here
     GNNX_REQUIRE_CLOSE(Saliency(SaliencyOptions().abs(false)).attribute(model, x, {c}).values, plain);
     GNNX_REQUIRE_CLOSE(GuidedBackprop().attribute(model, x, {c}).values, guided);

@@ -80,7 +80,8 @@ TEST_CASE("integrated gradients: completeness delta -> 0 as steps grow, exact on
   };
   // First order: the right rule, and Captum's riemann_trapezoid (its weights sum to (n-1)/n);
   // second order: the trapezoid rule.
-  for (auto m : {IntegrationMethod::kRiemannRight, IntegrationMethod::kRiemannTrapezoid, IntegrationMethod::kTrapezoid}) {
+  for (auto m :
+       {IntegrationMethod::kRiemannRight, IntegrationMethod::kRiemannTrapezoid, IntegrationMethod::kTrapezoid}) {
     INFO(to_string(m));
     double d4 = max_delta(m, 4), d16 = max_delta(m, 16), d64 = max_delta(m, 64);
     CHECK(d16 < d4);
@@ -88,15 +89,18 @@ TEST_CASE("integrated gradients: completeness delta -> 0 as steps grow, exact on
     CHECK(d64 < (m == IntegrationMethod::kTrapezoid ? 1e-3 : 1e-1));
   }
   // Gauss-Legendre converges geometrically on this analytic path: at roundoff by 50 steps.
-  const double g2 = max_delta(IntegrationMethod::kGaussLegendre, 2), g4 = max_delta(IntegrationMethod::kGaussLegendre, 4);
+  const double g2 = max_delta(IntegrationMethod::kGaussLegendre, 2),
+               g4 = max_delta(IntegrationMethod::kGaussLegendre, 4);
   CHECK(g4 < g2);
   CHECK(max_delta(IntegrationMethod::kGaussLegendre, 50) < 1e-10);
   // Linear model: IG = (x − x') ⊙ w for every rule whose weights sum to 1.
   auto lin = tnn::Linear(4, 2);
   lin->to(torch::kDouble);
   auto lm = ImageModel::sequential(tnn::Sequential(lin));
-  for (auto m : {IntegrationMethod::kRiemannLeft, IntegrationMethod::kRiemannMiddle, IntegrationMethod::kGaussLegendre}) {
-    auto r = IntegratedGradients(IntegratedGradientsOptions().steps(7).method(m).baseline_value(-1.0)).attribute(lm, x, {1});
+  for (auto m :
+       {IntegrationMethod::kRiemannLeft, IntegrationMethod::kRiemannMiddle, IntegrationMethod::kGaussLegendre}) {
+    auto r =
+        IntegratedGradients(IntegratedGradientsOptions().steps(7).method(m).baseline_value(-1.0)).attribute(lm, x, {1});
     GNNX_REQUIRE_CLOSE(r.values, (x + 1.0) * lin->weight[1].detach(), 1e-12, 1e-12);
   }
 }

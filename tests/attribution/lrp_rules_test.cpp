@@ -5,8 +5,8 @@
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
-using gnnx::attribution::LrpRule;
 using gnnx::attribution::lrp_linear;
+using gnnx::attribution::LrpRule;
 
 namespace {
 
@@ -31,13 +31,14 @@ TEST_CASE("LRP rules on a 2-layer ReLU network equal the hand computation", "[gn
   // LRP-0: R_i = x_i w_1i R_h / z_1 = (1 * -0.5, 2 * 2) * 10.5 / 3.5.
   GNNX_REQUIRE_CLOSE(two_layer_relevance(lrp0, lrp0), torch::tensor({-1.5, 12.0}, torch::kDouble), 1e-12, 1e-12);
   // gamma = 1: W1 row 1 -> (-0.5, 4), p = 7.5: R = (-0.5, 8) * 10.5 / 7.5.
-  GNNX_REQUIRE_CLOSE(two_layer_relevance(LrpRule::gamma_rule(1.0, 0), lrp0), torch::tensor({-0.7, 11.2}, torch::kDouble),
-                     1e-12, 1e-12);
+  GNNX_REQUIRE_CLOSE(two_layer_relevance(LrpRule::gamma_rule(1.0, 0), lrp0),
+                     torch::tensor({-0.7, 11.2}, torch::kDouble), 1e-12, 1e-12);
   // z+: only x_2 w_12 = 4 > 0 contributes.
-  GNNX_REQUIRE_CLOSE(two_layer_relevance(LrpRule::zplus(0), lrp0), torch::tensor({0.0, 10.5}, torch::kDouble), 1e-12, 1e-12);
+  GNNX_REQUIRE_CLOSE(two_layer_relevance(LrpRule::zplus(0), lrp0), torch::tensor({0.0, 10.5}, torch::kDouble), 1e-12,
+                     1e-12);
   // alpha = 2, beta = 1: R_1 = -1 * (-0.5 / -0.5) * 10.5, R_2 = 2 * (4 / 4) * 10.5.
-  GNNX_REQUIRE_CLOSE(two_layer_relevance(LrpRule::alpha_beta(2, 1, 0), lrp0), torch::tensor({-10.5, 21.0}, torch::kDouble),
-                     1e-12, 1e-12);
+  GNNX_REQUIRE_CLOSE(two_layer_relevance(LrpRule::alpha_beta(2, 1, 0), lrp0),
+                     torch::tensor({-10.5, 21.0}, torch::kDouble), 1e-12, 1e-12);
   // epsilon = 1 on both layers: R_h = 3.5 * 3 * 10.5 / 11.5, then R_i = x_i w_1i R_h / 4.5.
   const double rh = 3.5 * 3 * 10.5 / 11.5;
   GNNX_REQUIRE_CLOSE(two_layer_relevance(LrpRule::eps(1.0), LrpRule::eps(1.0)),
@@ -48,7 +49,8 @@ TEST_CASE("LRP conserves relevance without biases and stabilisers", "[gnnlrp][lr
   torch::manual_seed(3);
   auto x = torch::rand({5, 6}, torch::kDouble).requires_grad_(true);
   auto W1 = torch::randn({8, 6}, torch::kDouble), W2 = torch::randn({3, 8}, torch::kDouble);
-  for (const auto& rule : {LrpRule::eps(0), LrpRule::gamma_rule(0.5, 0), LrpRule::zplus(0), LrpRule::alpha_beta(2, 1, 0)}) {
+  for (const auto& rule :
+       {LrpRule::eps(0), LrpRule::gamma_rule(0.5, 0), LrpRule::zplus(0), LrpRule::alpha_beta(2, 1, 0)}) {
     auto h = lrp_linear(rule, x, torch::relu(torch::mm(x.detach(), W1.t())), W1, {});
     auto y = lrp_linear(LrpRule::eps(0), h, torch::mm(h.detach(), W2.t()), W2, {});
     auto f = y.select(1, 1);
@@ -92,7 +94,9 @@ TEST_CASE("LRP rule errors name the problem", "[gnnlrp][lrp]") {
   GNNX_REQUIRE_ERROR("gamma must be >= 0", LrpRule::gamma_rule(-1).validate("test"));
   GNNX_REQUIRE_ERROR("alpha - beta must be 1", LrpRule::alpha_beta(2, 2).validate("test"));
   GNNX_REQUIRE_ERROR("epsilon must be >= 0", LrpRule::eps(-1).validate("test"));
-  GNNX_REQUIRE_ERROR("LRP rule: expected one of epsilon, gamma, zplus, alpha-beta, got", gnnx::from_name<gnnx::attribution::LrpRuleKind>("foo"));
+  GNNX_REQUIRE_ERROR("LRP rule: expected one of epsilon, gamma, zplus, alpha-beta, got",
+                     gnnx::from_name<gnnx::attribution::LrpRuleKind>("foo"));
   auto W = torch::ones({2, 3});
-  GNNX_REQUIRE_ERROR("lrp_linear: input must end in 3", lrp_linear(LrpRule::eps(), torch::ones({1, 2}), torch::ones({1, 2}), W, {}));
+  GNNX_REQUIRE_ERROR("lrp_linear: input must end in 3",
+                     lrp_linear(LrpRule::eps(), torch::ones({1, 2}), torch::ones({1, 2}), W, {}));
 }

@@ -90,8 +90,8 @@ TEST_CASE("LRP conserves the logit with epsilon -> 0 and no biases", "[lrp]") {
   auto xg = x.clone().requires_grad_(true);
   auto s = net->forward(xg).gather(1, torch::tensor(labels).view({3, 1})).sum();
   auto g = torch::autograd::grad({s}, {xg})[0];
-  GNNX_REQUIRE_CLOSE(lrp(net, x, LrpComposite::uniform(LrpRule::eps(0)), OutputRelevance::kLogit, labels), x * g,
-                     1e-4, 1e-6);
+  GNNX_REQUIRE_CLOSE(lrp(net, x, LrpComposite::uniform(LrpRule::eps(0)), OutputRelevance::kLogit, labels), x * g, 1e-4,
+                     1e-6);
 }
 
 namespace {
@@ -183,8 +183,8 @@ TEST_CASE("BatchNorm merging leaves the forward output (and LRP) unchanged", "[l
   auto x = torch::randn({2, 2, 5, 5}, gnnx::torch_generator(1));
   GNNX_REQUIRE_CLOSE(merged->forward(x), net->forward(x), 1e-5, 1e-6);
   auto c = LrpComposite::epsilon_plus();
-  GNNX_REQUIRE_CLOSE(lrp(net, x, c, OutputRelevance::kLogit, {1, 0}), lrp(merged, x, c, OutputRelevance::kLogit, {1, 0}),
-                     1e-4, 1e-6);
+  GNNX_REQUIRE_CLOSE(lrp(net, x, c, OutputRelevance::kLogit, {1, 0}),
+                     lrp(merged, x, c, OutputRelevance::kLogit, {1, 0}), 1e-4, 1e-6);
 }
 
 TEST_CASE("LRP composites from text, and option errors", "[lrp]") {
@@ -204,7 +204,8 @@ TEST_CASE("LRP composites from text, and option errors", "[lrp]") {
   auto net = two_layer();
   auto x = torch::tensor({{1.0f, 2.0f}});
   GNNX_REQUIRE_ERROR("input layer only",
-                     lrp(net, x, LrpComposite::uniform(LrpRule::eps()).by_name(LrpRuleMap{{"fc2", LayerRule::flat()}})));
+                     lrp(net, x,
+                         LrpComposite::uniform(LrpRule::eps()).by_name(LrpRuleMap{{"fc2", LayerRule::flat()}})));
   auto tanh_net = tnn::Sequential({{"fc", tnn::Linear(2, 2)}, {"tanh", tnn::Tanh()}});
   GNNX_REQUIRE_ERROR("no rule for layer", lrp(tanh_net, x, LrpComposite()));
   auto bn_first = tnn::Sequential({{"bn", tnn::BatchNorm1d(2)}, {"fc", tnn::Linear(2, 2)}});

@@ -41,9 +41,12 @@ TEST_CASE("SmoothGrad with supplied noise equals the mean of the saliencies of t
                 .attribute(model, x, labels);
   GNNX_REQUIRE_CLOSE(vg.values, torch::stack(sq) - torch::stack(sal).square(), 1e-10, 1e-12);
   // Drawn noise: seeded, so the same seed repeats and another seed differs.
-  auto a = NoiseTunnel(std::make_shared<Saliency>(), NoiseTunnelOptions().seed(5).stdev(0.5)).attribute(model, x, labels);
-  auto b = NoiseTunnel(std::make_shared<Saliency>(), NoiseTunnelOptions().seed(5).stdev(0.5)).attribute(model, x, labels);
-  auto c = NoiseTunnel(std::make_shared<Saliency>(), NoiseTunnelOptions().seed(6).stdev(0.5)).attribute(model, x, labels);
+  auto a =
+      NoiseTunnel(std::make_shared<Saliency>(), NoiseTunnelOptions().seed(5).stdev(0.5)).attribute(model, x, labels);
+  auto b =
+      NoiseTunnel(std::make_shared<Saliency>(), NoiseTunnelOptions().seed(5).stdev(0.5)).attribute(model, x, labels);
+  auto c =
+      NoiseTunnel(std::make_shared<Saliency>(), NoiseTunnelOptions().seed(6).stdev(0.5)).attribute(model, x, labels);
   GNNX_REQUIRE_CLOSE(a.values, b.values, 0.0, 0.0);
   CHECK_FALSE(torch::allclose(a.values, c.values));
   // Over integrated gradients: the per-sample deltas come back as [B, S].

@@ -25,7 +25,8 @@ TEST_CASE("occlusion on a linear model equals the closed form, Captum's window c
   auto w = lin->weight.detach().view({2, 4, 5});
   const double beta = 0.5;
   for (int64_t ppe : {1, 4}) {
-    auto r = Occlusion(OcclusionOptions().window({1, 2, 2}).strides({1, 1, 2}).baseline(beta).perturbations_per_eval(ppe))
+    auto r = Occlusion(
+                 OcclusionOptions().window({1, 2, 2}).strides({1, 1, 2}).baseline(beta).perturbations_per_eval(ppe))
                  .attribute(model, x, {0});
     for (int64_t b = 0; b < 2; ++b) {
       auto total = torch::zeros({2, 4, 5}, torch::kDouble), count = torch::zeros({2, 4, 5}, torch::kDouble);
@@ -33,7 +34,8 @@ TEST_CASE("occlusion on a linear model equals the closed form, Captum's window c
         for (int64_t h = 0; h + 2 <= 4; ++h)
           for (int64_t v : {0, 2, 4}) {
             using torch::indexing::Slice;
-            auto win = std::vector<at::indexing::TensorIndex>{c, Slice(h, h + 2), Slice(v, std::min<int64_t>(v + 2, 5))};
+            auto win = std::vector<at::indexing::TensorIndex>{c, Slice(h, h + 2),
+                                                              Slice(v, std::min<int64_t>(v + 2, 5))};
             double diff = (w.index(win) * (x[b].index(win) - beta)).sum().item<double>();
             total.index(win) += diff;
             count.index(win) += 1;

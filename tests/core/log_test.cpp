@@ -9,7 +9,9 @@
 
 TEST_CASE("log_to sends one concatenated line to the sink, and nothing without one", "[core][log]") {
   std::vector<std::pair<gnnx::LogLevel, std::string>> got;
-  gnnx::LogSink sink = [&](gnnx::LogLevel level, std::string_view message) { got.emplace_back(level, std::string(message)); };
+  gnnx::LogSink sink = [&](gnnx::LogLevel level, std::string_view message) {
+    got.emplace_back(level, std::string(message));
+  };
   gnnx::log_to(sink, gnnx::LogLevel::kInfo, "epoch ", 3, " loss ", 0.5);
   gnnx::log_to(gnnx::LogSink(), gnnx::LogLevel::kWarning, "dropped");
   REQUIRE(got.size() == 1);

@@ -5,8 +5,14 @@
 #include "support/tensor_match.h"
 
 TEST_CASE("OptionReader: typed values, defaults for absent keys, errors name method and key", "[options]") {
-  gnnx::OptionReader r("method", {{"steps", "32"}, {"rate", "0.5"}, {"on", "yes"}, {"ids", "3,8,8"},
-                                  {"means", "0,2.5"}, {"aggr", "mean"}, {"name", "x"}, {"seed", "7"}});
+  gnnx::OptionReader r("method", {{"steps", "32"},
+                                  {"rate", "0.5"},
+                                  {"on", "yes"},
+                                  {"ids", "3,8,8"},
+                                  {"means", "0,2.5"},
+                                  {"aggr", "mean"},
+                                  {"name", "x"},
+                                  {"seed", "7"}});
   REQUIRE(r.get<int64_t>("steps", 1) == 32);
   REQUIRE(r.get("rate", 1.0) == 0.5);
   REQUIRE(r.get("on", false));

@@ -11,9 +11,9 @@
 #include <torch/serialize.h>
 #include <unistd.h>
 
+#include "gnnx/io/file.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
-#include "gnnx/io/file.h"
 
 using namespace gnnx;
 using namespace gnnx::datasets;
@@ -137,9 +137,11 @@ TEST_CASE("malformed and truncated .pt files are rejected naming the field", "[d
     auto out = torch::pickle_save(c10::IValue(dict));
     return std::string(out.begin(), out.end());
   };
-  GNNX_REQUIRE_ERROR("field 'edge_mask_gt' is missing", from_pt(edit([](auto& dict) { (void)dict.erase("edge_mask_gt"); })));
+  GNNX_REQUIRE_ERROR("field 'edge_mask_gt' is missing",
+                     from_pt(edit([](auto& dict) { (void)dict.erase("edge_mask_gt"); })));
   GNNX_REQUIRE_ERROR("field 'x'", from_pt(edit([](auto& dict) { dict.insert_or_assign("x", torch::ones({3})); })));
-  GNNX_REQUIRE_ERROR("field 'y'", from_pt(edit([](auto& dict) { dict.insert_or_assign("y", torch::zeros({4}, torch::kLong)); })));
+  GNNX_REQUIRE_ERROR("field 'y'",
+                     from_pt(edit([](auto& dict) { dict.insert_or_assign("y", torch::zeros({4}, torch::kLong)); })));
   GNNX_REQUIRE_ERROR("field 'node_ptr'", from_pt(edit([](auto& dict) {
                        auto p = dict.at("node_ptr").toTensor().clone();
                        p[3] = 1000;

@@ -22,7 +22,8 @@ TEST_CASE("Shapes images: shapes, balanced labels, masks inside their boxes, see
   REQUIRE(torch::bincount(d.labels).eq(10).all().item<bool>());
   for (int64_t i = 0; i < 40; ++i) {
     auto b = d.boxes[i];
-    const int64_t x0 = b[0].item<int64_t>(), y0 = b[1].item<int64_t>(), x1 = b[2].item<int64_t>(), y1 = b[3].item<int64_t>();
+    const int64_t x0 = b[0].item<int64_t>(), y0 = b[1].item<int64_t>(), x1 = b[2].item<int64_t>(),
+                  y1 = b[3].item<int64_t>();
     REQUIRE((0 <= x0 && x0 <= x1 && x1 < 32 && 0 <= y0 && y0 <= y1 && y1 < 32));
     auto m = d.masks[i];
     // Every mask pixel is in the box, and the box is tight (each border row/column has a pixel).
@@ -33,11 +34,14 @@ TEST_CASE("Shapes images: shapes, balanced labels, masks inside their boxes, see
     REQUIRE(m.select(1, x1).any().item<bool>());
     // The object is brighter than the background on average.
     auto img = d.images[i].mean(0);
-    REQUIRE(img.masked_select(m).mean().item<double>() > img.masked_select(m.logical_not()).mean().item<double>() + 0.4);
+    REQUIRE(img.masked_select(m).mean().item<double>() >
+            img.masked_select(m.logical_not()).mean().item<double>() + 0.4);
   }
   // A disc has roughly pi/4 of its box's area, a square all of it.
   auto area = d.masks.flatten(1).sum(1).to(torch::kDouble);
-  auto box_area = ((d.boxes.select(1, 2) - d.boxes.select(1, 0) + 1) * (d.boxes.select(1, 3) - d.boxes.select(1, 1) + 1)).to(torch::kDouble);
+  auto box_area = ((d.boxes.select(1, 2) - d.boxes.select(1, 0) + 1) *
+                   (d.boxes.select(1, 3) - d.boxes.select(1, 1) + 1))
+                      .to(torch::kDouble);
   auto fill = area / box_area;
   REQUIRE(fill.masked_select(d.labels.eq(0)).min().item<double>() == Approx(1.0));
   REQUIRE(fill.masked_select(d.labels.eq(1)).mean().item<double>() == Approx(3.14159 / 4).margin(0.08));
@@ -76,11 +80,11 @@ TEST_CASE("image training reports progress to its log sink only", "[images][log]
   auto model = gnnx::nn::make_gap_cnn(gnnx::nn::GapCnnOptions(3, 4));
   std::vector<std::string> lines;
   gnnx::test::CapturedStdStreams streams;
-  gnnx::nn::train_image_classifier(
-      model, train.images, train.labels, {}, {},
-      gnnx::nn::ImageTrainOptions().epochs(2).batch_size(20).log([&](gnnx::LogLevel, std::string_view line) {
-        lines.emplace_back(line);
-      }));  // log_every 1
+  gnnx::nn::train_image_classifier(model, train.images, train.labels, {}, {},
+                                   gnnx::nn::ImageTrainOptions().epochs(2).batch_size(20).log(
+                                       [&](gnnx::LogLevel, std::string_view line) {
+                                         lines.emplace_back(line);
+                                       }));  // log_every 1
   REQUIRE(lines.size() == 2);
   CHECK(lines[1].rfind("epoch 2 loss ", 0) == 0);
   gnnx::nn::train_image_classifier(model, train.images, train.labels, {}, {}, gnnx::nn::ImageTrainOptions().epochs(1));

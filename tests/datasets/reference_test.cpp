@@ -57,8 +57,10 @@ std::map<std::pair<int64_t, int64_t>, float> undirected_weights(const at::Tensor
     if (e[0][k] < lo || e[0][k] >= hi) continue;
     const std::pair<int64_t, int64_t> key{std::min(e[0][k], e[1][k]) - lo, std::max(e[0][k], e[1][k]) - lo};
     auto it = out.find(key);
-    if (it == out.end()) out.emplace(key, ww[k]);
-    else REQUIRE(it->second == ww[k]);  // (u, v) and (v, u) kept together, with one weight
+    if (it == out.end())
+      out.emplace(key, ww[k]);
+    else
+      REQUIRE(it->second == ww[k]);  // (u, v) and (v, u) kept together, with one weight
   }
   return out;
 }
@@ -140,8 +142,10 @@ TEST_CASE("counterexample_graph: copies follow the generating rule", "[datasets]
   }
 
   GNNX_REQUIRE_ERROR("copies must be >= 0", counterexample_graph(d, CounterexampleOptions().copies(-1), 0));
-  GNNX_REQUIRE_ERROR("must lie in [0, 1]", counterexample_graph(d, CounterexampleOptions().copies(1).break_prob(1.5), 0));
-  GNNX_REQUIRE_ERROR("must lie in [0, 1]", counterexample_graph(d, CounterexampleOptions().copies(1).drop_prob(-0.1), 0));
+  GNNX_REQUIRE_ERROR("must lie in [0, 1]",
+                     counterexample_graph(d, CounterexampleOptions().copies(1).break_prob(1.5), 0));
+  GNNX_REQUIRE_ERROR("must lie in [0, 1]",
+                     counterexample_graph(d, CounterexampleOptions().copies(1).drop_prob(-0.1), 0));
   GNNX_REQUIRE_ERROR("expected a node-task dataset",
                      counterexample_graph(ba_2motifs(Ba2MotifsOptions().num_graphs(4), 0), CounterexampleOptions(), 0));
 }
@@ -237,18 +241,24 @@ TEST_CASE("counterexample_graphs: broken motifs take the no-motif class, or the 
     REQUIRE(torch::equal(c.y, d.graphs[i].y));
     REQUIRE(c.num_edges() == static_cast<int64_t>(d.edge_mask_gt[i].sum().item<float>()));
   }
-  const auto s = counterexample_graphs(d, CounterexampleOptions().copies(2).break_prob(0).drop_prob(0.2).soft_weights(true), 5);
+  const auto s =
+      counterexample_graphs(d, CounterexampleOptions().copies(2).break_prob(0).drop_prob(0.2).soft_weights(true), 5);
   const auto w = s.graphs.back().edge_weight;
   REQUIRE(w.min().item<float>() >= 0.0f);
   REQUIRE(w.lt(1.0f).any().item<bool>());
   // Deterministic per seed.
-  const auto s2 = counterexample_graphs(d, CounterexampleOptions().copies(2).break_prob(0).drop_prob(0.2).soft_weights(true), 5);
+  const auto s2 =
+      counterexample_graphs(d, CounterexampleOptions().copies(2).break_prob(0).drop_prob(0.2).soft_weights(true), 5);
   REQUIRE(torch::equal(s.graphs.back().edge_index, s2.graphs.back().edge_index));
   REQUIRE(torch::equal(s.graphs.back().edge_weight, s2.graphs.back().edge_weight));
 
-  GNNX_REQUIRE_ERROR("expected a graph-task dataset", counterexample_graphs(tree_cycles(TreeCyclesOptions().depth(3).num_motifs(2)), CounterexampleOptions(), 0));
-  GNNX_REQUIRE_ERROR("has no motif instance", counterexample_graphs(ba_growth(BaGrowthOptions().num_graphs(4), 0), CounterexampleOptions().copies(1), 0));
-  GNNX_REQUIRE_ERROR("must lie in [0, 1]", counterexample_graphs(d, CounterexampleOptions().copies(1).break_prob(2), 0));
+  GNNX_REQUIRE_ERROR("expected a graph-task dataset",
+                     counterexample_graphs(tree_cycles(TreeCyclesOptions().depth(3).num_motifs(2)),
+                                           CounterexampleOptions(), 0));
+  GNNX_REQUIRE_ERROR("has no motif instance", counterexample_graphs(ba_growth(BaGrowthOptions().num_graphs(4), 0),
+                                                                    CounterexampleOptions().copies(1), 0));
+  GNNX_REQUIRE_ERROR("must lie in [0, 1]",
+                     counterexample_graphs(d, CounterexampleOptions().copies(1).break_prob(2), 0));
 }
 
 TEST_CASE("reference model with graph counterexamples: one more output, the no-motif class", "[datasets]") {

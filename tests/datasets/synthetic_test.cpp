@@ -8,9 +8,9 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/isomorphism.hpp>
 
+#include "gnnx/datasets/dataset_io.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
-#include "gnnx/datasets/dataset_io.h"
 
 using namespace gnnx;
 using namespace gnnx::datasets;
@@ -98,7 +98,8 @@ std::vector<int64_t> label_counts(const Dataset& d, int64_t classes) {
   return out;
 }
 
-bool connected_without(const std::set<std::pair<int64_t, int64_t>>& edges, int64_t n, std::pair<int64_t, int64_t> skip) {
+bool connected_without(const std::set<std::pair<int64_t, int64_t>>& edges, int64_t n,
+                       std::pair<int64_t, int64_t> skip) {
   std::vector<std::vector<int64_t>> adj(static_cast<size_t>(n));
   for (auto e : edges) {
     if (e == skip) continue;
@@ -177,7 +178,8 @@ TEST_CASE("BA-Shapes: counts, labels, plugs, houses, ground truth", "[datasets]"
 }
 
 TEST_CASE("BA-Shapes options: the paper's random plugs and 0.1 N perturbation", "[datasets]") {
-  const Dataset d = ba_shapes(BaShapesOptions().plugs(Plugs::kRandom).perturbation(0.1).perturb_base(PerturbBase::kNodes), 5);
+  const Dataset d =
+      ba_shapes(BaShapesOptions().plugs(Plugs::kRandom).perturbation(0.1).perturb_base(PerturbBase::kNodes), 5);
   // floor(0.1 * 700) = 70 random edges.
   REQUIRE(d.graphs[0].num_edges() == 2 * (1475 + 480 + 80 + 70));
   const auto u = undirected(d, 0);

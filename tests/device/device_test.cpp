@@ -46,7 +46,8 @@ Graph random_graph(int64_t n, int64_t extra, int64_t features, uint64_t seed) {
 
 nn::GNNClassifier make_model(nn::ConvType conv, nn::Task task, int64_t in) {
   torch::manual_seed(11);
-  return nn::GNNClassifier(nn::GNNClassifierOptions(in, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
+  return nn::GNNClassifier(
+      nn::GNNClassifierOptions(in, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
 }
 
 const char* conv_name(nn::ConvType c) {
@@ -73,7 +74,8 @@ TEST_CASE("every layer gives the CPU's outputs and gradients on the device", "[d
     INFO(c.name);
     auto run = [&](const c10::Device& d) {
       c.module->to(d);
-      auto xv = x.clone().to(d).requires_grad_(), wv = w.clone().to(d).requires_grad_(), mv = mask.clone().to(d).requires_grad_();
+      auto xv = x.clone().to(d).requires_grad_(), wv = w.clone().to(d).requires_grad_(),
+           mv = mask.clone().to(d).requires_grad_();
       nn::EdgeMaskScope scope(mv);
       auto y = c.forward(xv, ei.to(d), wv);
       auto g = torch::autograd::grad({(y.pow(2) + y).sum()}, {xv, wv, mv});
@@ -111,7 +113,8 @@ TEST_CASE("an out-of-range node id is a gnnx::Error on the device, which stays u
 TEST_CASE("node classifiers, trimmed or not, give the CPU's logits on the device", "[device]") {
   const auto dev = test_device();
   auto g = random_graph(40, 20, 5, 3);
-  for (auto conv : {nn::ConvType::kGCN, nn::ConvType::kGraphConv, nn::ConvType::kGIN, nn::ConvType::kSAGE, nn::ConvType::kGAT}) {
+  for (auto conv :
+       {nn::ConvType::kGCN, nn::ConvType::kGraphConv, nn::ConvType::kGIN, nn::ConvType::kSAGE, nn::ConvType::kGAT}) {
     INFO(conv_name(conv));
     auto cpu_model = make_model(conv, nn::Task::kNode, 5);
     auto dev_model = make_model(conv, nn::Task::kNode, 5);
@@ -157,7 +160,8 @@ TEST_CASE("GNNExplainer and GRAD give the CPU's masks on the device", "[device]"
     }
     auto grad_want = explain::GradExplainer().explain(*cpu_model, g, targets);
     auto grad_got = explain::GradExplainer().explain(*dev_model, g.to(dev), targets);
-    for (size_t i = 0; i < want.size(); ++i) GNNX_REQUIRE_CLOSE(grad_got[i].edge_mask.cpu(), grad_want[i].edge_mask, 1e-3, 1e-6);
+    for (size_t i = 0; i < want.size(); ++i)
+      GNNX_REQUIRE_CLOSE(grad_got[i].edge_mask.cpu(), grad_want[i].edge_mask, 1e-3, 1e-6);
   }
 }
 

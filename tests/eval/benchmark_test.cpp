@@ -21,7 +21,8 @@ class OracleExplainer : public Explainer {
  public:
   OracleExplainer(const datasets::Dataset& ds, GroundTruth gt) : ds_(ds), gt_(gt) {}
   std::string name() const override { return "oracle"; }
-  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets) override {
+  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
+                                   const std::vector<Target>& targets) override {
     std::vector<Explanation> out;
     for (const auto& t : targets) {
       Explanation e;
@@ -42,7 +43,9 @@ class OracleExplainer : public Explainer {
 nn::GNNClassifier three_layer_model(const datasets::Dataset& ds) {
   torch::manual_seed(0);
   nn::GNNClassifier m(nn::GNNClassifierOptions(ds.graphs.front().num_features(), ds.num_classes)
-                          .conv(nn::ConvType::kGraphConv).hidden_channels(4).num_layers(3));
+                          .conv(nn::ConvType::kGraphConv)
+                          .hidden_channels(4)
+                          .num_layers(3));
   m->eval();
   return m;
 }
@@ -132,7 +135,8 @@ TEST_CASE("run_benchmark: eval_hops scores the K-hop subgraph edges instead of t
 
 TEST_CASE("benchmark ground truth: bad inputs throw gnnx::Error", "[benchmark]") {
   const auto ds = datasets::make_dataset("ba-shapes", 0);
-  GNNX_REQUIRE_ERROR("ground truth: expected one of own, any, got \"mine\"", gnnx::from_name<gnnx::eval::GroundTruth>("mine"));
+  GNNX_REQUIRE_ERROR("ground truth: expected one of own, any, got \"mine\"",
+                     gnnx::from_name<gnnx::eval::GroundTruth>("mine"));
   REQUIRE(gnnx::from_name<gnnx::eval::GroundTruth>("any") == GroundTruth::kAnyMotif);
   REQUIRE(to_string(GroundTruth::kOwnMotif) == "own");
   GNNX_REQUIRE_ERROR("node_ground_truth: node 700 is outside ba-shapes", node_ground_truth(ds, 700));

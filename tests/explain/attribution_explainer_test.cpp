@@ -70,7 +70,8 @@ TEST_CASE("edge and feature saliency equal autograd through the edge mask, all t
   }
 }
 
-TEST_CASE("graph classifier: feature gradient, IG batched over graph copies equals one step at a time", "[attribution]") {
+TEST_CASE("graph classifier: feature gradient, IG batched over graph copies equals one step at a time",
+          "[attribution]") {
   auto g = test_graph();
   auto model = test_model(nn::Task::kGraph);
   auto sal = Saliency(SaliencyOptions().abs(false)).attribute(*model, g, {Target::graph(0, 2)});
@@ -79,7 +80,8 @@ TEST_CASE("graph classifier: feature gradient, IG batched over graph copies equa
   auto gx = torch::autograd::grad({y}, {x})[0];  // once: the macro evaluates its arguments twice
   GNNX_REQUIRE_CLOSE(sal.values[0], gx, 1e-9, 1e-12);
   for (auto what : {GraphInput::kEdges, GraphInput::kNodeFeatures}) {
-    auto all = IntegratedGradients(IntegratedGradientsOptions().steps(12)).attribute(*model, g, {Target::graph(0, 2)}, what);
+    auto all =
+        IntegratedGradients(IntegratedGradientsOptions().steps(12)).attribute(*model, g, {Target::graph(0, 2)}, what);
     auto one = IntegratedGradients(IntegratedGradientsOptions().steps(12).internal_batch_size(1))
                    .attribute(*model, g, {Target::graph(0, 2)}, what);
     GNNX_REQUIRE_CLOSE(all.values, one.values, 1e-9, 1e-12);
@@ -96,7 +98,8 @@ TEST_CASE("per-edge and per-node occlusion equal deleting the edge / zeroing the
   auto g = test_graph();
   auto model = test_model(nn::Task::kNode);
   const int64_t node = 3;
-  auto r = Occlusion(OcclusionOptions().window({1}).perturbations_per_eval(8)).attribute(*model, g, {Target::node(node)}, GraphInput::kEdges);
+  auto r = Occlusion(OcclusionOptions().window({1}).perturbations_per_eval(8))
+               .attribute(*model, g, {Target::node(node)}, GraphInput::kEdges);
   const int64_t label = r.targets[0].label;
   torch::NoGradGuard no_grad;
   const double full = logit(*model, g, node, label, g.x).item<double>();
@@ -105,7 +108,8 @@ TEST_CASE("per-edge and per-node occlusion equal deleting the edge / zeroing the
     auto y = model->forward(g.x, g.edge_index.index_select(1, keep))[node][label].item<double>();
     CHECK(r.values[0][e].item<double>() == Approx(full - y).margin(1e-9));
   }
-  auto rn = Occlusion(OcclusionOptions().window({1, -1}).perturbations_per_eval(5)).attribute(*model, g, {Target::node(node)});
+  auto rn = Occlusion(OcclusionOptions().window({1, -1}).perturbations_per_eval(5))
+                .attribute(*model, g, {Target::node(node)});
   for (int64_t i = 0; i < g.num_nodes; ++i) {
     auto x = g.x.clone();
     x[i].zero_();
@@ -114,7 +118,8 @@ TEST_CASE("per-edge and per-node occlusion equal deleting the edge / zeroing the
   }
 }
 
-TEST_CASE("explainer adapters: (L+1)-hop subgraph gives the full graph's attributions, masks on full ids", "[attribution]") {
+TEST_CASE("explainer adapters: (L+1)-hop subgraph gives the full graph's attributions, masks on full ids",
+          "[attribution]") {
   auto g = test_graph();
   auto model = test_model(nn::Task::kNode);
   const int64_t node = 11;

@@ -73,7 +73,8 @@ struct RandomFixture {
     auto x = torch::randn({n, 5}, torch_generator(4));
     graph = Graph(undirected_edge_index(pairs), n, x);
     torch::manual_seed(5);
-    model = nn::GNNClassifier(nn::GNNClassifierOptions(5, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
+    model = nn::GNNClassifier(
+        nn::GNNClassifierOptions(5, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));
   }
 };
 
@@ -196,8 +197,13 @@ TEST_CASE("GNNExplainer batched equals one by one", "[gnnexplainer]") {
   RandomFixture f;
   std::vector<Target> targets{Target::node(0), Target::node(3), Target::node(4), Target::node(11), Target::node(20)};
   auto type = GENERATE(FeatureMaskType::kNone, FeatureMaskType::kFeature, FeatureMaskType::kNodeFeature);
-  auto o = GNNExplainerOptions().epochs(40).lr(0.05).feature_mask(type).reparametrize(type == FeatureMaskType::kFeature)
-               .laplacian(type == FeatureMaskType::kNone ? 0.5 : 0.0).seed(3);
+  auto o = GNNExplainerOptions()
+               .epochs(40)
+               .lr(0.05)
+               .feature_mask(type)
+               .reparametrize(type == FeatureMaskType::kFeature)
+               .laplacian(type == FeatureMaskType::kNone ? 0.5 : 0.0)
+               .seed(3);
   // Subgraphs overlap (node 0 is in every one), and each instance keeps its own mask.
   auto batched = GNNExplainer(GNNExplainerOptions(o).chunk_size(64)).explain(*f.model, f.graph, targets);
   auto chunked = GNNExplainer(GNNExplainerOptions(o).chunk_size(2)).explain(*f.model, f.graph, targets);
@@ -219,7 +225,8 @@ TEST_CASE("GNNExplainer with several initial means averages independent runs", "
   auto high = GNNExplainer(GNNExplainerOptions(o).edge_init_means({1.5})).explain(*f.model, f.graph, targets);
   // The second run starts from the first one's draw shifted by 1.5.
   auto init_low = GNNExplainer(GNNExplainerOptions(o).edge_init_means({0.0})).initial_masks(*f.model, f.graph, targets);
-  auto init_high = GNNExplainer(GNNExplainerOptions(o).edge_init_means({1.5})).initial_masks(*f.model, f.graph, targets);
+  auto init_high =
+      GNNExplainer(GNNExplainerOptions(o).edge_init_means({1.5})).initial_masks(*f.model, f.graph, targets);
   for (size_t i = 0; i < targets.size(); ++i) {
     GNNX_REQUIRE_CLOSE(init_high[i].edge - init_low[i].edge, torch::full_like(init_low[i].edge, 1.5), 1e-5, 1e-5);
     GNNX_REQUIRE_CLOSE(both[i].edge_mask, (low[i].edge_mask + high[i].edge_mask) / 2, 1e-4, 1e-5);
@@ -229,7 +236,8 @@ TEST_CASE("GNNExplainer with several initial means averages independent runs", "
           Approx((low[i].diagnostics.at("final_loss") + high[i].diagnostics.at("final_loss")) / 2).epsilon(1e-4));
     CHECK_FALSE(torch::allclose(low[i].edge_mask, high[i].edge_mask, 1e-3, 1e-3));
   }
-  GNNX_REQUIRE_ERROR("edge_init_means must hold at least one mean", GNNExplainer(GNNExplainerOptions().edge_init_means({})));
+  GNNX_REQUIRE_ERROR("edge_init_means must hold at least one mean",
+                     GNNExplainer(GNNExplainerOptions().edge_init_means({})));
   GNNX_REQUIRE_ERROR("edge_init_means must be finite",
                      GNNExplainer(GNNExplainerOptions().edge_init_means({0.0, std::nan("")})));
 }
@@ -240,8 +248,17 @@ TEST_CASE("GNNExplainer's loss adds exactly the terms of gnn_explainer_regulariz
   // returned ones, and final_loss - prediction_loss is epoch 1's regulariser of each instance.
   RandomFixture f(nn::ConvType::kGraphConv);
   const auto ftype = GENERATE(FeatureMaskType::kNone, FeatureMaskType::kFeature, FeatureMaskType::kNodeFeature);
-  auto o = GNNExplainerOptions().epochs(2).lr(1e-9).edge_init_means({0.0}).laplacian(0.7).feature_mask(ftype)
-               .edge_size(0.03).edge_ent(0.8).feat_size(0.4).feat_ent(0.6).seed(2);
+  auto o = GNNExplainerOptions()
+               .epochs(2)
+               .lr(1e-9)
+               .edge_init_means({0.0})
+               .laplacian(0.7)
+               .feature_mask(ftype)
+               .edge_size(0.03)
+               .edge_ent(0.8)
+               .feat_size(0.4)
+               .feat_ent(0.6)
+               .seed(2);
   at::Tensor pred;
   {
     torch::NoGradGuard ng;
@@ -265,7 +282,8 @@ TEST_CASE("GNNExplainer's loss adds exactly the terms of gnn_explainer_regulariz
   }
 }
 
-TEST_CASE("GNNExplainer measures id ranges once per batch, not in every layer of every epoch", "[gnnexplainer][index_range]") {
+TEST_CASE("GNNExplainer measures id ranges once per batch, not in every layer of every epoch",
+          "[gnnexplainer][index_range]") {
   // Each measurement is a device sync on CUDA; their number must not grow with the epochs.
   const auto conv = GENERATE(nn::ConvType::kGraphConv, nn::ConvType::kGCN, nn::ConvType::kGAT);
   const auto task = GENERATE(nn::Task::kNode, nn::Task::kGraph);
@@ -346,12 +364,14 @@ TEST_CASE("GNNExplainer explains graphs of a graph classifier in one batch", "[g
 TEST_CASE("GNNExplainer's symmetric mask gives both directions of an edge one value", "[gnnexplainer]") {
   RandomFixture f(nn::ConvType::kGraphConv);
   auto e = GNNExplainer(GNNExplainerOptions().epochs(30)).explain(*f.model, f.graph, {Target::node(2)})[0];
-  auto directed = GNNExplainer(GNNExplainerOptions().epochs(30).symmetric_mask(false)).explain(*f.model, f.graph, {Target::node(2)})[0];
+  auto directed = GNNExplainer(GNNExplainerOptions().epochs(30).symmetric_mask(false))
+                      .explain(*f.model, f.graph, {Target::node(2)})[0];
   auto ei = f.graph.edge_index;
   int64_t differ = 0;
   for (int64_t a = 0; a < f.graph.num_edges(); ++a)
     for (int64_t b = 0; b < f.graph.num_edges(); ++b)
-      if (ei[0][a].item<int64_t>() == ei[1][b].item<int64_t>() && ei[1][a].item<int64_t>() == ei[0][b].item<int64_t>()) {
+      if (ei[0][a].item<int64_t>() == ei[1][b].item<int64_t>() &&
+          ei[1][a].item<int64_t>() == ei[0][b].item<int64_t>()) {
         CHECK(e.edge_mask[a].item<float>() == e.edge_mask[b].item<float>());
         differ += directed.edge_mask[a].item<float>() != directed.edge_mask[b].item<float>();
       }
@@ -489,7 +509,8 @@ TEST_CASE("GNNExplainer rejects invalid input", "[gnnexplainer]") {
                      GNNExplainer(GNNExplainerOptions().explanation_type(ExplanationType::kPhenomenon))
                          .explain(*f.model, f.graph, {Target::node(0)}));
   GNNX_REQUIRE_ERROR("epochs", GNNExplainer(GNNExplainerOptions().epochs(0)));
-  GNNX_REQUIRE_ERROR("initial edge logits", ex.explain_from(*f.model, f.graph, {Target::node(0)}, {InitialMasks{torch::zeros({1}), {}}}));
+  GNNX_REQUIRE_ERROR("initial edge logits",
+                     ex.explain_from(*f.model, f.graph, {Target::node(0)}, {InitialMasks{torch::zeros({1}), {}}}));
   GNNX_REQUIRE_ERROR("empty list", GradExplainer().explain(*f.model, f.graph, {}));
   RandomFixture g(nn::ConvType::kGCN, nn::Task::kGraph);
   GNNX_REQUIRE_ERROR("Target::graph(0)", ex.explain(*g.model, g.graph, {Target::node(0)}));

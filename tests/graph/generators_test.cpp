@@ -122,8 +122,8 @@ TEST_CASE("balanced_binary_tree: 2^(d+1) - 1 nodes, children 2i+1 and 2i+2, conn
     simple_edges(edges);
     for (auto [parent, child] : edges) REQUIRE((child == 2 * parent + 1 || child == 2 * parent + 2));
     const auto deg = node_degrees(edges, n);
-    REQUIRE(deg[0] == 2);                                                    // the root
-    REQUIRE(std::count(deg.begin(), deg.end(), 1) == (int64_t{1} << d));     // the leaves
+    REQUIRE(deg[0] == 2);                                                 // the root
+    REQUIRE(std::count(deg.begin(), deg.end(), 1) == (int64_t{1} << d));  // the leaves
     std::vector<int> component(static_cast<size_t>(n));
     REQUIRE(boost::connected_components(graph_of(n, edges), component.data()) == 1);
   }

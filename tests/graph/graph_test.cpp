@@ -37,7 +37,8 @@ TEST_CASE("Graph names the offending value for every invalid field", "[graph]") 
   auto inf = x.clone();
   inf[2][0] = -std::numeric_limits<float>::infinity();
   GNNX_REQUIRE_ERROR("Graph: x holds NaN or Inf (first at flat index 4)", Graph(ei, 3, inf));
-  GNNX_REQUIRE_ERROR("Graph: edge_weight must be floating point, got Long", Graph(ei, 3, x, torch::ones({2}, torch::kLong)));
+  GNNX_REQUIRE_ERROR("Graph: edge_weight must be floating point, got Long",
+                     Graph(ei, 3, x, torch::ones({2}, torch::kLong)));
   GNNX_REQUIRE_ERROR("Graph: edge_weight holds NaN or Inf", Graph(ei, 3, x, torch::tensor({1.0f, std::nanf("")})));
   GNNX_REQUIRE_ERROR("Graph: y must be int64, got Float", Graph(ei, 3, x, {}, torch::zeros({3})));
   GNNX_REQUIRE_ERROR("my_op: x has 4 rows but num_nodes = 3", [&] {

@@ -43,7 +43,8 @@ TEST_CASE("k_hop_subgraph equals a Boost.Graph BFS on random graphs", "[graph]")
     } vis;
     vis.d = &dist;
     boost::breadth_first_search(rg, static_cast<size_t>(node),
-                                boost::visitor(vis).color_map(boost::make_iterator_property_map(color.begin(), boost::get(boost::vertex_index, rg))));
+                                boost::visitor(vis).color_map(boost::make_iterator_property_map(
+                                    color.begin(), boost::get(boost::vertex_index, rg))));
     std::vector<int64_t> expect;
     for (int64_t v = 0; v < 40; ++v)
       if (dist[static_cast<size_t>(v)] >= 0 && dist[static_cast<size_t>(v)] <= k) expect.push_back(v);
@@ -179,11 +180,14 @@ TEST_CASE("graph ops reject bad input with gnnx::Error naming the op and the val
   GNNX_REQUIRE_ERROR("degree: num_nodes must be >= 0, got -2", degree(idx, -2));
   GNNX_REQUIRE_ERROR("degree: weight must have shape [10], got [9]", degree(idx, 6, torch::ones({9})));
   GNNX_REQUIRE_ERROR("add_self_loops: edge_index holds node id", add_self_loops(g.edge_index, 2));
-  GNNX_REQUIRE_ERROR("add_self_loops: edge_weight must have shape [10], got [3]", add_self_loops(g.edge_index, 6, torch::ones({3})));
+  GNNX_REQUIRE_ERROR("add_self_loops: edge_weight must have shape [10], got [3]",
+                     add_self_loops(g.edge_index, 6, torch::ones({3})));
   GNNX_REQUIRE_ERROR("remove_self_loops: edge_index must have shape [2, E], got [10]", remove_self_loops(idx));
   GNNX_REQUIRE_ERROR("to_csr: edge_index must be int64, got Int", to_csr(g.edge_index.to(torch::kInt), 6));
-  GNNX_REQUIRE_ERROR("to_csc: edge_index holds a negative node id (-1)", to_csc(torch::tensor({-1, 0}, torch::kLong).view({2, 1}), 6));
-  GNNX_REQUIRE_ERROR("k_hop_subgraph: nodes must be a 1-D int64 tensor", k_hop_subgraph(g, torch::tensor({1}, torch::kInt), 1));
+  GNNX_REQUIRE_ERROR("to_csc: edge_index holds a negative node id (-1)",
+                     to_csc(torch::tensor({-1, 0}, torch::kLong).view({2, 1}), 6));
+  GNNX_REQUIRE_ERROR("k_hop_subgraph: nodes must be a 1-D int64 tensor",
+                     k_hop_subgraph(g, torch::tensor({1}, torch::kInt), 1));
   GNNX_REQUIRE_ERROR("k_hop_subgraph: nodes is empty", k_hop_subgraph(g, torch::zeros({0}, torch::kLong), 1));
   GNNX_REQUIRE_ERROR("k_hop_subgraph: node id -1 is out of range [0, 6)", k_hop_subgraph(g, -1, 1));
   GNNX_REQUIRE_ERROR("undirected_edge_index: negative node id in edge (0, -4)", undirected_edge_index({{0, -4}}));

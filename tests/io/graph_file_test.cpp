@@ -58,8 +58,8 @@ at::Tensor edges(std::vector<int64_t> src, std::vector<int64_t> dst) {
 at::Tensor floats(std::vector<float> v) { return torch::tensor(v, torch::kFloat); }
 
 bool same(const at::Tensor& a, const at::Tensor& b) {
-  return a.defined() == b.defined() && (!a.defined() || (a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() &&
-                                                          torch::equal(a, b)));
+  return a.defined() == b.defined() &&
+         (!a.defined() || (a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() && torch::equal(a, b)));
 }
 
 std::string pt_bytes(const c10::IValue& v) {
@@ -118,8 +118,8 @@ std::string to_dot(const Graph& g) {
   std::ostringstream s;
   s << "digraph G {\n  node [shape=circle];\n";
   for (int64_t v = 0; v < g.num_nodes; ++v)
-    s << "  " << v << " [label=" << g.y[v].item<int64_t>() << ", f0=" << g.x[v][0].item<float>()
-      << ", f1=\"" << g.x[v][1].item<float>() << "\"];\n";
+    s << "  " << v << " [label=" << g.y[v].item<int64_t>() << ", f0=" << g.x[v][0].item<float>() << ", f1=\""
+      << g.x[v][1].item<float>() << "\"];\n";
   for (int64_t i = 0; i < g.num_edges(); ++i)
     s << "  " << g.edge_index[0][i].item<int64_t>() << " -> " << g.edge_index[1][i].item<int64_t>()
       << " [weight=" << g.edge_weight[i].item<float>() << "];\n";
@@ -168,7 +168,8 @@ void require_same_graph(const Graph& got, const Graph& want) {
 
 TEST_CASE("load_graph reads a CSV edge list with header, comments, blank lines and weights", "[graph_file]") {
   TempDir dir;
-  const auto path = dir.write("edges.csv", "# an edge list\nsource, target, weight\n0,1,0.5\n 1 , 2 , 1.5\r\n\n2,0,2\n");
+  const auto path = dir.write("edges.csv",
+                              "# an edge list\nsource, target, weight\n0,1,0.5\n 1 , 2 , 1.5\r\n\n2,0,2\n");
   auto g = load_graph(path);
   CHECK(g.format == "csv");
   CHECK(g.graph.num_nodes == 3);
@@ -217,8 +218,7 @@ TEST_CASE("load_graph reads CSV features and labels by node id", "[graph_file]")
   CHECK(same(g.graph.y, longs({2, 1, 0, 1})));
 
   // Named nodes: feature rows name them.
-  auto n = load_graph(dir.write("named.csv", "b,a\n"),
-                      GraphFileOptions().features(dir.write("nf.csv", "a,1\nb,2\n")));
+  auto n = load_graph(dir.write("named.csv", "b,a\n"), GraphFileOptions().features(dir.write("nf.csv", "a,1\nb,2\n")));
   CHECK(n.node_names == std::vector<std::string>{"b", "a"});
   CHECK(same(n.graph.x, torch::tensor({{2.f}, {1.f}})));
 }
@@ -423,7 +423,8 @@ TEST_CASE("load_graph rejects bad inputs with a message naming the file, the pla
   const auto ok = dir.write("ok.csv", "0,1\n1,2\n");
   auto csv = [&](const std::string& text) { return load_graph(dir.write("edges.csv", text)); };
   auto with_features = [&](const std::string& edges_text, const std::string& features) {
-    return load_graph(dir.write("edges.csv", edges_text), GraphFileOptions().features(dir.write("features.csv", features)));
+    return load_graph(dir.write("edges.csv", edges_text),
+                      GraphFileOptions().features(dir.write("features.csv", features)));
   };
 
   // Files and formats.
@@ -509,8 +510,9 @@ TEST_CASE("load_graph rejects bad inputs with a message naming the file, the pla
   GNNX_REQUIRE_ERROR("g.json: not valid JSON (truncated or corrupt?)",
                      load_graph(dir.write("g.json", "{\"edge_index\": [[0, 1], [1")));
   GNNX_REQUIRE_ERROR("field 'graphs[0].x' has 1 rows but num_nodes = 2",
-                     load_graph(dir.write("d.json", "{\"graphs\": [{\"num_nodes\": 2, \"edge_index\": [[0], [1]], "
-                                                    "\"x\": [[1]]}]}")));
+                     load_graph(dir.write("d.json",
+                                          "{\"graphs\": [{\"num_nodes\": 2, \"edge_index\": [[0], [1]], "
+                                          "\"x\": [[1]]}]}")));
   GNNX_REQUIRE_ERROR("graph_index 1 is out of range: field 'graphs' holds 1 graph(s)",
                      load_graph(dir.write("d.json", "{\"graphs\": [{\"edge_index\": [[0], [1]]}]}"),
                                 GraphFileOptions().graph_index(1)));

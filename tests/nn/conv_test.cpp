@@ -2,9 +2,9 @@
 // validation) and each layer against its dense closed form.
 #include <torch/torch.h>
 
+#include "gnnx/core/random.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/message_passing.h"
-#include "gnnx/core/random.h"
 #include "support/catch.h"
 #include "support/gradcheck.h"
 #include "support/layers.h"
@@ -58,7 +58,8 @@ TEST_CASE("GraphConv, GINConv and SAGEConv equal their dense formulas", "[nn]") 
   {
     GraphConv conv(GraphConvOptions(3, 4));
     conv->to(torch::kDouble);
-    auto expect = A.matmul(x).matmul(conv->lin_rel->weight.t()) + conv->lin_rel->bias + x.matmul(conv->lin_root->weight.t());
+    auto expect = A.matmul(x).matmul(conv->lin_rel->weight.t()) + conv->lin_rel->bias +
+                  x.matmul(conv->lin_root->weight.t());
     GNNX_REQUIRE_CLOSE(conv->forward(x, ei, w), expect, 1e-10, 1e-10);
     GraphConv mean(GraphConvOptions(3, 4).aggr(Aggregation::kMean));
     mean->to(torch::kDouble);
@@ -76,7 +77,8 @@ TEST_CASE("GraphConv, GINConv and SAGEConv equal their dense formulas", "[nn]") 
     SAGEConv conv(SAGEConvOptions(3, 4));
     conv->to(torch::kDouble);
     auto A1 = dense_adjacency(ei, {}, N);
-    auto expect = (A1.matmul(x) / count).matmul(conv->lin_l->weight.t()) + conv->lin_l->bias + x.matmul(conv->lin_r->weight.t());
+    auto expect = (A1.matmul(x) / count).matmul(conv->lin_l->weight.t()) + conv->lin_l->bias +
+                  x.matmul(conv->lin_r->weight.t());
     GNNX_REQUIRE_CLOSE(conv->forward(x, ei), expect, 1e-10, 1e-10);
     // Max aggregation, element-wise over in-neighbours (0 for a node without any).
     SAGEConv mx(SAGEConvOptions(3, 4).aggr(Aggregation::kMax).root_weight(false));
@@ -111,7 +113,8 @@ TEST_CASE("GATConv equals its attention formula computed edge by edge", "[nn]") 
       double z = 0;
       std::vector<double> a;
       for (auto [j, wj] : in) {
-        double s = (h[j][hd] * conv->att_src[0][hd]).sum().item<double>() + (h[i][hd] * conv->att_dst[0][hd]).sum().item<double>();
+        double s = (h[j][hd] * conv->att_src[0][hd]).sum().item<double>() +
+                   (h[i][hd] * conv->att_dst[0][hd]).sum().item<double>();
         s = s > 0 ? s : 0.2 * s;
         a.push_back(wj * std::exp(s));
         z += a.back();
@@ -135,7 +138,8 @@ TEST_CASE("GATConv equals its attention formula computed edge by edge", "[nn]") 
   REQUIRE_FALSE(bare.self_alpha.defined());
 }
 
-TEST_CASE("GAT cannot see structure through constant features: one output for all, attention 1 / (in-degree + 1)", "[nn]") {
+TEST_CASE("GAT cannot see structure through constant features: one output for all, attention 1 / (in-degree + 1)",
+          "[nn]") {
   // Why ATT's GAT reference models predict a single class on the constant-feature benchmarks:
   // equal inputs give equal scores on every edge, the softmax then averages equal vectors.
   torch::manual_seed(4);
@@ -227,11 +231,14 @@ TEST_CASE("layers reject bad input with gnnx::Error naming the layer and the val
     const auto op = base_name(layer.name) + ": ";
     INFO(layer.name);
     REQUIRE_NOTHROW(layer.forward(x, ei, {}));
-    GNNX_REQUIRE_ERROR(op + "x must have shape [N, 3], got [7, 5]", layer.forward(torch::randn({kSmallNodes, 5}), ei, {}));
+    GNNX_REQUIRE_ERROR(op + "x must have shape [N, 3], got [7, 5]",
+                       layer.forward(torch::randn({kSmallNodes, 5}), ei, {}));
     GNNX_REQUIRE_ERROR(op + "x must have shape [N, 3], got [21]", layer.forward(torch::randn({21}), ei, {}));
-    GNNX_REQUIRE_ERROR(op + "x must be float32 like the layer's parameters, got Double", layer.forward(x.to(torch::kDouble), ei, {}));
+    GNNX_REQUIRE_ERROR(op + "x must be float32 like the layer's parameters, got Double",
+                       layer.forward(x.to(torch::kDouble), ei, {}));
     GNNX_REQUIRE_ERROR(op + "edge_index must be int64, got Int", layer.forward(x, ei.to(torch::kInt), {}));
-    GNNX_REQUIRE_ERROR(op + "edge_index must have shape [2, E], got [3, 8]", layer.forward(x, ei.view({-1}).slice(0, 0, 24).view({3, 8}), {}));
+    GNNX_REQUIRE_ERROR(op + "edge_index must have shape [2, E], got [3, 8]",
+                       layer.forward(x, ei.view({-1}).slice(0, 0, 24).view({3, 8}), {}));
     auto out_of_range = ei.clone();
     out_of_range[1][4] = kSmallNodes;
     GNNX_REQUIRE_ERROR(op + "edge_index holds node id 7 outside [0, 7)", layer.forward(x, out_of_range, {}));
@@ -239,10 +246,12 @@ TEST_CASE("layers reject bad input with gnnx::Error naming the layer and the val
     negative[0][2] = -3;
     GNNX_REQUIRE_ERROR(op + "edge_index holds node id -3 outside [0, 7)", layer.forward(x, negative, {}));
     GNNX_REQUIRE_ERROR(op + "edge_weight must have shape [12], got [11]", layer.forward(x, ei, torch::ones({11})));
-    GNNX_REQUIRE_ERROR(op + "edge_weight must be floating point, got Long", layer.forward(x, ei, torch::ones({12}, torch::kLong)));
+    GNNX_REQUIRE_ERROR(op + "edge_weight must be floating point, got Long",
+                       layer.forward(x, ei, torch::ones({12}, torch::kLong)));
     {
       EdgeMaskScope scope(torch::ones({11}));
-      GNNX_REQUIRE_ERROR(op + "the active edge mask has 11 entries but the layer's input has 12 edges", layer.forward(x, ei, {}));
+      GNNX_REQUIRE_ERROR(op + "the active edge mask has 11 entries but the layer's input has 12 edges",
+                         layer.forward(x, ei, {}));
     }
   }
 }

@@ -24,11 +24,14 @@ using gnnx::test::small_edge_index;
 namespace {
 using gnnx::test::f64;
 
-const std::vector<ConvType> kAllConvs{ConvType::kGCN, ConvType::kGraphConv, ConvType::kGIN, ConvType::kSAGE, ConvType::kGAT};
+const std::vector<ConvType> kAllConvs{ConvType::kGCN, ConvType::kGraphConv, ConvType::kGIN, ConvType::kSAGE,
+                                      ConvType::kGAT};
 
-GNNClassifier make_model(ConvType conv, Task task, torch::Dtype dtype = torch::kDouble, Aggregation readout = Aggregation::kMean) {
+GNNClassifier make_model(ConvType conv, Task task, torch::Dtype dtype = torch::kDouble,
+                         Aggregation readout = Aggregation::kMean) {
   torch::manual_seed(7);
-  GNNClassifier m(GNNClassifierOptions(3, 2).conv(conv).task(task).hidden_channels(4).num_layers(2).heads(2).readout(readout));
+  GNNClassifier m(
+      GNNClassifierOptions(3, 2).conv(conv).task(task).hidden_channels(4).num_layers(2).heads(2).readout(readout));
   m->to(dtype);
   m->eval();
   return m;
@@ -71,7 +74,8 @@ TEST_CASE("GNNClassifier is permutation-equivariant (node task) and invariant (g
   for (auto conv : kAllConvs) {
     INFO(to_string(conv));
     auto node = make_model(conv, Task::kNode);
-    GNNX_REQUIRE_CLOSE(node->forward(x.index_select(0, p), ei_p), node->forward(x, ei).index_select(0, p), 1e-10, 1e-12);
+    GNNX_REQUIRE_CLOSE(node->forward(x.index_select(0, p), ei_p), node->forward(x, ei).index_select(0, p), 1e-10,
+                       1e-12);
     for (auto readout : {Aggregation::kSum, Aggregation::kMean, Aggregation::kMax}) {
       auto graph = make_model(conv, Task::kGraph, torch::kDouble, readout);
       GNNX_REQUIRE_CLOSE(graph->forward(x.index_select(0, p), ei_p), graph->forward(x, ei), 1e-10, 1e-12);
@@ -111,8 +115,9 @@ TEST_CASE("GNNClassifier batches graphs: one forward equals separate forwards", 
   auto gen = gnnx::torch_generator(23);
   auto x1 = torch::randn({kSmallNodes, 3}, gen, f64()), x2 = torch::randn({kSmallNodes, 3}, gen, f64());
   auto model = make_model(ConvType::kGIN, Task::kGraph, torch::kDouble, Aggregation::kMax);
-  auto both = model->forward(torch::cat({x1, x2}), torch::cat({ei, ei + kSmallNodes}, 1), {},
-                             torch::cat({torch::zeros({kSmallNodes}, torch::kLong), torch::ones({kSmallNodes}, torch::kLong)}));
+  auto both =
+      model->forward(torch::cat({x1, x2}), torch::cat({ei, ei + kSmallNodes}, 1), {},
+                     torch::cat({torch::zeros({kSmallNodes}, torch::kLong), torch::ones({kSmallNodes}, torch::kLong)}));
   REQUIRE(both.sizes() == torch::IntArrayRef({2, 2}));
   GNNX_REQUIRE_CLOSE(both[0], model->forward(x1, ei)[0], 1e-12, 1e-12);
   GNNX_REQUIRE_CLOSE(both[1], model->forward(x2, ei)[0], 1e-12, 1e-12);
@@ -123,22 +128,26 @@ TEST_CASE("GNNClassifier rejects bad input and bad options with gnnx::Error", "[
   auto x = torch::randn({kSmallNodes, 3});
   auto model = make_model(ConvType::kGCN, Task::kNode, torch::kFloat);
   REQUIRE(model->forward(x, ei).sizes() == torch::IntArrayRef({kSmallNodes, 2}));
-  GNNX_REQUIRE_ERROR("GNNClassifier: x must have shape [N, 3], got [7, 4]", model->forward(torch::randn({kSmallNodes, 4}), ei));
+  GNNX_REQUIRE_ERROR("GNNClassifier: x must have shape [N, 3], got [7, 4]",
+                     model->forward(torch::randn({kSmallNodes, 4}), ei));
   GNNX_REQUIRE_ERROR("GNNClassifier: edge_index must be int64 of shape [2, E]", model->forward(x, ei.to(torch::kInt)));
   auto out_of_range = ei.clone();
   out_of_range[0][0] = 9;
   GNNX_REQUIRE_ERROR("GCNConv: edge_index holds node id 9 outside [0, 7)", model->forward(x, out_of_range));
   {
     EdgeMaskScope scope(torch::ones({13}));
-    GNNX_REQUIRE_ERROR("GCNConv: the active edge mask has 13 entries but the layer's input has 12 edges", model->forward(x, ei));
+    GNNX_REQUIRE_ERROR("GCNConv: the active edge mask has 13 entries but the layer's input has 12 edges",
+                       model->forward(x, ei));
   }
   auto graph = make_model(ConvType::kGCN, Task::kGraph, torch::kFloat);
   GNNX_REQUIRE_ERROR("GNNClassifier: batch must be int64 of shape [7], got [6]",
                      graph->forward(x, ei, {}, torch::zeros({6}, torch::kLong)));
   GNNX_REQUIRE_ERROR("GNNClassifier: hidden_channels (20) must be a multiple of heads (3)",
                      GNNClassifier(GNNClassifierOptions(3, 2).conv(ConvType::kGAT).heads(3)));
-  GNNX_REQUIRE_ERROR("GNNClassifier: num_layers must be positive, got 0", GNNClassifier(GNNClassifierOptions(3, 2).num_layers(0)));
-  GNNX_REQUIRE_ERROR("conv type: expected one of gcn, graphconv, gin, sage, gat, got \"gcnn\"", gnnx::from_name<gnnx::nn::ConvType>("gcnn"));
+  GNNX_REQUIRE_ERROR("GNNClassifier: num_layers must be positive, got 0",
+                     GNNClassifier(GNNClassifierOptions(3, 2).num_layers(0)));
+  GNNX_REQUIRE_ERROR("conv type: expected one of gcn, graphconv, gin, sage, gat, got \"gcnn\"",
+                     gnnx::from_name<gnnx::nn::ConvType>("gcnn"));
   GNNX_REQUIRE_ERROR("task: expected one of node, graph, got \"edge\"", gnnx::from_name<gnnx::nn::Task>("edge"));
   Graph empty(torch::zeros({2, 0}, torch::kLong), 0, torch::zeros({0, 3}));
   GNNX_REQUIRE_ERROR("GNNModel::forward_graph: expected a non-empty graph", model->forward_graph(empty));
@@ -149,7 +158,12 @@ TEST_CASE("normalize_embedding L2-normalises each layer before its ReLU, root_we
   torch::manual_seed(2);
   auto x = torch::randn({kSmallNodes, 3}, f64());
   torch::manual_seed(9);
-  GNNClassifier model(GNNClassifierOptions(3, 2).conv(ConvType::kGraphConv).hidden_channels(5).num_layers(3).normalize_embedding(true).root_weight(false));
+  GNNClassifier model(GNNClassifierOptions(3, 2)
+                          .conv(ConvType::kGraphConv)
+                          .hidden_channels(5)
+                          .num_layers(3)
+                          .normalize_embedding(true)
+                          .root_weight(false));
   model->to(torch::kDouble);
   REQUIRE(model->named_parameters().find("conv0.lin_root.weight") == nullptr);
   // By hand: h' = act(normalize(W_rel A h + b)), A the unweighted sum over in-edges.
@@ -269,7 +283,7 @@ TrimmedLayout trimmed_layout(const torch::Tensor& ei, int64_t n, const std::vect
 
 TEST_CASE("forward_trimmed gives the targets' logits and mask gradients of the whole forward", "[nn]") {
   // A 12-node graph with a chain, so that 3 layers see nodes at every hop and some beyond.
-  std::vector<std::pair<int64_t, int64_t>> pairs{{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 5}, {5, 6}, {6, 7},
+  std::vector<std::pair<int64_t, int64_t>> pairs{{0, 1}, {1, 2}, {2, 3},  {3, 4},   {4, 5}, {5, 6}, {6, 7},
                                                  {7, 8}, {8, 9}, {9, 10}, {10, 11}, {1, 5}, {2, 9}, {0, 3}};
   std::vector<int64_t> s, d;
   for (auto [a, b] : pairs) {
@@ -336,8 +350,9 @@ TEST_CASE("forward_trimmed rejects layouts that do not fit", "[nn]") {
   const int64_t E = ei.size(1);
   auto x = torch::randn({kSmallNodes, 3}, f64());
   auto model = make_model(ConvType::kGraphConv, Task::kNode);  // 2 layers
-  GNNX_REQUIRE_ERROR("GNNModel::forward_trimmed: expected 2 node and edge counts (one per hop below num_hops), got 1 and 2",
-                     model->forward_trimmed(x, ei, {}, {1}, {3, E}));
+  GNNX_REQUIRE_ERROR(
+      "GNNModel::forward_trimmed: expected 2 node and edge counts (one per hop below num_hops), got 1 and 2",
+      model->forward_trimmed(x, ei, {}, {1}, {3, E}));
   GNNX_REQUIRE_ERROR("must be non-decreasing prefix sizes within [0, 7] nodes; hop 1 has 2 nodes and 12 edges",
                      model->forward_trimmed(x, ei, {}, {3, 2}, {1, E}));
   GNNX_REQUIRE_ERROR("within [0, 7] nodes; hop 1 has 8 nodes", model->forward_trimmed(x, ei, {}, {1, 8}, {3, E}));

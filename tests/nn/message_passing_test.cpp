@@ -5,9 +5,9 @@
 
 #include <torch/torch.h>
 
+#include "gnnx/core/random.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gcn_conv.h"
-#include "gnnx/core/random.h"
 #include "support/catch.h"
 #include "support/gradcheck.h"
 #include "support/layers.h"
@@ -125,8 +125,10 @@ TEST_CASE("the fused MSG+AGG path equals the general path in values and gradient
           return layer.forward(in[0], ei, in[1]);
         };
         // Values and first derivatives of both paths agree ...
-        std::vector<torch::Tensor> a{x.clone().requires_grad_(), w.clone().requires_grad_(), mask.clone().requires_grad_()};
-        std::vector<torch::Tensor> b{x.clone().requires_grad_(), w.clone().requires_grad_(), mask.clone().requires_grad_()};
+        std::vector<torch::Tensor> a{x.clone().requires_grad_(), w.clone().requires_grad_(),
+                                     mask.clone().requires_grad_()};
+        std::vector<torch::Tensor> b{x.clone().requires_grad_(), w.clone().requires_grad_(),
+                                     mask.clone().requires_grad_()};
         auto ya = f(a), yb = general(b);
         GNNX_REQUIRE_CLOSE(ya, yb, 1e-12, 1e-12);
         auto R = torch::randn(ya.sizes(), gen, f64());
@@ -178,7 +180,8 @@ TEST_CASE("EdgeMaskScope nests, restores and is thread-local", "[nn]") {
   }
   REQUIRE_FALSE(active_edge_mask().defined());
   GNNX_REQUIRE_ERROR("EdgeMaskScope: mask must have shape [E], got [2, 2]", EdgeMaskScope(torch::ones({2, 2})));
-  GNNX_REQUIRE_ERROR("EdgeMaskScope: mask must be floating point, got Long", EdgeMaskScope(torch::ones({2}, torch::kLong)));
+  GNNX_REQUIRE_ERROR("EdgeMaskScope: mask must be floating point, got Long",
+                     EdgeMaskScope(torch::ones({2}, torch::kLong)));
   GNNX_REQUIRE_ERROR("EdgeMaskScope: mask is undefined", EdgeMaskScope(torch::Tensor()));
 }
 
@@ -259,11 +262,13 @@ TEST_CASE("IndexRangeScope remembers a tensor's id range until the tensor change
   REQUIRE(index_range(ei).hi == 9);
   REQUIRE(measured() == 1);
   GNNX_REQUIRE_ERROR("index_range: expected a non-empty int64 tensor, got Float [2]", index_range(torch::ones({2})));
-  GNNX_REQUIRE_ERROR("index_range: expected a non-empty int64 tensor, got Long [0]", index_range(torch::ones({0}, torch::kLong)));
+  GNNX_REQUIRE_ERROR("index_range: expected a non-empty int64 tensor, got Long [0]",
+                     index_range(torch::ones({0}, torch::kLong)));
   check_index_range(torch::ones({0}, torch::kLong), 0, "test");  // empty: nothing to check
 }
 
-TEST_CASE("a layer measures edge_index once per forward, and not at all inside a scope that knows it", "[nn][index_range]") {
+TEST_CASE("a layer measures edge_index once per forward, and not at all inside a scope that knows it",
+          "[nn][index_range]") {
   using gnnx::nn::detail::index_range_measurements;
   auto ei = small_edge_index();
   auto x = torch::randn({kSmallNodes, 4}, torch::kDouble);

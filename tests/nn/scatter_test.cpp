@@ -102,15 +102,19 @@ TEST_CASE("scatter matches a brute-force loop across widths that straddle vector
 TEST_CASE("scatter and aggregation names reject bad input with gnnx::Error", "[nn]") {
   auto src = torch::ones({3, 2});
   auto idx = torch::tensor({0, 1, 1}, torch::kLong);
-  GNNX_REQUIRE_ERROR("scatter: index must be a 1-D int64 tensor", scatter(src, idx.to(torch::kInt), 2, Aggregation::kSum));
-  GNNX_REQUIRE_ERROR("scatter: index has 2 entries but src has 3 rows", scatter(src, idx.slice(0, 0, 2), 2, Aggregation::kSum));
+  GNNX_REQUIRE_ERROR("scatter: index must be a 1-D int64 tensor",
+                     scatter(src, idx.to(torch::kInt), 2, Aggregation::kSum));
+  GNNX_REQUIRE_ERROR("scatter: index has 2 entries but src has 3 rows",
+                     scatter(src, idx.slice(0, 0, 2), 2, Aggregation::kSum));
   GNNX_REQUIRE_ERROR("scatter: dim_size must be >= 0, got -1", scatter(src, idx, -1, Aggregation::kSum));
-  GNNX_REQUIRE_ERROR("scatter: weight must have shape [3], got [2]", scatter(src, idx, 2, Aggregation::kMean, torch::ones({2})));
+  GNNX_REQUIRE_ERROR("scatter: weight must have shape [3], got [2]",
+                     scatter(src, idx, 2, Aggregation::kMean, torch::ones({2})));
   for (auto aggr : {Aggregation::kSum, Aggregation::kMean, Aggregation::kMax}) {
     GNNX_REQUIRE_ERROR("scatter: index holds id 1 outside [0, 1)", scatter(src, idx, 1, aggr));
     GNNX_REQUIRE_ERROR("scatter: index holds id -1 outside [0, 2)", scatter(src, -idx, 2, aggr));
   }
-  GNNX_REQUIRE_ERROR("aggregation: expected one of sum, mean, max, got \"avg\"", gnnx::from_name<gnnx::nn::Aggregation>("avg"));
+  GNNX_REQUIRE_ERROR("aggregation: expected one of sum, mean, max, got \"avg\"",
+                     gnnx::from_name<gnnx::nn::Aggregation>("avg"));
   REQUIRE(gnnx::from_name<gnnx::nn::Aggregation>("mean") == Aggregation::kMean);
   REQUIRE(std::string(to_string(Aggregation::kMax)) == "max");
 }

@@ -15,7 +15,8 @@ using gnnx::test::f64;
 TEST_CASE("spmm and spmm_max equal edge-by-edge loops, per-head weights and empty graphs included", "[nn]") {
   auto gen = gnnx::torch_generator(31);
   const int64_t N = 6, E = 17, M = 5;  // M targets: target 4 receives nothing
-  auto ei = torch::stack({torch::randint(0, N, {E}, gen, torch::kLong), torch::randint(0, M - 1, {E}, gen, torch::kLong)});
+  auto ei = torch::stack(
+      {torch::randint(0, N, {E}, gen, torch::kLong), torch::randint(0, M - 1, {E}, gen, torch::kLong)});
   auto x = torch::randn({N, 3, 4}, gen, f64());
   auto w = torch::randn({E}, gen, f64());
   auto wh = torch::randn({E, 3}, gen, f64());
@@ -34,7 +35,8 @@ TEST_CASE("spmm and spmm_max equal edge-by-edge loops, per-head weights and empt
   }
   GNNX_REQUIRE_CLOSE(spmm(ei, w, x, M), sum, 1e-12, 1e-12);
   GNNX_REQUIRE_CLOSE(spmm(ei, wh, x, M), sum_h, 1e-12, 1e-12);
-  GNNX_REQUIRE_CLOSE(spmm(ei, {}, x, M), torch::zeros({M, 3, 4}, f64()).index_add(0, ei[1], x.index_select(0, ei[0])), 1e-12, 1e-12);
+  GNNX_REQUIRE_CLOSE(spmm(ei, {}, x, M), torch::zeros({M, 3, 4}, f64()).index_add(0, ei[1], x.index_select(0, ei[0])),
+                     1e-12, 1e-12);
   GNNX_REQUIRE_CLOSE(spmm_max(ei, w, x, M, presence), mx, 1e-12, 1e-12);
   auto none = torch::zeros({2, 0}, torch::kLong);
   GNNX_REQUIRE_CLOSE(spmm(none, {}, x, 2), torch::zeros({2, 3, 4}, f64()));
@@ -45,10 +47,12 @@ TEST_CASE("spmm and spmm_max reject bad input with gnnx::Error", "[nn]") {
   auto ei = torch::tensor({0, 1, 2, 1, 0, 0}, torch::kLong).view({2, 3});
   auto x = torch::randn({3, 2});
   GNNX_REQUIRE_ERROR("spmm: edge_index holds node id 2 outside [0, 2)", spmm(ei.flip({0}), {}, x, 2));
-  GNNX_REQUIRE_ERROR("spmm: edge_index holds node id 6 outside [0, 3)", spmm(ei.clamp_max(1) + (ei == 2) * 5, {}, x, 3));
+  GNNX_REQUIRE_ERROR("spmm: edge_index holds node id 6 outside [0, 3)",
+                     spmm(ei.clamp_max(1) + (ei == 2) * 5, {}, x, 3));
   GNNX_REQUIRE_ERROR("spmm: weight must have shape [3] or [3, x.size(1)], got [4]", spmm(ei, torch::ones({4}), x, 3));
   GNNX_REQUIRE_ERROR("spmm: edge_index must be an int64 tensor of shape [2, E]", spmm(ei.to(torch::kInt), {}, x, 3));
   GNNX_REQUIRE_ERROR("spmm: num_targets must be >= 0, got -1", spmm(ei, {}, x, -1));
   GNNX_REQUIRE_ERROR("spmm_max: edge_index holds node id -1 outside [0, 3)", spmm_max(ei - 1, {}, x, 3));
-  GNNX_REQUIRE_ERROR("spmm_max: weight and presence must have shape [3], got [2]", spmm_max(ei, {}, x, 3, torch::ones({2})));
+  GNNX_REQUIRE_ERROR("spmm_max: weight and presence must have shape [3], got [2]",
+                     spmm_max(ei, {}, x, 3, torch::ones({2})));
 }

@@ -64,7 +64,8 @@ TEST_CASE("threads forwarding and backwarding one shared model get the single-th
   for (auto conv : {ConvType::kGCN, ConvType::kGraphConv, ConvType::kGIN, ConvType::kSAGE, ConvType::kGAT}) {
     INFO(to_string(conv));
     torch::manual_seed(11);
-    GNNClassifier model(GNNClassifierOptions(/*in_channels=*/5, /*num_classes=*/3).conv(conv).heads(conv == ConvType::kGAT ? 2 : 1));
+    GNNClassifier model(
+        GNNClassifierOptions(/*in_channels=*/5, /*num_classes=*/3).conv(conv).heads(conv == ConvType::kGAT ? 2 : 1));
     model->eval();
     std::vector<SharedModelInput> inputs;
     std::vector<std::vector<at::Tensor>> expect;
@@ -93,7 +94,8 @@ TEST_CASE("threads forwarding and backwarding one shared model get the single-th
       REQUIRE(got[t].size() == static_cast<size_t>(kRepeats));
       for (const auto& result : got[t]) {
         REQUIRE(result.size() == expect[t].size());
-        for (size_t k = 0; k < result.size(); ++k) GNNX_REQUIRE_CLOSE(result[k], expect[t][k], /*rtol=*/0, /*atol=*/1e-6);
+        for (size_t k = 0; k < result.size(); ++k)
+          GNNX_REQUIRE_CLOSE(result[k], expect[t][k], /*rtol=*/0, /*atol=*/1e-6);
       }
     }
   }

@@ -67,7 +67,8 @@ TEST_CASE("training a GCN classifier on a planted partition beats chance by far"
   }
   torch::manual_seed(0);
   GNNClassifier gmodel(GNNClassifierOptions(1, 2).task(Task::kGraph).conv(ConvType::kGIN).readout(Aggregation::kSum));
-  auto gr = train_graph_classifier(*gmodel, graphs, random_split(40, 0.6, 0.2, 3), TrainOptions().epochs(60).batch_size(8));
+  auto gr = train_graph_classifier(*gmodel, graphs, random_split(40, 0.6, 0.2, 3),
+                                   TrainOptions().epochs(60).batch_size(8));
   INFO("graph task: train " << gr.train_acc << " test " << gr.test_acc);
   REQUIRE(gr.train_acc > 0.8);
 }
@@ -111,7 +112,8 @@ TEST_CASE("training reports progress to its log sink only, every log_every epoch
     graphs.push_back(gg);
   }
   GNNClassifier gmodel(GNNClassifierOptions(2, 2).task(Task::kGraph));
-  train_graph_classifier(*gmodel, graphs, random_split(6, 0.5, 0.2, 1), TrainOptions().epochs(3).patience(0).log(sink).log_every(2));
+  train_graph_classifier(*gmodel, graphs, random_split(6, 0.5, 0.2, 1),
+                         TrainOptions().epochs(3).patience(0).log(sink).log_every(2));
   REQUIRE(lines.size() == 2);
   CHECK(lines[1].rfind("epoch 2 train ", 0) == 0);
   // Without a sink nothing is said, at any log_every, and nothing ever goes to the standard streams.
@@ -124,12 +126,15 @@ TEST_CASE("training rejects inconsistent input with gnnx::Error", "[nn]") {
   auto g = planted_partition(2, 5, 0.5, 0.1, 3);
   auto split = random_split(g.num_nodes, 0.5, 0.2, 2);
   GNNClassifier wrong_width(GNNClassifierOptions(3, 2));
-  GNNX_REQUIRE_ERROR("train_node_classifier: the model takes 3 features, the graph has 2", train_node_classifier(*wrong_width, g, split));
+  GNNX_REQUIRE_ERROR("train_node_classifier: the model takes 3 features, the graph has 2",
+                     train_node_classifier(*wrong_width, g, split));
   GNNClassifier too_few_classes(GNNClassifierOptions(2, 1));
-  GNNX_REQUIRE_ERROR("train_node_classifier: labels must lie in [0, 1), got max 1", train_node_classifier(*too_few_classes, g, split));
+  GNNX_REQUIRE_ERROR("train_node_classifier: labels must lie in [0, 1), got max 1",
+                     train_node_classifier(*too_few_classes, g, split));
   GNNClassifier model(GNNClassifierOptions(2, 2));
   auto bad = split;
   bad.test = torch::tensor({10}, torch::kLong);
   GNNX_REQUIRE_ERROR("train_node_classifier: split index out of range [0, 10)", train_node_classifier(*model, g, bad));
-  GNNX_REQUIRE_ERROR("train_graph_classifier: the model is a node classifier", train_graph_classifier(*model, {g}, split));
+  GNNX_REQUIRE_ERROR("train_graph_classifier: the model is a node classifier",
+                     train_graph_classifier(*model, {g}, split));
 }

@@ -60,7 +60,8 @@ inline GradcheckResult gradcheck(const std::function<torch::Tensor(const std::ve
       const double got = a[j].item<double>();
       if (std::abs(numeric - got) > atol + rtol * std::abs(numeric)) {
         result.ok = false;
-        if (shown++ < 5) report << "input " << i << " element " << j << ": numeric " << numeric << ", autograd " << got << "\n";
+        if (shown++ < 5)
+          report << "input " << i << " element " << j << ": numeric " << numeric << ", autograd " << got << "\n";
       }
     }
     ++k;

@@ -26,8 +26,9 @@ template <typename Holder>
 LayerCase make_case(std::string name, Holder layer, torch::Dtype dtype) {
   layer->to(dtype);
   auto impl = layer.ptr();
-  return {std::move(name), impl,
-          [impl](const torch::Tensor& x, const torch::Tensor& ei, const torch::Tensor& ew) { return impl->forward(x, ei, ew); }};
+  return {std::move(name), impl, [impl](const torch::Tensor& x, const torch::Tensor& ei, const torch::Tensor& ew) {
+            return impl->forward(x, ei, ew);
+          }};
 }
 
 /// All layer types and their aggregation / head variants, with seeded parameters.
@@ -41,9 +42,11 @@ inline std::vector<LayerCase> all_layers(int64_t in, int64_t out, torch::Dtype d
   v.push_back(make_case("GraphConv(sum)", GraphConv(GraphConvOptions(in, out)), dtype));
   v.push_back(make_case("GraphConv(mean)", GraphConv(GraphConvOptions(in, out).aggr(Aggregation::kMean)), dtype));
   v.push_back(make_case("GraphConv(max)", GraphConv(GraphConvOptions(in, out).aggr(Aggregation::kMax)), dtype));
-  v.push_back(make_case("GINConv", GINConv(GINConvOptions(in, out).hidden_channels(5).train_eps(true).eps(0.3)), dtype));
+  v.push_back(
+      make_case("GINConv", GINConv(GINConvOptions(in, out).hidden_channels(5).train_eps(true).eps(0.3)), dtype));
   v.push_back(make_case("SAGEConv(mean)", SAGEConv(SAGEConvOptions(in, out)), dtype));
-  v.push_back(make_case("SAGEConv(sum, normalize)", SAGEConv(SAGEConvOptions(in, out).aggr(Aggregation::kSum).normalize(true)), dtype));
+  v.push_back(make_case("SAGEConv(sum, normalize)",
+                        SAGEConv(SAGEConvOptions(in, out).aggr(Aggregation::kSum).normalize(true)), dtype));
   v.push_back(make_case("SAGEConv(max)", SAGEConv(SAGEConvOptions(in, out).aggr(Aggregation::kMax)), dtype));
   v.push_back(make_case("GATConv(2 heads, concat)", GATConv(GATConvOptions(in, out).heads(2)), dtype));
   v.push_back(make_case("GATConv(3 heads, mean)", GATConv(GATConvOptions(in, out).heads(3).concat(false)), dtype));

@@ -34,11 +34,19 @@ class OpCounter {
   // The operators that, on CUDA, wait for the device: a scalar read back (item), an output whose
   // size depends on the data (nonzero, unique, masked_select, bool indexing), a comparison read back.
   static bool syncs_on_cuda(const std::string& op) {
-    static const char* const names[] = {"aten::_local_scalar_dense", "aten::item",         "aten::nonzero",
-                                        "aten::is_nonzero",          "aten::_unique",      "aten::_unique2",
-                                        "aten::unique_dim",          "aten::unique_consecutive",
-                                        "aten::masked_select",       "aten::equal",        "aten::allclose",
-                                        "aten::bincount",            "aten::histc"};
+    static const char* const names[] = {"aten::_local_scalar_dense",
+                                        "aten::item",
+                                        "aten::nonzero",
+                                        "aten::is_nonzero",
+                                        "aten::_unique",
+                                        "aten::_unique2",
+                                        "aten::unique_dim",
+                                        "aten::unique_consecutive",
+                                        "aten::masked_select",
+                                        "aten::equal",
+                                        "aten::allclose",
+                                        "aten::bincount",
+                                        "aten::histc"};
     for (const char* n : names)
       if (op == n) return true;
     return false;

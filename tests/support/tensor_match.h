@@ -26,24 +26,24 @@ inline std::string describe(const torch::Tensor& a, const torch::Tensor& b) {
 
 }  // namespace gnnx::test
 
-#define GNNX_REQUIRE_CLOSE(a, b, ...)                                         \
-  do {                                                                        \
-    INFO(::gnnx::test::describe((a), (b)));                                   \
-    REQUIRE(::gnnx::test::allclose((a), (b), ##__VA_ARGS__));                  \
+#define GNNX_REQUIRE_CLOSE(a, b, ...)                         \
+  do {                                                        \
+    INFO(::gnnx::test::describe((a), (b)));                   \
+    REQUIRE(::gnnx::test::allclose((a), (b), ##__VA_ARGS__)); \
   } while (false)
 
 // REQUIRE that the expression (the variadic part, commas allowed) throws gnnx::Error whose
 // message contains substr.
-#define GNNX_REQUIRE_ERROR(substr, ...)                                      \
-  do {                                                                        \
-    bool gnnx_thrown_ = false;                                                \
-    try {                                                                     \
+#define GNNX_REQUIRE_ERROR(substr, ...)                                              \
+  do {                                                                               \
+    bool gnnx_thrown_ = false;                                                       \
+    try {                                                                            \
       (void)(__VA_ARGS__);                                                           \
-    } catch (const ::gnnx::Error& e) {                                        \
-      gnnx_thrown_ = true;                                                    \
-      INFO("message: " << e.what());                                          \
-      CHECK(std::string(e.what()).find(substr) != std::string::npos);         \
-    }                                                                         \
+    } catch (const ::gnnx::Error& e) {                                               \
+      gnnx_thrown_ = true;                                                           \
+      INFO("message: " << e.what());                                                 \
+      CHECK(std::string(e.what()).find(substr) != std::string::npos);                \
+    }                                                                                \
     INFO("expected gnnx::Error containing \"" << substr << "\" from " #__VA_ARGS__); \
-    REQUIRE(gnnx_thrown_);                                                    \
+    REQUIRE(gnnx_thrown_);                                                           \
   } while (false)

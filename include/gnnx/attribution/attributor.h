@@ -84,24 +84,28 @@ namespace gnnx::attribution {
 
 /// What an attribution method returns.
 struct Attribution {
-  std::string method;                          ///< registry name, e.g. "ig"
-  at::Tensor values;                           ///< [B, *item]: same shape, dtype and device as Objective::input()
-  std::vector<Target> targets;                 ///< one per item, labels resolved (never -1)
-  std::map<std::string, std::string> options;  ///< the method's options as text ("steps" -> "50")
+  std::string method;                             ///< registry name, e.g. "ig"
+  at::Tensor values;                              ///< [B, *item]: same shape, dtype and device as Objective::input()
+  std::vector<Target> targets;                    ///< one per item, labels resolved (never -1)
+  std::map<std::string, std::string> options;     ///< the method's options as text ("steps" -> "50")
   std::map<std::string, at::Tensor> diagnostics;  ///< e.g. "delta": [B] (integrated gradients)
 };
 
 /// What kind of layer an adapter layer is (enough for the rules of guided backprop, CAM and LRP).
 enum class LayerKind { kReLU, kConv, kLinear, kMaxPool, kAvgPool, kBatchNorm, kFlatten, kDropout, kOther };
-GNNX_ENUM_NAMES(LayerKind, "layer kind", {LayerKind::kReLU, "relu"}, {LayerKind::kConv, "conv"}, {LayerKind::kLinear, "linear"}, {LayerKind::kMaxPool, "maxpool"}, {LayerKind::kAvgPool, "avgpool"}, {LayerKind::kBatchNorm, "batchnorm"}, {LayerKind::kFlatten, "flatten"}, {LayerKind::kDropout, "dropout"}, {LayerKind::kOther, "other"});
+GNNX_ENUM_NAMES(LayerKind, "layer kind", {LayerKind::kReLU, "relu"}, {LayerKind::kConv, "conv"},
+                {LayerKind::kLinear, "linear"}, {LayerKind::kMaxPool, "maxpool"}, {LayerKind::kAvgPool, "avgpool"},
+                {LayerKind::kBatchNorm, "batchnorm"}, {LayerKind::kFlatten, "flatten"},
+                {LayerKind::kDropout, "dropout"}, {LayerKind::kOther, "other"});
 
 /// One layer of a sequential adapter.
 struct Layer {
-  std::string name;   ///< dotted path, e.g. "features.3" or "conv1"
-  std::string type;   ///< C++ type ("torch::nn::Conv2dImpl") or TorchScript class ("__torch__.torch.nn.modules.conv.Conv2d")
+  std::string name;  ///< dotted path, e.g. "features.3" or "conv1"
+  std::string
+      type;  ///< C++ type ("torch::nn::Conv2dImpl") or TorchScript class ("__torch__.torch.nn.modules.conv.Conv2d")
   LayerKind kind = LayerKind::kOther;
-  std::shared_ptr<torch::nn::Module> module;      ///< the C++ module, or null for TorchScript
-  std::shared_ptr<torch::jit::Module> script;     ///< the TorchScript child, or null (include <torch/script.h> to use it)
+  std::shared_ptr<torch::nn::Module> module;   ///< the C++ module, or null for TorchScript
+  std::shared_ptr<torch::jit::Module> script;  ///< the TorchScript child, or null (include <torch/script.h> to use it)
   std::function<at::Tensor(const at::Tensor&)> forward;  ///< the layer's own forward
 };
 
@@ -119,7 +123,8 @@ class ImageModel {
   /// Opaque: any C++ module with forward(Tensor) -> Tensor.
   static ImageModel any(torch::nn::AnyModule module);
   /// Opaque: a function x [B, ...] -> logits [B, K].
-  static ImageModel function(std::function<at::Tensor(const at::Tensor&)> forward, std::string description = "function");
+  static ImageModel function(std::function<at::Tensor(const at::Tensor&)> forward,
+                             std::string description = "function");
   /// TorchScript: forward() is the script's own forward; its children (nested scripted
   /// Sequentials flattened) are the layers, valid when check_layers() passes.
   static ImageModel script(const torch::jit::Module& module);
@@ -185,7 +190,8 @@ enum class GraphInput {
   kNodeFeatures,  ///< item shape [N, F]: the node features
   kEdges,         ///< item shape [E]: an all-ones edge mask applied through nn::EdgeMaskScope
 };
-GNNX_ENUM_NAMES(GraphInput, "graph input", {GraphInput::kNodeFeatures, "features"}, {GraphInput::kEdges, "edges"}, {GraphInput::kNodeFeatures, "node_features"});
+GNNX_ENUM_NAMES(GraphInput, "graph input", {GraphInput::kNodeFeatures, "features"}, {GraphInput::kEdges, "edges"},
+                {GraphInput::kNodeFeatures, "node_features"});
 
 /// A GNN objective over graph g (validated; x required). targets: Target::node(i, label) for a
 /// node classifier, Target::graph(0, label) for a graph classifier (g is one graph). Item t is
@@ -222,6 +228,5 @@ class Attributor {
 /// (listing the known ones), an unknown option or a value that does not parse.
 std::unique_ptr<Attributor> make_attributor(const std::string& name, const OptionMap& options = {});
 std::vector<std::string> attributor_names();
-
 
 }  // namespace gnnx::attribution

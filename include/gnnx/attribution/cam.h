@@ -48,7 +48,8 @@ enum class CamKind {
   kCounterfactual,  ///< mean negated gradient (counterfactual Grad-CAM)
   kGradCamPlusPlus  ///< Grad-CAM++ closed form
 };
-GNNX_ENUM_NAMES(CamKind, "CAM kind", {CamKind::kCam, "cam"}, {CamKind::kGradCam, "gradcam"}, {CamKind::kCounterfactual, "gradcam-counterfactual"}, {CamKind::kGradCamPlusPlus, "gradcam++"});
+GNNX_ENUM_NAMES(CamKind, "CAM kind", {CamKind::kCam, "cam"}, {CamKind::kGradCam, "gradcam"},
+                {CamKind::kCounterfactual, "gradcam-counterfactual"}, {CamKind::kGradCamPlusPlus, "gradcam++"});
 /// "cam" | "gradcam" | "gradcam-counterfactual" | "gradcam++".
 
 // ---- maths on tensors ----------------------------------------------------------------------

@@ -18,16 +18,20 @@ namespace gnnx::attribution {
 
 /// Quadrature rule on [0, 1] (Captum's approximation_methods).
 enum class IntegrationMethod {
-  kGaussLegendre,     ///< "gausslegendre": nodes (1 + t_k)/2, weights w_k/2 of the n-point rule on [-1, 1]
-  kRiemannLeft,       ///< "riemann_left":   α_k = k/n,         w_k = 1/n
-  kRiemannRight,      ///< "riemann_right":  α_k = (k+1)/n,     w_k = 1/n
-  kRiemannMiddle,     ///< "riemann_middle": α_k = (k+½)/n,     w_k = 1/n
+  kGaussLegendre,  ///< "gausslegendre": nodes (1 + t_k)/2, weights w_k/2 of the n-point rule on [-1, 1]
+  kRiemannLeft,    ///< "riemann_left":   α_k = k/n,         w_k = 1/n
+  kRiemannRight,   ///< "riemann_right":  α_k = (k+1)/n,     w_k = 1/n
+  kRiemannMiddle,  ///< "riemann_middle": α_k = (k+½)/n,     w_k = 1/n
   /// "riemann_trapezoid", Captum's: α_k = k/(n−1), w_k = 1/n halved at both ends (n ≥ 2). The
   /// weights sum to (n−1)/n, not 1, exactly as in Captum, whose numbers this reproduces.
   kRiemannTrapezoid,
   kTrapezoid,  ///< "trapezoid": the composite trapezoid rule, α_k = k/(n−1), w = 1/(n−1) halved at both ends (n ≥ 2)
 };
-GNNX_ENUM_NAMES(IntegrationMethod, "integration method", {IntegrationMethod::kGaussLegendre, "gausslegendre"}, {IntegrationMethod::kRiemannLeft, "riemann_left"}, {IntegrationMethod::kRiemannRight, "riemann_right"}, {IntegrationMethod::kRiemannMiddle, "riemann_middle"}, {IntegrationMethod::kRiemannTrapezoid, "riemann_trapezoid"}, {IntegrationMethod::kTrapezoid, "trapezoid"});
+GNNX_ENUM_NAMES(IntegrationMethod, "integration method", {IntegrationMethod::kGaussLegendre, "gausslegendre"},
+                {IntegrationMethod::kRiemannLeft, "riemann_left"}, {IntegrationMethod::kRiemannRight, "riemann_right"},
+                {IntegrationMethod::kRiemannMiddle, "riemann_middle"},
+                {IntegrationMethod::kRiemannTrapezoid, "riemann_trapezoid"},
+                {IntegrationMethod::kTrapezoid, "trapezoid"});
 
 /// Nodes α_k (ascending) and weights w_k of the n-step rule on [0, 1], in double precision.
 /// Gauss–Legendre nodes are found by Newton's method on P_n (error < 1e-14). Throws

@@ -50,7 +50,8 @@ enum class LrpRuleKind {
   kZPlus,      ///< z⁺ rule (= αβ with α = 1, β = 0)
   kAlphaBeta,  ///< αβ rule
 };
-GNNX_ENUM_NAMES(LrpRuleKind, "LRP rule", {LrpRuleKind::kEpsilon, "epsilon"}, {LrpRuleKind::kGamma, "gamma"}, {LrpRuleKind::kZPlus, "zplus"}, {LrpRuleKind::kAlphaBeta, "alpha-beta"});
+GNNX_ENUM_NAMES(LrpRuleKind, "LRP rule", {LrpRuleKind::kEpsilon, "epsilon"}, {LrpRuleKind::kGamma, "gamma"},
+                {LrpRuleKind::kZPlus, "zplus"}, {LrpRuleKind::kAlphaBeta, "alpha-beta"});
 /// "epsilon" | "gamma" | "zplus" | "alpha-beta" (converted once, at the CLI or file boundary).
 
 /// One LRP rule with its parameters. Build with the named constructors.
@@ -119,7 +120,7 @@ at::Tensor lrp_forward(const LrpRule& rule, const at::Tensor& input, const at::T
 
 /// lrp_forward for y = act(x Wᵀ + b): weight [out, in], bias [out] or undefined, output the
 /// activation [*, out].
-at::Tensor lrp_linear(const LrpRule& rule, const at::Tensor& input, const at::Tensor& output,
-                      const at::Tensor& weight, const at::Tensor& bias);
+at::Tensor lrp_linear(const LrpRule& rule, const at::Tensor& input, const at::Tensor& output, const at::Tensor& weight,
+                      const at::Tensor& bias);
 
 }  // namespace gnnx::attribution

@@ -15,7 +15,8 @@
 namespace gnnx::attribution {
 
 enum class NoiseTunnelType { kSmoothGrad, kSmoothGradSq, kVarGrad };
-GNNX_ENUM_NAMES(NoiseTunnelType, "noise tunnel type", {NoiseTunnelType::kSmoothGrad, "smoothgrad"}, {NoiseTunnelType::kSmoothGradSq, "smoothgrad_sq"}, {NoiseTunnelType::kVarGrad, "vargrad"});
+GNNX_ENUM_NAMES(NoiseTunnelType, "noise tunnel type", {NoiseTunnelType::kSmoothGrad, "smoothgrad"},
+                {NoiseTunnelType::kSmoothGradSq, "smoothgrad_sq"}, {NoiseTunnelType::kVarGrad, "vargrad"});
 
 struct NoiseTunnelOptions {
   /// Aggregation. Default smoothgrad.

@@ -6,6 +6,7 @@
 
 #include <utility>
 
+// clang-format off
 #define GNNX_ARG(T, name)                                          \
  public:                                                           \
   inline auto name(const T& new_##name) -> decltype(*this) {       \
@@ -21,3 +22,4 @@
                                                                    \
  private:                                                          \
   T name##_
+// clang-format on

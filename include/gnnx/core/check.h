@@ -34,14 +34,13 @@ std::string concat(Args&&... args) {
 }  // namespace gnnx
 
 /// Throws gnnx::Error with the concatenated message when cond is false.
-#define GNNX_CHECK(cond, ...)                                          \
-  do {                                                                 \
+#define GNNX_CHECK(cond, ...)                                                      \
+  do {                                                                             \
     if (!(cond)) ::gnnx::detail::throw_error(::gnnx::detail::concat(__VA_ARGS__)); \
   } while (false)
 
 /// Throws gnnx::Error naming the file and line: for broken invariants inside gnnx.
-#define GNNX_ASSERT(cond, ...)                                                             \
-  do {                                                                                     \
-    if (!(cond))                                                                           \
-      ::gnnx::detail::throw_internal(__FILE__, __LINE__, #cond, ::gnnx::detail::concat("", ##__VA_ARGS__)); \
+#define GNNX_ASSERT(cond, ...)                                                                                         \
+  do {                                                                                                                 \
+    if (!(cond)) ::gnnx::detail::throw_internal(__FILE__, __LINE__, #cond, ::gnnx::detail::concat("", ##__VA_ARGS__)); \
   } while (false)

@@ -11,19 +11,19 @@
 ///   gnnx::from_name<Aggregation>("mean");  // Aggregation::kMean; unknown names throw gnnx::Error
 ///   to_string(Aggregation::kSum);          // "sum" (the value's first name), found by ADL
 
+#include <iterator>
 #include <string>
 #include <string_view>
-#include <iterator>
 #include <utility>
 
 #include "gnnx/core/check.h"
 
 /// Declares E's names beside E, in E's namespace: the table, a description for messages and
 /// to_string(E). Use it once per enum, right after the enum.
-#define GNNX_ENUM_NAMES(E, description, ...)                                                   \
-  inline constexpr std::pair<E, const char*> gnnx_enum_names_table_##E[] = {__VA_ARGS__};      \
-  constexpr const auto& gnnx_enum_names(E) { return gnnx_enum_names_table_##E; }               \
-  constexpr const char* gnnx_enum_description(E) { return description; }                      \
+#define GNNX_ENUM_NAMES(E, description, ...)                                              \
+  inline constexpr std::pair<E, const char*> gnnx_enum_names_table_##E[] = {__VA_ARGS__}; \
+  constexpr const auto& gnnx_enum_names(E) { return gnnx_enum_names_table_##E; }          \
+  constexpr const char* gnnx_enum_description(E) { return description; }                  \
   inline const char* to_string(E value) { return ::gnnx::enum_name(value); }
 
 namespace gnnx {

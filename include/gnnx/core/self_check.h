@@ -18,7 +18,7 @@ struct BackendCheck {
   std::string op;      ///< e.g. "conv2d input gradient"
   double error = 0.0;  ///< max |float32 - float64| / max |float64|; NaN when the result has NaN
   double tolerance = 0.0;
-  bool ok = false;     ///< error <= tolerance
+  bool ok = false;  ///< error <= tolerance
 };
 
 /// Runs the checks on `device` (CPU, or a CUDA device that is available; anything else throws

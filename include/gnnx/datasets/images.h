@@ -22,7 +22,8 @@ namespace gnnx::datasets {
 
 /// The class-defining shapes, in label order.
 enum class Shape : int64_t { kSquare = 0, kDisc = 1, kTriangle = 2, kCross = 3 };
-GNNX_ENUM_NAMES(Shape, "shape", {Shape::kSquare, "square"}, {Shape::kDisc, "disc"}, {Shape::kTriangle, "triangle"}, {Shape::kCross, "cross"});
+GNNX_ENUM_NAMES(Shape, "shape", {Shape::kSquare, "square"}, {Shape::kDisc, "disc"}, {Shape::kTriangle, "triangle"},
+                {Shape::kCross, "cross"});
 
 /// "square", "disc", "triangle", "cross".
 

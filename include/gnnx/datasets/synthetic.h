@@ -192,11 +192,11 @@ std::vector<std::string> dataset_names();
 
 /// The building blocks (barabasi_albert, balanced_binary_tree, the motif templates) are graph
 /// generators: see gnnx/graph/generators.h. Their former names here still compile.
-using gnnx::EdgeList;
-using gnnx::barabasi_albert;
 using gnnx::balanced_binary_tree;
-using gnnx::house_motif;
+using gnnx::barabasi_albert;
 using gnnx::cycle_motif;
+using gnnx::EdgeList;
 using gnnx::grid_motif;
+using gnnx::house_motif;
 
 }  // namespace gnnx::datasets

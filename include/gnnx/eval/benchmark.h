@@ -38,19 +38,20 @@ GNNX_ENUM_NAMES(GroundTruth, "ground truth", {GroundTruth::kOwnMotif, "own"}, {G
 /// explanation should select. kOwnMotif: the motif edges (edge_mask_gt) whose both ends lie in
 /// node's motif instance (motif_id); all 0 for a base node. kAnyMotif: edge_mask_gt. Throws
 /// gnnx::Error for a graph-task dataset or a node out of range.
-at::Tensor node_ground_truth(const datasets::Dataset& dataset, int64_t node, GroundTruth ground_truth = GroundTruth::kOwnMotif);
+at::Tensor node_ground_truth(const datasets::Dataset& dataset, int64_t node,
+                             GroundTruth ground_truth = GroundTruth::kOwnMotif);
 
 /// Node ids `spec` (paper | motif | all | "3,17,42") selects on a node-task dataset. Throws
 /// gnnx::Error for an unknown spec, a dataset without a paper list, or ids out of range.
 std::vector<int64_t> protocol_nodes(const datasets::Dataset& dataset, const std::string& spec);
 
 struct BenchmarkRun {
-  std::string protocol;                    ///< the node spec, or "test-graphs"
+  std::string protocol;  ///< the node spec, or "test-graphs"
   GroundTruth ground_truth = GroundTruth::kOwnMotif;
-  std::vector<int64_t> items;              ///< node ids (node task) or graph ids (graph task)
-  std::vector<explain::Explanation> explanations;   ///< one per item
-  double auc = 0;                          ///< pooled ROC AUC
-  double seconds = 0;                      ///< explaining only (not the AUC)
+  std::vector<int64_t> items;                      ///< node ids (node task) or graph ids (graph task)
+  std::vector<explain::Explanation> explanations;  ///< one per item
+  double auc = 0;                                  ///< pooled ROC AUC
+  double seconds = 0;                              ///< explaining only (not the AUC)
 };
 
 /// Explains the protocol's instances of `dataset` with `explainer` on `model` (already on

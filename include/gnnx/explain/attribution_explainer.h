@@ -30,8 +30,9 @@ namespace gnnx::explain {
 /// undefined when a was computed on g itself). edges: an attribution with GraphInput::kEdges
 /// (or an empty Attribution); features: one with GraphInput::kNodeFeatures (or empty). At least
 /// one must be given.
-Explanation to_explanation(const Graph& g, const attribution::Attribution& edges, const attribution::Attribution& features, int64_t item,
-                                    const at::Tensor& node_ids = {}, const at::Tensor& edge_ids = {});
+Explanation to_explanation(const Graph& g, const attribution::Attribution& edges,
+                           const attribution::Attribution& features, int64_t item, const at::Tensor& node_ids = {},
+                           const at::Tensor& edge_ids = {});
 
 /// An Explainer running an edge attributor and a node-feature attributor per target.
 class AttributionExplainer : public Explainer {
@@ -41,7 +42,7 @@ class AttributionExplainer : public Explainer {
                        std::shared_ptr<attribution::Attributor> feature_attributor);
   std::string name() const override { return name_; }
   std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
-                                            const std::vector<Target>& targets) override;
+                                   const std::vector<Target>& targets) override;
 
  private:
   std::string name_;

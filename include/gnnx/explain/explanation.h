@@ -17,13 +17,13 @@
 namespace gnnx::explain {
 
 struct Explanation {
-  std::string method;      ///< e.g. "gnnexplainer", "saliency"
-  Target target;           ///< what was explained (label resolved: never -1 once explained)
-  at::Tensor edge_mask;    ///< [E] float, full-graph edge ids; undefined if the method scores no edges
-  at::Tensor node_mask;    ///< [N] float node importance; undefined if none
-  at::Tensor feature_mask; ///< [F] or [N, F] float; undefined if none
-  at::Tensor edge_ids;     ///< [e] int64: the edges the method could score (the computation subgraph's)
-  at::Tensor node_ids;     ///< [n] int64: the nodes of the computation subgraph
+  std::string method;       ///< e.g. "gnnexplainer", "saliency"
+  Target target;            ///< what was explained (label resolved: never -1 once explained)
+  at::Tensor edge_mask;     ///< [E] float, full-graph edge ids; undefined if the method scores no edges
+  at::Tensor node_mask;     ///< [N] float node importance; undefined if none
+  at::Tensor feature_mask;  ///< [F] or [N, F] float; undefined if none
+  at::Tensor edge_ids;      ///< [e] int64: the edges the method could score (the computation subgraph's)
+  at::Tensor node_ids;      ///< [n] int64: the nodes of the computation subgraph
   std::map<std::string, double> diagnostics;  ///< e.g. {"final_loss", ...}, {"delta", ...}
 
   /// Ids of the k highest-scoring edges among edge_ids (ties broken by lower id), descending.

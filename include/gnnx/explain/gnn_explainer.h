@@ -49,7 +49,9 @@ enum class FeatureMaskType {
   kNode,         ///< [N], one value per node
   kNodeFeature,  ///< [N, F], one value per node and feature
 };
-GNNX_ENUM_NAMES(FeatureMaskType, "feature mask type", {FeatureMaskType::kNone, "none"}, {FeatureMaskType::kFeature, "feature"}, {FeatureMaskType::kNode, "node"}, {FeatureMaskType::kNodeFeature, "node_feature"});
+GNNX_ENUM_NAMES(FeatureMaskType, "feature mask type", {FeatureMaskType::kNone, "none"},
+                {FeatureMaskType::kFeature, "feature"}, {FeatureMaskType::kNode, "node"},
+                {FeatureMaskType::kNodeFeature, "node_feature"});
 /// "none" | "feature" | "node" | "node_feature"; throws gnnx::Error otherwise.
 
 /// Which class the prediction loss keeps.
@@ -57,7 +59,8 @@ enum class ExplanationType {
   kModel,       ///< the model's own prediction on the full graph ("why did the model say this")
   kPhenomenon,  ///< the true label (graph.y), "why is this the case"
 };
-GNNX_ENUM_NAMES(ExplanationType, "explanation type", {ExplanationType::kModel, "model"}, {ExplanationType::kPhenomenon, "phenomenon"});
+GNNX_ENUM_NAMES(ExplanationType, "explanation type", {ExplanationType::kModel, "model"},
+                {ExplanationType::kPhenomenon, "phenomenon"});
 
 struct GNNExplainerOptions {
   /// Optimisation epochs. Default 100 (PyG's).

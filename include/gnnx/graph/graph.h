@@ -27,8 +27,7 @@ struct Graph {
 
   Graph() = default;
   /// Builds and validates. x may be undefined; edge_weight and y optional.
-  Graph(at::Tensor edge_index, int64_t num_nodes, at::Tensor x = {}, at::Tensor edge_weight = {},
-        at::Tensor y = {});
+  Graph(at::Tensor edge_index, int64_t num_nodes, at::Tensor x = {}, at::Tensor edge_weight = {}, at::Tensor y = {});
 
   int64_t num_edges() const;
   /// F, or 0 when x is undefined.

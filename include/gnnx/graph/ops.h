@@ -19,11 +19,9 @@ at::Tensor degree(const at::Tensor& index, int64_t num_nodes, const at::Tensor& 
 /// Appends one self loop (i, i) per node, after the existing edges. Returns the new edge_index
 /// and, when edge_weight is defined, the weights with `fill` for the loops.
 std::pair<at::Tensor, at::Tensor> add_self_loops(const at::Tensor& edge_index, int64_t num_nodes,
-                                                 const at::Tensor& edge_weight = {},
-                                                 double fill = 1.0);
+                                                 const at::Tensor& edge_weight = {}, double fill = 1.0);
 /// Drops every edge (i, i); keeps the order of the others.
-std::pair<at::Tensor, at::Tensor> remove_self_loops(const at::Tensor& edge_index,
-                                                    const at::Tensor& edge_weight = {});
+std::pair<at::Tensor, at::Tensor> remove_self_loops(const at::Tensor& edge_index, const at::Tensor& edge_weight = {});
 /// Graph versions of the above (x and y kept).
 Graph add_self_loops(const Graph& g, double fill = 1.0);
 Graph remove_self_loops(const Graph& g);
@@ -75,8 +73,7 @@ std::vector<Graph> unbatch(const Batch& b);
 
 /// Boost.Graph view: vertex i is node i, one Boost edge per column of edge_index, in order
 /// (so boost edge k has edge_index column k, stored as its edge_index property).
-using BoostGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
-                                         boost::no_property,
+using BoostGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property,
                                          boost::property<boost::edge_index_t, int64_t>>;
 BoostGraph to_boost(const Graph& g);
 /// Builds edge_index from a Boost graph's edges in the order boost::edges() lists them.

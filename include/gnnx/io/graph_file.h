@@ -20,14 +20,12 @@
 ///      A gnnx dataset .pt (datasets/dataset_io.h) gives its graph `graph_index`, as for JSON.
 ///
 /// .csv One edge per line, `source,target[,weight]` (comma-separated, no quoting); blank lines
-///      and lines starting with `#` are skipped, whitespace around fields is trimmed. The first line is a header when not all
-///      its fields are numbers and either it has a non-numeric third field, or every other id is
-///      an integer, or (named nodes) both its first fields are column names (source, target,
-///      src, dst, from, to, u, v, node1, node2, head, tail). Ids: when every id is an integer
-///      they are node ids (N = max id + 1, or more when the features file has more rows;
-///      negative ids are an error); when no id is an integer they are names, numbered in order
-///      of first appearance (node_names). A file mixing the two is an error. Either every edge
-///      line has a weight or none has.
+///      and lines starting with `#` are skipped, whitespace around fields is trimmed. The first line is a header when
+///      not all its fields are numbers and either it has a non-numeric third field, or every other id is an integer, or
+///      (named nodes) both its first fields are column names (source, target, src, dst, from, to, u, v, node1, node2,
+///      head, tail). Ids: when every id is an integer they are node ids (N = max id + 1, or more when the features file
+///      has more rows; negative ids are an error); when no id is an integer they are names, numbered in order of first
+///      appearance (node_names). A file mixing the two is an error. Either every edge line has a weight or none has.
 ///      `features`: a CSV `id,f1,...,fk` (header optional), one row per node, all rows as wide.
 ///      `labels`: a CSV `id,label` (header optional), one integer label per node.
 ///

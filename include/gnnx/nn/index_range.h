@@ -72,7 +72,8 @@ IndexRange index_range(const at::Tensor& index);
 
 /// Throws gnnx::Error "<op>: <what> holds node id <id> outside [0, bound)" unless every id of
 /// index lies in [0, bound). Does nothing for an empty index.
-void check_index_range(const at::Tensor& index, int64_t bound, const std::string& op, const char* what = "edge_index holds node id");
+void check_index_range(const at::Tensor& index, int64_t bound, const std::string& op,
+                       const char* what = "edge_index holds node id");
 
 namespace detail {
 /// Makes `scope` remember a range the caller knows by construction, without measuring: for

@@ -37,8 +37,8 @@ Expanded expand_slots(const Transitions& tr, const at::Tensor& nodes) {
 
 WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) const {
   using gnn_lrp_detail::Clock;
-  using gnn_lrp_detail::Engine;
   using gnn_lrp_detail::count_walks_prepared;
+  using gnn_lrp_detail::Engine;
   using gnn_lrp_detail::expand_slots;
   using gnn_lrp_detail::order_key;
   using gnn_lrp_detail::seconds_since;
@@ -93,7 +93,8 @@ WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) cons
   W.order = options_.order();
   auto walks = walk_parts.empty() ? torch::zeros({0, P.L + 1}, iopt) : torch::cat(walk_parts, 0);
   auto rel = rel_parts.empty() ? torch::zeros({0}, P.x.options()) : torch::cat(rel_parts, 0);
-  auto perm = std::get<1>(torch::sort(order_key(rel, options_.order()), /*stable=*/true, /*dim=*/0, /*descending=*/true));
+  auto perm = std::get<1>(
+      torch::sort(order_key(rel, options_.order()), /*stable=*/true, /*dim=*/0, /*descending=*/true));
   W.walks = walks.index_select(0, perm).cpu();
   W.relevance = rel.index_select(0, perm).cpu();
   W.num_walks = W.walks.size(0);

@@ -73,7 +73,8 @@ std::vector<at::Tensor> walk_regions(const Prepared& P, bool graph_task) {
   for (int64_t l = P.L; l >= 1; --l) {
     const auto& tr = P.trans[static_cast<size_t>(l - 1)];
     auto here = reach[static_cast<size_t>(l)].to(torch::kDouble);
-    reach[static_cast<size_t>(l - 1)] = torch::zeros({P.N}, here.options()).index_add(0, tr.src, here.index_select(0, tr.dst)) > 0;
+    reach[static_cast<size_t>(l - 1)] =
+        torch::zeros({P.N}, here.options()).index_add(0, tr.src, here.index_select(0, tr.dst)) > 0;
   }
   return reach;
 }
@@ -84,7 +85,8 @@ std::vector<double> prefix_counts(const Prepared& P, const std::vector<at::Tenso
   out.push_back(c.sum().item<double>());
   for (int64_t l = 1; l < P.L; ++l) {
     const auto& tr = P.trans[static_cast<size_t>(l - 1)];
-    c = torch::zeros_like(c).index_add(0, tr.dst, c.index_select(0, tr.src)) * region[static_cast<size_t>(l)].to(torch::kDouble);
+    c = torch::zeros_like(c).index_add(0, tr.dst, c.index_select(0, tr.src)) *
+        region[static_cast<size_t>(l)].to(torch::kDouble);
     out.push_back(c.sum().item<double>());
   }
   return out;

@@ -19,7 +19,8 @@ at::Tensor order_key(const at::Tensor& r, WalkOrder order) {
 
 nn::GNNClassifierImpl* classifier_of(nn::GNNModel& model) {
   auto* out = dynamic_cast<nn::GNNClassifierImpl*>(&model);
-  GNNX_CHECK(out != nullptr, "GNNLRP: supports gnnx::nn::GNNClassifier models (its head and layer weights are read); got ",
+  GNNX_CHECK(out != nullptr,
+             "GNNLRP: supports gnnx::nn::GNNClassifier models (its head and layer weights are read); got ",
              model.name());
   return out;
 }
@@ -51,20 +52,22 @@ Engine::Engine(nn::GNNClassifierImpl* model, const GNNLRPOptions& options, const
   const auto& o = model->options;
   for (size_t l = 0; l < convs.size(); ++l) {
     const bool last = l + 1 == convs.size();
-    layers_.push_back(make_lrp_layer(convs[l], !last || o.act_last(), o.normalize_embedding(), layer_rule_,
-                                     static_cast<int64_t>(l)));
+    layers_.push_back(
+        make_lrp_layer(convs[l], !last || o.act_last(), o.normalize_embedding(), layer_rule_, static_cast<int64_t>(l)));
   }
   torch::NoGradGuard no_grad;
   head_w_ = head_rule_.weight(model->head->weight).detach().clone();
   if (model->head->bias.defined()) head_b_ = head_rule_.bias(model->head->bias).detach().clone();
 }
 
-std::vector<at::Tensor> Engine::forward(const at::Tensor& x, std::vector<LayerMaps>* maps, const LayerMask& mask) const {
+std::vector<at::Tensor> Engine::forward(const at::Tensor& x, std::vector<LayerMaps>* maps,
+                                        const LayerMask& mask) const {
   std::vector<at::Tensor> hs;
   auto h = x;
   if (maps) maps->assign(layers_.size(), LayerMaps{});
   for (size_t l = 0; l < layers_.size(); ++l) {
-    h = layers_[l]->forward(h, graph_.edge_index, graph_.edge_weight, layer_rule_.epsilon(), maps ? &(*maps)[l] : nullptr);
+    h = layers_[l]->forward(h, graph_.edge_index, graph_.edge_weight, layer_rule_.epsilon(),
+                            maps ? &(*maps)[l] : nullptr);
     if (mask) h = mask(static_cast<int64_t>(l) + 1, h);
     hs.push_back(h);
   }

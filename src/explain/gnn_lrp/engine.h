@@ -41,15 +41,15 @@ nn::GNNClassifierImpl* classifier_of(nn::GNNModel& model);
 /// per-layer linear maps, the head's gradients and the first-order backward. Layer l (1-based)
 /// sits at index l - 1; tensors are double unless stated.
 struct Prepared {
-  Target target;                      ///< label resolved
-  int64_t L = 0;                      ///< layers
-  int64_t N = 0;                      ///< nodes
-  std::vector<LayerMaps> maps;        ///< per layer: the per-node matrices M_i (and R_i)
-  std::vector<Transitions> trans;     ///< per layer: the aggregation coefficients
-  std::vector<at::Tensor> g;          ///< per layer: [N, H_l] ∂f/∂h^(l) through the head only
-  at::Tensor x;                       ///< [N, F]
-  at::Tensor input_grad;              ///< [N, F] model dtype: ∂f/∂x through the modified model
-  double output = 0;                  ///< the explained logit f
+  Target target;                   ///< label resolved
+  int64_t L = 0;                   ///< layers
+  int64_t N = 0;                   ///< nodes
+  std::vector<LayerMaps> maps;     ///< per layer: the per-node matrices M_i (and R_i)
+  std::vector<Transitions> trans;  ///< per layer: the aggregation coefficients
+  std::vector<at::Tensor> g;       ///< per layer: [N, H_l] ∂f/∂h^(l) through the head only
+  at::Tensor x;                    ///< [N, F]
+  at::Tensor input_grad;           ///< [N, F] model dtype: ∂f/∂x through the modified model
+  double output = 0;               ///< the explained logit f
 };
 
 /// Number of walks into the target (node task) or into any node (graph task), by dynamic

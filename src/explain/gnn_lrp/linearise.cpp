@@ -68,7 +68,8 @@ at::Tensor LrpLayer::finish(const at::Tensor& z) const {
   // LRP treats the normalisation's 1 / ||z_i|| as a constant of node i (as for LayerNorm in Ali
   // et al. 2022), so it enters the walk relevance only through the ratio act(z / ||z||) / p of
   // the step it follows.
-  auto y = normalize_ ? torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1)) : z;
+  auto y = normalize_ ? torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1))
+                      : z;
   return act_ ? torch::relu(y) : y;
 }
 
@@ -264,7 +265,8 @@ class GinLrpLayer : public LrpLayer {
 
 std::unique_ptr<LrpLayer> make_lrp_layer(const std::shared_ptr<nn::MessagePassing>& m, bool act, bool normalize,
                                          const RuleTransform& rule, int64_t index) {
-  if (auto c = std::dynamic_pointer_cast<nn::GCNConvImpl>(m)) return std::make_unique<GcnLrpLayer>(c, act, normalize, rule);
+  if (auto c = std::dynamic_pointer_cast<nn::GCNConvImpl>(m))
+    return std::make_unique<GcnLrpLayer>(c, act, normalize, rule);
   if (auto c = std::dynamic_pointer_cast<nn::GraphConvImpl>(m)) {
     GNNX_CHECK(c->options.aggr() != nn::Aggregation::kMax, "GNNLRP: layer ", index,
                " is a GraphConv with max aggregation, which has no walk decomposition; use sum or mean");

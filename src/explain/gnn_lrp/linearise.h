@@ -67,9 +67,9 @@ struct LayerMaps {
 /// A layer's aggregation as coefficients: messages src[e] → dst[e] weighted main[e] (the main /
 /// W_rel matrix), and root_self[i] [N] the weight of node i's own W_root term (GraphConv: 1).
 struct Coefficients {
-  at::Tensor src, dst;    ///< int64 [T]
-  at::Tensor main;        ///< double [T]
-  at::Tensor root_self;   ///< double [N]
+  at::Tensor src, dst;   ///< int64 [T]
+  at::Tensor main;       ///< double [T]
+  at::Tensor root_self;  ///< double [N]
 };
 
 /// Transitions of one layer grouped by target: slots ptr[i] .. ptr[i+1] of target i hold the

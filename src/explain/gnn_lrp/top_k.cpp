@@ -292,10 +292,10 @@ class TopKSearch {
 
 WalkExplanation GNNLRP::top_walks(const Graph& graph, const Target& target, int64_t k) const {
   using gnn_lrp_detail::Clock;
-  using gnn_lrp_detail::Engine;
-  using gnn_lrp_detail::TopKSearch;
   using gnn_lrp_detail::count_walks_prepared;
+  using gnn_lrp_detail::Engine;
   using gnn_lrp_detail::seconds_since;
+  using gnn_lrp_detail::TopKSearch;
   GNNX_CHECK(k > 0, "GNNLRP::top_walks: k must be positive, got ", k);
   const auto t0 = Clock::now();
   Engine eng(model_, options_, graph);

@@ -68,7 +68,8 @@ Explanation WalkExplanation::to_explanation(const Graph& graph) const {
       if (ea[0][k] != ea[1][k] && used.count(ea[1][k] * N + ea[0][k])) eids.push_back(k);
   }
   e.edge_ids = torch::tensor(eids, torch::kLong);
-  e.node_ids = size() > 0 ? std::get<0>(at::_unique2(walks.flatten(), true, false, false)) : torch::zeros({0}, torch::kLong);
+  e.node_ids = size() > 0 ? std::get<0>(at::_unique2(walks.flatten(), true, false, false))
+                          : torch::zeros({0}, torch::kLong);
   e.diagnostics["output"] = output;
   e.diagnostics["sum_relevance"] = sum_relevance;
   e.diagnostics["residual"] = residual;

@@ -9,12 +9,14 @@ namespace gnnx::nn {
 
 GCNConvImpl::GCNConvImpl(GCNConvOptions options_) : MessagePassing(Aggregation::kSum), options(std::move(options_)) {
   GNNX_CHECK(options.in_channels() > 0 && options.out_channels() > 0,
-             "GCNConv: channels must be positive, got in = ", options.in_channels(), ", out = ", options.out_channels());
+             "GCNConv: channels must be positive, got in = ", options.in_channels(),
+             ", out = ", options.out_channels());
   reset();
 }
 
 void GCNConvImpl::reset() {
-  lin = register_module("lin", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(false)));
+  lin = register_module(
+      "lin", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(false)));
   if (options.bias()) bias = register_parameter("bias", torch::zeros({options.out_channels()}));
 }
 
@@ -33,7 +35,8 @@ at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   // sparse product, so no per-edge normalisation and no concatenated self-loop edges are built.
   at::Tensor out;
   if (options.normalize()) {
-    auto deg = torch::zeros({N}, h.options()).index_add(0, edge_index[1], w.defined() ? w : torch::ones({E}, h.options()));
+    auto deg =
+        torch::zeros({N}, h.options()).index_add(0, edge_index[1], w.defined() ? w : torch::ones({E}, h.options()));
     if (loops) deg = deg + 1;
     // pow(-0.5) only where deg > 0: a degree-0 node (no self loop, every in-edge masked) would
     // otherwise put inf into the backward pass and NaN into the mask's gradient.

@@ -15,8 +15,9 @@ GINConvImpl::GINConvImpl(GINConvOptions options_) : MessagePassing(Aggregation::
 
 void GINConvImpl::reset() {
   const int64_t hidden = options.hidden_channels() > 0 ? options.hidden_channels() : options.out_channels();
-  mlp = register_module("mlp", torch::nn::Sequential(torch::nn::Linear(options.in_channels(), hidden), torch::nn::ReLU(),
-                                                     torch::nn::Linear(hidden, options.out_channels())));
+  mlp = register_module("mlp",
+                        torch::nn::Sequential(torch::nn::Linear(options.in_channels(), hidden), torch::nn::ReLU(),
+                                              torch::nn::Linear(hidden, options.out_channels())));
   auto e = torch::full({1}, options.eps());
   eps = options.train_eps() ? register_parameter("eps", e) : register_buffer("eps", e);
 }

@@ -6,16 +6,22 @@
 
 namespace gnnx::nn {
 
-GraphConvImpl::GraphConvImpl(GraphConvOptions options_) : MessagePassing(options_.aggr()), options(std::move(options_)) {
-  GNNX_CHECK(options.in_channels() > 0 && options.out_channels() > 0, "GraphConv: channels must be positive, got in = ",
-             options.in_channels(), ", out = ", options.out_channels());
+GraphConvImpl::GraphConvImpl(GraphConvOptions options_)
+    : MessagePassing(options_.aggr()), options(std::move(options_)) {
+  GNNX_CHECK(options.in_channels() > 0 && options.out_channels() > 0,
+             "GraphConv: channels must be positive, got in = ", options.in_channels(),
+             ", out = ", options.out_channels());
   reset();
 }
 
 void GraphConvImpl::reset() {
-  lin_rel = register_module("lin_rel", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(options.bias())));
+  lin_rel = register_module(
+      "lin_rel",
+      torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(options.bias())));
   if (options.root_weight()) {
-    lin_root = register_module("lin_root", torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(false)));
+    lin_root = register_module(
+        "lin_root",
+        torch::nn::Linear(torch::nn::LinearOptions(options.in_channels(), options.out_channels()).bias(false)));
   }
 }
 

@@ -57,9 +57,9 @@ double image_accuracy(torch::nn::Sequential& model, const at::Tensor& images, co
   return static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(1, images.size(0)));
 }
 
-ImageTrainResult train_image_classifier(torch::nn::Sequential& model, const at::Tensor& images, const at::Tensor& labels,
-                                        const at::Tensor& test_images, const at::Tensor& test_labels,
-                                        const ImageTrainOptions& o) {
+ImageTrainResult train_image_classifier(torch::nn::Sequential& model, const at::Tensor& images,
+                                        const at::Tensor& labels, const at::Tensor& test_images,
+                                        const at::Tensor& test_labels, const ImageTrainOptions& o) {
   const char* op = "train_image_classifier";
   check_images(op, images, labels);
   if (test_images.defined()) check_images(op, test_images, test_labels);

@@ -24,15 +24,17 @@ namespace {
 int64_t check_trimmed(const GNNModel& model, const at::Tensor& x, const at::Tensor& edge_index,
                       const std::vector<int64_t>& nodes_per_hop, const std::vector<int64_t>& edges_per_hop) {
   const char* op = "GNNModel::forward_trimmed";
-  GNNX_CHECK(model.task() == Task::kNode, op, ": only node classifiers run trimmed, this is a ", to_string(model.task()),
-             " classifier");
+  GNNX_CHECK(model.task() == Task::kNode, op, ": only node classifiers run trimmed, this is a ",
+             to_string(model.task()), " classifier");
   const int64_t L = model.num_hops();
-  GNNX_CHECK(x.defined() && x.dim() == 2, op, ": x must have shape [N, F], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(x.defined() && x.dim() == 2, op, ": x must have shape [N, F], got ",
+             x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, op,
-             ": edge_index must have shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+             ": edge_index must have shape [2, E], got ",
+             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
   GNNX_CHECK(static_cast<int64_t>(nodes_per_hop.size()) == L && static_cast<int64_t>(edges_per_hop.size()) == L, op,
-             ": expected ", L, " node and edge counts (one per hop below num_hops), got ", nodes_per_hop.size(), " and ",
-             edges_per_hop.size());
+             ": expected ", L, " node and edge counts (one per hop below num_hops), got ", nodes_per_hop.size(),
+             " and ", edges_per_hop.size());
   for (int64_t d = 0; d < L; ++d) {
     const auto du = static_cast<size_t>(d);
     GNNX_CHECK(nodes_per_hop[du] >= (d == 0 ? 0 : nodes_per_hop[du - 1]) && nodes_per_hop[du] <= x.size(0) &&
@@ -40,8 +42,8 @@ int64_t check_trimmed(const GNNModel& model, const at::Tensor& x, const at::Tens
                op, ": nodes_per_hop and edges_per_hop must be non-decreasing prefix sizes within [0, ", x.size(0),
                "] nodes; hop ", d, " has ", nodes_per_hop[du], " nodes and ", edges_per_hop[du], " edges");
   }
-  GNNX_CHECK(L > 0 && edges_per_hop.back() == edge_index.size(1), op, ": edges_per_hop must end at E = ",
-             edge_index.size(1), ", got ", L > 0 ? edges_per_hop.back() : -1);
+  GNNX_CHECK(L > 0 && edges_per_hop.back() == edge_index.size(1), op,
+             ": edges_per_hop must end at E = ", edge_index.size(1), ", got ", L > 0 ? edges_per_hop.back() : -1);
   return nodes_per_hop.front();
 }
 }  // namespace
@@ -64,11 +66,15 @@ at::Tensor GNNModel::forward_graph(const Graph& g) {
 GNNClassifierImpl::GNNClassifierImpl(GNNClassifierOptions options_) : options(std::move(options_)) {
   GNNX_CHECK(options.in_channels() > 0, "GNNClassifier: in_channels must be positive, got ", options.in_channels());
   GNNX_CHECK(options.num_classes() > 0, "GNNClassifier: num_classes must be positive, got ", options.num_classes());
-  GNNX_CHECK(options.hidden_channels() > 0, "GNNClassifier: hidden_channels must be positive, got ", options.hidden_channels());
+  GNNX_CHECK(options.hidden_channels() > 0, "GNNClassifier: hidden_channels must be positive, got ",
+             options.hidden_channels());
   GNNX_CHECK(options.num_layers() > 0, "GNNClassifier: num_layers must be positive, got ", options.num_layers());
-  GNNX_CHECK(options.dropout() >= 0 && options.dropout() < 1, "GNNClassifier: dropout must be in [0, 1), got ", options.dropout());
-  GNNX_CHECK(options.conv() != ConvType::kGAT || (options.heads() > 0 && options.hidden_channels() % options.heads() == 0),
-             "GNNClassifier: hidden_channels (", options.hidden_channels(), ") must be a multiple of heads (", options.heads(), ")");
+  GNNX_CHECK(options.dropout() >= 0 && options.dropout() < 1, "GNNClassifier: dropout must be in [0, 1), got ",
+             options.dropout());
+  GNNX_CHECK(options.conv() != ConvType::kGAT ||
+                 (options.heads() > 0 && options.hidden_channels() % options.heads() == 0),
+             "GNNClassifier: hidden_channels (", options.hidden_channels(), ") must be a multiple of heads (",
+             options.heads(), ")");
   reset();
 }
 
@@ -83,25 +89,33 @@ void GNNClassifierImpl::reset() {
       case ConvType::kGCN: {
         auto c = register_module(nm, GCNConv(GCNConvOptions(in, H)));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) {
+          return c->forward(x, ei, ew);
+        });
         break;
       }
       case ConvType::kGraphConv: {
         auto c = register_module(nm, GraphConv(GraphConvOptions(in, H).root_weight(options.root_weight())));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) {
+          return c->forward(x, ei, ew);
+        });
         break;
       }
       case ConvType::kGIN: {
         auto c = register_module(nm, GINConv(GINConvOptions(in, H)));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) {
+          return c->forward(x, ei, ew);
+        });
         break;
       }
       case ConvType::kSAGE: {
         auto c = register_module(nm, SAGEConv(SAGEConvOptions(in, H).root_weight(options.root_weight())));
         convs_.push_back(c);
-        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) { return c->forward(x, ei, ew); });
+        run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) {
+          return c->forward(x, ei, ew);
+        });
         break;
       }
       case ConvType::kGAT: {
@@ -145,11 +159,14 @@ std::vector<Attention> GNNClassifierImpl::attention(const at::Tensor& x, const a
 }
 
 std::vector<at::Tensor> GNNClassifierImpl::run_layers(const at::Tensor& x, const at::Tensor& edge_index,
-                                                      const at::Tensor& edge_weight, std::vector<Attention>* attention) {
+                                                      const at::Tensor& edge_weight,
+                                                      std::vector<Attention>* attention) {
   GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options.in_channels(), "GNNClassifier: x must have shape [N, ",
              options.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
-  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 && edge_index.scalar_type() == at::kLong,
-             "GNNClassifier: edge_index must be int64 of shape [2, E], got ", edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 &&
+                 edge_index.scalar_type() == at::kLong,
+             "GNNClassifier: edge_index must be int64 of shape [2, E], got ",
+             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
   std::vector<at::Tensor> out;
   auto h = x;
   for (size_t i = 0; i < run_.size(); ++i) {
@@ -176,8 +193,8 @@ at::Tensor GNNClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edg
     b = torch::zeros({N}, edge_index.options());
     if (num_graphs < 0) num_graphs = 1;
   }
-  GNNX_CHECK(b.dim() == 1 && b.size(0) == N && b.scalar_type() == at::kLong, "GNNClassifier: batch must be int64 of shape [",
-             N, "], got ", b.sizes());
+  GNNX_CHECK(b.dim() == 1 && b.size(0) == N && b.scalar_type() == at::kLong,
+             "GNNClassifier: batch must be int64 of shape [", N, "], got ", b.sizes());
   if (num_graphs < 0) num_graphs = N > 0 ? b.max().item<int64_t>() + 1 : 0;
   return head(scatter(rep, b, num_graphs, options.readout()));
 }
@@ -186,13 +203,16 @@ at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
                                               const at::Tensor& edge_weight, const std::vector<int64_t>& nodes_per_hop,
                                               const std::vector<int64_t>& edges_per_hop) {
   // GCN normalises by the source's degree, which edges the trimming drops would change.
-  if (options.conv() == ConvType::kGCN) return GNNModel::forward_trimmed(x, edge_index, edge_weight, nodes_per_hop, edges_per_hop);
+  if (options.conv() == ConvType::kGCN)
+    return GNNModel::forward_trimmed(x, edge_index, edge_weight, nodes_per_hop, edges_per_hop);
   const int64_t n0 = check_trimmed(*this, x, edge_index, nodes_per_hop, edges_per_hop);
   GNNX_CHECK(!edge_weight.defined() || (edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1)),
-             "GNNModel::forward_trimmed: edge_weight must have shape [", edge_index.size(1), "], got ", edge_weight.sizes());
+             "GNNModel::forward_trimmed: edge_weight must have shape [", edge_index.size(1), "], got ",
+             edge_weight.sizes());
   const auto mask = active_edge_mask();
-  GNNX_CHECK(!mask.defined() || mask.size(0) == edge_index.size(1), "GNNModel::forward_trimmed: the active edge mask has ",
-             mask.defined() ? mask.size(0) : 0, " entries for ", edge_index.size(1), " edges");
+  GNNX_CHECK(!mask.defined() || mask.size(0) == edge_index.size(1),
+             "GNNModel::forward_trimmed: the active edge mask has ", mask.defined() ? mask.size(0) : 0, " entries for ",
+             edge_index.size(1), " edges");
   const auto L = static_cast<int64_t>(run_.size());
   std::vector<at::Tensor> emb;
   auto h = x;
@@ -203,7 +223,8 @@ at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
     const int64_t e = edges_per_hop[d];
     std::unique_ptr<EdgeMaskScope> scope;
     if (mask.defined()) scope = std::make_unique<EdgeMaskScope>(mask.slice(0, 0, e));
-    h = layer(static_cast<size_t>(i), h, edge_index.slice(1, 0, e), edge_weight.defined() ? edge_weight.slice(0, 0, e) : edge_weight);
+    h = layer(static_cast<size_t>(i), h, edge_index.slice(1, 0, e),
+              edge_weight.defined() ? edge_weight.slice(0, 0, e) : edge_weight);
     emb.push_back(h.slice(0, 0, n0));
   }
   return head(node_representation(emb));
@@ -212,11 +233,21 @@ at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
 namespace {
 // "gnnx.GnnClassifier" tags the file format (version 1), not the C++ type: files keep it.
 nlohmann::json options_to_json(const GNNClassifierOptions& o) {
-  return {{"format", "gnnx.GnnClassifier"}, {"version", 1},
-          {"in_channels", o.in_channels()}, {"num_classes", o.num_classes()}, {"task", to_string(o.task())},
-          {"conv", to_string(o.conv())}, {"hidden_channels", o.hidden_channels()}, {"num_layers", o.num_layers()},
-          {"concat", o.concat()}, {"root_weight", o.root_weight()}, {"normalize_embedding", o.normalize_embedding()}, {"act_last", o.act_last()}, {"readout", to_string(o.readout())},
-          {"dropout", o.dropout()}, {"heads", o.heads()}};
+  return {{"format", "gnnx.GnnClassifier"},
+          {"version", 1},
+          {"in_channels", o.in_channels()},
+          {"num_classes", o.num_classes()},
+          {"task", to_string(o.task())},
+          {"conv", to_string(o.conv())},
+          {"hidden_channels", o.hidden_channels()},
+          {"num_layers", o.num_layers()},
+          {"concat", o.concat()},
+          {"root_weight", o.root_weight()},
+          {"normalize_embedding", o.normalize_embedding()},
+          {"act_last", o.act_last()},
+          {"readout", to_string(o.readout())},
+          {"dropout", o.dropout()},
+          {"heads", o.heads()}};
 }
 
 GNNClassifierOptions options_from_json(const nlohmann::json& j, const std::string& path) {
@@ -268,7 +299,8 @@ GNNClassifier load_gnn_classifier(const std::string& path) {
   try {
     archive.load_from(path);
   } catch (const c10::Error& e) {
-    GNNX_CHECK(false, "load_gnn_classifier: ", path, " is not a readable model file (", e.what_without_backtrace(), ")");
+    GNNX_CHECK(false, "load_gnn_classifier: ", path, " is not a readable model file (", e.what_without_backtrace(),
+               ")");
   }
   c10::IValue opts;
   GNNX_CHECK(archive.try_read("gnnx_options", opts) && opts.isString(), "load_gnn_classifier: ", path,

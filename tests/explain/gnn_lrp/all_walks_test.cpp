@@ -11,6 +11,9 @@
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
+using gnn_lrp_fixtures::conv_name;
+using gnn_lrp_fixtures::tiny_graph;
+using gnn_lrp_fixtures::tiny_model;
 using gnnx::Graph;
 using gnnx::Target;
 using gnnx::attribution::LrpRule;
@@ -20,9 +23,6 @@ using gnnx::nn::ConvType;
 using gnnx::nn::GNNClassifier;
 using gnnx::nn::GNNClassifierOptions;
 using gnnx::nn::Task;
-using gnn_lrp_fixtures::conv_name;
-using gnn_lrp_fixtures::tiny_graph;
-using gnn_lrp_fixtures::tiny_model;
 
 TEST_CASE("All walks equal the naive per-walk method (GCN, GIN, GraphConv, node and graph tasks)", "[gnnlrp]") {
   for (auto conv : {ConvType::kGCN, ConvType::kGIN, ConvType::kGraphConv}) {
@@ -76,12 +76,15 @@ TEST_CASE("Conservation: sum of walk relevances equals the output with LRP-0 and
   REQUIRE(std::abs(all.residual) > 1e-6);
 }
 
-TEST_CASE("Normalised embeddings and GraphConv without a root weight: walks, naive and conservation agree", "[gnnlrp]") {
+TEST_CASE("Normalised embeddings and GraphConv without a root weight: walks, naive and conservation agree",
+          "[gnnlrp]") {
   for (auto conv : {ConvType::kGCN, ConvType::kGIN, ConvType::kGraphConv}) {
     for (bool root : {true, false}) {
       if (!root && conv != ConvType::kGraphConv) continue;
       torch::manual_seed(5);
-      GNNClassifier model(GNNClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).normalize_embedding(true).root_weight(root));
+      GNNClassifier model(
+          GNNClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).normalize_embedding(true).root_weight(
+              root));
       model->to(torch::kDouble);
       model->eval();
       {
@@ -137,7 +140,8 @@ TEST_CASE("A linear GCN: walk relevance = product of normalised edge weights tim
   auto all = lrp.all_walks(g, Target::node(2, label));
   REQUIRE(all.size() > 0);
   for (int64_t w = 0; w < all.size(); ++w) {
-    const auto v0 = all.walks[w][0].item<int64_t>(), v1 = all.walks[w][1].item<int64_t>(), v2 = all.walks[w][2].item<int64_t>();
+    const auto v0 = all.walks[w][0].item<int64_t>(), v1 = all.walks[w][1].item<int64_t>(),
+               v2 = all.walks[w][2].item<int64_t>();
     const double expect = ahat(v1, v0) * ahat(v2, v1) * torch::dot(head, W2.mv(W1.mv(x[v0]))).item<double>();
     INFO("walk " << v0 << "-" << v1 << "-" << v2);
     REQUIRE(all.relevance[w].item<double>() == Approx(expect).epsilon(1e-10));

@@ -9,12 +9,12 @@
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
+using gnn_lrp_fixtures::tiny_graph;
+using gnn_lrp_fixtures::tiny_model;
 using gnnx::Target;
 using gnnx::explain::GNNLRP;
 using gnnx::nn::ConvType;
 using gnnx::nn::Task;
-using gnn_lrp_fixtures::tiny_graph;
-using gnn_lrp_fixtures::tiny_model;
 
 TEST_CASE("gnn-lrp in the registry gives an edge mask from all walks", "[gnnlrp]") {
   auto g = tiny_graph();

@@ -7,6 +7,8 @@
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
+using gnn_lrp_fixtures::tiny_graph;
+using gnn_lrp_fixtures::tiny_model;
 using gnnx::Graph;
 using gnnx::Target;
 using gnnx::attribution::LrpRule;
@@ -14,8 +16,6 @@ using gnnx::explain::GNNLRP;
 using gnnx::explain::GNNLRPOptions;
 using gnnx::nn::ConvType;
 using gnnx::nn::Task;
-using gnn_lrp_fixtures::tiny_graph;
-using gnn_lrp_fixtures::tiny_model;
 
 TEST_CASE("GNN-LRP input errors raise gnnx::Error", "[gnnlrp]") {
   auto g = tiny_graph();
@@ -27,7 +27,8 @@ TEST_CASE("GNN-LRP input errors raise gnnx::Error", "[gnnlrp]") {
   GNNX_REQUIRE_ERROR("k must be positive, got -3", lrp.top_walks(g, Target::node(1), -3));
   GNNX_REQUIRE_ERROR("expected a node target", lrp.all_walks(g, Target::graph(0)));
   GNNX_REQUIRE_ERROR("label 5 outside [0, 2)", lrp.all_walks(g, Target::node(1, 5)));
-  GNNX_REQUIRE_ERROR("more than max_walks", GNNLRP(*model, GNNLRPOptions().max_walks(10)).all_walks(g, Target::node(1)));
+  GNNX_REQUIRE_ERROR("more than max_walks",
+                     GNNLRP(*model, GNNLRPOptions().max_walks(10)).all_walks(g, Target::node(1)));
   auto sage = tiny_model(ConvType::kSAGE, Task::kNode, true);
   GNNX_REQUIRE_ERROR("unsupported layer type", GNNLRP(*sage));
   GNNX_REQUIRE_ERROR("must be epsilon or gamma", GNNLRP(*model, GNNLRPOptions().layer_rule(LrpRule::zplus())));

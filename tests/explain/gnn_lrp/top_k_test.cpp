@@ -12,6 +12,9 @@
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
+using gnn_lrp_fixtures::conv_name;
+using gnn_lrp_fixtures::tiny_graph;
+using gnn_lrp_fixtures::tiny_model;
 using gnnx::Graph;
 using gnnx::Target;
 using gnnx::explain::GNNLRP;
@@ -19,44 +22,42 @@ using gnnx::explain::GNNLRPOptions;
 using gnnx::explain::WalkOrder;
 using gnnx::nn::ConvType;
 using gnnx::nn::Task;
-using gnn_lrp_fixtures::conv_name;
-using gnn_lrp_fixtures::tiny_graph;
-using gnn_lrp_fixtures::tiny_model;
 
 TEST_CASE("Top-K equals the K largest of the full enumeration", "[gnnlrp]") {
   for (auto conv : {ConvType::kGCN, ConvType::kGIN, ConvType::kGraphConv}) {
     for (auto task : {Task::kNode, Task::kGraph}) {
       for (auto order : {WalkOrder::kAbsolute, WalkOrder::kPositive, WalkOrder::kNegative}) {
-       for (int64_t budget : {0, 1000}) {  // plain depth-first search; meeting tabulated prefixes
-        auto g = tiny_graph(conv == ConvType::kGraphConv);
-        auto model = tiny_model(conv, task, /*concat=*/true, 3, /*seed=*/7);
-        GNNLRP lrp(*model, GNNLRPOptions().order(order).prefix_budget(budget));
-        const Target t = task == Task::kNode ? Target::node(3) : Target::graph(0);
-        auto all = lrp.all_walks(g, t);
-        for (int64_t k : {1, 7, 40}) {
-          auto top = lrp.top_walks(g, t, k);
-          INFO(conv_name(conv) << " " << gnnx::nn::to_string(task) << " order=" << gnnx::explain::to_string(order)
-                               << " k=" << k << " prefix_budget=" << budget);
-          REQUIRE(top.size() == std::min<int64_t>(k, all.num_walks));
-          REQUIRE(top.num_walks == all.num_walks);
-          GNNX_REQUIRE_CLOSE(top.relevance, all.relevance.narrow(0, 0, top.size()), 1e-9, 1e-12);
-          // Each reported walk carries its own relevance (look it up in the enumeration).
-          std::map<std::vector<int64_t>, double> index;
-          for (int64_t w = 0; w < all.size(); ++w) {
-            auto row = all.walks[w];
-            index[std::vector<int64_t>(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel())] =
-                all.relevance[w].item<double>();
+        for (int64_t budget : {0, 1000}) {  // plain depth-first search; meeting tabulated prefixes
+          auto g = tiny_graph(conv == ConvType::kGraphConv);
+          auto model = tiny_model(conv, task, /*concat=*/true, 3, /*seed=*/7);
+          GNNLRP lrp(*model, GNNLRPOptions().order(order).prefix_budget(budget));
+          const Target t = task == Task::kNode ? Target::node(3) : Target::graph(0);
+          auto all = lrp.all_walks(g, t);
+          for (int64_t k : {1, 7, 40}) {
+            auto top = lrp.top_walks(g, t, k);
+            INFO(conv_name(conv) << " " << gnnx::nn::to_string(task) << " order=" << gnnx::explain::to_string(order)
+                                 << " k=" << k << " prefix_budget=" << budget);
+            REQUIRE(top.size() == std::min<int64_t>(k, all.num_walks));
+            REQUIRE(top.num_walks == all.num_walks);
+            GNNX_REQUIRE_CLOSE(top.relevance, all.relevance.narrow(0, 0, top.size()), 1e-9, 1e-12);
+            // Each reported walk carries its own relevance (look it up in the enumeration).
+            std::map<std::vector<int64_t>, double> index;
+            for (int64_t w = 0; w < all.size(); ++w) {
+              auto row = all.walks[w];
+              index[std::vector<int64_t>(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel())] =
+                  all.relevance[w].item<double>();
+            }
+            for (int64_t w = 0; w < top.size(); ++w) {
+              auto row = top.walks[w].contiguous();
+              auto it = index.find(
+                  std::vector<int64_t>(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel()));
+              REQUIRE(it != index.end());
+              REQUIRE(it->second == Approx(top.relevance[w].item<double>()).epsilon(1e-9));
+            }
+            REQUIRE(top.sum_relevance == Approx(all.sum_relevance).epsilon(1e-9));
+            REQUIRE(top.meet_layer == (budget > 0 ? 2 : 0));
           }
-          for (int64_t w = 0; w < top.size(); ++w) {
-            auto row = top.walks[w].contiguous();
-            auto it = index.find(std::vector<int64_t>(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel()));
-            REQUIRE(it != index.end());
-            REQUIRE(it->second == Approx(top.relevance[w].item<double>()).epsilon(1e-9));
-          }
-          REQUIRE(top.sum_relevance == Approx(all.sum_relevance).epsilon(1e-9));
-          REQUIRE(top.meet_layer == (budget > 0 ? 2 : 0));
         }
-       }
       }
     }
   }

@@ -16,12 +16,12 @@
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
+using gnn_lrp_fixtures::tiny_graph;
+using gnn_lrp_fixtures::tiny_model;
 using gnnx::Target;
 using gnnx::explain::GNNLRP;
 using gnnx::nn::ConvType;
 using gnnx::nn::Task;
-using gnn_lrp_fixtures::tiny_graph;
-using gnn_lrp_fixtures::tiny_model;
 
 TEST_CASE("Walk pictures through GraphViz", "[gnnlrp]") {
   auto g = tiny_graph();
@@ -34,8 +34,8 @@ TEST_CASE("Walk pictures through GraphViz", "[gnnlrp]") {
   const auto dir = std::filesystem::temp_directory_path() / ("gnnx_gnnlrp_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto svg = (dir / "walks.svg").string();
-  GNNX_REQUIRE_ERROR("not found", gnnx::viz::write_walks_svg(g, top, svg,
-                                                                 gnnx::viz::WalkSvgOptions().dot_program("/nonexistent/dot")));
+  GNNX_REQUIRE_ERROR("not found", gnnx::viz::write_walks_svg(
+                                      g, top, svg, gnnx::viz::WalkSvgOptions().dot_program("/nonexistent/dot")));
   if (!std::filesystem::exists("/usr/bin/dot")) {
     WARN("GraphViz dot not installed; SVG rendering not exercised");
   } else {

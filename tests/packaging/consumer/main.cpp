@@ -16,7 +16,8 @@ int main() {
   if (gnnx::from_name<gnnx::nn::Aggregation>("mean") != gnnx::nn::Aggregation::kMean) return 1;
   // datasets, explain, eval, metrics
   auto ds = gnnx::datasets::make_dataset("ba-shapes", /*seed=*/0);
-  auto model = gnnx::nn::GNNClassifier(gnnx::nn::GNNClassifierOptions(ds.graphs.front().num_features(), ds.num_classes));
+  auto model = gnnx::nn::GNNClassifier(
+      gnnx::nn::GNNClassifierOptions(ds.graphs.front().num_features(), ds.num_classes));
   auto explainer = gnnx::explain::make_explainer("grad", {{"seed", "0"}});
   auto e = explainer->explain(*model, ds.graphs.front(), {gnnx::Target::node(400)}).front();
   auto truth = gnnx::eval::node_ground_truth(ds, 400);

@@ -21,7 +21,8 @@ class GNNLRPExplainer : public Explainer {
  public:
   explicit GNNLRPExplainer(GNNLRPOptions options = {}) : options_(std::move(options)) {}
   std::string name() const override { return "gnn-lrp"; }
-  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets) override;
+  std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
+                                   const std::vector<Target>& targets) override;
 
  private:
   GNNLRPOptions options_;

@@ -40,7 +40,7 @@ struct Attention {
 
 /// What GATConv::forward_with_attention returns.
 struct GATConvOutput {
-  at::Tensor out;       ///< [N, heads * out_channels] (concat) or [N, out_channels]
+  at::Tensor out;  ///< [N, heads * out_channels] (concat) or [N, out_channels]
   Attention attention;
 };
 

@@ -12,7 +12,8 @@
 namespace gnnx::nn {
 
 struct GraphConvOptions {
-  GraphConvOptions(int64_t in_channels, int64_t out_channels) : in_channels_(in_channels), out_channels_(out_channels) {}
+  GraphConvOptions(int64_t in_channels, int64_t out_channels)
+      : in_channels_(in_channels), out_channels_(out_channels) {}
   GNNX_ARG(int64_t, in_channels);
   GNNX_ARG(int64_t, out_channels);
   /// Neighbour aggregation. Default sum.

@@ -16,7 +16,8 @@ enum class Aggregation {
   kMean,  ///< sum / (number of messages); 0 for a node with no incoming messages
   kMax,   ///< element-wise maximum; 0 for a node with no incoming messages
 };
-GNNX_ENUM_NAMES(Aggregation, "aggregation", {Aggregation::kSum, "sum"}, {Aggregation::kMean, "mean"}, {Aggregation::kMax, "max"}, {Aggregation::kSum, "add"});
+GNNX_ENUM_NAMES(Aggregation, "aggregation", {Aggregation::kSum, "sum"}, {Aggregation::kMean, "mean"},
+                {Aggregation::kMax, "max"}, {Aggregation::kSum, "add"});
 
 /// src: [E, *] messages; index: [E] int64 target ids in [0, dim_size); returns [dim_size, *].
 /// weight: optional [E] presence weights (an edge mask): mean divides by the summed weight

@@ -27,7 +27,8 @@ GNNX_ENUM_NAMES(Task, "task", {Task::kNode, "node"}, {Task::kGraph, "graph"});
 
 /// Which message-passing layer a GNNClassifier stacks.
 enum class ConvType { kGCN, kGraphConv, kGIN, kSAGE, kGAT };
-GNNX_ENUM_NAMES(ConvType, "conv type", {ConvType::kGCN, "gcn"}, {ConvType::kGraphConv, "graphconv"}, {ConvType::kGIN, "gin"}, {ConvType::kSAGE, "sage"}, {ConvType::kGAT, "gat"});
+GNNX_ENUM_NAMES(ConvType, "conv type", {ConvType::kGCN, "gcn"}, {ConvType::kGraphConv, "graphconv"},
+                {ConvType::kGIN, "gin"}, {ConvType::kSAGE, "sage"}, {ConvType::kGAT, "gat"});
 
 /// The interface every explainer in gnnx takes. Implement it for your own model; the edge-mask
 /// hook works for any model whose message passing goes through gnnx::nn::MessagePassing.
@@ -36,9 +37,8 @@ class GNNModel : public torch::nn::Module {
   /// x [N, F]; edge_index [2, E]; edge_weight [E] or undefined; batch [N] graph id per node
   /// (graph tasks; undefined means one graph); num_graphs B (or -1: batch.max() + 1).
   /// Returns raw logits: [N, C] for node tasks, [B, C] for graph tasks.
-  virtual at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index,
-                             const at::Tensor& edge_weight = {}, const at::Tensor& batch = {},
-                             int64_t num_graphs = -1) = 0;
+  virtual at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {},
+                             const at::Tensor& batch = {}, int64_t num_graphs = -1) = 0;
   virtual Task task() const = 0;
   /// Number of message-passing layers L: a node's prediction depends on its L-hop neighbourhood.
   virtual int64_t num_hops() const = 0;
@@ -71,7 +71,8 @@ class GNNModel : public torch::nn::Module {
 };
 
 struct GNNClassifierOptions {
-  GNNClassifierOptions(int64_t in_channels, int64_t num_classes) : in_channels_(in_channels), num_classes_(num_classes) {}
+  GNNClassifierOptions(int64_t in_channels, int64_t num_classes)
+      : in_channels_(in_channels), num_classes_(num_classes) {}
   GNNX_ARG(int64_t, in_channels);
   GNNX_ARG(int64_t, num_classes);
   /// Node or graph classification. Default node.

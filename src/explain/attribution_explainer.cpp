@@ -73,7 +73,7 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
                  ": expected node targets in [0, ", graph.num_nodes, "), got ", to_string(t));
       ids.push_back(t.index);
     }
-    wides = k_hop_subgraphs(graph, ids, model.num_hops() + 1);
+    wides = computation_subgraphs(graph, ids, model.receptive_field());
     comps = k_hop_subgraphs(graph, ids, model.num_hops());
   }
   for (size_t i = 0; i < targets.size(); ++i) {

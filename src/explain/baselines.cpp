@@ -10,7 +10,8 @@
 namespace gnnx::explain {
 namespace {
 
-std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail::Instance>& insts, int64_t chunk_size) {
+std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail::Instance>& insts, int64_t chunk_size,
+                                  nn::MaskPlacement placement) {
   detail::EvalGuard eg(model);
   std::vector<at::Tensor> scores(insts.size());
   const bool cuda = insts.front().graph.device().is_cuda();
@@ -20,7 +21,7 @@ std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail:
     auto u = detail::make_union(part, model.task() == nn::Task::kGraph);
     torch::AutoGradMode grad_on(true);
     auto m = torch::ones({u.graph.num_edges()}, u.graph.x.options()).requires_grad_(true);
-    auto logits = detail::union_logits(model, u, u.graph.x, m);
+    auto logits = detail::union_logits(model, u, u.graph.x, m, placement);
     auto loss = torch::nn::functional::cross_entropy(
         logits, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     auto g = torch::autograd::grad({loss}, {m}, {}, false, false, /*allow_unused=*/true)[0];
@@ -53,12 +54,14 @@ at::Tensor mean_attention(nn::GNNModel& model, const Graph& g, const std::string
 
 std::vector<Explanation> GradExplainer::explain(nn::GNNModel& model, const Graph& graph,
                                                 const std::vector<Target>& targets) {
-  return grad_run(model, detail::make_instances(model, graph, targets, false, "GradExplainer"), chunk_size_);
+  return grad_run(model, detail::make_instances(model, graph, targets, false, "GradExplainer"), chunk_size_,
+                  placement_);
 }
 
 std::vector<Explanation> GradExplainer::explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                                        const std::vector<int64_t>& labels) {
-  return grad_run(model, detail::make_graph_instances(model, graphs, labels, false, "GradExplainer"), chunk_size_);
+  return grad_run(model, detail::make_graph_instances(model, graphs, labels, false, "GradExplainer"), chunk_size_,
+                  placement_);
 }
 
 std::vector<Explanation> AttentionExplainer::explain(nn::GNNModel& model, const Graph& graph,

@@ -86,7 +86,29 @@ void check_options(const GNNExplainerOptions& o) {
     GNNX_CHECK(std::isfinite(m), "GNNExplainer: edge_init_means must be finite, got ", m);
 }
 
+// PyG's draws over the whole graph (torch's generator after manual_seed(seed)), cut to inst.
+InitialMasks draw_initial_pyg(const GNNExplainerOptions& o, const detail::Instance& inst, size_t run) {
+  auto gen = torch_generator(o.seed());
+  const int64_t N = inst.full_num_nodes, E = inst.full_num_edges, F = inst.graph.x.size(1);
+  InitialMasks m;
+  const auto std_f = o.feat_init_std();
+  switch (o.feature_mask()) {
+    case FeatureMaskType::kNone: break;
+    case FeatureMaskType::kFeature: m.feature = torch::randn({1, F}, gen) * std_f; break;
+    case FeatureMaskType::kNode: m.feature = torch::randn({N, 1}, gen) * std_f; break;
+    case FeatureMaskType::kNodeFeature: m.feature = torch::randn({N, F}, gen) * std_f; break;
+  }
+  if (m.feature.defined())
+    m.feature = o.feature_mask() == FeatureMaskType::kFeature ? m.feature.view({F})
+                : o.feature_mask() == FeatureMaskType::kNode  ? m.feature.view({N}).index_select(0, inst.node_ids)
+                                                              : m.feature.index_select(0, inst.node_ids);
+  const double sd = o.edge_init_gain() * std::sqrt(2.0 / (2.0 * static_cast<double>(std::max<int64_t>(N, 1))));
+  m.edge = (torch::randn({E}, gen) * sd + o.edge_init_means()[run]).index_select(0, inst.edge_ids);
+  return m;
+}
+
 InitialMasks draw_initial(const GNNExplainerOptions& o, const detail::Instance& inst, size_t run = 0) {
+  if (o.initial_draw() == InitialDraw::kPyG) return draw_initial_pyg(o, inst, run);
   Rng rng(detail::mix_seed(o.seed(), static_cast<uint64_t>(inst.key)));
   const int64_t e = inst.graph.num_edges(), n = inst.graph.num_nodes, F = inst.graph.x.size(1);
   const double sd = o.edge_init_gain() * std::sqrt(2.0 / (2.0 * static_cast<double>(std::max<int64_t>(n, 1))));
@@ -337,7 +359,7 @@ void optimise(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vect
   at::Tensor last_pred, last_reg;
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
     auto pe = torch::sigmoid(m.M).index_select(0, m.pair);
-    auto logits = detail::union_logits(model, u, features.next(m.Fm), pe);
+    auto logits = detail::union_logits(model, u, features.next(m.Fm), pe, o.mask_placement());
     auto pred_loss = torch::nn::functional::cross_entropy(
         logits, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [B]
     at::Tensor loss = pred_loss.sum();

@@ -85,6 +85,31 @@ std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int
   return {torch::tensor(live, torch::kLong).to(g.edge_index.device()), torch::tensor(dist, torch::kLong)};
 }
 
+// The explained prediction must be the model's prediction on the whole graph: runs the model on
+// the instances' computation subgraphs (in unions of at most 256) and compares each target's
+// logits with its full-graph logits.
+void check_cut_logits(nn::GNNModel& model, const std::vector<Instance>& insts, int64_t reach, const std::string& op) {
+  torch::NoGradGuard ng;
+  EvalGuard eg(model);
+  constexpr size_t kChunk = 256;
+  for (size_t a = 0; a < insts.size(); a += kChunk) {
+    std::vector<const Instance*> part;
+    for (size_t i = a; i < std::min(insts.size(), a + kChunk); ++i) part.push_back(&insts[i]);
+    const auto u = make_union(part, /*graph_task=*/false);
+    const auto cut = union_logits(model, u, u.graph.x).to(torch::kCPU, torch::kDouble);
+    for (size_t b = 0; b < part.size(); ++b) {
+      const auto full = part[b]->logits.to(torch::kDouble);
+      const double diff = (cut[static_cast<int64_t>(b)] - full).abs().max().item<double>();
+      const double scale = std::max(1.0, full.abs().max().item<double>());
+      GNNX_CHECK(diff <= 1e-4 * scale, op, ": node ", part[b]->target.index, "'s logits on its ",
+                 reach >= 0 ? std::to_string(reach) + "-hop computation subgraph" : std::string("graph"),
+                 " differ from its logits on the whole graph by ", diff,
+                 "; the model reads farther than its receptive_field() (", reach,
+                 ") says: override GNNModel::receptive_field() (or return -1 to explain on the whole graph)");
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
@@ -103,7 +128,7 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
     GNNX_CHECK(t.index >= 0 && t.index < graph.num_nodes, op, ": node ", t.index, " is outside the graph of ",
                graph.num_nodes, " nodes");
   }
-  at::Tensor pred;
+  at::Tensor pred, full_logits;
   {
     torch::NoGradGuard ng;
     EvalGuard eg(model);
@@ -111,7 +136,8 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
     auto logits = model.forward(graph.x, graph.edge_index, graph.edge_weight);
     GNNX_CHECK(logits.dim() == 2 && logits.size(0) == graph.num_nodes, op, ": the model returned ", logits.sizes(),
                " for a graph of ", graph.num_nodes, " nodes");
-    pred = logits.argmax(1).to(torch::kCPU);
+    full_logits = logits.to(torch::kCPU);
+    pred = full_logits.argmax(1);
   }
   auto y = graph.has_labels() ? graph.y.to(torch::kCPU) : at::Tensor();
   GNNX_CHECK(!phenomenon || !y.defined() || y.size(0) == graph.num_nodes, op, ": node labels y must have ",
@@ -129,7 +155,8 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
   const auto dev = graph.device();
   const Graph host = dev.is_cpu() ? graph : graph.to(torch::kCPU);
   const int64_t k = model.num_hops();
-  auto subs = k_hop_subgraphs(host, centers, k);
+  const int64_t reach = model.receptive_field();
+  auto subs = computation_subgraphs(host, centers, reach);
   std::vector<Instance> out(targets.size());
   tbb::parallel_for(tbb::blocked_range<size_t>(0, targets.size()), [&](const tbb::blocked_range<size_t>& r) {
     for (size_t i = r.begin(); i != r.end(); ++i) {
@@ -138,6 +165,7 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
       inst.target = Target::node(targets[i].index, labels[i]);
       inst.center = sub.center.item<int64_t>();
       inst.node_pred = pred.index_select(0, sub.node_ids);
+      inst.logits = full_logits[targets[i].index];
       if (prune) {
         std::tie(inst.live_edges, inst.hops) = live_edges(sub.graph, inst.center, k);
         inst.num_hops = k;
@@ -153,6 +181,7 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
   });
   if (!dev.is_cpu())
     for (auto& inst : out) inst.graph = inst.graph.to(dev);
+  check_cut_logits(model, out, reach, op);
   return out;
 }
 
@@ -168,16 +197,21 @@ std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vecto
     const auto& g = graphs[i];
     check_model_graph(model, g, op + " (graph " + std::to_string(i) + ")");
     int64_t predicted;
+    at::Tensor logits;
     {
       torch::NoGradGuard ng;
       EvalGuard eg(model);
-      predicted = model.forward(g.x, g.edge_index, g.edge_weight, {}, 1).argmax(1).item<int64_t>();
+      logits = model.forward(g.x, g.edge_index, g.edge_weight, {}, 1).to(torch::kCPU);
+      GNNX_CHECK(logits.dim() == 2 && logits.size(0) == 1, op, ": the model returned ", logits.sizes(),
+                 " for one graph, expected [1, classes]");
+      predicted = logits.argmax(1).item<int64_t>();
     }
     const auto t = Target::graph(static_cast<int64_t>(i), labels.empty() ? -1 : labels[i]);
     Instance inst;
     auto truth = g.has_labels() ? g.y.reshape({-1})[0].to(torch::kCPU) : at::Tensor();
     inst.target = Target::graph(t.index,
                                 resolve_label(t.label, predicted, truth, phenomenon, model.num_classes(), op, t));
+    inst.logits = logits[0];
     inst.graph = g;
     inst.host_edge_index = g.edge_index.to(torch::kCPU);
     inst.edge_ids = torch::arange(g.num_edges(), torch::kLong);
@@ -383,12 +417,14 @@ at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& n
   return pair.to(instances.front()->graph.device());
 }
 
-at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask) {
+at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask,
+                        nn::MaskPlacement placement) {
   const auto& ei = u.live_edge_index;
   const auto& ew = u.live_edge_weight;
   std::unique_ptr<nn::EdgeMaskScope> scope;
   if (edge_mask.defined())
-    scope = std::make_unique<nn::EdgeMaskScope>(u.live.defined() ? edge_mask.index_select(0, u.live) : edge_mask);
+    scope = std::make_unique<nn::EdgeMaskScope>(u.live.defined() ? edge_mask.index_select(0, u.live) : edge_mask,
+                                                placement);
   if (u.graph_task) return model.forward(x, ei, ew, u.node_seg, u.size());
   if (u.trimmed) {
     // Unmasked features are the same every epoch: reordered once, in trim_layout.
@@ -449,6 +485,7 @@ Explanation make_explanation(const Instance& inst, const std::string& method, co
   Explanation e;
   e.method = method;
   e.target = inst.target;
+  e.logits = inst.logits;
   // Assembled on the CPU, then moved to the graph's device in one copy per mask.
   const auto dev = inst.graph.device();
   auto scores = edge_scores.detach().to(torch::kCPU, torch::kFloat);

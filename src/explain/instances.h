@@ -30,6 +30,7 @@ struct Instance {
   int64_t key = 0;      // node id or graph position: seeds the instance's randomness
   int64_t full_num_nodes = 0, full_num_edges = 0;
   at::Tensor node_pred;  // [n] int64 on the CPU (node task): the model's full-graph class of each node
+  at::Tensor logits;     // [C] on the CPU: the model's full-graph logits of the target (what is explained)
   // Node task, when the model's layers allow it (see make_instances): ids in graph of the edges
   // whose message can reach the target within num_hops layers, i.e. whose target node is fewer
   // than num_hops hops from the explained node, on the CPU. Undefined: every edge is live.
@@ -43,8 +44,10 @@ struct Instance {
 /// Checks model and graph fit (features, width, task) and throws gnnx::Error naming op.
 void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::string& op);
 
-/// Node task: one instance per Target::node, on its model.num_hops()-hop computation subgraph;
-/// labels resolved to the model's full-graph prediction (phenomenon: graph.y). Graph task:
+/// Node task: one instance per Target::node, on its model.receptive_field()-hop computation
+/// subgraph (the whole graph when that is -1); labels resolved to the model's full-graph
+/// prediction (phenomenon: graph.y). Checks that every target's logits on its subgraph equal its
+/// full-graph logits (to 1e-4 relative) and throws gnnx::Error naming the node otherwise. Graph task:
 /// targets must be {Target::graph(0)}; one instance on the whole graph.
 std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
                                      bool phenomenon, const std::string& op);
@@ -87,7 +90,9 @@ at::Tensor union_pairs(const std::vector<const Instance*>& instances, int64_t& n
 /// EdgeMaskScope of edge_mask [E] (undefined: no mask). Only the union's live edges are run
 /// (the others cannot change the targets' outputs), and when the union is trimmed each layer
 /// runs only on the nodes and edges later layers read (GNNModel::forward_trimmed).
-at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask = {});
+/// placement: where the mask enters the layers (nn::MaskPlacement).
+at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x, const at::Tensor& edge_mask = {},
+                        nn::MaskPlacement placement = nn::MaskPlacement::kDeletion);
 
 /// Adds to `ranges` every index tensor union_logits hands the model (the live edges, each hop's
 /// slice of them when trimmed, the batch vector of graph tasks), so that an optimisation loop

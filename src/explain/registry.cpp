@@ -31,8 +31,10 @@ std::unique_ptr<Explainer> make_gnn_explainer(const OptionMap& o) {
       .feature_mask(r.get("feature_mask", opts.feature_mask()))
       .reparametrize(r.get("reparametrize", opts.reparametrize()))
       .symmetric_mask(r.get("symmetric_mask", opts.symmetric_mask()))
+      .mask_placement(r.get("mask_placement", opts.mask_placement()))
       .explanation_type(r.get("explanation_type", opts.explanation_type()))
       .edge_init_means(r.get("edge_init_means", opts.edge_init_means()))
+      .initial_draw(r.get("initial_draw", opts.initial_draw()))
       .chunk_size(r.get("chunk_size", opts.chunk_size()))
       .seed(r.get("seed", opts.seed()));
   r.finish();
@@ -42,9 +44,10 @@ std::unique_ptr<Explainer> make_gnn_explainer(const OptionMap& o) {
 std::unique_ptr<Explainer> make_grad(const OptionMap& o) {
   OptionReader r("grad", o);
   const auto chunk_size = r.get<int64_t>("chunk_size", 0);
+  const auto placement = r.get("mask_placement", nn::MaskPlacement::kDeletion);
   (void)r.get<uint64_t>("seed", 0);  // deterministic: every explainer takes a seed
   r.finish();
-  return std::make_unique<GradExplainer>(chunk_size);
+  return std::make_unique<GradExplainer>(chunk_size, placement);
 }
 
 std::unique_ptr<Explainer> make_att(const OptionMap& o) {

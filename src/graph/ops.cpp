@@ -144,6 +144,24 @@ Subgraph k_hop_subgraph(const Graph& g, int64_t node, int64_t k) {
   return k_hop_subgraph(g, torch::tensor({node}, torch::kLong), k);
 }
 
+std::vector<Subgraph> computation_subgraphs(const Graph& g, const std::vector<int64_t>& nodes, int64_t hops) {
+  if (hops >= 0) return k_hop_subgraphs(g, nodes, hops);
+  g.validate("computation_subgraphs", /*allow_empty=*/true);
+  const auto dev = g.device();
+  const auto node_ids = torch::arange(g.num_nodes, torch::TensorOptions(torch::kLong).device(dev));
+  const auto edge_ids = torch::arange(g.num_edges(), torch::TensorOptions(torch::kLong).device(dev));
+  std::vector<Subgraph> out(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    GNNX_CHECK(nodes[i] >= 0 && nodes[i] < g.num_nodes, "computation_subgraphs: node ", nodes[i],
+               " is outside the graph of ", g.num_nodes, " nodes");
+    out[i].graph = g;
+    out[i].node_ids = node_ids;
+    out[i].edge_ids = edge_ids;
+    out[i].center = torch::tensor({nodes[i]}, torch::kLong).to(dev);
+  }
+  return out;
+}
+
 std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>& nodes, int64_t k) {
   g.validate("k_hop_subgraphs");
   GNNX_CHECK(k >= 0, "k_hop_subgraphs: k must be >= 0, got ", k);

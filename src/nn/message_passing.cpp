@@ -10,6 +10,7 @@ namespace {
 // The innermost EdgeMaskScope of this thread (thread-local so parallel explanations of one
 // shared model do not see each other's masks).
 thread_local at::Tensor t_edge_mask;
+thread_local MaskPlacement t_mask_placement = MaskPlacement::kDeletion;
 
 // w [E] or [E, H] viewed to broadcast against like [E, H, ...].
 at::Tensor per_edge(const at::Tensor& w, const at::Tensor& like) {
@@ -29,17 +30,26 @@ const char* dtype_name(at::ScalarType t) {
 }
 }  // namespace
 
-EdgeMaskScope::EdgeMaskScope(at::Tensor mask) : previous_(t_edge_mask) {
+EdgeMaskScope::EdgeMaskScope(at::Tensor mask) : EdgeMaskScope(std::move(mask), t_mask_placement) {}
+
+EdgeMaskScope::EdgeMaskScope(at::Tensor mask, MaskPlacement placement)
+    : previous_(t_edge_mask), previous_placement_(t_mask_placement) {
   GNNX_CHECK(mask.defined(), "EdgeMaskScope: mask is undefined");
   GNNX_CHECK(mask.dim() == 1, "EdgeMaskScope: mask must have shape [E], got ", mask.sizes());
   GNNX_CHECK(at::isFloatingType(mask.scalar_type()), "EdgeMaskScope: mask must be floating point, got ",
              mask.scalar_type());
   t_edge_mask = std::move(mask);
+  t_mask_placement = placement;
 }
 
-EdgeMaskScope::~EdgeMaskScope() { t_edge_mask = previous_; }
+EdgeMaskScope::~EdgeMaskScope() {
+  t_edge_mask = previous_;
+  t_mask_placement = previous_placement_;
+}
 
 at::Tensor active_edge_mask() { return t_edge_mask; }
+
+MaskPlacement active_mask_placement() { return t_mask_placement; }
 
 at::Tensor MessagePassing::message(const at::Tensor& /*x_i*/, const at::Tensor& x_j, const at::Tensor& edge_weight) {
   return edge_weight.defined() ? x_j * per_edge(edge_weight, x_j) : x_j;
@@ -90,7 +100,19 @@ void MessagePassing::check_input(const at::Tensor& x, int64_t in_channels, const
 at::Tensor MessagePassing::masked_edge_weight(const at::Tensor& edge_weight, int64_t num_edges,
                                               const at::TensorOptions& opts) const {
   const auto& mask = t_edge_mask;
-  if (!mask.defined()) return edge_weight;
+  if (!mask.defined() || t_mask_placement == MaskPlacement::kMessage) return edge_weight;
+  GNNX_CHECK(mask.size(0) == num_edges, op_name(), ": the active edge mask has ", mask.size(0),
+             " entries but the layer's input has ", num_edges, " edges");
+  GNNX_CHECK(mask.device() == opts.device(), op_name(), ": the edge mask is on ", mask.device(),
+             " but the layer's input is on ", opts.device());
+  auto m = mask.to(opts.dtype());
+  return edge_weight.defined() ? edge_weight * m : m;
+}
+
+at::Tensor MessagePassing::message_edge_weight(const at::Tensor& edge_weight, int64_t num_edges,
+                                               const at::TensorOptions& opts) const {
+  const auto& mask = t_edge_mask;
+  if (!mask.defined() || t_mask_placement != MaskPlacement::kMessage) return edge_weight;
   GNNX_CHECK(mask.size(0) == num_edges, op_name(), ": the active edge mask has ", mask.size(0),
              " entries but the layer's input has ", num_edges, " edges");
   GNNX_CHECK(mask.device() == opts.device(), op_name(), ": the edge mask is on ", mask.device(),
@@ -120,30 +142,37 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
   // Out-of-range ids are a device-side assert on CUDA (which poisons the context), so check here;
   // on CPU the kernels check. The range usually comes from the layer's IndexRangeScope: no sync.
   if (edge_index.is_cuda()) check_index_range(edge_index, std::min(N, x_src.size(0)), op);
-  at::Tensor presence;
+  // presence: the mask as aggregation sees it (kDeletion); multiplier: what scales the messages
+  // (kDeletion unless the layer folded the mask into its weights; always under kMessage).
+  at::Tensor presence, multiplier;
   const auto& mask = t_edge_mask;
   if (mask.defined()) {
     GNNX_CHECK(mask.size(0) == E - args.self_loops, op, ": the active edge mask has ", mask.size(0),
                " entries but the layer's input has ", E - args.self_loops, " edges");
     GNNX_CHECK(mask.device() == x_src.device(), op, ": the edge mask is on ", mask.device(),
                " but the layer's input is on ", x_src.device());
-    presence = mask.to(x_src.scalar_type());
-    if (args.self_loops > 0) presence = torch::cat({presence, torch::ones({args.self_loops}, presence.options())});
+    auto m = mask.to(x_src.scalar_type());
+    if (args.self_loops > 0) m = torch::cat({m, torch::ones({args.self_loops}, m.options())});
+    if (t_mask_placement == MaskPlacement::kMessage) {
+      multiplier = m;
+    } else {
+      presence = m;
+      if (!args.mask_in_weight) multiplier = m;
+    }
   }
   try {
     const auto dst = edge_index[1];
     if (args.default_message && aggr_ == Aggregation::kMax && (!edge_weight.defined() || edge_weight.dim() == 1)) {
       // Fused max: the arg-max edges are found without materialising messages (see spmm_max).
       at::Tensor coef = edge_weight;
-      if (presence.defined() && !args.mask_in_weight) coef = coef.defined() ? coef * presence : presence;
+      if (multiplier.defined()) coef = coef.defined() ? coef * multiplier : multiplier;
       return update(spmm_max(edge_index, coef, x_src, N, presence), x_dst);
     }
     if (args.default_message && aggr_ != Aggregation::kMax) {
       // Fused MSG + AGG: out_i = Σ_j c_ij x_j with c = edge weight (times the mask unless the
       // layer already folded it in), then the mean's division by the summed presence.
       at::Tensor coef = edge_weight;
-      if (presence.defined() && !args.mask_in_weight)
-        coef = coef.defined() ? coef * per_edge(presence, coef) : presence;
+      if (multiplier.defined()) coef = coef.defined() ? coef * per_edge(multiplier, coef) : multiplier;
       auto out = spmm(edge_index, coef, x_src, N);
       if (aggr_ == Aggregation::kMean) {
         auto p = presence.defined() ? presence : torch::ones({E}, x_src.options());
@@ -160,7 +189,7 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
     at::Tensor x_i = args.gather_target ? x_dst.index_select(0, dst) : at::Tensor();
     auto messages = message(x_i, x_j, edge_weight);
     GNNX_CHECK(messages.size(0) == E, op, ": message() returned ", messages.size(0), " rows for ", E, " edges");
-    if (presence.defined() && !args.mask_in_weight) messages = messages * per_edge(presence, messages);
+    if (multiplier.defined()) messages = messages * per_edge(multiplier, messages);
     auto aggregated = aggregate(messages, dst, N, presence);
     return update(aggregated, x_dst);
   } catch (const c10::Error& e) {

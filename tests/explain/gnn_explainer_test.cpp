@@ -170,7 +170,7 @@ TEST_CASE("GNNExplainer initial masks follow PyG's scale", "[gnnexplainer]") {
   RandomFixture f;
   GNNExplainer ex(GNNExplainerOptions().feature_mask(FeatureMaskType::kNodeFeature).seed(1));
   auto init = ex.initial_masks(*f.model, f.graph, {Target::node(0), Target::node(5)});
-  auto sub = k_hop_subgraph(f.graph, 0, 3);
+  auto sub = k_hop_subgraph(f.graph, 0, f.model->receptive_field());
   REQUIRE(init[0].edge.size(0) == sub.graph.num_edges());
   REQUIRE(init[0].feature.sizes() == at::IntArrayRef({sub.graph.num_nodes, 5}));
   // N(0, 2/n): the sample variance of a few dozen draws is within a factor 2 of it.
@@ -390,9 +390,9 @@ TEST_CASE("Skipping edges into nodes k hops away leaves the gradient unchanged",
   INFO("layer " << nn::to_string(conv));
   const int64_t v = 4;
   auto e = GradExplainer().explain(*f.model, f.graph, {Target::node(v)})[0];
-  // Reference on the whole computation subgraph, every edge run (GCN's degrees are those of the
-  // subgraph, as in the explainers).
-  auto sub = k_hop_subgraph(f.graph, v, 3);
+  // Reference on the whole computation subgraph (receptive_field() hops: GCN's reach one further
+  // for the degrees), every edge run.
+  auto sub = k_hop_subgraph(f.graph, v, f.model->receptive_field());
   const int64_t c = sub.center.item<int64_t>();
   auto m = torch::ones({sub.graph.num_edges()}).requires_grad_(true);
   at::Tensor logits;

@@ -185,6 +185,61 @@ TEST_CASE("EdgeMaskScope nests, restores and is thread-local", "[nn]") {
   GNNX_REQUIRE_ERROR("EdgeMaskScope: mask is undefined", EdgeMaskScope(torch::Tensor()));
 }
 
+TEST_CASE("a mask placed on messages (PyG's) scales finished messages and leaves degrees alone", "[nn]") {
+  auto ei = small_edge_index();
+  const int64_t E = ei.size(1);
+  auto gen = gnnx::torch_generator(21);
+  auto x = torch::randn({kSmallNodes, 3}, gen, f64());
+  auto w = torch::rand({E}, gen, f64()) + 0.5;
+  auto mask = torch::rand({E}, gen, f64());
+  for (auto& layer : all_layers(3, 4)) {
+    for (bool weighted : {false, true}) {
+      INFO(layer.name << (weighted ? " with edge weights" : ""));
+      auto ew = weighted ? w : torch::Tensor();
+      auto base = layer.forward(x, ei, ew);
+      torch::Tensor on_messages, deleted;
+      {
+        EdgeMaskScope scope(torch::ones({E}, f64()), MaskPlacement::kMessage);
+        GNNX_REQUIRE_CLOSE(layer.forward(x, ei, ew), base, 1e-12, 1e-12);
+      }
+      {
+        EdgeMaskScope scope(mask, MaskPlacement::kMessage);
+        REQUIRE(active_mask_placement() == MaskPlacement::kMessage);
+        {
+          EdgeMaskScope nested(mask);  // inherits the placement
+          REQUIRE(active_mask_placement() == MaskPlacement::kMessage);
+        }
+        on_messages = layer.forward(x, ei, ew);
+      }
+      REQUIRE(active_mask_placement() == MaskPlacement::kDeletion);
+      {
+        EdgeMaskScope scope(mask);
+        deleted = layer.forward(x, ei, ew);
+      }
+      // Plain sums do not normalise: both placements are the same model.
+      if (layer.name == "GraphConv(sum)" || layer.name == "GINConv" || layer.name == "GCNConv(unnormalised)" ||
+          layer.name == "SAGEConv(sum, normalize)")
+        GNNX_REQUIRE_CLOSE(on_messages, deleted, 1e-12, 1e-12);
+      else if (layer.name != "GraphConv(max)" && layer.name != "SAGEConv(max)")
+        REQUIRE_FALSE(torch::allclose(on_messages, deleted));
+    }
+  }
+  // GCN: degrees from the plain weights, the mask on each normalised message, self loops unmasked.
+  torch::manual_seed(3);
+  GCNConv gcn(GCNConvOptions(3, 4));
+  gcn->to(torch::kDouble);
+  torch::NoGradGuard ng;
+  gcn->bias.uniform_(-1, 1);
+  auto h = gcn->lin(x);
+  auto deg = torch::ones({kSmallNodes}, f64()).index_add(0, ei[1], w);
+  auto dinv = deg.pow(-0.5);
+  auto coef = mask * w * dinv.index_select(0, ei[0]) * dinv.index_select(0, ei[1]);
+  auto expected = (h * (dinv * dinv).view({-1, 1})).index_add(0, ei[1], h.index_select(0, ei[0]) * coef.view({-1, 1})) +
+                  gcn->bias;
+  EdgeMaskScope scope(mask, MaskPlacement::kMessage);
+  GNNX_REQUIRE_CLOSE(gcn->forward(x, ei, w), expected, 1e-12, 1e-12);
+}
+
 TEST_CASE("IndexRangeScope remembers a tensor's id range until the tensor changes", "[nn][index_range]") {
   using gnnx::nn::detail::index_range_measurements;
   auto ei = small_edge_index();  // ids 0..5

@@ -10,11 +10,10 @@
 /// For occlusion the edge attributor occludes one edge at a time (window {1}, baseline 0: the
 /// edge deleted) and the feature attributor one node's feature row at a time (window {1, F}).
 ///
-/// A node target is explained on the (L+1)-hop subgraph around it (L = model.num_hops()): the
-/// L-hop subgraph alone would change the degrees, hence GCN's normalisation, of the nodes at
-/// distance L, so the prediction would differ; with L+1 hops it is exactly the full graph's.
-/// Masks are reported on full-graph ids, restricted to the L-hop computation subgraph
-/// (edge_ids / node_ids), 0 elsewhere, as every gnnx explainer reports them.
+/// A node target is explained on its model.receptive_field()-hop subgraph (the whole graph when
+/// that is -1), on which its prediction is exactly the full graph's (a GCN stack reads L + 1
+/// hops: the degrees of the nodes at distance L). Masks are reported on full-graph ids,
+/// restricted to the L-hop subgraph (L = model.num_hops(); edge_ids / node_ids), 0 elsewhere.
 
 #include <memory>
 #include <string>

@@ -24,6 +24,10 @@ struct Explanation {
   at::Tensor feature_mask;  ///< [F] or [N, F] float; undefined if none
   at::Tensor edge_ids;      ///< [e] int64: the edges the method could score (the computation subgraph's)
   at::Tensor node_ids;      ///< [n] int64: the nodes of the computation subgraph
+  /// [C] float on the CPU: the model's logits for the target on the whole graph, i.e. the
+  /// prediction explained (the explainers check that the computation subgraph reproduces them);
+  /// undefined where a method does not report them.
+  at::Tensor logits;
   std::map<std::string, double> diagnostics;  ///< e.g. {"final_loss", ...}, {"delta", ...}
 
   /// Ids of the k highest-scoring edges among edge_ids (ties broken by lower id), descending.

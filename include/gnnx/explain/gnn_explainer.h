@@ -17,9 +17,11 @@
 ///   epoch from the feature marginals (each entry Z_if a copy of X_jf for a uniformly drawn
 ///   node j of the instance's graph): the Monte-Carlo marginalisation of the paper.
 ///
-/// σ(M) multiplies the messages of every message-passing layer through gnnx::nn::EdgeMaskScope
-/// (self loops added inside layers stay unmasked). A node is explained on its k-hop computation
-/// subgraph (gnnx::k_hop_subgraph, k = model.num_hops()); a graph on the whole graph. As in
+/// σ(M) enters every message-passing layer through gnnx::nn::EdgeMaskScope, placed as
+/// mask_placement() says (self loops added inside layers stay unmasked). A node is explained on
+/// its computation subgraph, cut at model.receptive_field() hops (a GCN stack: L + 1, since
+/// GCN's normalisation reads the degrees of the nodes L hops out), so the prediction explained
+/// is the model's on the whole graph (checked: Explanation::logits); a graph on the whole graph. As in
 /// PyTorch Geometric, the first epoch uses the prediction loss only and records which mask
 /// entries get a non-zero gradient (the "hard" mask); the regularisers then run over those
 /// entries only, and the others are reported as 0.
@@ -52,6 +54,19 @@ enum class FeatureMaskType {
 GNNX_ENUM_NAMES(FeatureMaskType, "feature mask type", {FeatureMaskType::kNone, "none"},
                 {FeatureMaskType::kFeature, "feature"}, {FeatureMaskType::kNode, "node"},
                 {FeatureMaskType::kNodeFeature, "node_feature"});
+
+/// How the initial mask logits are drawn.
+enum class InitialDraw {
+  /// Per instance from gnnx::Rng seeded by (seed, node id or graph position): batched and single
+  /// runs start equal, and the draws do not depend on the rest of the graph.
+  kPerInstance,
+  /// As PyG's GNNExplainer draws them after torch.manual_seed(seed): torch's CPU generator, the
+  /// feature logits first ([N, F], [N, 1] or [1, F] times feat_init_std), then the edge logits
+  /// ([E] times gain · sqrt(2 / (2N))), over the whole graph's N nodes and E edges, each target
+  /// cut from the same draw. With PyG's other settings this reproduces PyG's masks.
+  kPyG,
+};
+GNNX_ENUM_NAMES(InitialDraw, "initial draw", {InitialDraw::kPerInstance, "per_instance"}, {InitialDraw::kPyG, "pyg"});
 /// "none" | "feature" | "node" | "node_feature"; throws gnnx::Error otherwise.
 
 /// Which class the prediction loss keeps.
@@ -107,6 +122,10 @@ struct GNNExplainerOptions {
   /// logit (PyG's behaviour); then the message into a node at exactly k hops has no effect on
   /// the prediction and is reported as 0 even where it lies on the motif.
   GNNX_ARG(bool, symmetric_mask) = true;
+  /// Where σ(M) enters the layers: kDeletion (σ = 0 deletes the edge; GCN's degrees and GAT's
+  /// softmax see the mask) or kMessage (PyG's: σ scales the normalised message). The two agree
+  /// for GraphConv and GIN. Default deletion; docs/methods/mask-placement.md has the measurements.
+  GNNX_ARG(nn::MaskPlacement, mask_placement) = nn::MaskPlacement::kDeletion;
   /// Keep the model's prediction or the true label. Default model.
   GNNX_ARG(ExplanationType, explanation_type) = ExplanationType::kModel;
   /// Edge-mask logits start as N(edge_init_mean, std²) with std = gain · sqrt(2 / (2n)), n the nodes of the
@@ -130,6 +149,8 @@ struct GNNExplainerOptions {
   GNNX_ARG(std::vector<double>, edge_init_means) = std::vector<double>{0.0, 3.0};
   /// Feature-mask logits start as N(0, feat_init_std²). Default 0.1 (PyG's).
   GNNX_ARG(double, feat_init_std) = 0.1;
+  /// Where the initial logits come from (see InitialDraw). Default per instance.
+  GNNX_ARG(InitialDraw, initial_draw) = InitialDraw::kPerInstance;
   /// Most instances per union on CPU (each run of each target is one instance); 0 = split the
   /// instances evenly over the TBB threads, at most 100 per union. Ignored on CUDA (one union).
   /// Default 0.

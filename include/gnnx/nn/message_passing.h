@@ -23,6 +23,13 @@
 /// whose normalisation depends on edge weights (GCN's degrees, GAT's softmax) fold the mask into
 /// that normalisation (see PropagateArgs::mask_in_weight), keeping "0 = deleted" exact.
 /// The scope is thread-local, so explanations running in parallel threads do not interfere.
+///
+/// That is the default placement, MaskPlacement::kDeletion. MaskPlacement::kMessage is PyTorch
+/// Geometric's: the mask multiplies each layer's finished message (after GCN's normalisation,
+/// after GAT's softmax) and aggregation ignores it (mean divides by the number of in-edges, max
+/// sees every message), so m_e = 0 silences edge e but leaves degrees and softmax as they were.
+/// Both agree for sum aggregation without normalisation (GraphConv, GIN). docs/methods/
+/// mask-placement.md compares them on models gnnx did not train.
 
 #include <cstdint>
 #include <memory>
@@ -31,27 +38,41 @@
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 
+#include "gnnx/core/enum_names.h"
 #include "gnnx/nn/functional/scatter.h"
 #include "gnnx/nn/index_range.h"
 
 namespace gnnx::nn {
+
+/// Where an edge mask enters a layer (see above).
+enum class MaskPlacement {
+  kDeletion,  ///< m_e = 0 deletes edge e: degrees, softmax and means see the mask
+  kMessage,   ///< PyG's: the mask multiplies the normalised message only
+};
+GNNX_ENUM_NAMES(MaskPlacement, "mask placement", {MaskPlacement::kDeletion, "deletion"},
+                {MaskPlacement::kMessage, "message"});
 
 /// RAII: sets the active edge mask for this thread; restores the previous one on destruction.
 /// mask: [E] floating, on the device of the graph the layers will see. Layers check that its
 /// length equals their input's number of edges and throw gnnx::Error otherwise.
 class EdgeMaskScope {
  public:
+  /// A mask placed as the enclosing scope places it (kDeletion outside any scope).
   explicit EdgeMaskScope(at::Tensor mask);
+  EdgeMaskScope(at::Tensor mask, MaskPlacement placement);
   ~EdgeMaskScope();
   EdgeMaskScope(const EdgeMaskScope&) = delete;
   EdgeMaskScope& operator=(const EdgeMaskScope&) = delete;
 
  private:
   at::Tensor previous_;
+  MaskPlacement previous_placement_;
 };
 
 /// The mask set by the innermost EdgeMaskScope of this thread, or an undefined tensor.
 at::Tensor active_edge_mask();
+/// The placement of the innermost EdgeMaskScope of this thread (kDeletion outside any scope).
+MaskPlacement active_mask_placement();
 
 /// Extra facts a layer tells propagate().
 struct PropagateArgs {
@@ -94,6 +115,12 @@ class MessagePassing : public torch::nn::Module {
   /// normalisation reads the source's degree. Default false: a layer that does not say is not
   /// assumed local.
   virtual bool in_edge_local() const { return false; }
+  /// How many hops beyond its in-edges' sources the layer's output at a node reads the graph:
+  /// 0 when a message reads only its own edge and endpoints (every layer built on propagate()
+  /// with its own message(); GraphConv, GIN, SAGE, GAT); 1 for GCN's symmetric normalisation,
+  /// which reads each source's degree, i.e. the source's in-edges. GNNModel::receptive_field
+  /// adds these up; a layer that computes such quantities itself must override this.
+  virtual int64_t extra_hops() const { return 0; }
 
  protected:
   /// Runs MSG, AGG, UPDATE. edge_index [2, E] int64; x [N, F]; edge_weight [E] or undefined.
@@ -116,8 +143,13 @@ class MessagePassing : public torch::nn::Module {
   std::string op_name() const;
 
   /// For layers that fold the mask into their own normalisation: edge_weight (or ones) times the
-  /// active mask, for the num_edges original edges; edge_weight unchanged when no mask is set.
+  /// active mask, for the num_edges original edges; edge_weight unchanged when no mask is set or
+  /// when it is placed on messages (kMessage).
   at::Tensor masked_edge_weight(const at::Tensor& edge_weight, int64_t num_edges, const at::TensorOptions& opts) const;
+  /// For layers that build their messages without propagate() (GCN): the weights of the
+  /// messages, i.e. edge_weight times the active mask when it is placed on messages (kMessage),
+  /// else edge_weight unchanged.
+  at::Tensor message_edge_weight(const at::Tensor& edge_weight, int64_t num_edges, const at::TensorOptions& opts) const;
 
  private:
   Aggregation aggr_;

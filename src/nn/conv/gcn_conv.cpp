@@ -26,10 +26,12 @@ at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   const int64_t N = x.size(0);
   const int64_t E = edge_index.size(1);
   auto h = lin(x);
-  // The mask joins the edge weights before normalisation, so degrees see it: 0 = deleted edge.
-  // (GCN applies the mask hook here rather than in propagate(); the self loops stay unmasked.)
+  // kDeletion: the mask joins the edge weights before normalisation, so degrees see it (0 =
+  // deleted edge). kMessage: degrees use the plain weights and the mask scales the normalised
+  // messages. (GCN applies the mask hook here rather than in propagate(); self loops stay unmasked.)
   auto w = masked_edge_weight(edge_weight, E, h.options());
   if (w.defined()) w = w.to(h.scalar_type());
+  auto wm = message_edge_weight(w, E, h.options());
   const bool loops = options.add_self_loops();
   // D^-1/2 (A + I) D^-1/2 h = dinv ⊙ (A (dinv ⊙ h) + dinv ⊙ h): two row scalings around one
   // sparse product, so no per-edge normalisation and no concatenated self-loop edges are built.
@@ -44,10 +46,10 @@ at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
     auto dinv = torch::where(positive, deg, torch::ones_like(deg)).pow(-0.5);
     dinv = torch::where(positive, dinv, torch::zeros_like(dinv)).view({N, 1});
     auto hs = h * dinv;
-    auto agg = spmm(edge_index, w, hs, N);
+    auto agg = spmm(edge_index, wm, hs, N);
     out = (loops ? agg + hs : agg) * dinv;
   } else {
-    auto agg = spmm(edge_index, w, h, N);
+    auto agg = spmm(edge_index, wm, h, N);
     out = loops ? agg + h : agg;
   }
   if (bias.defined()) out = out + bias;

@@ -1,5 +1,6 @@
 #include "gnnx/nn/models/gnn.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -56,6 +57,15 @@ at::Tensor GNNModel::forward_trimmed(const at::Tensor& x, const at::Tensor& edge
 }
 
 std::vector<Attention> GNNModel::attention(const at::Tensor&, const at::Tensor&, const at::Tensor&) { return {}; }
+
+int64_t GNNModel::receptive_field() const {
+  const auto layers = message_passing_layers();
+  const int64_t L = num_hops();
+  if (layers.empty() || static_cast<int64_t>(layers.size()) != L) return -1;
+  int64_t hops = 0;
+  for (int64_t i = 0; i < L; ++i) hops = std::max(hops, L - i + layers[static_cast<size_t>(i)]->extra_hops());
+  return hops;
+}
 
 at::Tensor GNNModel::forward_graph(const Graph& g) {
   g.validate("GNNModel::forward_graph", /*allow_empty=*/false);

@@ -28,6 +28,8 @@ class GCNConvImpl : public MessagePassing {
   explicit GCNConvImpl(GCNConvOptions options);
   void reset();
   /// x [N, in]; edge_index [2, E]; edge_weight [E] or undefined. Returns [N, out].
+  /// Symmetric normalisation reads the sources' degrees: one hop past the sources.
+  int64_t extra_hops() const override { return options.normalize() ? 1 : 0; }
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});
 
   GCNConvOptions options;

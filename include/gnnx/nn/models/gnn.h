@@ -42,6 +42,12 @@ class GNNModel : public torch::nn::Module {
   virtual Task task() const = 0;
   /// Number of message-passing layers L: a node's prediction depends on its L-hop neighbourhood.
   virtual int64_t num_hops() const = 0;
+  /// The hops of graph around a node that its output reads: node-task explainers cut each
+  /// explained node's computation subgraph at this many hops, so that the prediction they
+  /// explain is the model's prediction on the whole graph. -1: unknown, explain on the whole
+  /// graph. Default: from message_passing_layers() when there is one per hop, max over layers i
+  /// (0-based) of L - i + layers[i]->extra_hops() (a GCN stack: L + 1); else -1.
+  virtual int64_t receptive_field() const;
   virtual int64_t num_classes() const = 0;
   virtual int64_t in_channels() const = 0;
   /// The message-passing layers in the order they run.

@@ -1,0 +1,141 @@
+#include "gnnx/explain/explanation_file.h"
+
+#include <torch/torch.h>
+
+#include "gnnx/core/check.h"
+#include "gnnx/io/file.h"
+
+namespace gnnx::explain {
+namespace {
+
+constexpr const char* kFormat = "gnnx.Explanations";
+
+at::Tensor on_cpu(const at::Tensor& t, at::ScalarType type) { return t.detach().to(torch::kCPU, type).contiguous(); }
+
+c10::IValue to_ivalue(const Explanation& e, int64_t N, int64_t E, size_t i) {
+  const std::string op = "save_explanations (explanation " + std::to_string(i) + ")";
+  c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
+  d.insert("target", e.target.kind == Target::Kind::kNode ? "node" : "graph");
+  d.insert("index", e.target.index);
+  d.insert("label", e.target.label);
+  const auto edge_ids = e.edge_ids.defined() ? on_cpu(e.edge_ids, torch::kLong) : torch::arange(E, torch::kLong);
+  const auto node_ids = e.node_ids.defined() ? on_cpu(e.node_ids, torch::kLong) : torch::arange(N, torch::kLong);
+  d.insert("edge_ids", edge_ids);
+  d.insert("node_ids", node_ids);
+  if (e.edge_mask.defined()) {
+    GNNX_CHECK(e.edge_mask.dim() == 1 && e.edge_mask.size(0) == E, op, ": edge_mask must have shape [", E, "], got ",
+               e.edge_mask.sizes());
+    d.insert("edge_mask", on_cpu(e.edge_mask, torch::kFloat).index_select(0, edge_ids));
+  }
+  if (e.node_mask.defined()) {
+    GNNX_CHECK(e.node_mask.dim() == 1 && e.node_mask.size(0) == N, op, ": node_mask must have shape [", N, "], got ",
+               e.node_mask.sizes());
+    d.insert("node_mask", on_cpu(e.node_mask, torch::kFloat).index_select(0, node_ids));
+  }
+  if (e.feature_mask.defined()) {
+    auto f = on_cpu(e.feature_mask, torch::kFloat);
+    GNNX_CHECK(f.dim() == 1 || (f.dim() == 2 && f.size(0) == N), op, ": feature_mask must have shape [F] or [", N,
+               ", F], got ", f.sizes());
+    d.insert("feature_mask", f.dim() == 2 ? f.index_select(0, node_ids) : f);
+  }
+  if (e.logits.defined()) d.insert("logits", on_cpu(e.logits, torch::kFloat));
+  return d;
+}
+
+at::Tensor tensor_field(const c10::impl::GenericDict& d, const std::string& key, const std::string& where,
+                        bool required) {
+  auto it = d.find(key);
+  if (it == d.end()) {
+    GNNX_CHECK(!required, where, ": field \"", key, "\" is missing");
+    return {};
+  }
+  GNNX_CHECK(it->value().isTensor(), where, ": field \"", key, "\" must be a tensor, got ", it->value().tagKind());
+  return it->value().toTensor();
+}
+
+}  // namespace
+
+void save_explanations(const std::string& path, const std::vector<Explanation>& explanations, int64_t num_nodes,
+                       int64_t num_edges) {
+  GNNX_CHECK(!explanations.empty(), "save_explanations: no explanations to write to \"", path, "\"");
+  GNNX_CHECK(num_nodes >= 0 && num_edges >= 0, "save_explanations: expected a graph size >= 0, got ", num_nodes,
+             " nodes and ", num_edges, " edges");
+  c10::impl::GenericList list(c10::AnyType::get());
+  for (size_t i = 0; i < explanations.size(); ++i) list.push_back(to_ivalue(explanations[i], num_nodes, num_edges, i));
+  c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
+  root.insert("format", kFormat);
+  root.insert("version", int64_t{1});
+  root.insert("method", explanations.front().method);
+  root.insert("num_nodes", num_nodes);
+  root.insert("num_edges", num_edges);
+  root.insert("explanations", list);
+  const auto bytes = torch::pickle_save(root);
+  io::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
+}
+
+std::vector<Explanation> load_explanations(const std::string& path, int64_t num_nodes, int64_t num_edges) {
+  const std::string op = "load_explanations: \"" + path + "\"";
+  const auto bytes = io::read_file(path);
+  c10::IValue root;
+  try {
+    root = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    GNNX_CHECK(false, op, " is not a torch.save file (", what.substr(0, what.find('\n')), ")");
+  }
+  GNNX_CHECK(root.isGenericDict(), op, " holds a ", root.tagKind(), ", expected a dict of format ", kFormat);
+  const auto d = root.toGenericDict();
+  auto fmt = d.find("format");
+  GNNX_CHECK(fmt != d.end() && fmt->value().isString() && fmt->value().toStringRef() == kFormat, op,
+             " is not a gnnx explanations file (no \"format\": \"", kFormat, "\")");
+  auto ver = d.find("version");
+  GNNX_CHECK(ver != d.end() && ver->value().isInt() && ver->value().toInt() == 1, op, ": expected version 1, got ",
+             ver != d.end() ? ver->value().tagKind() : std::string("none"));
+  auto n = d.find("num_nodes"), m = d.find("num_edges");
+  GNNX_CHECK(n != d.end() && m != d.end() && n->value().toInt() == num_nodes && m->value().toInt() == num_edges, op,
+             " explains a graph of ", n != d.end() ? n->value().toInt() : -1, " nodes and ",
+             m != d.end() ? m->value().toInt() : -1, " edges, expected ", num_nodes, " and ", num_edges);
+  const std::string method = d.at("method").toStringRef();
+  auto list = d.find("explanations");
+  GNNX_CHECK(list != d.end() && list->value().isList(), op, ": field \"explanations\" must be a list");
+  std::vector<Explanation> out;
+  const auto items = list->value().toList();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string where = op + " explanation " + std::to_string(i);
+    const c10::IValue item = items.get(i);
+    GNNX_CHECK(item.isGenericDict(), where, " must be a dict, got ", item.tagKind());
+    const auto e = item.toGenericDict();
+    Explanation x;
+    x.method = method;
+    const auto kind = e.at("target").toStringRef();
+    GNNX_CHECK(kind == "node" || kind == "graph", where, ": target must be \"node\" or \"graph\", got \"", kind, "\"");
+    x.target = kind == "node" ? Target::node(e.at("index").toInt(), e.at("label").toInt())
+                              : Target::graph(e.at("index").toInt(), e.at("label").toInt());
+    x.edge_ids = tensor_field(e, "edge_ids", where, true);
+    x.node_ids = tensor_field(e, "node_ids", where, true);
+    GNNX_CHECK(x.edge_ids.dim() == 1 && x.node_ids.dim() == 1, where, ": edge_ids and node_ids must be 1-D");
+    GNNX_CHECK(x.edge_ids.numel() == 0 ||
+                   (x.edge_ids.min().item<int64_t>() >= 0 && x.edge_ids.max().item<int64_t>() < num_edges),
+               where, ": edge_ids must lie in [0, ", num_edges, ")");
+    GNNX_CHECK(x.node_ids.numel() == 0 ||
+                   (x.node_ids.min().item<int64_t>() >= 0 && x.node_ids.max().item<int64_t>() < num_nodes),
+               where, ": node_ids must lie in [0, ", num_nodes, ")");
+    auto scatter_back = [&](const at::Tensor& values, const at::Tensor& ids, int64_t size, const char* name) {
+      if (!values.defined()) return at::Tensor();
+      GNNX_CHECK(values.size(0) == ids.size(0), where, ": ", name, " has ", values.size(0), " rows for ", ids.size(0),
+                 " ids");
+      auto shape = values.sizes().vec();
+      shape[0] = size;
+      return torch::zeros(shape, torch::kFloat).index_put_({ids}, values.to(torch::kFloat));
+    };
+    x.edge_mask = scatter_back(tensor_field(e, "edge_mask", where, false), x.edge_ids, num_edges, "edge_mask");
+    x.node_mask = scatter_back(tensor_field(e, "node_mask", where, false), x.node_ids, num_nodes, "node_mask");
+    auto f = tensor_field(e, "feature_mask", where, false);
+    x.feature_mask = f.defined() && f.dim() == 2 ? scatter_back(f, x.node_ids, num_nodes, "feature_mask") : f;
+    x.logits = tensor_field(e, "logits", where, false);
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+}  // namespace gnnx::explain

@@ -55,6 +55,7 @@
 #include "gnnx/nn/message_passing.h"
 #include "gnnx/nn/models/cnn.h"
 #include "gnnx/nn/models/gnn.h"
+#include "gnnx/nn/models/pyg_import.h"
 #include "gnnx/nn/train.h"
 #include "gnnx/viz/graphviz.h"
 #include "gnnx/viz/walks_svg.h"

@@ -72,8 +72,10 @@ GNNClassifierImpl::GNNClassifierImpl(GNNClassifierOptions options_) : options(st
   GNNX_CHECK(options.num_layers() > 0, "GNNClassifier: num_layers must be positive, got ", options.num_layers());
   GNNX_CHECK(options.dropout() >= 0 && options.dropout() < 1, "GNNClassifier: dropout must be in [0, 1), got ",
              options.dropout());
+  // Concatenating GAT layers split hidden_channels over the heads; a lone conv_to_out layer does not.
+  const bool gat_concat = options.conv() == ConvType::kGAT && !(options.conv_to_out() && options.num_layers() == 1);
   GNNX_CHECK(options.conv() != ConvType::kGAT ||
-                 (options.heads() > 0 && options.hidden_channels() % options.heads() == 0),
+                 (options.heads() > 0 && (!gat_concat || options.hidden_channels() % options.heads() == 0)),
              "GNNClassifier: hidden_channels (", options.hidden_channels(), ") must be a multiple of heads (",
              options.heads(), ")");
   GNNX_CHECK(!options.conv_to_out() || (!options.concat() && !options.act_last() && !options.jk_lin()),

@@ -76,7 +76,11 @@ GNNClassifierOptions pyg_classifier_options(const PygModelOptions& o) {
   const char* op = "pyg_classifier_options";
   GNNX_CHECK(o.in_channels() > 0 && o.hidden_channels() > 0 && o.num_layers() > 0 && o.num_classes() > 0, op,
              ": channels, layers and classes must be positive, got ", pyg_describe(o));
-  GNNX_CHECK(o.conv() != ConvType::kGAT || (o.heads() > 0 && o.hidden_channels() % o.heads() == 0), op,
+  // PyG's GAT splits hidden_channels over the heads in every layer but a lone one that outputs
+  // the classes (node task, jk none).
+  const bool gat_concat = o.conv() == ConvType::kGAT &&
+                          !(o.num_layers() == 1 && o.task() == Task::kNode && o.jk() == PygJK::kNone);
+  GNNX_CHECK(o.conv() != ConvType::kGAT || (o.heads() > 0 && (!gat_concat || o.hidden_channels() % o.heads() == 0)), op,
              ": a GAT's hidden_channels (", o.hidden_channels(), ") must be a multiple of heads (", o.heads(), ")");
   const bool jk = o.jk() != PygJK::kNone;
   return GNNClassifierOptions(o.in_channels(), o.num_classes())
@@ -207,7 +211,7 @@ PygModelOptions infer_pyg_model_options(const std::string& path, Aggregation rea
     hidden = out_width(L - 1);
     jk = L > 1 && shape(gnn + "lin.weight")[1] == L * hidden ? PygJK::kCat : PygJK::kLast;
   } else if (task == Task::kNode && L == 1) {
-    hidden = conv == ConvType::kGAT ? heads : out_width(0);  // unused: the only layer outputs the classes
+    hidden = out_width(0);  // unused: the only layer outputs the classes
   }
   const int64_t classes = task == Task::kGraph || has_lin ? shape("lin.weight")[0] : out_width(L - 1);
   return PygModelOptions(in, hidden, L, classes).conv(conv).jk(jk).task(task).readout(readout).heads(heads);

@@ -101,7 +101,7 @@ TEST_CASE("PyG models imported from their state dicts give PyG's logits", "[nn][
   }
 }
 
-TEST_CASE("An imported PyG model survives save / load; version-1 model files still load", "[nn][pyg]") {
+TEST_CASE("An imported PyG model survives save / load, and version-1 model files still load", "[nn][pyg]") {
   const auto g = pyg_fixture_graph();
   const auto path =
       (std::filesystem::temp_directory_path() / ("gnnx_pyg_" + std::to_string(::getpid()) + ".pt")).string();

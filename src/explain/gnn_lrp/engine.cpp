@@ -48,8 +48,13 @@ Engine::Engine(nn::GNNClassifierImpl* model, const GNNLRPOptions& options, const
   GNNX_CHECK(graph.has_features(), "GNNLRP: the graph has no node features x");
   GNNX_CHECK(graph.x.size(1) == model->in_channels(), "GNNLRP: the model takes ", model->in_channels(),
              " input features, the graph has ", graph.x.size(1));
-  const auto convs = model->message_passing_layers();
   const auto& o = model->options;
+  GNNX_CHECK(model->head && !model->jk_lin, "GNNLRP: needs a GNNClassifier with a head on the node representation; ",
+             "this one has ", model->head ? "a jk_lin layer before its head" : "no head (conv_to_out)");
+  GNNX_CHECK(!o.pyg_self_loops() || !(graph.edge_index[0] == graph.edge_index[1]).any().item<bool>(),
+             "GNNLRP: the model treats input self loops as PyG does (pyg_self_loops), which its GCN and GAT ",
+             "rules do not; remove the graph's self loops");
+  const auto convs = model->message_passing_layers();
   for (size_t l = 0; l < convs.size(); ++l) {
     const bool last = l + 1 == convs.size();
     layers_.push_back(

@@ -65,6 +65,10 @@ GATConvOutput GATConvImpl::forward_with_attention(const at::Tensor& x, const at:
   auto a_dst = (h * att_dst).sum(-1);
   // Presence weights (edge weights times the mask) enter the softmax: α ∝ w exp(e).
   auto w = masked_edge_weight(edge_weight, E, h.options());
+  if (options.add_self_loops() && options.replace_self_loops()) {
+    const auto input_loop = edge_index[0] == edge_index[1];
+    w = torch::where(input_loop, torch::zeros({}, h.options()), w.defined() ? w : torch::ones({E}, h.options()));
+  }
   auto ei = edge_index;
   int64_t loops = 0;
   if (options.add_self_loops()) {

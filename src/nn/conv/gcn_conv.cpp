@@ -31,15 +31,26 @@ at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
   // messages. (GCN applies the mask hook here rather than in propagate(); self loops stay unmasked.)
   auto w = masked_edge_weight(edge_weight, E, h.options());
   if (w.defined()) w = w.to(h.scalar_type());
-  auto wm = message_edge_weight(w, E, h.options());
   const bool loops = options.add_self_loops();
+  // Remaining self loops: input self loops leave the edge sum and set their node's self weight
+  // (1 elsewhere); every node then has exactly one self loop of weight self_w.
+  at::Tensor self_w;
+  if (loops && options.remaining_self_loops()) {
+    const auto input_loop = edge_index[0] == edge_index[1];
+    const auto all_w = w.defined() ? w : torch::ones({E}, h.options());
+    self_w = torch::ones({N}, h.options())
+                 .index_put({edge_index[0].masked_select(input_loop)}, all_w.masked_select(input_loop))
+                 .view({N, 1});
+    w = torch::where(input_loop, torch::zeros({}, h.options()), all_w);
+  }
+  auto wm = message_edge_weight(w, E, h.options());
   // D^-1/2 (A + I) D^-1/2 h = dinv ⊙ (A (dinv ⊙ h) + dinv ⊙ h): two row scalings around one
   // sparse product, so no per-edge normalisation and no concatenated self-loop edges are built.
   at::Tensor out;
   if (options.normalize()) {
     auto deg =
         torch::zeros({N}, h.options()).index_add(0, edge_index[1], w.defined() ? w : torch::ones({E}, h.options()));
-    if (loops) deg = deg + 1;
+    if (loops) deg = self_w.defined() ? deg + self_w.view({N}) : deg + 1;
     // pow(-0.5) only where deg > 0: a degree-0 node (no self loop, every in-edge masked) would
     // otherwise put inf into the backward pass and NaN into the mask's gradient.
     const auto positive = deg > 0;
@@ -47,10 +58,10 @@ at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
     dinv = torch::where(positive, dinv, torch::zeros_like(dinv)).view({N, 1});
     auto hs = h * dinv;
     auto agg = spmm(edge_index, wm, hs, N);
-    out = (loops ? agg + hs : agg) * dinv;
+    out = (loops ? agg + (self_w.defined() ? hs * self_w : hs) : agg) * dinv;
   } else {
     auto agg = spmm(edge_index, wm, h, N);
-    out = loops ? agg + h : agg;
+    out = loops ? agg + (self_w.defined() ? h * self_w : h) : agg;
   }
   if (bias.defined()) out = out + bias;
   return out;

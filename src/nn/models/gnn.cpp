@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -81,10 +82,16 @@ GNNClassifierImpl::GNNClassifierImpl(GNNClassifierOptions options_) : options(st
   GNNX_CHECK(options.num_layers() > 0, "GNNClassifier: num_layers must be positive, got ", options.num_layers());
   GNNX_CHECK(options.dropout() >= 0 && options.dropout() < 1, "GNNClassifier: dropout must be in [0, 1), got ",
              options.dropout());
+  // Concatenating GAT layers split hidden_channels over the heads; a lone conv_to_out layer does not.
+  const bool gat_concat = options.conv() == ConvType::kGAT && !(options.conv_to_out() && options.num_layers() == 1);
   GNNX_CHECK(options.conv() != ConvType::kGAT ||
-                 (options.heads() > 0 && options.hidden_channels() % options.heads() == 0),
+                 (options.heads() > 0 && (!gat_concat || options.hidden_channels() % options.heads() == 0)),
              "GNNClassifier: hidden_channels (", options.hidden_channels(), ") must be a multiple of heads (",
              options.heads(), ")");
+  GNNX_CHECK(!options.conv_to_out() || (!options.concat() && !options.act_last() && !options.jk_lin()),
+             "GNNClassifier: conv_to_out (the last layer outputs the logits) needs concat, act_last and jk_lin "
+             "false, got concat = ",
+             options.concat(), ", act_last = ", options.act_last(), ", jk_lin = ", options.jk_lin());
   reset();
 }
 
@@ -94,10 +101,12 @@ void GNNClassifierImpl::reset() {
   const int64_t H = options.hidden_channels();
   for (int64_t i = 0; i < options.num_layers(); ++i) {
     const int64_t in = i == 0 ? options.in_channels() : H;
+    const bool to_out = options.conv_to_out() && i + 1 == options.num_layers();
+    const int64_t out = to_out ? options.num_classes() : H;
     const std::string nm = "conv" + std::to_string(i);
     switch (options.conv()) {
       case ConvType::kGCN: {
-        auto c = register_module(nm, GCNConv(GCNConvOptions(in, H)));
+        auto c = register_module(nm, GCNConv(GCNConvOptions(in, out).remaining_self_loops(options.pyg_self_loops())));
         convs_.push_back(c);
         run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) {
           return c->forward(x, ei, ew);
@@ -105,7 +114,7 @@ void GNNClassifierImpl::reset() {
         break;
       }
       case ConvType::kGraphConv: {
-        auto c = register_module(nm, GraphConv(GraphConvOptions(in, H).root_weight(options.root_weight())));
+        auto c = register_module(nm, GraphConv(GraphConvOptions(in, out).root_weight(options.root_weight())));
         convs_.push_back(c);
         run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) {
           return c->forward(x, ei, ew);
@@ -113,7 +122,7 @@ void GNNClassifierImpl::reset() {
         break;
       }
       case ConvType::kGIN: {
-        auto c = register_module(nm, GINConv(GINConvOptions(in, H)));
+        auto c = register_module(nm, GINConv(GINConvOptions(in, out)));
         convs_.push_back(c);
         run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) {
           return c->forward(x, ei, ew);
@@ -121,7 +130,7 @@ void GNNClassifierImpl::reset() {
         break;
       }
       case ConvType::kSAGE: {
-        auto c = register_module(nm, SAGEConv(SAGEConvOptions(in, H).root_weight(options.root_weight())));
+        auto c = register_module(nm, SAGEConv(SAGEConvOptions(in, out).root_weight(options.root_weight())));
         convs_.push_back(c);
         run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention*) {
           return c->forward(x, ei, ew);
@@ -129,7 +138,11 @@ void GNNClassifierImpl::reset() {
         break;
       }
       case ConvType::kGAT: {
-        auto c = register_module(nm, GATConv(GATConvOptions(in, H / options.heads()).heads(options.heads())));
+        // A last layer that outputs the logits averages its heads, each num_classes wide.
+        auto c = register_module(nm, GATConv(GATConvOptions(in, to_out ? out : H / options.heads())
+                                                 .heads(options.heads())
+                                                 .concat(!to_out)
+                                                 .replace_self_loops(options.pyg_self_loops())));
         convs_.push_back(c);
         run_.emplace_back([c](const at::Tensor& x, const at::Tensor& ei, const at::Tensor& ew, Attention* att) {
           if (!att) return c->forward(x, ei, ew);
@@ -141,8 +154,12 @@ void GNNClassifierImpl::reset() {
       }
     }
   }
+  head = nullptr;
+  jk_lin = nullptr;
+  if (options.conv_to_out()) return;
   const int64_t rep = options.concat() ? H * options.num_layers() : H;
-  head = register_module("head", torch::nn::Linear(rep, options.num_classes()));
+  if (options.jk_lin()) jk_lin = register_module("jk_lin", torch::nn::Linear(rep, H));
+  head = register_module("head", torch::nn::Linear(options.jk_lin() ? H : rep, options.num_classes()));
 }
 
 at::Tensor GNNClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index,
@@ -195,9 +212,14 @@ at::Tensor GNNClassifierImpl::node_representation(const std::vector<at::Tensor>&
 
 at::Tensor GNNClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                                       const at::Tensor& batch, int64_t num_graphs) {
-  auto rep = node_representation(embeddings(x, edge_index, edge_weight));
-  if (options.task() == Task::kNode) return head(rep);
-  const int64_t N = x.size(0);
+  return classify(node_representation(embeddings(x, edge_index, edge_weight)), batch, num_graphs, x.size(0),
+                  edge_index);
+}
+
+at::Tensor GNNClassifierImpl::classify(const at::Tensor& node_rep, const at::Tensor& batch, int64_t num_graphs,
+                                       int64_t N, const at::Tensor& edge_index) {
+  auto rep = jk_lin ? jk_lin(node_rep) : node_rep;
+  if (options.task() == Task::kNode) return head ? head(rep) : rep;
   at::Tensor b = batch;
   if (!b.defined()) {
     b = torch::zeros({N}, edge_index.options());
@@ -206,7 +228,8 @@ at::Tensor GNNClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edg
   GNNX_CHECK(b.dim() == 1 && b.size(0) == N && b.scalar_type() == at::kLong,
              "GNNClassifier: batch must be int64 of shape [", N, "], got ", b.sizes());
   if (num_graphs < 0) num_graphs = N > 0 ? b.max().item<int64_t>() + 1 : 0;
-  return head(scatter(rep, b, num_graphs, options.readout()));
+  auto pooled = scatter(rep, b, num_graphs, options.readout());
+  return head ? head(pooled) : pooled;
 }
 
 at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index,
@@ -237,14 +260,17 @@ at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
               edge_weight.defined() ? edge_weight.slice(0, 0, e) : edge_weight);
     emb.push_back(h.slice(0, 0, n0));
   }
-  return head(node_representation(emb));
+  return classify(node_representation(emb), {}, -1, n0, edge_index);
 }
 
 namespace {
-// "gnnx.GnnClassifier" tags the file format (version 1), not the C++ type: files keep it.
+// "gnnx.GnnClassifier" tags the file format, not the C++ type: files keep it. Version 2 adds
+// conv_to_out, jk_lin and pyg_self_loops; a version-1 file lacks them and means false.
+constexpr int kGnnClassifierFormatVersion = 2;
+
 nlohmann::json options_to_json(const GNNClassifierOptions& o) {
   return {{"format", "gnnx.GnnClassifier"},
-          {"version", 1},
+          {"version", kGnnClassifierFormatVersion},
           {"in_channels", o.in_channels()},
           {"num_classes", o.num_classes()},
           {"task", to_string(o.task())},
@@ -257,13 +283,19 @@ nlohmann::json options_to_json(const GNNClassifierOptions& o) {
           {"act_last", o.act_last()},
           {"readout", to_string(o.readout())},
           {"dropout", o.dropout()},
-          {"heads", o.heads()}};
+          {"heads", o.heads()},
+          {"conv_to_out", o.conv_to_out()},
+          {"jk_lin", o.jk_lin()},
+          {"pyg_self_loops", o.pyg_self_loops()}};
 }
 
 GNNClassifierOptions options_from_json(const nlohmann::json& j, const std::string& path) {
   try {
     GNNX_CHECK(j.at("format").get<std::string>() == "gnnx.GnnClassifier", "load_gnn_classifier: ", path,
                " is not a gnnx GNNClassifier (format = ", j.at("format"), ")");
+    const int version = j.value("version", 1);
+    GNNX_CHECK(version >= 1 && version <= kGnnClassifierFormatVersion, "load_gnn_classifier: ", path,
+               " has model format version ", version, "; this gnnx reads versions 1 to ", kGnnClassifierFormatVersion);
     return GNNClassifierOptions(j.at("in_channels").get<int64_t>(), j.at("num_classes").get<int64_t>())
         .task(gnnx::from_name<gnnx::nn::Task>(j.at("task").get<std::string>()))
         .conv(gnnx::from_name<gnnx::nn::ConvType>(j.at("conv").get<std::string>()))
@@ -275,7 +307,10 @@ GNNClassifierOptions options_from_json(const nlohmann::json& j, const std::strin
         .act_last(j.at("act_last").get<bool>())
         .readout(gnnx::from_name<gnnx::nn::Aggregation>(j.at("readout").get<std::string>()))
         .dropout(j.at("dropout").get<double>())
-        .heads(j.at("heads").get<int64_t>());
+        .heads(j.at("heads").get<int64_t>())
+        .conv_to_out(j.value("conv_to_out", false))
+        .jk_lin(j.value("jk_lin", false))
+        .pyg_self_loops(j.value("pyg_self_loops", false));
   } catch (const nlohmann::json::exception& e) {
     GNNX_CHECK(false, "load_gnn_classifier: ", path, " has malformed model options (", e.what(), ")");
   }
@@ -325,10 +360,23 @@ GNNClassifier load_gnn_classifier(const std::string& path) {
   try {
     // Module::load copies into the existing parameters with Tensor::set_, which does not convert
     // dtypes: build the model in the saved dtype first (a double model otherwise loads garbage).
-    torch::serialize::InputArchive head;
-    at::Tensor probe;
-    if (archive.try_read("head", head) && head.try_read("weight", probe) && probe.defined())
-      model->to(probe.scalar_type());
+    // The probe is the model's first parameter, read through the archive's nested modules.
+    const auto params = model->named_parameters(/*recurse=*/true);
+    if (params.size() > 0) {
+      std::vector<std::string> parts;
+      std::stringstream key(params.begin()->key());
+      for (std::string part; std::getline(key, part, '.');) parts.push_back(part);
+      std::vector<torch::serialize::InputArchive> chain;  // the nested modules' archives
+      bool found = true;
+      for (size_t p = 0; found && p + 1 < parts.size(); ++p) {
+        torch::serialize::InputArchive child;
+        found = (chain.empty() ? archive : chain.back()).try_read(parts[p], child);
+        chain.push_back(std::move(child));
+      }
+      at::Tensor probe;
+      if (found && (chain.empty() ? archive : chain.back()).try_read(parts.back(), probe) && probe.defined())
+        model->to(probe.scalar_type());
+    }
     model->load(archive);
   } catch (const c10::Error& e) {
     GNNX_CHECK(false, "load_gnn_classifier: ", path, " does not hold the parameters its options describe (",

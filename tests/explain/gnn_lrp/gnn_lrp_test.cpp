@@ -37,3 +37,25 @@ TEST_CASE("GNN-LRP input errors raise gnnx::Error", "[gnnlrp]") {
   Graph wrong(g.edge_index, 6, torch::rand({6, 5}, torch::kDouble));
   GNNX_REQUIRE_ERROR("input features", lrp.all_walks(wrong, Target::node(0)));
 }
+
+TEST_CASE("GNN-LRP refuses classifiers in PyG's layouts its rules do not cover", "[gnnlrp]") {
+  using gnnx::nn::GNNClassifier;
+  using gnnx::nn::GNNClassifierOptions;
+  auto g = tiny_graph();
+  // No head: the last layer outputs the logits (PyG's BasicGNN with jk=None).
+  GNNClassifier to_out(GNNClassifierOptions(3, 2).concat(false).conv_to_out(true));
+  to_out->to(torch::kDouble);
+  GNNX_REQUIRE_ERROR("GNNLRP: needs a GNNClassifier with a head on the node representation; this one has no head",
+                     GNNLRP(*to_out).all_walks(g, Target::node(1)));
+  // A Linear before the readout.
+  GNNClassifier jk_lin(GNNClassifierOptions(3, 2).task(Task::kGraph).jk_lin(true));
+  jk_lin->to(torch::kDouble);
+  GNNX_REQUIRE_ERROR("this one has a jk_lin layer before its head", GNNLRP(*jk_lin).all_walks(g, Target::graph(0)));
+  // PyG's self loops: fine without input self loops, refused with them.
+  GNNClassifier pyg_loops(GNNClassifierOptions(3, 2).pyg_self_loops(true));
+  pyg_loops->to(torch::kDouble);
+  REQUIRE_NOTHROW(GNNLRP(*pyg_loops).all_walks(g, Target::node(1)));
+  auto looped = g;
+  looped.edge_index = torch::cat({g.edge_index, torch::tensor({{2}, {2}}, torch::kLong)}, 1);
+  GNNX_REQUIRE_ERROR("remove the graph's self loops", GNNLRP(*pyg_loops).all_walks(looped, Target::node(1)));
+}

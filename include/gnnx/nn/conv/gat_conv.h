@@ -26,6 +26,10 @@ struct GATConvOptions {
   GNNX_ARG(double, negative_slope) = 0.2;
   /// Add a self loop per node. Default true.
   GNNX_ARG(bool, add_self_loops) = true;
+  /// With add_self_loops: input self loops get presence 0 (α = 0), so each node attends to
+  /// itself only through the added loop (PyG's GATConv removes them first). Default false: input
+  /// self loops are ordinary edges.
+  GNNX_ARG(bool, replace_self_loops) = false;
   /// Bias. Default true.
   GNNX_ARG(bool, bias) = true;
 };

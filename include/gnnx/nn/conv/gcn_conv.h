@@ -1,7 +1,7 @@
 #pragma once
 /// GCNConv (Kipf & Welling): X' = D^-1/2 (A + I) D^-1/2 X W + b, with edge weights in A and
 /// D_ii = 1 + Σ_j w_ji (in-degree with the self loop). Self loops are added inside the layer
-/// (weight 1, unmasked); input self loops count as ordinary edges.
+/// (weight 1, unmasked); input self loops count as ordinary edges unless remaining_self_loops.
 
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
@@ -19,6 +19,10 @@ struct GCNConvOptions {
   GNNX_ARG(bool, bias) = true;
   /// Add a self loop per node before normalising. Default true.
   GNNX_ARG(bool, add_self_loops) = true;
+  /// With add_self_loops: a node that has input self loops gets no extra one, and its (last)
+  /// input self loop's weight is its self weight (PyG's add_remaining_self_loops). Default false:
+  /// every node gets a self loop of weight 1 and input self loops count as ordinary edges.
+  GNNX_ARG(bool, remaining_self_loops) = false;
   /// Apply the symmetric normalisation D^-1/2 A D^-1/2. Default true.
   GNNX_ARG(bool, normalize) = true;
 };

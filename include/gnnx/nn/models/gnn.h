@@ -108,6 +108,18 @@ struct GNNClassifierOptions {
   GNNX_ARG(double, dropout) = 0.0;
   /// Attention heads for GAT (concatenated, each hidden / heads wide). Default 1.
   GNNX_ARG(int64_t, heads) = 1;
+  /// The last message-passing layer outputs the num_classes logits itself and there is no head
+  /// (`head` is null); a GAT last layer then averages its heads. Requires concat and act_last
+  /// false. PyG's BasicGNN with out_channels and jk=None. Default false.
+  GNNX_ARG(bool, conv_to_out) = false;
+  /// A Linear(representation, hidden_channels) on every node's representation before the
+  /// readout and the head (module `jk_lin`): PyG's BasicGNN with jk and no out_channels, inside a
+  /// graph classifier. Default false.
+  GNNX_ARG(bool, jk_lin) = false;
+  /// GCN and GAT layers treat input self loops as PyG does: GCN keeps an input self loop (and its
+  /// weight) instead of adding one, GAT ignores input self loops and adds its own. The same as
+  /// the default (false) on graphs without self loops.
+  GNNX_ARG(bool, pyg_self_loops) = false;
 };
 
 class GNNClassifierImpl : public GNNModel {
@@ -122,10 +134,12 @@ class GNNClassifierImpl : public GNNModel {
   at::Tensor forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                              const std::vector<int64_t>& nodes_per_hop,
                              const std::vector<int64_t>& edges_per_hop) override;
-  /// The node embeddings each layer outputs (after its activation), [N, hidden] each.
+  /// The node embeddings each layer outputs (after its activation), [N, hidden] each (the last
+  /// [N, num_classes] with conv_to_out).
   std::vector<at::Tensor> embeddings(const at::Tensor& x, const at::Tensor& edge_index,
                                      const at::Tensor& edge_weight = {});
-  /// The head's input for the nodes: the concatenation (or the last) of embeddings(), [N, D].
+  /// The concatenation (or the last) of embeddings(), [N, D]; the head's input for the nodes
+  /// unless options.jk_lin() (then jk_lin's).
   at::Tensor node_representation(const std::vector<at::Tensor>& embeddings) const;
   /// GAT: each layer's coefficients; other layer types: none.
   std::vector<Attention> attention(const at::Tensor& x, const at::Tensor& edge_index,
@@ -138,13 +152,18 @@ class GNNClassifierImpl : public GNNModel {
   std::vector<std::shared_ptr<MessagePassing>> message_passing_layers() const override { return convs_; }
 
   GNNClassifierOptions options;
-  torch::nn::Linear head{nullptr};
+  torch::nn::Linear head{nullptr};    ///< null with options.conv_to_out()
+  torch::nn::Linear jk_lin{nullptr};  ///< set with options.jk_lin()
 
  private:
   // Layer i on h, with the normalisation, activation and dropout that follow it; an attention
   // layer also sets *attention when it is given.
   at::Tensor layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                    Attention* attention = nullptr);
+  // The head (and jk_lin) on node representations, readout first for graph tasks; the last
+  // embedding itself without a head.
+  at::Tensor classify(const at::Tensor& rep, const at::Tensor& batch, int64_t num_graphs, int64_t N,
+                      const at::Tensor& edge_index);
   // Every layer's output (embeddings()); with `attention`, appends each attention layer's coefficients.
   std::vector<at::Tensor> run_layers(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                                      std::vector<Attention>* attention);

@@ -56,6 +56,7 @@
 #include "gnnx/nn/message_passing.h"
 #include "gnnx/nn/models/cnn.h"
 #include "gnnx/nn/models/gnn.h"
+#include "gnnx/nn/models/model_file.h"
 #include "gnnx/nn/models/pyg_import.h"
 #include "gnnx/nn/models/script_gnn.h"
 #include "gnnx/nn/train.h"

@@ -1,9 +1,12 @@
-// `gnnx explain`: explain one prediction of a benchmark's model (the trained reference model, or
-// a saved one) with any registered method, and show the most relevant edges (or, for gnn-lrp,
-// the most relevant walks) as a table, one JSON line and an SVG picture.
+// `gnnx explain`: explain predictions with any registered method, either of a user's model on a
+// user's graph (--model M --graph G: PyG state dicts or gnnx models; .pt, CSV, GraphML, DOT or
+// JSON graphs), written in torch's format with --out, or of a synthetic benchmark's model
+// (--dataset), shown as the most relevant edges (or, for gnn-lrp, walks), a JSON line and an SVG.
 #include <chrono>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -13,6 +16,9 @@
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
 #include "gnnx/explain/explainer.h"
+#include "gnnx/explain/explanation_file.h"
+#include "gnnx/io/graph_file.h"
+#include "gnnx/nn/models/model_file.h"
 #include "gnnx/viz/graphviz.h"
 
 namespace gnnx::cli {
@@ -20,12 +26,179 @@ namespace {
 
 struct ExplainArgs {
   std::string method = "gnnexplainer", seed = "0";
-  GNNLRPCliArgs lrp;  // dataset, model, node/graph, top-k, svg, json, and gnn-lrp's own rule options
+  GNNLRPCliArgs lrp;  // dataset, model, graph index, top-k, svg, json, and gnn-lrp's own rule options
+  std::vector<int64_t> nodes;
+  std::string graph_path, nodes_file, out, readout = "mean", task = "node";
+  int64_t classes = -1, receptive_field = -1;  // what a TorchScript model cannot say about itself
+  std::vector<std::string> options;            // key=value for the method
 };
+
+// "key=value" pairs into the method's options; a key given twice is an error, not a silent pick.
+OptionMap parse_options(const std::vector<std::string>& pairs, const std::string& seed) {
+  OptionMap o;
+  for (const auto& kv : pairs) {
+    const auto eq = kv.find('=');
+    GNNX_CHECK(eq != std::string::npos && eq > 0, "explain: --option expects key=value, got \"", kv, "\"");
+    const auto key = kv.substr(0, eq);
+    GNNX_CHECK(o.emplace(key, kv.substr(eq + 1)).second, "explain: --option ", key, " given twice");
+  }
+  if (!o.count("seed")) o["seed"] = seed;
+  return o;
+}
+
+// Node ids from a file: integers separated by white space, commas or new lines; '#' starts a comment.
+std::vector<int64_t> read_nodes_file(const std::string& path) {
+  std::ifstream in(path);
+  GNNX_CHECK(in.good(), "explain: cannot open --nodes file \"", path, "\"");
+  std::vector<int64_t> ids;
+  std::string line;
+  for (int64_t line_no = 1; std::getline(in, line); ++line_no) {
+    line = line.substr(0, line.find('#'));
+    for (auto& c : line)
+      if (c == ',') c = ' ';
+    std::istringstream words(line);
+    std::string w;
+    while (words >> w) {
+      size_t used = 0;
+      int64_t v = -1;
+      try {
+        v = std::stoll(w, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      GNNX_CHECK(used == w.size(), "explain: ", path, ":", line_no, ": expected a node id, got \"", w, "\"");
+      ids.push_back(v);
+    }
+  }
+  GNNX_CHECK(!ids.empty(), "explain: --nodes file \"", path, "\" holds no node ids");
+  return ids;
+}
+
+// Graph j of a file that holds a batch (PyG's layout: each graph's nodes contiguous).
+Graph batch_item(const Graph& g, const at::Tensor& batch, int64_t j) {
+  const auto nodes = torch::nonzero(batch.to(torch::kCPU) == j).flatten();
+  GNNX_CHECK(nodes.numel() > 0, "explain: graph ", j, " of the file has no nodes");
+  const int64_t lo = nodes.min().item<int64_t>(), hi = nodes.max().item<int64_t>();
+  GNNX_CHECK(hi - lo + 1 == nodes.numel(), "explain: the nodes of graph ", j,
+             " are not contiguous in the file's batch vector");
+  const auto ei = g.edge_index.to(torch::kCPU);
+  const auto inside = (ei[0] >= lo) & (ei[0] <= hi);
+  GNNX_CHECK(torch::equal(inside, (ei[1] >= lo) & (ei[1] <= hi)), "explain: an edge of the file joins graph ", j,
+             " to another graph");
+  const auto sel = torch::nonzero(inside).flatten();
+  const auto w = g.edge_weight.defined() ? g.edge_weight.to(torch::kCPU).index_select(0, sel) : at::Tensor();
+  const auto y = g.y.defined() && g.y.size(0) == g.num_nodes ? g.y.to(torch::kCPU).slice(0, lo, hi + 1) : at::Tensor();
+  return Graph(ei.index_select(1, sel) - lo, hi - lo + 1, g.x.to(torch::kCPU).slice(0, lo, hi + 1), w, y);
+}
+
+// A user's model on a user's graph: every target explained in one call, written with --out.
+void run_explain_file(const ExplainArgs& a) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto& o = a.lrp;
+  GNNX_CHECK(!o.model_path.empty(), "explain: --graph needs --model (a PyG state dict or a gnnx model)");
+  GNNX_CHECK(o.dataset.empty(), "explain: give --dataset or --graph, not both");
+  GNNX_CHECK(o.top_k > 0, "explain: --top-k must be positive, got ", o.top_k);
+  const auto options = parse_options(a.options, std::to_string(parse_seed(a.seed)));
+  auto explainer = explain::make_explainer(a.method, options);  // unknown methods and options fail first
+  auto loaded = io::load_graph(a.graph_path);
+  const Graph& full = loaded.graph;
+  GNNX_CHECK(full.has_features(), "explain: the graph in \"", a.graph_path, "\" has no node features");
+  auto model = nn::load_model(o.model_path, nn::ModelFileOptions()
+                                                .readout(from_name<nn::Aggregation>(a.readout))
+                                                .in_channels(full.x.size(1))
+                                                .num_classes(a.classes)
+                                                .task(from_name<nn::Task>(a.task))
+                                                .receptive_field(a.receptive_field));
+  model->eval();
+  GNNX_CHECK(full.x.size(1) == model->in_channels(), "explain: the model takes ", model->in_channels(),
+             " node features, the graph in \"", a.graph_path, "\" has ", full.x.size(1));
+  std::vector<int64_t> nodes = a.nodes;
+  if (!a.nodes_file.empty()) {
+    auto more = read_nodes_file(a.nodes_file);
+    nodes.insert(nodes.end(), more.begin(), more.end());
+  }
+  Graph g = full;
+  std::vector<explain::Explanation> ex;
+  if (model->task() == nn::Task::kNode) {
+    GNNX_CHECK(!nodes.empty(), "explain: the model classifies nodes; give --node I (repeatable) or --nodes FILE");
+    GNNX_CHECK(o.graph < 0, "explain: --graph-index is for graph classifiers; this model classifies nodes");
+    std::vector<Target> targets;
+    for (auto v : nodes) {
+      GNNX_CHECK(v >= 0 && v < full.num_nodes, "explain: node ", v, " is outside the graph's [0, ", full.num_nodes,
+                 ")");
+      targets.push_back(Target::node(v));
+    }
+    ex = explainer->explain(*model, full, targets);
+  } else {
+    GNNX_CHECK(nodes.empty(), "explain: the model classifies graphs; give --graph-index J, not node ids");
+    int64_t j = std::max<int64_t>(o.graph, 0);
+    if (loaded.batch.defined()) {
+      const int64_t B = loaded.batch.numel() ? loaded.batch.max().item<int64_t>() + 1 : 0;
+      GNNX_CHECK(j < B, "explain: --graph-index ", j, " is outside the file's ", B, " graphs");
+      g = batch_item(full, loaded.batch, j);
+    } else {
+      GNNX_CHECK(j == 0, "explain: the file holds one graph; --graph-index must be 0, got ", j);
+    }
+    ex = explainer->explain(*model, g, {Target::graph(0)});
+    for (auto& e : ex) e.target = Target::graph(j, e.target.label);
+  }
+  if (!a.out.empty()) explain::save_explanations(a.out, ex, g.num_nodes, g.num_edges());
+  if (!o.svg.empty()) {
+    GNNX_CHECK(ex.front().edge_mask.defined(), "explain: method ", a.method, " gives no edge mask to draw");
+    viz::write_explanation_svg(g, ex.front(), o.svg, viz::DrawOptions());
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto ei = g.edge_index.to(torch::kCPU);
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& e : ex) {
+    nlohmann::json top = nlohmann::json::array();
+    if (e.edge_mask.defined()) {
+      const auto ids = e.top_edges(o.top_k).to(torch::kCPU);
+      const auto mask = e.edge_mask.detach().to(torch::kCPU, torch::kDouble);
+      for (int64_t i = 0; i < ids.numel(); ++i) {
+        const int64_t id = ids[i].item<int64_t>();
+        top.push_back({{"edge", id},
+                       {"source", ei[0][id].item<int64_t>()},
+                       {"target", ei[1][id].item<int64_t>()},
+                       {"score", mask[id].item<double>()}});
+      }
+    }
+    items.push_back({{e.target.kind == Target::Kind::kNode ? "node" : "graph", e.target.index},
+                     {"label", e.target.label},
+                     {"top_edges", top}});
+  }
+  if (o.json) {
+    nlohmann::json j = {{"model", o.model_path},
+                        {"graph", a.graph_path},
+                        {"method", a.method},
+                        {"explanations", items},
+                        {"seconds", seconds}};
+    if (!a.out.empty()) j["out"] = a.out;
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::cout << a.method << ": " << ex.size() << (ex.size() == 1 ? " explanation" : " explanations") << " in "
+            << std::setprecision(3) << seconds << " s\n";
+  for (const auto& it : items) {
+    const bool node = it.contains("node");
+    std::cout << (node ? "node " : "graph ") << it[node ? "node" : "graph"].get<int64_t>() << " (class "
+              << it["label"].get<int64_t>() << "): top edges\n";
+    for (const auto& edge : it["top_edges"])
+      std::cout << "  " << std::setw(8) << edge["source"].get<int64_t>() << " -> " << std::setw(8)
+                << edge["target"].get<int64_t>() << "   " << std::setprecision(4) << edge["score"].get<double>()
+                << "\n";
+  }
+  if (!a.out.empty()) std::cout << "wrote " << a.out << "\n";
+  if (!o.svg.empty()) std::cout << "wrote " << o.svg << "\n";
+}
 
 void run_explain(const ExplainArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto& o = a.lrp;
+  GNNX_CHECK(!o.dataset.empty(), "explain: give --dataset NAME (a synthetic benchmark) or --model M --graph G");
+  GNNX_CHECK(a.options.empty() && a.out.empty() && a.nodes_file.empty(),
+             "explain: --option, --out and --nodes go with --model M --graph G");
+  GNNX_CHECK(a.nodes.size() <= 1, "explain: --dataset explains one node; give --node once");
   GNNX_CHECK(o.top_k > 0, "explain: --top-k must be positive, got ", o.top_k);
   const uint64_t seed = parse_seed(a.seed);
   auto explainer = explain::make_explainer(
@@ -47,7 +220,7 @@ void run_explain(const ExplainArgs& a) {
     ground_truth = ds.edge_mask_gt.front();
   } else {
     item = o.graph >= 0 ? o.graph : ds.split.test[0].item<int64_t>();
-    GNNX_CHECK(item < static_cast<int64_t>(ds.graphs.size()), "explain: --graph ", item, " outside [0, ",
+    GNNX_CHECK(item < static_cast<int64_t>(ds.graphs.size()), "explain: --graph-index ", item, " outside [0, ",
                ds.graphs.size(), ")");
     g = ds.graphs[static_cast<size_t>(item)];
     e = explainer->explain(*model, g, {Target::graph(0)}).front();
@@ -93,27 +266,45 @@ void run_explain(const ExplainArgs& a) {
 
 void register_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
-  auto* cmd = app.add_subcommand("explain",
-                                 "Explain one prediction on a synthetic benchmark: top edges, or GNN-LRP's walks");
+  auto* cmd = app.add_subcommand(
+      "explain", "Explain predictions: of your model on your graph (--model, --graph), or on a synthetic benchmark");
   auto& o = a->lrp;
-  cmd->add_option("--dataset", o.dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth")
-      ->required();
+  cmd->add_option("--model", o.model_path,
+                  "a PyG state dict (torch.save(dict(model.state_dict()))) or a gnnx model; with --dataset, "
+                  "replaces the trained reference model");
+  cmd->add_option("--graph", a->graph_path, "your graph: .pt (PyG Data.to_dict()), .csv, .graphml, .dot or .json");
+  cmd->add_option("--dataset", o.dataset,
+                  "or a synthetic benchmark: ba-shapes, ba-community, tree-cycles, "
+                  "tree-grid, ba-2motifs, ba-growth");
   cmd->add_option("--method", a->method, "any registered explainer (gnnexplainer, grad, saliency, ig, gnn-lrp, ...)")
       ->capture_default_str();
-  cmd->add_option("--node", o.node, "node to explain (node datasets)");
-  cmd->add_option("--graph", o.graph, "graph to explain (graph datasets; default: the first test graph)");
-  cmd->add_option("--seed", a->seed, "seed of the dataset, the reference model and the explainer")
+  cmd->add_option("--node", a->nodes, "node to explain (repeatable)");
+  cmd->add_option("--nodes", a->nodes_file, "file of node ids to explain (white space or comma separated)");
+  cmd->add_option("--graph-index", o.graph, "graph to explain: a graph classifier's graph in the file or dataset");
+  cmd->add_option("--option", a->options, "method option key=value (repeatable), e.g. epochs=200")->take_all();
+  cmd->add_option("--readout", a->readout, "graph pooling of an imported PyG graph classifier: sum, mean or max")
       ->capture_default_str();
-  cmd->add_option("--model", o.model_path, "load this model instead of training the reference model");
+  cmd->add_option("--classes", a->classes, "a TorchScript model's number of classes");
+  cmd->add_option("--task", a->task, "a TorchScript model's task: node or graph")->capture_default_str();
+  cmd->add_option("--receptive-field", a->receptive_field,
+                  "the hops a TorchScript model reads around a node (-1: unknown, explain on the whole graph)")
+      ->capture_default_str();
+  cmd->add_option("--out", a->out, "write the explanations in torch's format (torch.load reads them)");
+  cmd->add_option("--seed", a->seed, "seed of the explainer (and of a --dataset's graph and reference model)")
+      ->capture_default_str();
   cmd->add_option("--top-k", o.top_k, "edges (or gnn-lrp walks) reported")->capture_default_str();
-  cmd->add_option("--svg", o.svg, "write a picture of the explanation (GraphViz dot)");
+  cmd->add_option("--svg", o.svg, "write a picture of the (first) explanation (GraphViz dot)");
   cmd->add_flag("--json", o.json, "print one JSON line instead of the table");
   cmd->add_option("--gamma", o.gamma, "gnn-lrp: gamma of the LRP-gamma rule on the layers (0: LRP-epsilon)")
       ->capture_default_str();
   cmd->add_option("--order", o.order, "gnn-lrp: rank walks by abs, positive or negative relevance")
       ->capture_default_str();
   cmd->callback([a] {
-    if (a->method == "gnn-lrp") {
+    a->lrp.node = a->nodes.empty() ? -1 : a->nodes.front();
+    if (!a->graph_path.empty()) {
+      run_explain_file(*a);
+    } else if (a->method == "gnn-lrp") {
+      GNNX_CHECK(a->nodes.size() <= 1, "explain: --dataset explains one node; give --node once");
       a->lrp.seed = parse_seed(a->seed);
       run_gnn_lrp_cli(a->lrp);
     } else {

@@ -44,7 +44,7 @@ std::unique_ptr<Explainer> make_gnn_explainer(const OptionMap& o) {
 std::unique_ptr<Explainer> make_grad(const OptionMap& o) {
   OptionReader r("grad", o);
   const auto chunk_size = r.get<int64_t>("chunk_size", 0);
-  const auto placement = r.get("mask_placement", nn::MaskPlacement::kDeletion);
+  const auto placement = r.get("mask_placement", nn::MaskPlacement::kMessage);
   (void)r.get<uint64_t>("seed", 0);  // deterministic: every explainer takes a seed
   r.finish();
   return std::make_unique<GradExplainer>(chunk_size, placement);

@@ -397,7 +397,7 @@ TEST_CASE("Skipping edges into nodes k hops away leaves the gradient unchanged",
   auto m = torch::ones({sub.graph.num_edges()}).requires_grad_(true);
   at::Tensor logits;
   {
-    nn::EdgeMaskScope scope(m);
+    nn::EdgeMaskScope scope(m, nn::MaskPlacement::kMessage);  // GRAD's default placement
     logits = f.model->forward(sub.graph.x, sub.graph.edge_index);
   }
   auto row = logits.slice(0, c, c + 1);

@@ -25,7 +25,7 @@ class GradExplainer : public Explainer {
  public:
   /// chunk_size: instances per union on CPU (0: split over the TBB threads, at most 100 per union).
   /// placement: where the all-ones mask whose gradient is taken enters the layers.
-  explicit GradExplainer(int64_t chunk_size = 0, nn::MaskPlacement placement = nn::MaskPlacement::kDeletion)
+  explicit GradExplainer(int64_t chunk_size = 0, nn::MaskPlacement placement = nn::MaskPlacement::kMessage)
       : chunk_size_(chunk_size), placement_(placement) {}
   std::string name() const override { return "grad"; }
   std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,

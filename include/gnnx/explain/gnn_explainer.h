@@ -122,10 +122,12 @@ struct GNNExplainerOptions {
   /// logit (PyG's behaviour); then the message into a node at exactly k hops has no effect on
   /// the prediction and is reported as 0 even where it lies on the motif.
   GNNX_ARG(bool, symmetric_mask) = true;
-  /// Where σ(M) enters the layers: kDeletion (σ = 0 deletes the edge; GCN's degrees and GAT's
-  /// softmax see the mask) or kMessage (PyG's: σ scales the normalised message). The two agree
-  /// for GraphConv and GIN. Default deletion; docs/methods/mask-placement.md has the measurements.
-  GNNX_ARG(nn::MaskPlacement, mask_placement) = nn::MaskPlacement::kDeletion;
+  /// Where σ(M) enters the layers: kMessage (PyG's: σ scales each normalised message; degrees
+  /// and GAT's softmax stay those of the graph) or kDeletion (σ = 0 deletes the edge, degrees and
+  /// softmax included). The two agree for sum aggregation without normalisation (GraphConv, GIN).
+  /// Default message: on a GCN that PyG trained on PyG's BA-Shapes, edge AUC 0.979 against 0.706
+  /// with deletion (80 motif nodes; PyG's own GNNExplainer: 0.858). docs/methods/mask-placement.md.
+  GNNX_ARG(nn::MaskPlacement, mask_placement) = nn::MaskPlacement::kMessage;
   /// Keep the model's prediction or the true label. Default model.
   GNNX_ARG(ExplanationType, explanation_type) = ExplanationType::kModel;
   /// Edge-mask logits start as N(edge_init_mean, std²) with std = gain · sqrt(2 / (2n)), n the nodes of the

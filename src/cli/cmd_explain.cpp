@@ -31,6 +31,7 @@ struct ExplainArgs {
   std::string graph_path, nodes_file, out, readout = "mean", task = "node";
   int64_t classes = -1, receptive_field = -1;  // what a TorchScript model cannot say about itself
   std::vector<std::string> options;            // key=value for the method
+  std::vector<int64_t> graph_indices;
 };
 
 // "key=value" pairs into the method's options; a key given twice is an error, not a silent pick.
@@ -74,8 +75,15 @@ std::vector<int64_t> read_nodes_file(const std::string& path) {
   return ids;
 }
 
-// Graph j of a file that holds a batch (PyG's layout: each graph's nodes contiguous).
-Graph batch_item(const Graph& g, const at::Tensor& batch, int64_t j) {
+// Graph j of a file that holds a batch (PyG's layout: each graph's nodes contiguous), with the
+// file's ids of its first node and of its edges.
+struct BatchItem {
+  Graph graph;
+  int64_t first_node = 0;
+  at::Tensor edge_ids;
+};
+
+BatchItem batch_item(const Graph& g, const at::Tensor& batch, int64_t j) {
   const auto nodes = torch::nonzero(batch.to(torch::kCPU) == j).flatten();
   GNNX_CHECK(nodes.numel() > 0, "explain: graph ", j, " of the file has no nodes");
   const int64_t lo = nodes.min().item<int64_t>(), hi = nodes.max().item<int64_t>();
@@ -88,7 +96,26 @@ Graph batch_item(const Graph& g, const at::Tensor& batch, int64_t j) {
   const auto sel = torch::nonzero(inside).flatten();
   const auto w = g.edge_weight.defined() ? g.edge_weight.to(torch::kCPU).index_select(0, sel) : at::Tensor();
   const auto y = g.y.defined() && g.y.size(0) == g.num_nodes ? g.y.to(torch::kCPU).slice(0, lo, hi + 1) : at::Tensor();
-  return Graph(ei.index_select(1, sel) - lo, hi - lo + 1, g.x.to(torch::kCPU).slice(0, lo, hi + 1), w, y);
+  return {Graph(ei.index_select(1, sel) - lo, hi - lo + 1, g.x.to(torch::kCPU).slice(0, lo, hi + 1), w, y), lo, sel};
+}
+
+// An explanation of a batch item in the file's ids (masks [N] / [E] of the whole file).
+explain::Explanation to_file_ids(explain::Explanation e, const BatchItem& item, const Graph& file) {
+  const int64_t n = item.graph.num_nodes;
+  const auto node_ids = torch::arange(item.first_node, item.first_node + n, torch::kLong);
+  auto widen = [&](const at::Tensor& m, const at::Tensor& ids, int64_t size) {
+    if (!m.defined()) return m;
+    auto shape = m.sizes().vec();
+    shape[0] = size;
+    return torch::zeros(shape, m.options().device(torch::kCPU)).index_put_({ids}, m.to(torch::kCPU));
+  };
+  e.edge_mask = widen(e.edge_mask, item.edge_ids, file.num_edges());
+  e.node_mask = widen(e.node_mask, node_ids, file.num_nodes);
+  if (e.feature_mask.defined() && e.feature_mask.dim() == 2)
+    e.feature_mask = widen(e.feature_mask, node_ids, file.num_nodes);
+  e.edge_ids = e.edge_ids.defined() ? item.edge_ids.index_select(0, e.edge_ids.to(torch::kCPU)) : item.edge_ids;
+  e.node_ids = e.node_ids.defined() ? e.node_ids.to(torch::kCPU) + item.first_node : node_ids;
+  return e;
 }
 
 // A user's model on a user's graph: every target explained in one call, written with --out.
@@ -117,11 +144,13 @@ void run_explain_file(const ExplainArgs& a) {
     auto more = read_nodes_file(a.nodes_file);
     nodes.insert(nodes.end(), more.begin(), more.end());
   }
-  Graph g = full;
+  const Graph& g = full;
   std::vector<explain::Explanation> ex;
+  Graph first_graph = full;          // what --svg draws: the graph of the first explanation
+  explain::Explanation first_local;  // the first explanation in that graph's ids
   if (model->task() == nn::Task::kNode) {
     GNNX_CHECK(!nodes.empty(), "explain: the model classifies nodes; give --node I (repeatable) or --nodes FILE");
-    GNNX_CHECK(o.graph < 0, "explain: --graph-index is for graph classifiers; this model classifies nodes");
+    GNNX_CHECK(a.graph_indices.empty(), "explain: --graph-index is for graph classifiers; this model classifies nodes");
     std::vector<Target> targets;
     for (auto v : nodes) {
       GNNX_CHECK(v >= 0 && v < full.num_nodes, "explain: node ", v, " is outside the graph's [0, ", full.num_nodes,
@@ -129,23 +158,32 @@ void run_explain_file(const ExplainArgs& a) {
       targets.push_back(Target::node(v));
     }
     ex = explainer->explain(*model, full, targets);
+    first_local = ex.front();
   } else {
     GNNX_CHECK(nodes.empty(), "explain: the model classifies graphs; give --graph-index J, not node ids");
-    int64_t j = std::max<int64_t>(o.graph, 0);
-    if (loaded.batch.defined()) {
-      const int64_t B = loaded.batch.numel() ? loaded.batch.max().item<int64_t>() + 1 : 0;
-      GNNX_CHECK(j < B, "explain: --graph-index ", j, " is outside the file's ", B, " graphs");
-      g = batch_item(full, loaded.batch, j);
-    } else {
-      GNNX_CHECK(j == 0, "explain: the file holds one graph; --graph-index must be 0, got ", j);
+    std::vector<int64_t> js = a.graph_indices.empty() ? std::vector<int64_t>{0} : a.graph_indices;
+    const int64_t B = loaded.batch.defined() && loaded.batch.numel() ? loaded.batch.max().item<int64_t>() + 1 : 1;
+    std::vector<BatchItem> items;
+    std::vector<Graph> graphs;
+    for (auto j : js) {
+      GNNX_CHECK(j >= 0 && j < B, "explain: --graph-index ", j, " is outside the file's ", B,
+                 B == 1 ? " graph" : " graphs");
+      items.push_back(loaded.batch.defined() ? batch_item(full, loaded.batch, j)
+                                             : BatchItem{full, 0, torch::arange(full.num_edges(), torch::kLong)});
+      graphs.push_back(items.back().graph);
     }
-    ex = explainer->explain(*model, g, {Target::graph(0)});
-    for (auto& e : ex) e.target = Target::graph(j, e.target.label);
+    first_graph = graphs.front();
+    ex = explainer->explain_graphs(*model, graphs);
+    first_local = ex.front();
+    for (size_t i = 0; i < ex.size(); ++i) {
+      ex[i] = to_file_ids(std::move(ex[i]), items[i], full);
+      ex[i].target = Target::graph(js[i], ex[i].target.label);
+    }
   }
   if (!a.out.empty()) explain::save_explanations(a.out, ex, g.num_nodes, g.num_edges());
   if (!o.svg.empty()) {
-    GNNX_CHECK(ex.front().edge_mask.defined(), "explain: method ", a.method, " gives no edge mask to draw");
-    viz::write_explanation_svg(g, ex.front(), o.svg, viz::DrawOptions());
+    GNNX_CHECK(first_local.edge_mask.defined(), "explain: method ", a.method, " gives no edge mask to draw");
+    viz::write_explanation_svg(first_graph, first_local, o.svg, viz::DrawOptions());
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto ei = g.edge_index.to(torch::kCPU);
@@ -198,7 +236,8 @@ void run_explain(const ExplainArgs& a) {
   GNNX_CHECK(!o.dataset.empty(), "explain: give --dataset NAME (a synthetic benchmark) or --model M --graph G");
   GNNX_CHECK(a.options.empty() && a.out.empty() && a.nodes_file.empty(),
              "explain: --option, --out and --nodes go with --model M --graph G");
-  GNNX_CHECK(a.nodes.size() <= 1, "explain: --dataset explains one node; give --node once");
+  GNNX_CHECK(a.nodes.size() <= 1 && a.graph_indices.size() <= 1,
+             "explain: --dataset explains one prediction; give --node or --graph-index once");
   GNNX_CHECK(o.top_k > 0, "explain: --top-k must be positive, got ", o.top_k);
   const uint64_t seed = parse_seed(a.seed);
   auto explainer = explain::make_explainer(
@@ -280,7 +319,8 @@ void register_explain(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--node", a->nodes, "node to explain (repeatable)");
   cmd->add_option("--nodes", a->nodes_file, "file of node ids to explain (white space or comma separated)");
-  cmd->add_option("--graph-index", o.graph, "graph to explain: a graph classifier's graph in the file or dataset");
+  cmd->add_option("--graph-index", a->graph_indices,
+                  "graph to explain (repeatable): a graph classifier's graph in the file or dataset");
   cmd->add_option("--option", a->options, "method option key=value (repeatable), e.g. epochs=200")->take_all();
   cmd->add_option("--readout", a->readout, "graph pooling of an imported PyG graph classifier: sum, mean or max")
       ->capture_default_str();
@@ -301,6 +341,7 @@ void register_explain(CLI::App& app) {
       ->capture_default_str();
   cmd->callback([a] {
     a->lrp.node = a->nodes.empty() ? -1 : a->nodes.front();
+    a->lrp.graph = a->graph_indices.empty() ? -1 : a->graph_indices.front();
     if (!a->graph_path.empty()) {
       run_explain_file(*a);
     } else if (a->method == "gnn-lrp") {

@@ -56,16 +56,6 @@ void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::strin
 
 namespace {
 
-// True when every layer is in-edge local (MessagePassing::in_edge_local): then an edge into a
-// node exactly num_hops hops from the target cannot change the target's output.
-bool in_edge_local(nn::GNNModel& model) {
-  auto layers = model.message_passing_layers();
-  if (layers.empty()) return false;
-  for (const auto& l : layers)
-    if (!l->in_edge_local()) return false;
-  return static_cast<int64_t>(layers.size()) == model.num_hops();
-}
-
 // Ids of g's edges whose target lies fewer than k hops (along edge directions) from center, and
 // every node's hop distance (k + 1 where farther).
 std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int64_t k) {
@@ -143,7 +133,11 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
   GNNX_CHECK(!phenomenon || !y.defined() || y.size(0) == graph.num_nodes, op, ": node labels y must have ",
              graph.num_nodes, " entries, got ", y.sizes());
   const auto* p = pred.data_ptr<int64_t>();
-  const bool prune = in_edge_local(model);
+  // Trimmed layout depth: edges into nodes K or more hops away cannot reach the target. (A
+  // model whose stated receptive field is shorter runs untrimmed, and the cut check names it.)
+  const int64_t k = model.trimmed_hops();
+  const int64_t reach = model.receptive_field();
+  const bool prune = k > 0 && (reach < 0 || reach >= k);
   std::vector<int64_t> labels, centers;
   for (const auto& t : targets) {
     auto truth = y.defined() && y.size(0) == graph.num_nodes ? y[t.index] : at::Tensor();
@@ -154,8 +148,6 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
   // host syncs, and one by one each would scan the whole graph.
   const auto dev = graph.device();
   const Graph host = dev.is_cpu() ? graph : graph.to(torch::kCPU);
-  const int64_t k = model.num_hops();
-  const int64_t reach = model.receptive_field();
   auto subs = computation_subgraphs(host, centers, reach);
   std::vector<Instance> out(targets.size());
   tbb::parallel_for(tbb::blocked_range<size_t>(0, targets.size()), [&](const tbb::blocked_range<size_t>& r) {

@@ -31,12 +31,12 @@ struct Instance {
   int64_t full_num_nodes = 0, full_num_edges = 0;
   at::Tensor node_pred;  // [n] int64 on the CPU (node task): the model's full-graph class of each node
   at::Tensor logits;     // [C] on the CPU: the model's full-graph logits of the target (what is explained)
-  // Node task, when the model's layers allow it (see make_instances): ids in graph of the edges
-  // whose message can reach the target within num_hops layers, i.e. whose target node is fewer
-  // than num_hops hops from the explained node, on the CPU. Undefined: every edge is live.
+  // Node task, when the model runs trimmed (GNNModel::trimmed_hops() = K > 0): ids in graph of
+  // the edges that can reach the target's output, i.e. whose target node is fewer than K hops
+  // from the explained node, on the CPU. Undefined: every edge is live.
   at::Tensor live_edges;
   // With live_edges: each node's hop distance to the target along edge directions, [n] int64 on
-  // the CPU (num_hops + 1 where farther), and the model's num_hops.
+  // the CPU (K + 1 where farther), and K.
   at::Tensor hops;
   int64_t num_hops = 0;
 };

@@ -296,21 +296,26 @@ TEST_CASE("forward_trimmed gives the targets' logits and mask gradients of the w
   auto x = torch::randn({n, 3}, gen, f64());
   auto w = torch::rand({E}, gen, f64()) + 0.5;
   const std::vector<int64_t> targets{0, 6, 11, 6};
-  const auto t = trimmed_layout(ei, n, targets, 3);
-  REQUIRE(t.edges_per_hop.back() < 3 * E);  // some edges dropped
-  REQUIRE(t.nodes_per_hop.front() == 4);
   for (auto conv : kAllConvs) {
-    for (bool weighted : {false, true}) {
-      INFO(to_string(conv) << (weighted ? " weighted" : ""));
+    for (auto [weighted, placement] :
+         {std::pair{false, MaskPlacement::kDeletion}, std::pair{true, MaskPlacement::kDeletion},
+          std::pair{true, MaskPlacement::kMessage}}) {
+      INFO(to_string(conv) << (weighted ? " weighted" : "") << ", mask on " << to_string(placement));
       torch::manual_seed(7);
       GNNClassifier model(GNNClassifierOptions(3, 2).conv(conv).hidden_channels(4).num_layers(3).heads(2));
+      // GCN reads degrees one hop further: its layout is one hop deeper.
+      const int64_t K = model->trimmed_hops();
+      REQUIRE(K == (conv == ConvType::kGCN ? 4 : 3));
+      const auto t = trimmed_layout(ei, n, targets, K);
+      REQUIRE(t.edges_per_hop.back() < 4 * E);  // some edges dropped
+      REQUIRE(t.nodes_per_hop.front() == 4);
       model->to(torch::kDouble);
       model->eval();
       auto ew = weighted ? w : torch::Tensor();
       auto m = (torch::rand({E}, gen, f64()) * 0.8 + 0.1).requires_grad_(true);
       torch::Tensor full;
       {
-        EdgeMaskScope scope(m);
+        EdgeMaskScope scope(m, placement);
         full = model->forward(x, ei, ew).index_select(0, torch::tensor(targets, torch::kLong));
       }
       auto coef = torch::randn({4, 2}, gen, f64());
@@ -320,24 +325,16 @@ TEST_CASE("forward_trimmed gives the targets' logits and mask gradients of the w
       auto ws = weighted ? w.index_select(0, t.orig_edge) : torch::Tensor();
       torch::Tensor trimmed;
       {
-        EdgeMaskScope scope(m2.index_select(0, t.orig_edge));
+        EdgeMaskScope scope(m2.index_select(0, t.orig_edge), placement);
         trimmed = model->forward_trimmed(xs, t.edge_index, ws, t.nodes_per_hop, t.edges_per_hop);
       }
       REQUIRE(trimmed.sizes() == full.sizes());
-      if (conv == ConvType::kGCN) {
-        // GCN normalises by degrees, which the dropped edges change: it runs the default, forward
-        // on the layout as given.
-        EdgeMaskScope scope(m.detach().index_select(0, t.orig_edge));
-        GNNX_REQUIRE_CLOSE(trimmed, model->forward(xs, t.edge_index, ws).slice(0, 0, 4), 1e-12, 1e-12);
-        CHECK(!torch::allclose(trimmed, full));
-        continue;
-      }
       GNNX_REQUIRE_CLOSE(trimmed, full, 1e-10, 1e-12);
       auto g_trim = torch::autograd::grad({(trimmed * coef).sum()}, {m2})[0];
       GNNX_REQUIRE_CLOSE(g_trim, g_full, 1e-10, 1e-12);
       // The GNNModel default (forward on everything, then the targets' rows) agrees too.
       {
-        EdgeMaskScope scope(m.index_select(0, t.orig_edge));
+        EdgeMaskScope scope(m.index_select(0, t.orig_edge), placement);
         GNNX_REQUIRE_CLOSE(model->GNNModel::forward_trimmed(xs, t.edge_index, ws, t.nodes_per_hop, t.edges_per_hop),
                            full, 1e-10, 1e-12);
       }
@@ -351,7 +348,7 @@ TEST_CASE("forward_trimmed rejects layouts that do not fit", "[nn]") {
   auto x = torch::randn({kSmallNodes, 3}, f64());
   auto model = make_model(ConvType::kGraphConv, Task::kNode);  // 2 layers
   GNNX_REQUIRE_ERROR(
-      "GNNModel::forward_trimmed: expected 2 node and edge counts (one per hop below num_hops), got 1 and 2",
+      "GNNModel::forward_trimmed: expected 2 node and edge counts (one per hop below trimmed_hops), got 1 and 2",
       model->forward_trimmed(x, ei, {}, {1}, {3, E}));
   GNNX_REQUIRE_ERROR("must be non-decreasing prefix sizes within [0, 7] nodes; hop 1 has 2 nodes and 12 edges",
                      model->forward_trimmed(x, ei, {}, {3, 2}, {1, E}));

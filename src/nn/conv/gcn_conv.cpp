@@ -23,6 +23,36 @@ void GCNConvImpl::reset() {
 at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight) {
   IndexRangeScope ranges;  // edge_index's range is measured once per forward
   check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
+  return normalised_sum(x, edge_index, edge_weight, edge_index.size(1));
+}
+
+at::Tensor GCNConvImpl::forward_prefix(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                                       int64_t message_edges) {
+  const auto op = op_name() + "::forward_prefix";
+  GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 &&
+                 edge_index.scalar_type() == at::kLong,
+             op, ": edge_index must be int64 of shape [2, E], got ",
+             edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
+  const int64_t E = edge_index.size(1);
+  GNNX_CHECK(message_edges >= 0 && message_edges <= E, op, ": message_edges must lie in [0, ", E, "], got ",
+             message_edges);
+  GNNX_CHECK(x.defined() && x.dim() == 2, op, ": x must have shape [N, ", options.in_channels(), "]");
+  GNNX_CHECK(!edge_weight.defined() || (edge_weight.dim() == 1 && edge_weight.size(0) == E), op,
+             ": edge_weight must have shape [", E, "], got ",
+             edge_weight.defined() ? edge_weight.sizes() : at::IntArrayRef{});
+  // Of the edges past the messages only the targets are read. Measured before this call's own
+  // scope opens, so that an enclosing IndexRangeScope (an explainer's epochs) keeps the range.
+  if (E > message_edges)
+    check_index_range(edge_index[1].slice(0, message_edges), x.size(0), op, "edge_index's targets");
+  IndexRangeScope ranges;
+  const auto messages = edge_index.slice(1, 0, message_edges);
+  check_input(x, options.in_channels(), messages,
+              edge_weight.defined() ? edge_weight.slice(0, 0, message_edges) : edge_weight, lin->weight);
+  return normalised_sum(x, edge_index, edge_weight, message_edges);
+}
+
+at::Tensor GCNConvImpl::normalised_sum(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                                       int64_t message_edges) {
   const int64_t N = x.size(0);
   const int64_t E = edge_index.size(1);
   auto h = lin(x);
@@ -39,11 +69,14 @@ at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
     const auto input_loop = edge_index[0] == edge_index[1];
     const auto all_w = w.defined() ? w : torch::ones({E}, h.options());
     self_w = torch::ones({N}, h.options())
-                 .index_put({edge_index[0].masked_select(input_loop)}, all_w.masked_select(input_loop))
+                 .index_put({edge_index[1].masked_select(input_loop)}, all_w.masked_select(input_loop))
                  .view({N, 1});
     w = torch::where(input_loop, torch::zeros({}, h.options()), all_w);
   }
   auto wm = message_edge_weight(w, E, h.options());
+  const bool all = message_edges == E;
+  const auto msg_index = all ? edge_index : edge_index.slice(1, 0, message_edges);
+  if (wm.defined() && !all) wm = wm.slice(0, 0, message_edges);
   // D^-1/2 (A + I) D^-1/2 h = dinv ⊙ (A (dinv ⊙ h) + dinv ⊙ h): two row scalings around one
   // sparse product, so no per-edge normalisation and no concatenated self-loop edges are built.
   at::Tensor out;
@@ -57,10 +90,10 @@ at::Tensor GCNConvImpl::forward(const at::Tensor& x, const at::Tensor& edge_inde
     auto dinv = torch::where(positive, deg, torch::ones_like(deg)).pow(-0.5);
     dinv = torch::where(positive, dinv, torch::zeros_like(dinv)).view({N, 1});
     auto hs = h * dinv;
-    auto agg = spmm(edge_index, wm, hs, N);
+    auto agg = spmm(msg_index, wm, hs, N);
     out = (loops ? agg + (self_w.defined() ? hs * self_w : hs) : agg) * dinv;
   } else {
-    auto agg = spmm(edge_index, wm, h, N);
+    auto agg = spmm(msg_index, wm, h, N);
     out = loops ? agg + (self_w.defined() ? h * self_w : h) : agg;
   }
   if (bias.defined()) out = out + bias;

@@ -28,14 +28,15 @@ int64_t check_trimmed(const GNNModel& model, const at::Tensor& x, const at::Tens
   const char* op = "GNNModel::forward_trimmed";
   GNNX_CHECK(model.task() == Task::kNode, op, ": only node classifiers run trimmed, this is a ",
              to_string(model.task()), " classifier");
-  const int64_t L = model.num_hops();
+  const int64_t L = model.trimmed_hops();
+  GNNX_CHECK(L > 0, op, ": this model does not run trimmed (trimmed_hops() is 0)");
   GNNX_CHECK(x.defined() && x.dim() == 2, op, ": x must have shape [N, F], got ",
              x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2, op,
              ": edge_index must have shape [2, E], got ",
              edge_index.defined() ? edge_index.sizes() : at::IntArrayRef{});
   GNNX_CHECK(static_cast<int64_t>(nodes_per_hop.size()) == L && static_cast<int64_t>(edges_per_hop.size()) == L, op,
-             ": expected ", L, " node and edge counts (one per hop below num_hops), got ", nodes_per_hop.size(),
+             ": expected ", L, " node and edge counts (one per hop below trimmed_hops), got ", nodes_per_hop.size(),
              " and ", edges_per_hop.size());
   for (int64_t d = 0; d < L; ++d) {
     const auto du = static_cast<size_t>(d);
@@ -66,6 +67,19 @@ int64_t GNNModel::receptive_field() const {
   int64_t hops = 0;
   for (int64_t i = 0; i < L; ++i) hops = std::max(hops, L - i + layers[static_cast<size_t>(i)]->extra_hops());
   return hops;
+}
+
+int64_t GNNModel::trimmed_hops() const {
+  const auto layers = message_passing_layers();
+  if (layers.empty() || static_cast<int64_t>(layers.size()) != num_hops()) return 0;
+  for (const auto& l : layers)
+    if (!l->in_edge_local()) return 0;
+  return num_hops();
+}
+
+int64_t GNNClassifierImpl::trimmed_hops() const {
+  if (options.conv() == ConvType::kGCN) return receptive_field();
+  return GNNModel::trimmed_hops();
 }
 
 at::Tensor GNNModel::forward_graph(const Graph& g) {
@@ -164,7 +178,10 @@ void GNNClassifierImpl::reset() {
 
 at::Tensor GNNClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index,
                                     const at::Tensor& edge_weight, Attention* attention) {
-  auto out = run_[i](h, edge_index, edge_weight, attention);
+  return finish_layer(i, run_[i](h, edge_index, edge_weight, attention));
+}
+
+at::Tensor GNNClassifierImpl::finish_layer(size_t i, at::Tensor out) {
   if (options.normalize_embedding())
     out = torch::nn::functional::normalize(out, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
   const bool last = i + 1 == run_.size();
@@ -235,9 +252,6 @@ at::Tensor GNNClassifierImpl::classify(const at::Tensor& node_rep, const at::Ten
 at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index,
                                               const at::Tensor& edge_weight, const std::vector<int64_t>& nodes_per_hop,
                                               const std::vector<int64_t>& edges_per_hop) {
-  // GCN normalises by the source's degree, which edges the trimming drops would change.
-  if (options.conv() == ConvType::kGCN)
-    return GNNModel::forward_trimmed(x, edge_index, edge_weight, nodes_per_hop, edges_per_hop);
   const int64_t n0 = check_trimmed(*this, x, edge_index, nodes_per_hop, edges_per_hop);
   GNNX_CHECK(!edge_weight.defined() || (edge_weight.dim() == 1 && edge_weight.size(0) == edge_index.size(1)),
              "GNNModel::forward_trimmed: edge_weight must have shape [", edge_index.size(1), "], got ",
@@ -247,6 +261,8 @@ at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
              "GNNModel::forward_trimmed: the active edge mask has ", mask.defined() ? mask.size(0) : 0, " entries for ",
              edge_index.size(1), " edges");
   const auto L = static_cast<int64_t>(run_.size());
+  const bool gcn = options.conv() == ConvType::kGCN;
+  const auto K = nodes_per_hop.size();
   std::vector<at::Tensor> emb;
   auto h = x;
   for (int64_t i = 0; i < L; ++i) {
@@ -254,6 +270,18 @@ at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
     const auto d = static_cast<size_t>(L - 1 - i);
     if (i > 0) h = h.slice(0, 0, nodes_per_hop[d + 1]);
     const int64_t e = edges_per_hop[d];
+    if (gcn) {
+      // Degrees of the input rows: every edge into the nodes within d + 1 hops.
+      const int64_t ed = d + 1 < K ? edges_per_hop[d + 1] : edge_index.size(1);
+      std::unique_ptr<EdgeMaskScope> scope;
+      if (mask.defined()) scope = std::make_unique<EdgeMaskScope>(mask.slice(0, 0, ed));
+      auto conv = std::static_pointer_cast<GCNConvImpl>(convs_[static_cast<size_t>(i)]);
+      h = finish_layer(static_cast<size_t>(i),
+                       conv->forward_prefix(h, edge_index.slice(1, 0, ed),
+                                            edge_weight.defined() ? edge_weight.slice(0, 0, ed) : edge_weight, e));
+      emb.push_back(h.slice(0, 0, n0));
+      continue;
+    }
     std::unique_ptr<EdgeMaskScope> scope;
     if (mask.defined()) scope = std::make_unique<EdgeMaskScope>(mask.slice(0, 0, e));
     h = layer(static_cast<size_t>(i), h, edge_index.slice(1, 0, e),

@@ -31,14 +31,25 @@ class GCNConvImpl : public MessagePassing {
  public:
   explicit GCNConvImpl(GCNConvOptions options);
   void reset();
-  /// x [N, in]; edge_index [2, E]; edge_weight [E] or undefined. Returns [N, out].
   /// Symmetric normalisation reads the sources' degrees: one hop past the sources.
   int64_t extra_hops() const override { return options.normalize() ? 1 : 0; }
+  /// x [N, in]; edge_index [2, E]; edge_weight [E] or undefined. Returns [N, out].
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {});
+  /// forward on part of a graph, for trimmed computation subgraphs: degrees (and the active
+  /// edge mask, [E]) over all E edges of edge_index, which must hold every in-edge of every row
+  /// of x, but messages along its first message_edges only. Sources of the other edges may lie
+  /// outside x (only their targets are read). Rows whose in-edges all lie among the first
+  /// message_edges get exactly forward()'s output on the whole graph.
+  at::Tensor forward_prefix(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                            int64_t message_edges);
 
   GCNConvOptions options;
   torch::nn::Linear lin{nullptr};  ///< weight W (no bias); exposed for LRP rules
   at::Tensor bias;                 ///< [out] or undefined
+
+ private:
+  at::Tensor normalised_sum(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                            int64_t message_edges);
 };
 TORCH_MODULE(GCNConv);
 

@@ -58,16 +58,22 @@ class GNNModel : public torch::nn::Module {
   virtual std::vector<Attention> attention(const at::Tensor& x, const at::Tensor& edge_index,
                                            const at::Tensor& edge_weight = {});
 
+  /// The depth K of the layout forward_trimmed takes, or 0 when the model cannot run trimmed:
+  /// explainers then keep only the edges into nodes fewer than K hops from each target. Default:
+  /// num_hops() when every layer is in-edge local (MessagePassing::in_edge_local), else 0.
+  virtual int64_t trimmed_hops() const;
+
   /// Node tasks: the logits of the explained nodes only, on a graph laid out by hop distance
   /// (PyG's trim_to_layer), for explainers that run many computation subgraphs at once. With
-  /// L = num_hops(): the nodes within d hops of an explained node are the first
-  /// nodes_per_hop[d] rows of x (d = 0..L-1; the explained nodes are the first nodes_per_hop[0]),
-  /// and edge_index holds only edges into nodes fewer than L hops away, sorted so that the edges
-  /// into the nodes within d hops are its first edges_per_hop[d] (edges_per_hop[L-1] = E). An
+  /// K = trimmed_hops(): the nodes within d hops of an explained node are the first
+  /// nodes_per_hop[d] rows of x (d = 0..K-1; the explained nodes are the first nodes_per_hop[0]),
+  /// and edge_index holds only edges into nodes fewer than K hops away, sorted so that the edges
+  /// into the nodes within d hops are its first edges_per_hop[d] (edges_per_hop[K-1] = E). An
   /// active EdgeMaskScope has one entry per edge. Returns [nodes_per_hop[0], C].
   /// Layer l's output is only needed within L - l hops, so an override may run layer l on fewer
-  /// nodes and edges; that is exact when a layer's output at a node reads only the node and its
-  /// in-edges (not GCN's source degrees). The default runs forward() on everything and slices.
+  /// nodes and edges: exact when a layer's output at a node reads only the node and its in-edges,
+  /// and for GCN (K = L + 1) when the degrees come from the edges one hop further out. The
+  /// default runs forward() on everything and slices.
   virtual at::Tensor forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                                      const std::vector<int64_t>& nodes_per_hop,
                                      const std::vector<int64_t>& edges_per_hop);
@@ -129,8 +135,8 @@ class GNNClassifierImpl : public GNNModel {
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {},
                      const at::Tensor& batch = {}, int64_t num_graphs = -1) override;
-  /// Runs layer l on the nodes within L - l + 1 hops and the edges into those within L - l
-  /// (GraphConv, GIN, SAGE, GAT); GCN runs the default (whole graph).
+  /// Runs layer l on the nodes within L - l + 1 hops and the edges into those within L - l; GCN
+  /// layers take their degrees from the edges into the nodes within L - l + 1 hops.
   at::Tensor forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                              const std::vector<int64_t>& nodes_per_hop,
                              const std::vector<int64_t>& edges_per_hop) override;
@@ -147,6 +153,8 @@ class GNNClassifierImpl : public GNNModel {
 
   Task task() const override { return options.task(); }
   int64_t num_hops() const override { return options.num_layers(); }
+  /// GCN: receptive_field() (its degrees read one hop further); other layers: num_hops().
+  int64_t trimmed_hops() const override;
   int64_t num_classes() const override { return options.num_classes(); }
   int64_t in_channels() const override { return options.in_channels(); }
   std::vector<std::shared_ptr<MessagePassing>> message_passing_layers() const override { return convs_; }
@@ -160,6 +168,8 @@ class GNNClassifierImpl : public GNNModel {
   // layer also sets *attention when it is given.
   at::Tensor layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                    Attention* attention = nullptr);
+  // The normalisation, activation and dropout after layer i.
+  at::Tensor finish_layer(size_t i, at::Tensor out);
   // The head (and jk_lin) on node representations, readout first for graph tasks; the last
   // embedding itself without a head.
   at::Tensor classify(const at::Tensor& rep, const at::Tensor& batch, int64_t num_graphs, int64_t N,

@@ -87,8 +87,9 @@ Attribution NoiseTunnel::compute(Objective& objective) {
   auto noisy = x.repeat_interleave(s, 0) + noise;  // row b·S + s: item b, sample s (Captum's layout)
   NoisyObjective inner(objective, noisy, s);
   Attribution ia = base_->attribute(inner);
+  // The base method's own layout per point ([B*S, *item] unless its options choose another).
   std::vector<int64_t> split{b, s};
-  split.insert(split.end(), item.begin(), item.end());
+  split.insert(split.end(), ia.values.sizes().begin() + 1, ia.values.sizes().end());
   auto v = ia.values.view(split);
   Attribution a;
   switch (options_.type()) {

@@ -41,6 +41,8 @@ class NoiseTunnel : public Attributor {
   /// "smoothgrad" over saliency; "noise-tunnel(<base>)" otherwise.
   std::string name() const override;
   std::map<std::string, std::string> options() const override;
+  /// The base method's.
+  bool values_match_input() const override { return base_->values_match_input(); }
 
  protected:
   Attribution compute(Objective& objective) override;

@@ -390,8 +390,10 @@ std::unique_ptr<Objective> graph_objective(nn::GNNModel& model, const Graph& g, 
 Attribution Attributor::attribute(Objective& objective) {
   Attribution a = compute(objective);
   auto in = objective.input();
-  GNNX_ASSERT(a.values.defined() && a.values.sizes() == in.sizes(), name(), " returned ",
-              a.values.defined() ? a.values.sizes() : c10::IntArrayRef{}, " for input ", in.sizes());
+  GNNX_ASSERT(a.values.defined() && (values_match_input() ? a.values.sizes() == in.sizes()
+                                                          : a.values.dim() >= 1 && a.values.size(0) == in.size(0)),
+              name(), " returned ", a.values.defined() ? a.values.sizes() : c10::IntArrayRef{}, " for input ",
+              in.sizes());
   a.values = a.values.detach();
   a.method = name();
   a.options = options();

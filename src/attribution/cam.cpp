@@ -195,11 +195,9 @@ CamMaps compute_cam_maps(Objective& objective, const CamOptions& o) {
 namespace {
 
 std::map<std::string, std::string> cam_option_text(const CamOptions& o) {
-  return {{"kind", to_string(o.kind())},
-          {"layer", o.layer()},
-          {"upsample", to_string(o.upsample())},
-          {"normalize", o.normalize() ? "true" : "false"},
-          {"relu", o.relu() ? "true" : "false"}};
+  return {{"kind", to_string(o.kind())},         {"layer", o.layer()},
+          {"upsample", to_string(o.upsample())}, {"normalize", o.normalize() ? "true" : "false"},
+          {"relu", o.relu() ? "true" : "false"}, {"output", to_string(o.output())}};
 }
 
 void check_image_objective(const char* op, Objective& objective) {
@@ -208,9 +206,11 @@ void check_image_objective(const char* op, Objective& objective) {
              ": needs an image objective with input [B, C, H, W], got ", objective.kind(), " input ", x.sizes());
 }
 
-at::Tensor input_resolution(const at::Tensor& maps, const at::Tensor& x, const CamOptions& o) {
-  auto m = o.normalize() ? minmax_normalize(maps) : maps;
-  return upsample_map(m, x.size(2), x.size(3), o.upsample());
+// maps [B, h, w] -> [B, H, W]. With normalize, pytorch-grad-cam's order: scale_cam_image on
+// the layer's grid (with the resize), then once more on the resized map (aggregate_multi_layers).
+at::Tensor cam_input_resolution(const at::Tensor& maps, const at::Tensor& x, const CamOptions& o) {
+  if (!o.normalize()) return upsample_map(maps, x.size(2), x.size(3), o.upsample());
+  return minmax_normalize(upsample_map(minmax_normalize(maps), x.size(2), x.size(3), o.upsample()));
 }
 
 }  // namespace
@@ -224,7 +224,14 @@ Attribution CamAttributor::compute(Objective& objective) {
   auto x = objective.input();
   auto r = compute_cam_maps(objective, options_);
   Attribution a;
-  a.values = input_resolution(r.maps, x, options_).unsqueeze(1).expand_as(x).contiguous().to(x.dtype());
+  switch (options_.output()) {
+    case CamOutput::kInputChannels:
+      a.values = cam_input_resolution(r.maps, x, options_).unsqueeze(1).expand_as(x).contiguous();
+      break;
+    case CamOutput::kInput: a.values = cam_input_resolution(r.maps, x, options_); break;
+    case CamOutput::kLayer: a.values = (options_.normalize() ? minmax_normalize(r.maps) : r.maps).unsqueeze(1); break;
+  }
+  a.values = a.values.to(x.dtype());
   a.diagnostics["map"] = r.maps;
   a.diagnostics["weights"] = r.weights;
   return a;
@@ -233,6 +240,7 @@ Attribution CamAttributor::compute(Objective& objective) {
 std::map<std::string, std::string> GuidedGradCamAttributor::options() const {
   auto m = cam_option_text(options_);
   m.erase("kind");
+  m.erase("output");
   return m;
 }
 
@@ -240,11 +248,14 @@ Attribution GuidedGradCamAttributor::compute(Objective& objective) {
   check_image_objective("guided-gradcam", objective);
   GNNX_CHECK(options_.kind() == CamKind::kGradCam, "guided-gradcam: the map must be Grad-CAM's, got kind ",
              to_string(options_.kind()));
+  GNNX_CHECK(options_.output() == CamOutput::kInputChannels,
+             "guided-gradcam: the values are per channel, [B, C, H, W]; output must be input-channels, got ",
+             to_string(options_.output()));
   auto x = objective.input();
   auto r = compute_cam_maps(objective, options_);
   auto guided = make_attributor("guided-backprop")->attribute(objective).values;
   Attribution a;
-  a.values = guided * input_resolution(r.maps, x, options_).unsqueeze(1).to(guided.dtype());
+  a.values = guided * cam_input_resolution(r.maps, x, options_).unsqueeze(1).to(guided.dtype());
   a.diagnostics["map"] = r.maps;
   a.diagnostics["weights"] = r.weights;
   a.diagnostics["guided_backprop"] = guided;

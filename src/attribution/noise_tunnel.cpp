@@ -81,14 +81,18 @@ Attribution NoiseTunnel::compute(Objective& objective) {
   } else {
     std::vector<int64_t> shape{b * s};
     shape.insert(shape.end(), item.begin(), item.end());
+    // Captum's draw: torch.normal(0, stdev tensor of torch's default dtype, float32) over
+    // [B*S, *item] at once, which is randn(...) * stdev; then the input's dtype and device.
     auto gen = torch_generator(options_.seed());
-    noise = (torch::randn(shape, gen, torch::TensorOptions().dtype(x.scalar_type())) * options_.stdev()).to(x.device());
+    noise = (torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat)) * options_.stdev())
+                .to(x.device(), x.scalar_type());
   }
   auto noisy = x.repeat_interleave(s, 0) + noise;  // row b·S + s: item b, sample s (Captum's layout)
   NoisyObjective inner(objective, noisy, s);
   Attribution ia = base_->attribute(inner);
+  // The base method's own layout per point ([B*S, *item] unless its options choose another).
   std::vector<int64_t> split{b, s};
-  split.insert(split.end(), item.begin(), item.end());
+  split.insert(split.end(), ia.values.sizes().begin() + 1, ia.values.sizes().end());
   auto v = ia.values.view(split);
   Attribution a;
   switch (options_.type()) {

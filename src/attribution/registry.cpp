@@ -84,6 +84,7 @@ Factory make_cam(const char* name, CamKind kind) {
   return [name, kind](const OptionMap& o) -> std::unique_ptr<Attributor> {
     OptionReader r(name, o);
     auto opts = read_cam_options(r).kind(kind);
+    opts.output(r.get("output", opts.output()));
     r.finish();
     return std::make_unique<CamAttributor>(opts);
   };

@@ -25,10 +25,20 @@ struct AttributeArgs {
   // Shorthands for frequent options (each becomes key=value).
   std::string steps, samples, stdev, seed, window, strides, baseline, internal_batch_size, type, ig_method;
   // CAM family / LRP / activation maximisation.
-  std::string layer, rule, composite;
+  std::string layer, rule, composite, cam_output;
 };
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+bool is_cam_method(const std::string& m) {
+  return m == "cam" || m == "gradcam" || m == "gradcam++" || m == "gradcam-counterfactual";
+}
+
+// The heat of item b for --png: |values| summed over the channels ([B, C, H, W], and a CAM's
+// [B, 1, h, w], which heatmap_overlay resizes), or a CAM's [B, H, W] map as it is.
+at::Tensor png_heat(const at::Tensor& values, const at::Tensor& x, int64_t b) {
+  return values.dim() == x.dim() ? values[b].abs().sum(0) : values[b].abs();
+}
 
 void run_attribute(const AttributeArgs& a) {
   OptionMap options;
@@ -47,6 +57,13 @@ void run_attribute(const AttributeArgs& a) {
       {"composite", &a.composite}};
   for (const auto& [key, value] : shorthands)
     if (!value->empty()) options[key] = *value;
+  if (!a.cam_output.empty()) {
+    // "output" is also LRP's key (the output relevance): --cam-output is for the CAM methods only.
+    GNNX_CHECK(is_cam_method(a.method) || (options.count("base") && is_cam_method(options["base"])),
+               "attribute: --cam-output applies to cam, gradcam, gradcam++ and gradcam-counterfactual, not \"",
+               a.method, "\"");
+    options["output"] = a.cam_output;
+  }
   // The method and its options are checked before any file is read.
   auto attributor = attribution::make_attributor(a.method, options);
   const auto device = parse_device(a.device);
@@ -74,7 +91,7 @@ void run_attribute(const AttributeArgs& a) {
         auto dot = path.rfind('.');
         path = (dot == std::string::npos ? path : path.substr(0, dot)) + "_" + std::to_string(b) + ".png";
       }
-      auto heat = result.values[b].abs().sum(0);
+      auto heat = png_heat(result.values, x, b);
       io::write_png(path, io::heatmap_overlay(x[b], heat));
       pngs.push_back(path);
     }
@@ -113,7 +130,9 @@ void register_attribute(CLI::App& app) {
   cmd->add_option("--input", args->input, "input tensor [C, H, W] or [B, C, H, W] (torch.save)")->required();
   cmd->add_option("--target", args->target, "class index K (raw logit); -1 = the predicted class")->default_val(-1);
   cmd->add_option("--method", args->method, "attribution method")->required();
-  cmd->add_option("--out", args->out, "write the attribution (torch.save format, same shape as the input)");
+  cmd->add_option("--out", args->out,
+                  "write the attribution (torch.save format, same shape as the input unless --cam-output says "
+                  "otherwise)");
   cmd->add_option("--png", args->png, "write the heatmap over the input image (PNG; _b suffix per item when B > 1)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N")->default_val("cpu");
   cmd->add_option("-o,--option", args->options, "method option key=value (repeatable), e.g. -o abs=false");
@@ -132,6 +151,10 @@ void register_attribute(CLI::App& app) {
   cmd->add_option(
       "--layer", args->layer,
       "cam / gradcam / gradcam++ / gradcam-counterfactual / guided-gradcam: the feature layer (last conv block)");
+  cmd->add_option("--cam-output", args->cam_output,
+                  "cam / gradcam / gradcam++ / gradcam-counterfactual: input-channels ([B, C, H, W], default) | "
+                  "input ([B, H, W], pytorch-grad-cam's) | layer ([B, 1, h, w] on the layer's grid, Captum's "
+                  "LayerGradCam)");
   cmd->add_option("--rule", args->rule,
                   "lrp: one rule everywhere: epsilon[:e] | gamma[:g] | zplus | alphabeta[:a,b] | flat | zbox:lo,hi");
   cmd->add_option("--composite", args->composite,

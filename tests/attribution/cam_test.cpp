@@ -1,7 +1,11 @@
 // CAM, Grad-CAM (+ counterfactual), Grad-CAM++ and Guided Grad-CAM.
 #include "gnnx/attribution/cam.h"
 
+#include <memory>
+
 #include <torch/torch.h>
+
+#include "gnnx/attribution/noise_tunnel.h"
 
 #include "gnnx/core/random.h"
 #include "support/catch.h"
@@ -26,6 +30,18 @@ tnn::Sequential gap_net() {
                           {"gap", tnn::AdaptiveAvgPool2d(tnn::AdaptiveAvgPool2dOptions(1))},
                           {"flatten", tnn::Flatten()},
                           {"fc", fc}});
+}
+
+// gap_net with a 2x2 max pooling after the ReLU: the "pool" layer's 2x2 grid is coarser than the
+// 4x4 input, so the upsampling is not the identity.
+tnn::Sequential pooled_cam_net() {
+  auto seq = gap_net();
+  return tnn::Sequential({{"conv", seq->ptr<tnn::Conv2dImpl>(0)},
+                          {"relu", tnn::ReLU()},
+                          {"pool", tnn::MaxPool2d(tnn::MaxPool2dOptions(2))},
+                          {"gap", tnn::AdaptiveAvgPool2d(tnn::AdaptiveAvgPool2dOptions(1))},
+                          {"flatten", tnn::Flatten()},
+                          {"fc", seq->ptr<tnn::LinearImpl>(4)}});
 }
 
 at::Tensor input_4x4() { return torch::randn({2, 2, 4, 4}, gnnx::torch_generator(11)); }
@@ -137,4 +153,69 @@ TEST_CASE("CAM option errors", "[cam]") {
   GNNX_REQUIRE_ERROR("no layers", CamAttributor().attribute(opaque, x, {0}));
   GNNX_REQUIRE_ERROR("[B, K, h, w]", gradcam_weights(torch::zeros({2, 3})));
   GNNX_REQUIRE_ERROR("same shape", gradcampp_weights(torch::zeros({1, 2, 2, 2}), torch::zeros({1, 2, 3, 2})));
+}
+
+TEST_CASE("CAM output layouts: input-channels, input (pytorch-grad-cam) and layer (Captum)", "[cam]") {
+  auto model = ImageModel::sequential(pooled_cam_net());
+  auto x = input_4x4();
+  for (auto kind : {CamKind::kCam, CamKind::kGradCam, CamKind::kGradCamPlusPlus}) {
+    auto o = CamOptions().kind(kind).layer("pool");
+    auto channels = CamAttributor(o).attribute(model, x, {0, 1});
+    auto input = CamAttributor(CamOptions(o).output(CamOutput::kInput)).attribute(model, x, {0, 1});
+    auto layer = CamAttributor(CamOptions(o).output(CamOutput::kLayer)).attribute(model, x, {0, 1});
+    REQUIRE(channels.values.sizes() == x.sizes());
+    REQUIRE(input.values.sizes() == c10::IntArrayRef({2, 4, 4}));
+    REQUIRE(layer.values.sizes() == c10::IntArrayRef({2, 1, 2, 2}));
+    // One map in three shapes: on the layer's grid, upsampled, repeated over the channels.
+    const auto& map = channels.diagnostics.at("map");
+    GNNX_REQUIRE_CLOSE(layer.values.squeeze(1), map);
+    GNNX_REQUIRE_CLOSE(input.values, upsample_map(map, 4, 4));
+    GNNX_REQUIRE_CLOSE(channels.values, input.values.unsqueeze(1).expand_as(x));
+    REQUIRE(layer.options.at("output") == "layer");
+    REQUIRE(channels.options.at("output") == "input-channels");
+  }
+  // Through the registry, and without the ReLU (Captum's LayerGradCam default).
+  auto raw = make_attributor("gradcam", {{"layer", "pool"}, {"output", "layer"}, {"relu", "false"}})
+                 ->attribute(model, x, {0, 1});
+  auto w = raw.diagnostics.at("weights");
+  auto A = torch::max_pool2d(features(x), 2);
+  GNNX_REQUIRE_CLOSE(raw.values, (A * w.unsqueeze(-1).unsqueeze(-1)).sum(1, true), 1e-5, 1e-6);
+  REQUIRE(gnnx::from_name<CamOutput>("input-channels") == CamOutput::kInputChannels);
+  GNNX_REQUIRE_ERROR("CAM output", gnnx::from_name<CamOutput>("channels"));
+}
+
+TEST_CASE("CAM normalisation is pytorch-grad-cam's: min-max on the grid, upsample, min-max again", "[cam]") {
+  auto model = ImageModel::sequential(pooled_cam_net());
+  auto x = input_4x4();
+  auto o = CamOptions().layer("pool").normalize(true);
+  auto input = CamAttributor(CamOptions(o).output(CamOutput::kInput)).attribute(model, x, {1, 0});
+  const auto& map = input.diagnostics.at("map");
+  GNNX_REQUIRE_CLOSE(input.values, minmax_normalize(upsample_map(minmax_normalize(map), 4, 4)));
+  // Each upsampled map spans [0, 1) again (its maximum is 1 / (1 + 1e-7)).
+  REQUIRE(std::get<0>(input.values.flatten(1).max(1)).min().item<double>() == Approx(1.0).margin(1e-6));
+  // On the layer's grid there is one normalisation.
+  auto layer = CamAttributor(CamOptions(o).output(CamOutput::kLayer)).attribute(model, x, {1, 0});
+  GNNX_REQUIRE_CLOSE(layer.values.squeeze(1), minmax_normalize(map));
+  // Guided Grad-CAM uses the same upsampled map.
+  auto gg = GuidedGradCamAttributor(o).attribute(model, x, {1, 0});
+  auto gb = make_attributor("guided-backprop")->attribute(model, x, {1, 0}).values;
+  GNNX_REQUIRE_CLOSE(gg.values, gb * input.values.unsqueeze(1));
+}
+
+TEST_CASE("Layouts other than the input's: the noise tunnel follows, Guided Grad-CAM refuses", "[cam]") {
+  auto model = ImageModel::sequential(pooled_cam_net());
+  auto x = input_4x4();
+  auto layer = std::make_shared<CamAttributor>(CamOptions().layer("pool").output(CamOutput::kLayer));
+  REQUIRE_FALSE(layer->values_match_input());
+  auto noise = 0.1 * torch::randn({2, 3, 2, 4, 4}, gnnx::torch_generator(3));
+  NoiseTunnel nt(layer, NoiseTunnelOptions().noise(noise));
+  REQUIRE_FALSE(nt.values_match_input());
+  auto sg = nt.attribute(model, x, {0, 1});
+  REQUIRE(sg.values.sizes() == c10::IntArrayRef({2, 1, 2, 2}));
+  // Item 0's mean over its three noisy copies.
+  auto copies = layer->attribute(model, x[0].unsqueeze(0) + noise[0], {0, 0, 0}).values;
+  GNNX_REQUIRE_CLOSE(sg.values[0], copies.mean(0), 1e-5, 1e-6);
+  GNNX_REQUIRE_ERROR("input-channels",
+                     GuidedGradCamAttributor(CamOptions().output(CamOutput::kInput)).attribute(model, x, {0}));
+  GNNX_REQUIRE_ERROR("output", make_attributor("guided-gradcam", {{"output", "layer"}}));
 }

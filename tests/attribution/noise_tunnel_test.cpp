@@ -56,3 +56,22 @@ TEST_CASE("SmoothGrad with supplied noise equals the mean of the saliencies of t
   CHECK(nig.method == "noise-tunnel(ig)");
   REQUIRE(nig.diagnostics.at("delta").sizes() == c10::IntArrayRef({2, S}));
 }
+
+TEST_CASE("Drawn noise is Captum's: one float32 randn of [B*S, *item] from torch_generator(seed), times stdev",
+          "[attribution][noise]") {
+  TanhNet net;
+  auto model = ImageModel::sequential(net.seq);
+  auto x = torch::randn({2, 4}, torch::kDouble);
+  std::vector<int64_t> labels{1, 0};
+  const int64_t S = 3;
+  // torch.manual_seed(7); torch.normal(0, torch.tensor(0.25).repeat(6, 4)) in Python.
+  auto captum_noise = (torch::randn({2 * S, 4}, gnnx::torch_generator(7), torch::kFloat) * 0.25).to(torch::kDouble);
+  for (auto type : {NoiseTunnelType::kSmoothGrad, NoiseTunnelType::kSmoothGradSq, NoiseTunnelType::kVarGrad}) {
+    auto drawn = NoiseTunnel(std::make_shared<Saliency>(),
+                             NoiseTunnelOptions().seed(7).stdev(0.25).samples(S).type(type))
+                     .attribute(model, x, labels);
+    auto given = NoiseTunnel(std::make_shared<Saliency>(), NoiseTunnelOptions().noise(captum_noise).type(type))
+                     .attribute(model, x, labels);
+    GNNX_REQUIRE_CLOSE(drawn.values, given.values, 0.0, 0.0);
+  }
+}

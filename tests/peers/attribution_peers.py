@@ -2,7 +2,9 @@
 
 A small CNN is built and scripted here, every method runs in the peer library and through
 `gnnx attribute` on the same model, input and class, and the maps must agree within 1e-5 of the
-largest |value| of the peer's map, with the shape the peer returns. Prints one line per method and
+largest |value| of the peer's map, with the shape the peer returns. The noise tunnel cases use the
+same noise on both sides: Captum's draw after torch.manual_seed(k) is the one `gnnx attribute
+--seed k` makes (gnnx::torch_generator). Prints one line per method and
 a closing "N passed, N failed" line; exits 1 on any disagreement.
 
 A case listed in KNOWN_DISAGREEMENTS is a disagreement that is known and not yet mended: it is
@@ -24,12 +26,7 @@ import torch.nn as nn
 
 
 # name -> why gnnx and the peer differ today.
-KNOWN_DISAGREEMENTS = {
-    "gradcam (layer conv2)": "gnnx returns the map upsampled to the input and repeated over its channels "
-                             "([B, C, H, W]); Captum's LayerGradCam returns [B, 1, h, w] at the layer's size",
-    "grad-cam gradcam (layer relu2)": "gnnx returns [B, C, H, W]; pytorch-grad-cam returns [B, H, W]",
-    "grad-cam gradcam++ (layer relu2)": "gnnx returns [B, C, H, W]; pytorch-grad-cam returns [B, H, W]",
-}
+KNOWN_DISAGREEMENTS = {}
 
 
 def make_model():
@@ -65,9 +62,39 @@ def captum_cases(model, x, target):
         ("deconvnet", ["--method", "deconvnet"], run(ca.Deconvolution(model))),
         ("occlusion", ["--method", "occlusion", "--window", "3,4,4", "--strides", "3,2,2"],
          run(ca.Occlusion(model), sliding_window_shapes=(3, 4, 4), strides=(3, 2, 2))),
-        ("gradcam (layer conv2)", ["--method", "gradcam", "--layer", "conv2"],
+        # LayerGradCam: [B, 1, h, w] on the layer's grid, no ReLU (relu_attributions=False).
+        ("gradcam (layer conv2)", ["--method", "gradcam", "--layer", "conv2", "--cam-output", "layer", "-o", "relu=false"],
          run(ca.LayerGradCam(model, model.conv2))),
+        ("gradcam relu (layer relu2)", ["--method", "gradcam", "--layer", "relu2", "--cam-output", "layer"],
+         run(ca.LayerGradCam(model, model.relu2), relu_attributions=True)),
     ]
+
+
+def noise_tunnel_cases(model, x, target):
+    """Captum's NoiseTunnel after torch.manual_seed(seed): gnnx --seed draws the same noise (one
+    float32 draw of [B*S, C, H, W], as Captum's torch.normal(0, stdev) over all samples at once)."""
+    import captum.attr as ca
+
+    def run(algorithm, seed, **kw):
+        def f():
+            torch.manual_seed(seed)
+            return algorithm.attribute(x, target=target, **kw).detach()
+        return f
+
+    cases = []
+    for nt_type, samples, stdev, seed in [("smoothgrad", 8, 0.3, 5), ("smoothgrad_sq", 6, 0.5, 11),
+                                          ("vargrad", 6, 0.5, 11)]:
+        cases.append((f"noise tunnel {nt_type} (saliency)",
+                      ["--method", "smoothgrad", "--type", nt_type, "--samples", str(samples), "--stdev", str(stdev),
+                       "--seed", str(seed)],
+                      run(ca.NoiseTunnel(ca.Saliency(model)), seed, nt_type=nt_type, nt_samples=samples,
+                          stdevs=stdev)))
+    cases.append(("noise tunnel smoothgrad (ig riemann_trapezoid)",
+                  ["--method", "noise-tunnel", "-o", "base=ig", "--steps", "16", "--ig-method", "riemann_trapezoid",
+                   "--samples", "3", "--stdev", "0.2", "--seed", "3"],
+                  run(ca.NoiseTunnel(ca.IntegratedGradients(model)), 3, nt_type="smoothgrad", nt_samples=3,
+                      stdevs=0.2, n_steps=16, method="riemann_trapezoid")))
+    return cases
 
 
 def gradcam_cases(model, x, target):
@@ -80,11 +107,11 @@ def gradcam_cases(model, x, target):
                 return torch.from_numpy(cam(input_tensor=x, targets=[ClassifierOutputTarget(target)]))
         return f
 
-    # pytorch-grad-cam upsamples to the input and min-max normalises each map.
+    # pytorch-grad-cam returns [B, H, W]: min-max normalised, upsampled, min-max normalised again.
+    cam = ["--layer", "relu2", "--cam-output", "input", "-o", "normalize=true"]
     return [
-        ("grad-cam gradcam (layer relu2)", ["--method", "gradcam", "--layer", "relu2", "-o", "normalize=true"], run(GradCAM)),
-        ("grad-cam gradcam++ (layer relu2)", ["--method", "gradcam++", "--layer", "relu2", "-o", "normalize=true"],
-         run(GradCAMPlusPlus)),
+        ("grad-cam gradcam (layer relu2)", ["--method", "gradcam"] + cam, run(GradCAM)),
+        ("grad-cam gradcam++ (layer relu2)", ["--method", "gradcam++"] + cam, run(GradCAMPlusPlus)),
     ]
 
 
@@ -127,7 +154,8 @@ def main():
     scripted.save(model_path)
     torch.save(x, input_path)
 
-    cases = captum_cases(model, x, target) + gradcam_cases(model, x, target) + zennit_cases(model, x, target)
+    cases = (captum_cases(model, x, target) + noise_tunnel_cases(model, x, target) + gradcam_cases(model, x, target)
+             + zennit_cases(model, x, target))
     passed = failed = known = 0
     for name, gnnx_args, peer in cases:
         if args.only and args.only not in name:

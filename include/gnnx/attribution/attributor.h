@@ -13,7 +13,10 @@
 ///                non-virtual: it validates, calls the method's compute() and fills the method
 ///                name, the options and the targets of the result.
 ///   Attribution  values [B, *item], exactly input()'s shape, plus diagnostics
-///                (e.g. integrated gradients' convergence delta, [B]).
+///                (e.g. integrated gradients' convergence delta, [B]). A method whose options
+///                ask for a peer library's layout instead (a CAM's output = input | layer)
+///                says so through Attributor::values_match_input(); its values are then
+///                [B, ...] as that method documents.
 ///
 /// Batches. Every method evaluates the objective on stacks of points: scores(inputs [M, *item],
 /// items [M]) scores row m for item items[m]'s target. For images the rows are simply a batch of
@@ -84,8 +87,8 @@ namespace gnnx::attribution {
 
 /// What an attribution method returns.
 struct Attribution {
-  std::string method;                             ///< registry name, e.g. "ig"
-  at::Tensor values;                              ///< [B, *item]: same shape, dtype and device as Objective::input()
+  std::string method;  ///< registry name, e.g. "ig"
+  at::Tensor values;   ///< [B, *item]: same shape, dtype and device as Objective::input() (see values_match_input())
   std::vector<Target> targets;                    ///< one per item, labels resolved (never -1)
   std::map<std::string, std::string> options;     ///< the method's options as text ("steps" -> "50")
   std::map<std::string, at::Tensor> diagnostics;  ///< e.g. "delta": [B] (integrated gradients)
@@ -208,6 +211,10 @@ class Attributor {
   virtual std::string name() const = 0;
   /// The options as text, recorded in Attribution::options.
   virtual std::map<std::string, std::string> options() const { return {}; }
+  /// True when values has exactly Objective::input()'s shape [B, *item] (checked by
+  /// attribute()). False for a method whose options choose another layout (CamAttributor with
+  /// output input or layer); its values still start with the B items. Default true.
+  virtual bool values_match_input() const { return true; }
 
   /// Attributes objective's targets at objective.input().
   Attribution attribute(Objective& objective);

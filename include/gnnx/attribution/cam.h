@@ -11,14 +11,21 @@
 ///               a_ij = g² / (2g² + (Σ_ab A_ab)·g³ + 1e-6), a = 0 where g = 0,
 ///               w_k = Σ_ij relu(g_ij)·a_ij,  M = ReLU(Σ_k w_k A^k)
 ///   Guided Grad-CAM: guided backprop (attribution "guided-backprop") × the upsampled map.
-/// The map is then (optionally) min-max normalised per item on the layer's grid, as
-/// pytorch-grad-cam's scale_cam_image does ((M - min) / (max - min + 1e-7)), and upsampled to the
-/// input's H × W: bilinear with align_corners = false (as cv2.resize and
-/// torch.nn.functional.interpolate(..., align_corners=False)) or nearest.
+/// The map is then (optionally) min-max normalised per item as pytorch-grad-cam's
+/// scale_cam_image does ((M - min) / (max - min + 1e-7)): on the layer's grid, and once more
+/// after the upsampling (pytorch-grad-cam normalises the resized map again when it aggregates its
+/// target layers). The upsampling to the input's H × W is bilinear with align_corners = false
+/// (as cv2.resize and torch.nn.functional.interpolate(..., align_corners=False)) or nearest.
 ///
-/// Attribution::values is [B, C, H, W] like the input: the upsampled map repeated over the
-/// channels (Guided Grad-CAM: per channel). diagnostics["map"] is the map on the layer's grid
-/// [B, h, w] before normalisation; diagnostics["weights"] the channel weights [B, K].
+/// CamOptions::output chooses the shape of Attribution::values:
+///   input-channels  [B, C, H, W] like the input: the upsampled map repeated over the channels
+///                   (the default, so that a CAM compares with and feeds into every method
+///                   whose values have the input's shape);
+///   input           [B, H, W]: the upsampled map, as pytorch-grad-cam's BaseCAM.__call__;
+///   layer           [B, 1, h, w]: the map on the layer's grid, not upsampled, as Captum's
+///                   LayerGradCam (whose relu_attributions defaults to false: relu = false).
+/// Guided Grad-CAM is per channel and always [B, C, H, W]. diagnostics["map"] is the map on the
+/// layer's grid [B, h, w] before normalisation; diagnostics["weights"] the channel weights [B, K].
 ///
 /// The free functions below are the maths, on plain tensors, for reuse and tests.
 
@@ -52,6 +59,16 @@ GNNX_ENUM_NAMES(CamKind, "CAM kind", {CamKind::kCam, "cam"}, {CamKind::kGradCam,
                 {CamKind::kCounterfactual, "gradcam-counterfactual"}, {CamKind::kGradCamPlusPlus, "gradcam++"});
 /// "cam" | "gradcam" | "gradcam-counterfactual" | "gradcam++".
 
+/// The shape of a CAM attributor's values (see the file comment).
+enum class CamOutput {
+  kInputChannels,  ///< [B, C, H, W]: the upsampled map repeated over the input's channels
+  kInput,          ///< [B, H, W]: the upsampled map (pytorch-grad-cam)
+  kLayer,          ///< [B, 1, h, w]: the map on the layer's grid (Captum's LayerGradCam)
+};
+GNNX_ENUM_NAMES(CamOutput, "CAM output", {CamOutput::kInputChannels, "input-channels"}, {CamOutput::kInput, "input"},
+                {CamOutput::kLayer, "layer"});
+/// "input-channels" | "input" | "layer".
+
 // ---- maths on tensors ----------------------------------------------------------------------
 
 /// Grad-CAM weights: grads [B, K, h, w] -> mean over positions [B, K].
@@ -76,11 +93,15 @@ struct CamOptions {
   GNNX_ARG(std::string, layer) = "";
   /// Upsampling to the input's H × W. Default bilinear.
   GNNX_ARG(Upsample, upsample) = Upsample::kBilinear;
-  /// Min-max normalise each map to [0, 1] before upsampling. Default false (raw map).
+  /// Min-max normalise each map to [0, 1] on the layer's grid and again after upsampling, as
+  /// pytorch-grad-cam does. Default false (raw map).
   GNNX_ARG(bool, normalize) = false;
   /// Apply the ReLU to Σ_k w_k A^k. Default true (all four methods' definitions; CAM's paper
   /// map has no ReLU: set false to get Σ_k w_k^c f_k exactly).
   GNNX_ARG(bool, relu) = true;
+  /// The shape of the values: [B, C, H, W], [B, H, W] or [B, 1, h, w]. Default input-channels
+  /// ([B, C, H, W], the input's shape). Guided Grad-CAM accepts only input-channels.
+  GNNX_ARG(CamOutput, output) = CamOutput::kInputChannels;
 };
 
 /// CAM / Grad-CAM / counterfactual Grad-CAM / Grad-CAM++ (registry names "cam", "gradcam",
@@ -90,6 +111,8 @@ class CamAttributor : public Attributor {
   explicit CamAttributor(CamOptions options = {}) : options_(std::move(options)) {}
   std::string name() const override;
   std::map<std::string, std::string> options() const override;
+  /// False unless output is input-channels.
+  bool values_match_input() const override { return options_.output() == CamOutput::kInputChannels; }
 
  protected:
   Attribution compute(Objective& objective) override;

@@ -5,6 +5,12 @@
 ///   smoothgrad_sq  mean_s a_s²
 ///   vargrad        mean_s a_s² − (mean_s a_s)²
 /// All S × B noisy points go to the inner method as one objective (one batch), as in Captum.
+///
+/// The drawn noise is Captum's: for a CPU input, NoiseTunnelOptions().seed(k) draws the numbers
+/// that Captum's NoiseTunnel.attribute draws after torch.manual_seed(k) (one float32 draw of
+/// shape [B*S, *item], row b·S + s for item b, sample s: torch::randn with
+/// gnnx::torch_generator(k), times σ), so the two agree to rounding. On another device the noise
+/// is still drawn on the CPU and moved.
 
 #include <memory>
 
@@ -26,11 +32,11 @@ struct NoiseTunnelOptions {
   /// Noise standard deviation σ, absolute (Captum's stdevs; the SmoothGrad paper uses 10–20 % of
   /// the input range). Default 1.0 (Captum's).
   GNNX_ARG(double, stdev) = 1.0;
-  /// Seed of the noise (gnnx::torch_generator, CPU, then moved to the input's device).
-  /// Default 0.
+  /// Seed of the noise (gnnx::torch_generator, CPU, float32 as torch.manual_seed(seed) then
+  /// Captum's draw; then converted to the input's dtype and device). Default 0.
   GNNX_ARG(uint64_t, seed) = 0;
-  /// Caller-supplied noise [S, B, *item] (or [S, *item] for B = 1, or [S*B, *item] sample-major);
-  /// when defined it replaces the drawn noise and S is taken from it. Default undefined.
+  /// Caller-supplied noise [B, S, *item] or [B*S, *item] (row b·S + s: item b, sample s); when
+  /// defined it replaces the drawn noise and S is taken from it. Default undefined.
   GNNX_ARG(at::Tensor, noise);
 };
 
@@ -41,6 +47,8 @@ class NoiseTunnel : public Attributor {
   /// "smoothgrad" over saliency; "noise-tunnel(<base>)" otherwise.
   std::string name() const override;
   std::map<std::string, std::string> options() const override;
+  /// The base method's.
+  bool values_match_input() const override { return base_->values_match_input(); }
 
  protected:
   Attribution compute(Objective& objective) override;

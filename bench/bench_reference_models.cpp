@@ -2,6 +2,7 @@
 // dataset generated with that seed and the reference model trained with it; mean ± std
 // (population) of train / val / test accuracy and of the training time.
 // Usage: bench_reference_models [dataset ...]   (default: all six)
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -33,10 +34,20 @@ std::string fmt(Stat s, int digits = 3) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   std::vector<std::string> names;
-  for (int i = 1; i < argc; ++i) names.emplace_back(argv[i]);
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::cout << "usage: bench_reference_models [dataset ...]   (default: every dataset)\n";
+      return 0;
+    }
+    names.push_back(a);
+  }
   if (names.empty()) names = gnnx::datasets::dataset_names();
+  const auto known = gnnx::datasets::dataset_names();
+  for (const auto& n : names)  // unknown names fail before any training
+    if (std::find(known.begin(), known.end(), n) == known.end()) gnnx::datasets::make_dataset(n, 0);
   const int kSeeds = 5;
   std::cout << "reference models, seeds 0.." << kSeeds - 1 << " (dataset seed = training seed); BLAS "
             << gnnx::blas_name() << ", torch threads " << gnnx::torch_threads() << "\n";
@@ -73,4 +84,7 @@ int main(int argc, char** argv) {
                          {"results", all}};
   std::cout << line.dump() << "\n";
   return 0;
+} catch (const std::exception& e) {
+  std::cerr << "bench_reference_models: error: " << e.what() << "\n";
+  return 1;
 }

@@ -3,6 +3,7 @@
 // JSON graphs), written in torch's format with --out, or of a synthetic benchmark's model
 // (--dataset), shown as the most relevant edges (or, for gnn-lrp, walks), a JSON line and an SVG.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -29,6 +30,8 @@ struct ExplainArgs {
   GNNLRPCliArgs lrp;  // dataset, model, graph index, top-k, svg, json, and gnn-lrp's own rule options
   std::vector<int64_t> nodes;
   std::string graph_path, nodes_file, out, readout = "mean", task = "node";
+  std::string features, labels;  // a CSV graph's node-feature and label files
+  bool undirected = false;
   int64_t classes = -1, receptive_field = -1;  // what a TorchScript model cannot say about itself
   std::vector<std::string> options;            // key=value for the method
   std::vector<int64_t> graph_indices;
@@ -127,9 +130,19 @@ void run_explain_file(const ExplainArgs& a) {
   GNNX_CHECK(o.top_k > 0, "explain: --top-k must be positive, got ", o.top_k);
   const auto options = parse_options(a.options, std::to_string(parse_seed(a.seed)));
   auto explainer = explain::make_explainer(a.method, options);  // unknown methods and options fail first
-  auto loaded = io::load_graph(a.graph_path);
+  if (!a.out.empty()) {
+    // Where the result goes is checked before the work, not after it.
+    const std::filesystem::path out(a.out);
+    GNNX_CHECK(!std::filesystem::is_directory(out), "explain: --out ", a.out, " is a directory, expected a file name");
+    const auto parent = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+    GNNX_CHECK(std::filesystem::is_directory(parent), "explain: --out ", a.out, ": cannot write there, no folder ",
+               parent.string());
+  }
+  auto loaded = io::load_graph(
+      a.graph_path, io::GraphFileOptions().features(a.features).labels(a.labels).undirected(a.undirected));
   const Graph& full = loaded.graph;
-  GNNX_CHECK(full.has_features(), "explain: the graph in \"", a.graph_path, "\" has no node features");
+  GNNX_CHECK(full.has_features(), "explain: the graph in \"", a.graph_path, "\" has no node features",
+             std::filesystem::path(a.graph_path).extension() == ".csv" ? " (give them with --features F.csv)" : "");
   auto model = nn::load_model(o.model_path, nn::ModelFileOptions()
                                                 .readout(from_name<nn::Aggregation>(a.readout))
                                                 .in_channels(full.x.size(1))
@@ -312,6 +325,9 @@ void register_explain(CLI::App& app) {
                   "a PyG state dict (torch.save(dict(model.state_dict()))) or a gnnx model; with --dataset, "
                   "replaces the trained reference model");
   cmd->add_option("--graph", a->graph_path, "your graph: .pt (PyG Data.to_dict()), .csv, .graphml, .dot or .json");
+  cmd->add_option("--features", a->features, "a CSV graph's node features: a CSV id,f1,...,fk");
+  cmd->add_option("--labels", a->labels, "a CSV graph's node labels: a CSV id,label");
+  cmd->add_flag("--undirected", a->undirected, "a CSV, GraphML or DOT graph: add the reverse of every edge");
   cmd->add_option("--dataset", o.dataset,
                   "or a synthetic benchmark: ba-shapes, ba-community, tree-cycles, "
                   "tree-grid, ba-2motifs, ba-growth");

@@ -31,14 +31,35 @@ int main(int argc, char** argv) {
   gnnx::cli::register_explain(app);
   gnnx::cli::register_evaluate(app);
   gnnx::cli::register_bench_images(app);
+  // A first word that is neither a command nor a flag: name it, rather than CLI11's "A
+  // subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (const auto* c : app.get_subcommands({})) {
+      known = known || c->check_name(argv[1]);
+      names += (names.empty() ? "" : ", ") + c->get_name();
+    }
+    if (!known) {
+      gnnx::cli::fail(std::string("unknown command '") + argv[1] + "'; the commands are " + names);
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" that exit 0; a command line that does not parse is one
+    // line on stderr like every other error, with exit status 2 (a usage error).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    const auto* used = app.get_subcommands().empty() ? nullptr : app.get_subcommands().front();
+    gnnx::cli::fail(std::string(e.what()) + " (see: gnnx " + (used ? used->get_name() + " " : "") + "--help)");
+    return 2;
   } catch (const gnnx::Error& e) {
     return gnnx::cli::fail(e.what());
   } catch (const std::exception& e) {
     return gnnx::cli::fail(e.what());
+  } catch (...) {
+    return gnnx::cli::fail("an unknown exception ended the command");
   }
   return 0;
 }

@@ -2,11 +2,14 @@
 
 #include <array>
 #include <cstdint>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "gnnx/core/check.h"
@@ -24,23 +27,34 @@ std::string read_file(const std::string& path) {
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
   GNNX_CHECK(!path.empty(), "write_file_atomic: empty path");
+  GNNX_CHECK(!std::filesystem::is_directory(path), "write_file_atomic: cannot write '", path, "': it is a directory");
+  // Written beside the target, flushed to the disk, then renamed over it: a reader sees the old
+  // file or the whole new one, never a part, even when the process is killed or the disk fills.
   const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    GNNX_CHECK(out.good(), "write_file_atomic: cannot write '", path, "' (cannot create '", tmp, "')");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out.good()) {
-      out.close();
-      std::remove(tmp.c_str());
-      GNNX_CHECK(false, "write_file_atomic: error while writing '", tmp, "'");
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  GNNX_CHECK(fd >= 0, "write_file_atomic: cannot write '", path, "': ", std::strerror(errno));
+  int err = 0;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      break;
     }
+    done += static_cast<size_t>(n);
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    GNNX_CHECK(false, "write_file_atomic: cannot write '", path, "': ", std::strerror(err));
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
-    std::remove(tmp.c_str());
-    GNNX_CHECK(false, "write_file_atomic: cannot rename '", tmp, "' to '", path, "': ", ec.message());
+    ::unlink(tmp.c_str());
+    GNNX_CHECK(false, "write_file_atomic: cannot write '", path, "': ", ec.message());
   }
 }
 

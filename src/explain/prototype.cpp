@@ -196,6 +196,7 @@ PrototypeResult prototype_from_subgraphs(const std::vector<ExplanationSubgraph>&
   GNNX_CHECK(!instances.empty(), "prototype: expected at least one instance, got none");
   const auto& first = instances.front();
   const bool node_task = first.target.kind == Target::Kind::kNode;
+  const bool anchored = node_task && options.anchor();
   const bool input = options.node_features() == NodeFeatures::kInput;
   int64_t n = 0;
   for (size_t i = 0; i < instances.size(); ++i) {
@@ -227,10 +228,10 @@ PrototypeResult prototype_from_subgraphs(const std::vector<ExplanationSubgraph>&
   std::vector<at::Tensor> a, x;
   for (const auto& s : instances) {
     a.push_back(pad_adjacency(adjacency_of(s), n));
-    x.push_back(pad_features(input ? s.features.to(torch::kDouble) : structure_features(s, node_task), n));
+    x.push_back(pad_features(input ? s.features.to(torch::kDouble) : structure_features(s, anchored), n));
   }
   auto align_options = options.alignment();
-  align_options.anchored(node_task);
+  align_options.anchored(anchored);
 
   // Reference: the candidate of least total cost (all instances when there are few enough).
   std::vector<int64_t> candidates(static_cast<size_t>(m));

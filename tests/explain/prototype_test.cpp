@@ -133,6 +133,23 @@ TEST_CASE("renaming an instance's nodes leaves the prototype unchanged", "[proto
   }
 }
 
+TEST_CASE("without the anchor, grids seen from different nodes give the grid", "[prototype]") {
+  // Tree-Grid's one class holds every grid node: explained at a corner, a side and the centre.
+  std::vector<ExplanationSubgraph> grids;
+  for (int64_t centre : {0, 1, 4, 8, 5}) {
+    std::vector<int64_t> perm(9);
+    for (int64_t i = 0; i < 9; ++i) perm[i] = i;
+    std::swap(perm[0], perm[centre]);  // grid node `centre` becomes local node 0, the explained node
+    grids.push_back(renamed(instance(grid_motif(3), 9), perm));
+  }
+  const auto unrooted = prototype_from_subgraphs(grids, PrototypeOptions().anchor(false));
+  CHECK(metrics::isomorphic(unrooted.edges, grid_motif(3)));
+  CHECK(unrooted.edge_weights == std::vector<double>(12, 1.0));
+  // Anchored, a corner and the centre cannot both sit on prototype node 0 at no cost.
+  const auto rooted = prototype_from_subgraphs(grids);
+  CHECK(*std::max_element(rooted.costs.begin(), rooted.costs.end()) > 0);
+}
+
 TEST_CASE("graph-task prototypes align without an anchor", "[prototype]") {
   std::vector<ExplanationSubgraph> cycles;
   for (uint64_t seed = 0; seed < 6; ++seed) {

@@ -11,7 +11,7 @@
 /// the instance's largest score, grown greedily from the explained node (graph tasks: from the
 /// top-scoring edge), always taking the highest-scoring such edge that touches the nodes taken so
 /// far, until max_edges edges are taken or none is left. Node tasks put the explained node first
-/// (local id 0), and alignments keep it on prototype node 0.
+/// (local id 0), and alignments keep it on prototype node 0 (unless anchor(false)).
 ///
 /// Node features for the alignment (NodeFeatures): kStructure, each node's degree in its
 /// subgraph and (node tasks) its hop distance to the explained node, scaled by 1/2; or kInput,
@@ -89,6 +89,11 @@ struct PrototypeOptions {
   GNNX_ARG(AlignmentOptions, alignment) = AlignmentOptions();
   /// Default structure.
   GNNX_ARG(NodeFeatures, node_features) = NodeFeatures::kStructure;
+  /// Node tasks: keep every explained node on prototype node 0 (and use the hop distance to it
+  /// as a structural feature), so the prototype is the structure seen from the class's role.
+  /// false aligns the subgraphs as unrooted graphs, for classes whose nodes hold different
+  /// places in the motif (Tree-Grid's one class for all nine grid nodes). Default true.
+  GNNX_ARG(bool, anchor) = true;
   /// Default mean.
   GNNX_ARG(PrototypeAggregation, aggregation) = PrototypeAggregation::kMean;
   /// Prototype edges: aligned weight >= threshold (mean: the fraction of instances having the

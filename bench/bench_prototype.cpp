@@ -96,13 +96,14 @@ const char* motif_label(const std::string& dataset, int64_t label) {
 }
 
 explain::PrototypeOptions options(const std::string& explainer, const OptionMap& eo, const std::string& method,
-                                  const std::string& reference, bool anchor, int64_t max_edges, uint64_t seed) {
+                                  const std::string& reference, bool anchor, int64_t max_edges, double relative,
+                                  uint64_t seed) {
   auto o = explain::PrototypeOptions()
                .explainer(explainer)
                .explainer_options(eo)
                .reference(from_name<explain::ReferenceRule>(reference))
                .anchor(anchor)
-               .subgraph(explain::SubgraphRule().max_edges(max_edges))
+               .subgraph(explain::SubgraphRule().max_edges(max_edges).relative_threshold(relative))
                .seed(seed);
   o.alignment().method(from_name<explain::AlignmentMethod>(method));
   return o;
@@ -113,8 +114,9 @@ explain::PrototypeOptions options(const std::string& explainer, const OptionMap&
 int main(int argc, char** argv) {
   std::string datasets_arg = "ba-shapes,tree-cycles,tree-grid,ba-2motifs", explainer = "gnnexplainer",
               method = "sinkhorn";
-  std::string reference = "medoid", anchor = "true";
+  std::string reference = "medoid", anchor = "false";
   int64_t seeds = 5, instances = 20, epochs = -1, max_edges = 12;
+  double relative = 0.5;
   try {
     for (int i = 1; i + 1 < argc; i += 2) {
       const std::string k = argv[i], v = argv[i + 1];
@@ -136,6 +138,8 @@ int main(int argc, char** argv) {
         anchor = v;
       else if (k == "--max-edges")
         max_edges = std::stoll(v);
+      else if (k == "--relative-threshold")
+        relative = std::stod(v);
       else
         throw std::invalid_argument(k);
     }
@@ -143,7 +147,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception&) {
     std::cerr << "usage: bench_prototype [--datasets a,b] [--seeds 5] [--instances 20] [--explainer NAME] "
                  "[--epochs N] [--method sinkhorn|exact] [--reference medoid|iterate] [--anchor true|false] "
-                 "[--max-edges K]\n";
+                 "[--max-edges K] [--relative-threshold R]\n";
     return 2;
   }
   set_runtime_settings(RuntimeSettings().explainer_blas_threads(1));
@@ -169,7 +173,7 @@ int main(int argc, char** argv) {
       model->eval();
       for (size_t c = 0; c < classes.size(); ++c) {
         const auto motif = *datasets::class_motif(name, classes[c]);
-        const auto o = options(explainer, eo, method, reference, anchor == "true", max_edges, seed);
+        const auto o = options(explainer, eo, method, reference, anchor == "true", max_edges, relative, seed);
         const auto subs = subgraphs(ds, *model, classes[c], instances, o);
         used[c] += static_cast<int64_t>(subs.size());
         const auto p = explain::prototype_from_subgraphs(subs, o);
@@ -198,7 +202,7 @@ int main(int argc, char** argv) {
   auto ds = datasets::make_dataset("ba-shapes", 0);
   auto model = datasets::train_reference_model(ds, 0).model;
   model->eval();
-  const auto o = options(explainer, eo, method, reference, anchor == "true", max_edges, 0);
+  const auto o = options(explainer, eo, method, reference, anchor == "true", max_edges, relative, 0);
   const auto subs = subgraphs(ds, *model, 1, 100, o);
   std::vector<double> times;
   for (int r = 0; r < 3; ++r) {
@@ -212,6 +216,7 @@ int main(int argc, char** argv) {
   std::cout << "whole table: " << total_s << " s\n";
   nlohmann::json j = {{"bench", "prototype"},   {"explainer", explainer},      {"method", method},
                       {"reference", reference}, {"anchor", anchor == "true"}, {"max_edges", max_edges},
+                      {"relative_threshold", relative},
                       {"seeds", seeds},          {"instances", instances},      {"epochs", epochs},
                       {"rows", rows},            {"align_instances", subs.size()}, {"align_seconds", times[1]},
                       {"total_seconds", total_s}};

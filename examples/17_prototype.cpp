@@ -27,7 +27,7 @@ int main() {
   const auto p = prototype.build(*model, ds.graphs.front(), nodes, label);
 
   std::cout << "prototype of class " << label << " from " << p.instances.size() << " nodes (reference: node "
-            << p.instances[p.reference].target.index << "); node 0 is the explained node\n";
+            << p.instances[p.reference].target.index << ")\n";
   for (size_t k = 0; k < p.edges.size(); ++k)
     std::cout << "  " << p.edges[k].first << " -- " << p.edges[k].second << "  weight " << p.edge_weights[k] << "\n";
   const auto match = gnnx::eval::match_motif(p.edges, *gnnx::datasets::class_motif("ba-shapes", label));

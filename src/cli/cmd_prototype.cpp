@@ -30,9 +30,9 @@ struct PrototypeArgs {
   std::string dataset, explainer = "gnnexplainer", method = "sinkhorn", reference = "medoid", aggregation = "mean";
   std::string seed = "0", svg, model_path;
   int64_t label = -1, instances = 20, max_edges = 12;
-  double threshold = 0.5;
+  double threshold = 0.5, relative_threshold = 0.5;
   std::vector<std::string> options;
-  bool json = false, no_anchor = false;
+  bool json = false, anchor = false;
 };
 
 void run_prototype(const PrototypeArgs& a) {
@@ -52,11 +52,11 @@ void run_prototype(const PrototypeArgs& a) {
                      .explainer(a.explainer)
                      .explainer_options(explainer_options)
                      .instances(a.instances)
-                     .subgraph(explain::SubgraphRule().max_edges(a.max_edges))
+                     .subgraph(explain::SubgraphRule().max_edges(a.max_edges).relative_threshold(a.relative_threshold))
                      .reference(from_name<explain::ReferenceRule>(a.reference))
                      .aggregation(from_name<explain::PrototypeAggregation>(a.aggregation))
                      .threshold(a.threshold)
-                     .anchor(!a.no_anchor)
+                     .anchor(a.anchor)
                      .seed(seed);
   options.alignment().method(from_name<explain::AlignmentMethod>(a.method));
   {
@@ -120,7 +120,7 @@ void run_prototype(const PrototypeArgs& a) {
             << a.explainer << " explanations (" << a.method << " alignment, reference "
             << (node_task ? "node " : "graph ") << p.instances[static_cast<size_t>(p.reference)].target.index
             << ", mean cost " << std::setprecision(3) << mean_cost << "), " << seconds << " s\n";
-  std::cout << "edges with weight >= " << a.threshold << " (prototype node: role)" << (node_task ? "; node 0 is the explained node" : "") << ":\n";
+  std::cout << "edges with weight >= " << a.threshold << " (prototype node: role)" << (p.anchored ? "; node 0 is the explained node" : "") << ":\n";
   for (const auto& e : edges) {
     const auto u = e["source"].get<int64_t>(), v = e["target"].get<int64_t>();
     std::cout << "  " << std::setw(3) << u << " (" << p.roles[u] << ") -- " << std::setw(3) << v << " ("
@@ -156,10 +156,13 @@ void register_prototype(CLI::App& app) {
   cmd->add_option("--reference", a->reference, "reference rule: medoid or iterate")->capture_default_str();
   cmd->add_option("--aggregation", a->aggregation, "mean or median of the aligned adjacencies")
       ->capture_default_str();
-  cmd->add_flag("--no-anchor", a->no_anchor,
-                "node tasks: align the subgraphs unrooted, not with the explained nodes on one prototype node");
+  cmd->add_flag("--anchor", a->anchor,
+                "node tasks: keep every explained node on prototype node 0 (the structure seen from the role)");
   cmd->add_option("--threshold", a->threshold, "prototype edges: weight >= threshold")->capture_default_str();
   cmd->add_option("--max-edges", a->max_edges, "most edges of an explanation subgraph")->capture_default_str();
+  cmd->add_option("--relative-threshold", a->relative_threshold,
+                  "explanation subgraph: edges scoring >= this fraction of the instance's top score")
+      ->capture_default_str();
   cmd->add_option("--model", a->model_path, "a gnnx model to use instead of training the reference model");
   cmd->add_option("--seed", a->seed, "seed of the dataset, the reference model, the explainer and the draws")
       ->capture_default_str();

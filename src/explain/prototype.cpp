@@ -275,6 +275,7 @@ PrototypeResult prototype_from_subgraphs(const std::vector<ExplanationSubgraph>&
   }
 
   out.adjacency = proto;
+  out.anchored = anchored;
   const auto pa = proto.accessor<double, 2>();
   for (int64_t u = 0; u < n; ++u)
     for (int64_t v = u + 1; v < n; ++v)

@@ -34,6 +34,7 @@ std::string prototype_dot(const explain::PrototypeResult& p, const PrototypeSvgO
   GNNX_CHECK(o.instances() >= 0 && o.min_weight() >= 0, "prototype_dot: expected instances >= 0 and min_weight >= 0, ",
              "got ", o.instances(), " and ", o.min_weight());
   const bool node_task = !p.instances.empty() && p.instances.front().target.kind == Target::Kind::kNode;
+  const bool anchored = node_task && p.anchored;
   const auto a = p.adjacency.to(torch::kCPU, torch::kDouble).contiguous();
   const auto acc = a.accessor<double, 2>();
   std::ostringstream s;
@@ -45,7 +46,7 @@ std::string prototype_dot(const explain::PrototypeResult& p, const PrototypeSvgO
     if (p.node_frequency[k] <= 0) continue;
     s << "    p" << k << " [label=\"" << k;
     if (p.roles[k] >= 0) s << "\\nrole " << p.roles[k];
-    s << "\", fillcolor=\"" << node_colour(k) << "\"" << (node_task && k == 0 ? ", shape=doublecircle" : "")
+    s << "\", fillcolor=\"" << node_colour(k) << "\"" << (anchored && k == 0 ? ", shape=doublecircle" : "")
       << "];\n";
   }
   for (int64_t u = 0; u < n; ++u)

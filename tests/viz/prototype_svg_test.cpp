@@ -17,7 +17,7 @@ TEST_CASE("the prototype picture shows weights and aligned instances", "[prototy
     inst[i].edges = {{0, 1}, {1, 2}};
   }
   inst[1].edges.push_back({0, 2});  // a triangle: the edge (0, 2) has weight 1/2
-  const auto p = explain::prototype_from_subgraphs(inst);
+  const auto p = explain::prototype_from_subgraphs(inst, explain::PrototypeOptions().anchor(true));
   const auto dot = viz::prototype_dot(p, viz::PrototypeSvgOptions().threshold(0.6).title("class 1"));
   CHECK(dot.find("p0 [label=\"0\", fillcolor=\"#8dd3c7\", shape=doublecircle]") != std::string::npos);
   CHECK(dot.find("p0 -- p1 [label=\"1.00\", penwidth=4.50, color=black]") != std::string::npos);

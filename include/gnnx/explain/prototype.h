@@ -11,7 +11,7 @@
 /// the instance's largest score, grown greedily from the explained node (graph tasks: from the
 /// top-scoring edge), always taking the highest-scoring such edge that touches the nodes taken so
 /// far, until max_edges edges are taken or none is left. Node tasks put the explained node first
-/// (local id 0), and alignments keep it on prototype node 0 (unless anchor(false)).
+/// (local id 0); with anchor(true) the alignments keep it on prototype node 0.
 ///
 /// Node features for the alignment (NodeFeatures): kStructure, each node's degree in its
 /// subgraph and (node tasks) its hop distance to the explained node, scaled by 1/2; or kInput,
@@ -91,9 +91,11 @@ struct PrototypeOptions {
   GNNX_ARG(NodeFeatures, node_features) = NodeFeatures::kStructure;
   /// Node tasks: keep every explained node on prototype node 0 (and use the hop distance to it
   /// as a structural feature), so the prototype is the structure seen from the class's role.
-  /// false aligns the subgraphs as unrooted graphs, for classes whose nodes hold different
-  /// places in the motif (Tree-Grid's one class for all nine grid nodes). Default true.
-  GNNX_ARG(bool, anchor) = true;
+  /// Default false: the subgraphs align as unrooted graphs, which a class whose nodes hold
+  /// different places in the motif needs (Tree-Grid's one class for all nine grid nodes) and
+  /// which costs nothing measurable where the roles are split (BA-Shapes; bench_prototype,
+  /// docs/benchmarks.md).
+  GNNX_ARG(bool, anchor) = false;
   /// Default mean.
   GNNX_ARG(PrototypeAggregation, aggregation) = PrototypeAggregation::kMean;
   /// Prototype edges: aligned weight >= threshold (mean: the fraction of instances having the
@@ -136,6 +138,7 @@ struct PrototypeResult {
   std::vector<double> costs;  ///< per instance: the cost of its alignment to the final reference
   int64_t reference = 0;      ///< index of the reference instance (kIterate: the first reference)
   int64_t iterations = 0;     ///< alignments of all instances run (1 for kMedoid)
+  bool anchored = false;      ///< node tasks with anchor(true): every explained node is prototype node 0
   std::vector<ExplanationSubgraph> instances;  ///< the subgraphs, in the order of the input
 };
 

@@ -25,7 +25,7 @@ struct PrototypeSvgOptions {
 };
 
 /// DOT source: a cluster with the prototype (each edge labelled with its weight, width ∝ weight;
-/// node k labelled "k" and its role; the explained node of node tasks a double circle), and one
+/// node k labelled "k" and its role; when anchored, node 0 (every explained node) a double circle), and one
 /// cluster per drawn instance whose nodes carry their graph id and are placed and coloured by
 /// the prototype node they are aligned to. Throws gnnx::Error naming "prototype_dot" for a
 /// result whose fields disagree in size or options out of range.

@@ -20,6 +20,7 @@ void register_train(CLI::App& app);
 void register_attribute(CLI::App& app);
 void register_explain(CLI::App& app);
 void register_evaluate(CLI::App& app);
+void register_prototype(CLI::App& app);
 
 /// A --seed value: a non-negative integer below 10^19 (CLI11 would wrap "-1" into a uint64_t).
 uint64_t parse_seed(const std::string& text);

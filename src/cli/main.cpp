@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   gnnx::cli::register_attribute(app);
   gnnx::cli::register_explain(app);
   gnnx::cli::register_evaluate(app);
+  gnnx::cli::register_prototype(app);
   gnnx::cli::register_bench_images(app);
   // A first word that is neither a command nor a flag: name it, rather than CLI11's "A
   // subcommand is required".

@@ -1,0 +1,39 @@
+#pragma once
+/// The prototype protocol on the synthetic benchmarks: which instances a class prototype is built
+/// from, the naive baselines it is compared with, and how a prototype graph is scored against
+/// the class's motif (datasets/class_motif.h). bench/bench_prototype and `gnnx prototype` use it.
+
+#include <cstdint>
+#include <vector>
+
+#include "gnnx/datasets/synthetic.h"
+#include "gnnx/explain/prototype.h"
+#include "gnnx/graph/generators.h"
+#include "gnnx/nn/models/gnn.h"
+
+namespace gnnx::eval {
+
+/// The instances of class `label` that the model puts in it: node ids (node tasks: y == label
+/// and the model's prediction on the graph == label) or graph ids (graph tasks), ascending.
+/// Throws gnnx::Error for a label outside [0, num_classes) or a model whose task differs.
+std::vector<int64_t> class_instances(const datasets::Dataset& dataset, nn::GNNModel& model, int64_t label);
+
+/// Baseline (a): the most frequent explanation subgraph up to isomorphism (Boost.Graph
+/// isomorphism); among equally frequent ones, the one met first. Throws gnnx::Error for no
+/// instances.
+EdgeList most_frequent_subgraph(const std::vector<explain::ExplanationSubgraph>& instances);
+
+/// Baseline (b): the mean of the instances' adjacencies in their own local node order (the
+/// order the subgraph rule took the nodes in; node tasks: the explained node first), without
+/// alignment, kept where >= threshold. Throws gnnx::Error for no instances.
+EdgeList unaligned_union(const std::vector<explain::ExplanationSubgraph>& instances, double threshold = 0.5);
+
+/// A graph against a motif.
+struct MotifMatch {
+  bool isomorphic = false;
+  double edit_distance = 0;  ///< metrics::graph_edit_distance
+  bool exact = true;         ///< false: edit_distance is an upper bound
+};
+MotifMatch match_motif(const EdgeList& graph, const EdgeList& motif);
+
+}  // namespace gnnx::eval

@@ -60,9 +60,8 @@ std::vector<std::string> split(const std::string& text) {
 }
 
 // Explanation subgraphs of up to `count` instances of `label` (the ones the model gets right).
-std::vector<explain::ExplanationSubgraph> subgraphs(const datasets::Dataset& ds, nn::GNNModel& model,
-                                                    int64_t label, int64_t count,
-                                                    const explain::PrototypeOptions& o) {
+std::vector<explain::ExplanationSubgraph> subgraphs(const datasets::Dataset& ds, nn::GNNModel& model, int64_t label,
+                                                    int64_t count, const explain::PrototypeOptions& o) {
   auto ids = eval::class_instances(ds, model, label);
   if (static_cast<int64_t>(ids.size()) > count) {
     Rng rng(o.seed());
@@ -157,7 +156,8 @@ int main(int argc, char** argv) {
   nlohmann::json rows = nlohmann::json::array();
   std::cout << std::left << std::setw(12) << "dataset" << std::setw(7) << "class" << std::setw(10) << "motif"
             << std::setw(24) << "aligned prototype" << std::setw(24) << "(a) most frequent" << std::setw(24)
-            << "(b) union, no alignment" << "instances\n";
+            << "(b) union, no alignment"
+            << "instances\n";
   const auto t_all = std::chrono::steady_clock::now();
   for (const auto& name : split(datasets_arg)) {
     const auto probe = datasets::make_dataset(name, 0);
@@ -214,11 +214,19 @@ int main(int argc, char** argv) {
   std::cout << "aligning " << subs.size() << " instances (" << o.reference_candidates()
             << " reference candidates, median of 3): " << std::setprecision(3) << times[1] << " s on 1 thread\n";
   std::cout << "whole table: " << total_s << " s\n";
-  nlohmann::json j = {{"bench", "prototype"},   {"explainer", explainer},      {"method", method},
-                      {"reference", reference}, {"anchor", anchor == "true"}, {"max_edges", max_edges},
+  nlohmann::json j = {{"bench", "prototype"},
+                      {"explainer", explainer},
+                      {"method", method},
+                      {"reference", reference},
+                      {"anchor", anchor == "true"},
+                      {"max_edges", max_edges},
                       {"relative_threshold", relative},
-                      {"seeds", seeds},          {"instances", instances},      {"epochs", epochs},
-                      {"rows", rows},            {"align_instances", subs.size()}, {"align_seconds", times[1]},
+                      {"seeds", seeds},
+                      {"instances", instances},
+                      {"epochs", epochs},
+                      {"rows", rows},
+                      {"align_instances", subs.size()},
+                      {"align_seconds", times[1]},
                       {"total_seconds", total_s}};
   std::cout << j.dump() << "\n";
   return 0;

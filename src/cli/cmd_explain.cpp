@@ -138,8 +138,8 @@ void run_explain_file(const ExplainArgs& a) {
     GNNX_CHECK(std::filesystem::is_directory(parent), "explain: --out ", a.out, ": cannot write there, no folder ",
                parent.string());
   }
-  auto loaded = io::load_graph(
-      a.graph_path, io::GraphFileOptions().features(a.features).labels(a.labels).undirected(a.undirected));
+  auto loaded = io::load_graph(a.graph_path,
+                               io::GraphFileOptions().features(a.features).labels(a.labels).undirected(a.undirected));
   const Graph& full = loaded.graph;
   GNNX_CHECK(full.has_features(), "explain: the graph in \"", a.graph_path, "\" has no node features",
              std::filesystem::path(a.graph_path).extension() == ".csv" ? " (give them with --features F.csv)" : "");

@@ -87,9 +87,10 @@ void run_prototype(const PrototypeArgs& a) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!a.svg.empty())
     viz::write_prototype_svg(p, a.svg,
-                             viz::PrototypeSvgOptions().threshold(a.threshold).title(
-                                 a.dataset + ", class " + std::to_string(a.label) + ": prototype of " +
-                                 std::to_string(p.instances.size()) + " " + a.explainer + " explanations"));
+                             viz::PrototypeSvgOptions()
+                                 .threshold(a.threshold)
+                                 .title(a.dataset + ", class " + std::to_string(a.label) + ": prototype of " +
+                                        std::to_string(p.instances.size()) + " " + a.explainer + " explanations"));
   double mean_cost = 0;
   for (double c : p.costs) mean_cost += c / static_cast<double>(p.costs.size());
   nlohmann::json edges = nlohmann::json::array();
@@ -120,17 +121,17 @@ void run_prototype(const PrototypeArgs& a) {
             << a.explainer << " explanations (" << a.method << " alignment, reference "
             << (node_task ? "node " : "graph ") << p.instances[static_cast<size_t>(p.reference)].target.index
             << ", mean cost " << std::setprecision(3) << mean_cost << "), " << seconds << " s\n";
-  std::cout << "edges with weight >= " << a.threshold << " (prototype node: role)" << (p.anchored ? "; node 0 is the explained node" : "") << ":\n";
+  std::cout << "edges with weight >= " << a.threshold << " (prototype node: role)"
+            << (p.anchored ? "; node 0 is the explained node" : "") << ":\n";
   for (const auto& e : edges) {
     const auto u = e["source"].get<int64_t>(), v = e["target"].get<int64_t>();
-    std::cout << "  " << std::setw(3) << u << " (" << p.roles[u] << ") -- " << std::setw(3) << v << " ("
-              << p.roles[v] << ")   " << std::fixed << std::setprecision(2) << e["weight"].get<double>() << "\n"
+    std::cout << "  " << std::setw(3) << u << " (" << p.roles[u] << ") -- " << std::setw(3) << v << " (" << p.roles[v]
+              << ")   " << std::fixed << std::setprecision(2) << e["weight"].get<double>() << "\n"
               << std::defaultfloat;
   }
   if (motif) {
     std::cout << "isomorphic to the class's motif: " << (match.isomorphic ? "yes" : "no");
-    if (!match.isomorphic)
-      std::cout << "; graph edit distance " << (match.exact ? "" : "<= ") << match.edit_distance;
+    if (!match.isomorphic) std::cout << "; graph edit distance " << (match.exact ? "" : "<= ") << match.edit_distance;
     std::cout << "\n";
   } else {
     std::cout << "class " << a.label << " of " << a.dataset << " has no motif to compare with\n";
@@ -148,14 +149,12 @@ void register_prototype(CLI::App& app) {
       ->required();
   cmd->add_option("--class", a->label, "the class to explain")->required();
   cmd->add_option("--method", a->method, "alignment: sinkhorn or exact")->capture_default_str();
-  cmd->add_option("--instances", a->instances, "most instances explained (drawn with the seed)")
-      ->capture_default_str();
+  cmd->add_option("--instances", a->instances, "most instances explained (drawn with the seed)")->capture_default_str();
   cmd->add_option("--explainer", a->explainer, "any registered explainer (gnnexplainer, grad, saliency, ...)")
       ->capture_default_str();
   cmd->add_option("--option", a->options, "explainer option key=value (repeatable), e.g. epochs=50")->take_all();
   cmd->add_option("--reference", a->reference, "reference rule: medoid or iterate")->capture_default_str();
-  cmd->add_option("--aggregation", a->aggregation, "mean or median of the aligned adjacencies")
-      ->capture_default_str();
+  cmd->add_option("--aggregation", a->aggregation, "mean or median of the aligned adjacencies")->capture_default_str();
   cmd->add_flag("--anchor", a->anchor,
                 "node tasks: keep every explained node on prototype node 0 (the structure seen from the role)");
   cmd->add_option("--threshold", a->threshold, "prototype edges: weight >= threshold")->capture_default_str();

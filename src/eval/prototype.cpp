@@ -27,9 +27,8 @@ std::vector<int64_t> class_instances(const datasets::Dataset& dataset, nn::GNNMo
     return out;
   }
   const auto b = batch_graphs(dataset.graphs);
-  const auto pred = model.forward(b.graph.x, b.graph.edge_index, b.graph.edge_weight, b.batch, b.size())
-                        .argmax(1)
-                        .to(torch::kCPU);
+  const auto pred =
+      model.forward(b.graph.x, b.graph.edge_index, b.graph.edge_weight, b.batch, b.size()).argmax(1).to(torch::kCPU);
   for (size_t i = 0; i < dataset.graphs.size(); ++i)
     if (dataset.graphs[i].y.item<int64_t>() == label && pred[static_cast<int64_t>(i)].item<int64_t>() == label)
       out.push_back(static_cast<int64_t>(i));

@@ -36,8 +36,8 @@ struct Problem {
   int64_t n = 0;
 };
 
-Problem make_problem(const char* op, const at::Tensor& a, const at::Tensor& x, const at::Tensor& b,
-                     const at::Tensor& y, double feature_weight, bool anchored) {
+Problem make_problem(const char* op, const at::Tensor& a, const at::Tensor& x, const at::Tensor& b, const at::Tensor& y,
+                     double feature_weight, bool anchored) {
   GNNX_CHECK(a.defined() && b.defined() && a.dim() == 2 && b.dim() == 2, op,
              ": adjacencies must be [n, n] tensors, got ", a.defined() ? a.sizes() : at::IntArrayRef{}, " and ",
              b.defined() ? b.sizes() : at::IntArrayRef{});
@@ -303,8 +303,8 @@ Perm solve_exact(const Problem& p, const AlignmentOptions& o) {
 }
 
 void check_permutation(const char* op, const Perm& perm, int64_t n) {
-  GNNX_CHECK(static_cast<int64_t>(perm.size()) == n, op, ": expected a permutation of ", n, " nodes, got ",
-             perm.size(), " entries");
+  GNNX_CHECK(static_cast<int64_t>(perm.size()) == n, op, ": expected a permutation of ", n, " nodes, got ", perm.size(),
+             " entries");
   std::vector<char> seen(n, 0);
   for (auto j : perm) {
     GNNX_CHECK(j >= 0 && j < n && !seen[j], op, ": expected a permutation of 0..", n - 1, ", got entry ", j,

@@ -185,8 +185,8 @@ ExplanationSubgraph explanation_subgraph(const Graph& graph, const Explanation& 
     for (auto v : out.nodes) out.node_labels.push_back(y[v].item<int64_t>());
   }
   if (graph.has_features())
-    out.features = graph.x.detach().to(torch::kCPU, torch::kDouble)
-                       .index_select(0, torch::tensor(out.nodes, torch::kLong));
+    out.features =
+        graph.x.detach().to(torch::kCPU, torch::kDouble).index_select(0, torch::tensor(out.nodes, torch::kLong));
   return out;
 }
 
@@ -213,8 +213,8 @@ PrototypeResult prototype_from_subgraphs(const std::vector<ExplanationSubgraph>&
                s.nodes.size(), " nodes and ", s.node_labels.size(), " node labels; expected one per node or none");
     const auto ni = static_cast<int64_t>(s.nodes.size());
     for (const auto& [u, v] : s.edges)
-      GNNX_CHECK(u >= 0 && v >= 0 && u < ni && v < ni && u != v, "prototype: instance ", i, " has edge (", u, ", ",
-                 v, "); expected distinct local ids in [0, ", ni, ")");
+      GNNX_CHECK(u >= 0 && v >= 0 && u < ni && v < ni && u != v, "prototype: instance ", i, " has edge (", u, ", ", v,
+                 "); expected distinct local ids in [0, ", ni, ")");
     if (input) {
       GNNX_CHECK(s.features.defined() && s.features.dim() == 2 && s.features.size(0) == ni,
                  "prototype: node_features input needs [n, F] features per instance; instance ", i, " has ",
@@ -266,8 +266,7 @@ PrototypeResult prototype_from_subgraphs(const std::vector<ExplanationSubgraph>&
       auto run = align_all(a, x, proto, torch::stack(fx).mean(0), align_options);
       ++out.iterations;
       bool same = true;
-      for (int64_t i = 0; i < m && same; ++i)
-        same = run.alignments[i].permutation == best.alignments[i].permutation;
+      for (int64_t i = 0; i < m && same; ++i) same = run.alignments[i].permutation == best.alignments[i].permutation;
       best = std::move(run);
       proto = aggregate(aligned_adjacencies(best), options.aggregation());
       if (same) break;
@@ -370,7 +369,8 @@ PrototypeResult Prototype::build_graphs(nn::GNNModel& model, const std::vector<G
   GNNX_CHECK(label >= -1 && label < model.num_classes(), "prototype: label must be -1 (the model's predictions) or ",
              "a class in [0, ", model.num_classes(), "), got ", label);
   std::vector<Graph> chosen;
-  for (auto k : pick(static_cast<int64_t>(graphs.size()), options.instances(), options.seed())) chosen.push_back(graphs[k]);
+  for (auto k : pick(static_cast<int64_t>(graphs.size()), options.instances(), options.seed()))
+    chosen.push_back(graphs[k]);
   auto explainer = make_prototype_explainer(options);
   const auto ex = explainer->explain_graphs(
       model, chosen, label < 0 ? std::vector<int64_t>{} : std::vector<int64_t>(chosen.size(), label));

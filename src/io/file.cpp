@@ -1,8 +1,8 @@
 #include "gnnx/io/file.h"
 
 #include <array>
-#include <cstdint>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>

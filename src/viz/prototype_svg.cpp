@@ -29,8 +29,8 @@ std::string prototype_dot(const explain::PrototypeResult& p, const PrototypeSvgO
   GNNX_CHECK(static_cast<int64_t>(p.roles.size()) == n && static_cast<int64_t>(p.node_frequency.size()) == n &&
                  p.permutations.size() == p.instances.size(),
              "prototype_dot: expected ", n, " roles and node frequencies and one permutation per instance, got ",
-             p.roles.size(), ", ", p.node_frequency.size(), " and ", p.permutations.size(), " for ",
-             p.instances.size(), " instances");
+             p.roles.size(), ", ", p.node_frequency.size(), " and ", p.permutations.size(), " for ", p.instances.size(),
+             " instances");
   GNNX_CHECK(o.instances() >= 0 && o.min_weight() >= 0, "prototype_dot: expected instances >= 0 and min_weight >= 0, ",
              "got ", o.instances(), " and ", o.min_weight());
   const bool node_task = !p.instances.empty() && p.instances.front().target.kind == Target::Kind::kNode;
@@ -46,8 +46,7 @@ std::string prototype_dot(const explain::PrototypeResult& p, const PrototypeSvgO
     if (p.node_frequency[k] <= 0) continue;
     s << "    p" << k << " [label=\"" << k;
     if (p.roles[k] >= 0) s << "\\nrole " << p.roles[k];
-    s << "\", fillcolor=\"" << node_colour(k) << "\"" << (anchored && k == 0 ? ", shape=doublecircle" : "")
-      << "];\n";
+    s << "\", fillcolor=\"" << node_colour(k) << "\"" << (anchored && k == 0 ? ", shape=doublecircle" : "") << "];\n";
   }
   for (int64_t u = 0; u < n; ++u)
     for (int64_t v = u + 1; v < n; ++v) {

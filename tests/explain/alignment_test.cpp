@@ -132,8 +132,9 @@ TEST_CASE("the Hungarian method finds the cheapest assignment", "[prototype][ali
 
 TEST_CASE("alignment refuses bad input", "[prototype][alignment]") {
   const auto a = adjacency(house_motif(), 5);
-  GNNX_REQUIRE_ERROR("align: expected two square adjacencies of one size n > 0 (pad the smaller one), got [5, 5] and [6, 6]",
-                     align(a, no_features(5), pad_adjacency(a, 6), no_features(6)));
+  GNNX_REQUIRE_ERROR(
+      "align: expected two square adjacencies of one size n > 0 (pad the smaller one), got [5, 5] and [6, 6]",
+      align(a, no_features(5), pad_adjacency(a, 6), no_features(6)));
   auto asym = a.clone();
   asym[0][2] = 1.0;
   GNNX_REQUIRE_ERROR("align: adjacencies must be symmetric", align(asym, no_features(5), a, no_features(5)));
@@ -141,7 +142,8 @@ TEST_CASE("alignment refuses bad input", "[prototype][alignment]") {
                      align(a, torch::zeros({5, 1}, torch::kDouble), a, torch::zeros({5, 2}, torch::kDouble)));
   const auto big = adjacency(grid_motif(4), 16);
   GNNX_REQUIRE_ERROR("align: the exact method takes graphs of at most 10 nodes (max_exact_nodes), got 16",
-                     align(big, no_features(16), big, no_features(16), AlignmentOptions().method(AlignmentMethod::kExact)));
+                     align(big, no_features(16), big, no_features(16),
+                           AlignmentOptions().method(AlignmentMethod::kExact)));
   GNNX_REQUIRE_ERROR("alignment_cost: expected a permutation of 0..4, got entry 1 twice",
                      alignment_cost(a, no_features(5), a, no_features(5), {0, 1, 1, 2, 3}, 0.0));
   GNNX_REQUIRE_ERROR("pad_adjacency: expected a [k, k] matrix with k <= 4, got [5, 5]", pad_adjacency(a, 4));

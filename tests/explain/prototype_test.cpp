@@ -44,7 +44,7 @@ std::vector<ExplanationSubgraph> noisy_houses() {
   const auto house = house_motif();
   for (int64_t k = 0; k < 9; ++k) {
     EdgeList e = house;
-    if (k % 3 == 1) e.push_back({0, 5});       // the edge to the base
+    if (k % 3 == 1) e.push_back({0, 5});         // the edge to the base
     if (k % 3 == 2) e.erase(e.begin() + k % 6);  // a house edge lost
     const int64_t n = k % 3 == 1 ? 6 : 5;
     out.push_back(instance(e, n, /*label=*/1, /*first_id=*/100 * k));
@@ -99,8 +99,8 @@ TEST_CASE("the prototype of identical instances is the instance", "[prototype]")
   const auto agg = GENERATE(PrototypeAggregation::kMean, PrototypeAggregation::kMedian);
   const auto house = instance(house_motif(), 5);
   const std::vector<ExplanationSubgraph> same(4, house);
-  const auto p = prototype_from_subgraphs(
-      same, PrototypeOptions().aggregation(agg).anchor(true).alignment(AlignmentOptions().method(method)));
+  const auto p = prototype_from_subgraphs(same, PrototypeOptions().aggregation(agg).anchor(true).alignment(
+                                                    AlignmentOptions().method(method)));
   auto a = torch::zeros({5, 5}, torch::kDouble);
   for (const auto& [u, v] : house.edges) a[u][v] = a[v][u] = 1.0;
   GNNX_REQUIRE_CLOSE(p.adjacency, a, 0, 1e-12);
@@ -211,14 +211,16 @@ TEST_CASE("prototype refuses bad input", "[prototype]") {
   GNNX_REQUIRE_ERROR("prototype: expected at least one instance, got none", prototype_from_subgraphs({}));
   auto houses = noisy_houses();
   houses[2].target.label = 2;
-  GNNX_REQUIRE_ERROR("prototype: expected instances of one class, got node 0 (class 1) and node 200 (class 2) (mixed classes)",
-                     prototype_from_subgraphs(houses));
+  GNNX_REQUIRE_ERROR(
+      "prototype: expected instances of one class, got node 0 (class 1) and node 200 (class 2) (mixed classes)",
+      prototype_from_subgraphs(houses));
   houses = noisy_houses();
   houses[1].edges.clear();
   houses[1].scores.clear();
-  GNNX_REQUIRE_ERROR("prototype: expected every instance to have an explanation subgraph with edges, got an empty one "
-                     "for node 100 (class 1)",
-                     prototype_from_subgraphs(houses));
+  GNNX_REQUIRE_ERROR(
+      "prototype: expected every instance to have an explanation subgraph with edges, got an empty one "
+      "for node 100 (class 1)",
+      prototype_from_subgraphs(houses));
   houses = noisy_houses();
   houses[3].target = Target::graph(3, 1);
   GNNX_REQUIRE_ERROR("prototype: expected instances of one kind, got instance 0 a node and instance 3 a graph",
@@ -229,10 +231,12 @@ TEST_CASE("prototype refuses bad input", "[prototype]") {
   GNNX_REQUIRE_ERROR("prototype: expected one feature width, got 3 (instance 0) and 2 (instance 3)",
                      prototype_from_subgraphs(houses, PrototypeOptions().node_features(NodeFeatures::kInput)));
   houses[3].features = torch::ones({4, 3}, torch::kDouble);
-  GNNX_REQUIRE_ERROR("prototype: node_features input needs [n, F] features per instance; instance 3 has [4, 3] for 5 nodes",
-                     prototype_from_subgraphs(houses, PrototypeOptions().node_features(NodeFeatures::kInput)));
+  GNNX_REQUIRE_ERROR(
+      "prototype: node_features input needs [n, F] features per instance; instance 3 has [4, 3] for 5 nodes",
+      prototype_from_subgraphs(houses, PrototypeOptions().node_features(NodeFeatures::kInput)));
   houses = noisy_houses();
-  GNNX_REQUIRE_ERROR("prototype: threshold must be > 0, got 0", prototype_from_subgraphs(houses, PrototypeOptions().threshold(0)));
+  GNNX_REQUIRE_ERROR("prototype: threshold must be > 0, got 0",
+                     prototype_from_subgraphs(houses, PrototypeOptions().threshold(0)));
   // An explanation that scores nothing has no subgraph.
   const Graph g(undirected_edge_index(house_motif()), 5);
   Explanation e;
@@ -242,7 +246,8 @@ TEST_CASE("prototype refuses bad input", "[prototype]") {
   GNNX_REQUIRE_ERROR("explanation_subgraph: the explanation of node 0 (class 1) is empty (no edge scores above 0)",
                      explanation_subgraph(g, e));
   e.edge_mask = torch::ones({3});
-  GNNX_REQUIRE_ERROR("explanation_subgraph: expected an edge mask of the graph's 12 edges, got 3", explanation_subgraph(g, e));
+  GNNX_REQUIRE_ERROR("explanation_subgraph: expected an edge mask of the graph's 12 edges, got 3",
+                     explanation_subgraph(g, e));
   e.edge_mask = at::Tensor();
   GNNX_REQUIRE_ERROR("explanation_subgraph: expected an explanation with an edge mask", explanation_subgraph(g, e));
   GNNX_REQUIRE_ERROR("reference rule: expected one of medoid, iterate, got \"mean\"", from_name<ReferenceRule>("mean"));

@@ -1,6 +1,6 @@
 // Graph edit distance between small graphs, against distances worked out by hand.
-#include "gnnx/graph/generators.h"
 #include "gnnx/metrics/graph_edit_distance.h"
+#include "gnnx/graph/generators.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
 

@@ -19,6 +19,20 @@ at::Tensor per_edge(const at::Tensor& w, const at::Tensor& like) {
   return w.to(like.scalar_type()).view(shape);
 }
 
+// edge_weight times this thread's active edge mask (the mask alone when edge_weight is
+// undefined), or edge_weight itself when no mask is active. op names the layer in errors.
+at::Tensor with_mask(const std::string& op, const at::Tensor& edge_weight, int64_t num_edges,
+                     const at::TensorOptions& opts) {
+  const auto& mask = t_edge_mask;
+  if (!mask.defined()) return edge_weight;
+  GNNX_CHECK(mask.size(0) == num_edges, op, ": the active edge mask has ", mask.size(0),
+             " entries but the layer's input has ", num_edges, " edges");
+  GNNX_CHECK(mask.device() == opts.device(), op, ": the edge mask is on ", mask.device(),
+             " but the layer's input is on ", opts.device());
+  auto m = mask.to(opts.dtype());
+  return edge_weight.defined() ? edge_weight * m : m;
+}
+
 const char* dtype_name(at::ScalarType t) {
   switch (t) {
     case at::kFloat: return "float32";
@@ -99,26 +113,12 @@ void MessagePassing::check_input(const at::Tensor& x, int64_t in_channels, const
 
 at::Tensor MessagePassing::masked_edge_weight(const at::Tensor& edge_weight, int64_t num_edges,
                                               const at::TensorOptions& opts) const {
-  const auto& mask = t_edge_mask;
-  if (!mask.defined() || t_mask_placement == MaskPlacement::kMessage) return edge_weight;
-  GNNX_CHECK(mask.size(0) == num_edges, op_name(), ": the active edge mask has ", mask.size(0),
-             " entries but the layer's input has ", num_edges, " edges");
-  GNNX_CHECK(mask.device() == opts.device(), op_name(), ": the edge mask is on ", mask.device(),
-             " but the layer's input is on ", opts.device());
-  auto m = mask.to(opts.dtype());
-  return edge_weight.defined() ? edge_weight * m : m;
+  return t_mask_placement == MaskPlacement::kMessage ? edge_weight : with_mask(op_name(), edge_weight, num_edges, opts);
 }
 
 at::Tensor MessagePassing::message_edge_weight(const at::Tensor& edge_weight, int64_t num_edges,
                                                const at::TensorOptions& opts) const {
-  const auto& mask = t_edge_mask;
-  if (!mask.defined() || t_mask_placement != MaskPlacement::kMessage) return edge_weight;
-  GNNX_CHECK(mask.size(0) == num_edges, op_name(), ": the active edge mask has ", mask.size(0),
-             " entries but the layer's input has ", num_edges, " edges");
-  GNNX_CHECK(mask.device() == opts.device(), op_name(), ": the edge mask is on ", mask.device(),
-             " but the layer's input is on ", opts.device());
-  auto m = mask.to(opts.dtype());
-  return edge_weight.defined() ? edge_weight * m : m;
+  return t_mask_placement == MaskPlacement::kMessage ? with_mask(op_name(), edge_weight, num_edges, opts) : edge_weight;
 }
 
 at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Tensor& x, const at::Tensor& edge_weight,

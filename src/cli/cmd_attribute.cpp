@@ -41,12 +41,7 @@ at::Tensor png_heat(const at::Tensor& values, const at::Tensor& x, int64_t b) {
 }
 
 void run_attribute(const AttributeArgs& a) {
-  OptionMap options;
-  for (const auto& kv : a.options) {
-    auto eq = kv.find('=');
-    GNNX_CHECK(eq != std::string::npos && eq > 0, "attribute: --option expects key=value, got \"", kv, "\"");
-    options[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  OptionMap options = parse_option_pairs("attribute", a.options);
   const std::vector<std::pair<const char*, const std::string*>> shorthands = {
       {"steps", &a.steps},        {"samples", &a.samples},
       {"stdev", &a.stdev},        {"seed", &a.seed},

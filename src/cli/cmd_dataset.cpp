@@ -18,6 +18,17 @@ uint64_t parse_seed(const std::string& text) {
   return std::stoull(text);
 }
 
+OptionMap parse_option_pairs(const std::string& command, const std::vector<std::string>& pairs) {
+  OptionMap o;
+  for (const auto& kv : pairs) {
+    const auto eq = kv.find('=');
+    GNNX_CHECK(eq != std::string::npos && eq > 0, command, ": --option expects key=value, got \"", kv, "\"");
+    const auto key = kv.substr(0, eq);
+    GNNX_CHECK(o.emplace(key, kv.substr(eq + 1)).second, command, ": --option ", key, " given twice");
+  }
+  return o;
+}
+
 void register_dataset(CLI::App& app) {
   auto* cmd = app.add_subcommand("dataset", "Generate a synthetic benchmark with ground truth (.json or .pt)");
   auto name = std::make_shared<std::string>();

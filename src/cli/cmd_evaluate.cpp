@@ -48,13 +48,16 @@ struct EvaluateArgs {
   double lr = -1, edge_size = -1, edge_ent = -1, feat_size = -1, feat_ent = -1, laplacian = -1;
   std::string feature_mask;
   bool reparametrize = false, directed_mask = false;
+  std::vector<std::string> options;  // --option key=value, for any method
   // Reference-model variants.
   ReferenceFlags reference;
 };
 
 // The GNNExplainer flags become registry options; the other methods take the seed alone.
 std::unique_ptr<explain::Explainer> build_explainer(const EvaluateArgs& a, uint64_t seed) {
-  OptionMap o{{"seed", std::to_string(seed)}};
+  OptionMap o = parse_option_pairs("evaluate", a.options);
+  GNNX_CHECK(!o.count("seed"), "evaluate: give the seeds with --seeds/--first-seed, not --option seed=...");
+  o["seed"] = std::to_string(seed);
   if (a.method == "gnnexplainer") {
     const auto num = [](double v) {
       std::ostringstream s;
@@ -159,6 +162,7 @@ void register_evaluate(CLI::App& app) {
                   "GNNExplainer: means of the initial edge-mask logits, one run each, masks averaged (default 0,3)")
       ->delimiter(',');
   cmd->add_option("--chunk-size", a->chunk_size, "instances per union on CPU (0: split over threads)");
+  cmd->add_option("--option", a->options, "method option key=value (repeatable), as for `gnnx explain`")->take_all();
   cmd->callback([a] {
     GNNX_CHECK(a->seeds >= 1, "evaluate: --seeds must be >= 1, got ", a->seeds);
     GNNX_CHECK(a->model_path.empty() || a->seeds == 1, "evaluate: --model needs --seeds 1");

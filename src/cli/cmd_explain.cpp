@@ -37,15 +37,9 @@ struct ExplainArgs {
   std::vector<int64_t> graph_indices;
 };
 
-// "key=value" pairs into the method's options; a key given twice is an error, not a silent pick.
+// "key=value" pairs into the method's options, the --seed unless an option gives one.
 OptionMap parse_options(const std::vector<std::string>& pairs, const std::string& seed) {
-  OptionMap o;
-  for (const auto& kv : pairs) {
-    const auto eq = kv.find('=');
-    GNNX_CHECK(eq != std::string::npos && eq > 0, "explain: --option expects key=value, got \"", kv, "\"");
-    const auto key = kv.substr(0, eq);
-    GNNX_CHECK(o.emplace(key, kv.substr(eq + 1)).second, "explain: --option ", key, " given twice");
-  }
+  OptionMap o = parse_option_pairs("explain", pairs);
   if (!o.count("seed")) o["seed"] = seed;
   return o;
 }

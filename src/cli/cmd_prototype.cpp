@@ -41,13 +41,7 @@ void run_prototype(const PrototypeArgs& a) {
   GNNX_CHECK(a.label >= 0, "prototype: give --class C, the class to explain");
   GNNX_CHECK(a.instances >= 1, "prototype: --instances must be >= 1, got ", a.instances);
   const uint64_t seed = parse_seed(a.seed);
-  OptionMap explainer_options;
-  for (const auto& kv : a.options) {
-    const auto eq = kv.find('=');
-    GNNX_CHECK(eq != std::string::npos && eq > 0, "prototype: --option expects key=value, got \"", kv, "\"");
-    GNNX_CHECK(explainer_options.emplace(kv.substr(0, eq), kv.substr(eq + 1)).second, "prototype: --option ",
-               kv.substr(0, eq), " given twice");
-  }
+  OptionMap explainer_options = parse_option_pairs("prototype", a.options);
   auto options = explain::PrototypeOptions()
                      .explainer(a.explainer)
                      .explainer_options(explainer_options)

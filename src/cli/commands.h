@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "gnnx/core/options.h"
 #include "gnnx/datasets/reference.h"
 
 namespace gnnx::cli {
@@ -24,6 +26,10 @@ void register_prototype(CLI::App& app);
 
 /// A --seed value: a non-negative integer below 10^19 (CLI11 would wrap "-1" into a uint64_t).
 uint64_t parse_seed(const std::string& text);
+
+/// --option "key=value" pairs of `command` into an OptionMap; a pair without '=' or a key given
+/// twice is a gnnx::Error naming the command.
+OptionMap parse_option_pairs(const std::string& command, const std::vector<std::string>& pairs);
 
 /// Flags that shape a reference model (`gnnx train`, `gnnx evaluate`).
 struct ReferenceFlags {

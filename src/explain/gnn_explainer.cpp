@@ -403,6 +403,17 @@ void optimise(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vect
   }
 }
 
+// The mean of p over each edge and its reverse (parallel copies of an edge included): p [E] on
+// the host, one entry per edge of the instance's subgraph.
+at::Tensor average_directions(const detail::Instance& inst, const at::Tensor& p) {
+  int64_t P = 0;
+  const std::vector<const detail::Instance*> one{&inst};
+  auto pair = detail::union_pairs(one, P).to(torch::kCPU);
+  auto sum = torch::zeros({P}, p.options()).index_add(0, pair, p);
+  auto count = torch::zeros({P}, p.options()).index_add(0, pair, torch::ones_like(p));
+  return (sum / count).index_select(0, pair);
+}
+
 // The seeded initial masks of every run, run-major.
 // Each draw is seeded by its instance alone, so drawing them in parallel changes nothing.
 std::vector<InitialMasks> draw_all(const GNNExplainerOptions& o, const std::vector<detail::Instance>& insts) {
@@ -455,6 +466,7 @@ std::vector<Explanation> run(nn::GNNModel& model, const GNNExplainerOptions& o,
     if (r.feat_prob.defined()) r.feat_prob = r.feat_prob * inv;
     r.prediction_loss *= inv;
     r.final_loss *= inv;
+    if (o.average_directions() && !o.symmetric_mask()) r.edge_prob = average_directions(inst, r.edge_prob);
     // The masks are put together on the CPU (results and ids are there) and moved once each.
     const auto dev = inst.graph.device();
     at::Tensor node_mask;

@@ -31,6 +31,7 @@ std::unique_ptr<Explainer> make_gnn_explainer(const OptionMap& o) {
       .feature_mask(r.get("feature_mask", opts.feature_mask()))
       .reparametrize(r.get("reparametrize", opts.reparametrize()))
       .symmetric_mask(r.get("symmetric_mask", opts.symmetric_mask()))
+      .average_directions(r.get("average_directions", opts.average_directions()))
       .mask_placement(r.get("mask_placement", opts.mask_placement()))
       .explanation_type(r.get("explanation_type", opts.explanation_type()))
       .edge_init_means(r.get("edge_init_means", opts.edge_init_means()))

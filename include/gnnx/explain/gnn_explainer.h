@@ -122,6 +122,13 @@ struct GNNExplainerOptions {
   /// logit (PyG's behaviour); then the message into a node at exactly k hops has no effect on
   /// the prediction and is reported as 0 even where it lies on the motif.
   GNNX_ARG(bool, symmetric_mask) = true;
+  /// With symmetric_mask false: report each edge's mask as the mean of σ(M) over the edge and its
+  /// reverse, after the optimisation (the optimised logits stay directed). An edge's outward
+  /// direction often carries no message towards the explained node and is pruned, while its
+  /// inward direction is kept; the mean keeps both halves of the undirected edge ranked by the one
+  /// that mattered. No effect with symmetric_mask true (the two directions are already equal).
+  /// Default false. docs/methods/mask-placement.md.
+  GNNX_ARG(bool, average_directions) = false;
   /// Where σ(M) enters the layers: kMessage (PyG's: σ scales each normalised message; degrees
   /// and GAT's softmax stay those of the graph) or kDeletion (σ = 0 deletes the edge, degrees and
   /// softmax included). The two agree for sum aggregation without normalisation (GraphConv, GIN).

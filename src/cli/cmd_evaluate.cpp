@@ -74,7 +74,7 @@ std::unique_ptr<explain::Explainer> build_explainer(const EvaluateArgs& a, uint6
     if (a.laplacian >= 0) o["laplacian"] = num(a.laplacian);
     if (!a.feature_mask.empty()) o["feature_mask"] = a.feature_mask;
     if (a.reparametrize) o["reparametrize"] = "true";
-    if (a.directed_mask) o["symmetric_mask"] = "false";
+    if (a.directed_mask) o["average_directions"] = "false";
     if (!a.edge_init_means.empty()) {
       std::string means;
       for (double m : a.edge_init_means) means += (means.empty() ? "" : ",") + num(m);
@@ -157,7 +157,8 @@ void register_evaluate(CLI::App& app) {
   cmd->add_option("--feature-mask", a->feature_mask, "GNNExplainer feature mask: none, feature, node, node_feature");
   cmd->add_flag("--reparametrize", a->reparametrize, "GNNExplainer: X = Z + (X - Z) * sigmoid(F)");
   cmd->add_flag("--directed-mask", a->directed_mask,
-                "GNNExplainer: one logit per directed edge (PyG's) instead of per undirected edge");
+                "GNNExplainer: report the directed mask as optimised (PyG's) instead of averaging each edge's "
+                "two directions");
   cmd->add_option("--edge-init-means", a->edge_init_means,
                   "GNNExplainer: means of the initial edge-mask logits, one run each, masks averaged (default 0,3)")
       ->delimiter(',');

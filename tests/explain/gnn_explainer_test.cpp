@@ -87,7 +87,7 @@ TEST_CASE("GNNExplainer ranks the one edge the output depends on first", "[gnnex
   // predicted class 0 (no input) while node 0 is class 1, so the key edge crosses classes and the
   // Laplacian (default 3000 / n², n = 4) is off.
   SECTION("one logit per directed edge") {
-    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(0).symmetric_mask(false));
+    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(0).average_directions(false));
     auto e = ex.explain(*f.model, f.graph, {Target::node(0)});
     REQUIRE(e.size() == 1);
     CHECK(e[0].target.label == 1);
@@ -99,14 +99,30 @@ TEST_CASE("GNNExplainer ranks the one edge the output depends on first", "[gnnex
     // The edges that cannot change node 0's output get a zero gradient, so they are off the hard mask.
     for (int64_t k = 1; k < 6; ++k) CHECK(m[k].item<float>() == 0.0f);
   }
-  SECTION("one logit per undirected edge (default)") {
-    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(0));
+  SECTION("one logit per undirected edge") {
+    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(0).symmetric_mask(true));
     auto e = ex.explain(*f.model, f.graph, {Target::node(0)});
     auto m = e[0].edge_mask;
     CHECK(m[0].item<float>() > 0.6f);
     // 0 -> 1 (edge 3) is the same undirected edge and shares the value; the others stay at 0.
     CHECK(m[3].item<float>() == m[0].item<float>());
     for (int64_t k : {1, 2, 4, 5}) CHECK(m[k].item<float>() == 0.0f);
+  }
+  SECTION("directed logits, the two directions averaged (default)") {
+    const auto o = GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(0);
+    auto directed =
+        GNNExplainer(GNNExplainerOptions(o).average_directions(false)).explain(*f.model, f.graph, {Target::node(0)});
+    auto e = GNNExplainer(o).explain(*f.model, f.graph, {Target::node(0)});
+    auto d = directed[0].edge_mask;
+    auto m = e[0].edge_mask;
+    // 0 -> 1 (edge 3) carries nothing to node 0: directed it is off the hard mask (0), and the
+    // report gives the undirected edge the mean of its two directions.
+    CHECK(d[3].item<float>() == 0.0f);
+    CHECK(std::abs(m[0].item<float>() - d[0].item<float>() / 2) < 1e-6f);
+    CHECK(m[3].item<float>() == m[0].item<float>());
+    for (int64_t k : {1, 2, 4, 5}) CHECK(m[k].item<float>() == 0.0f);
+    const auto top = e[0].top_edges(1).item<int64_t>();
+    CHECK((top == f.key_edge || top == 3));  // the two directions tie
   }
 }
 
@@ -118,7 +134,9 @@ TEST_CASE("GNNExplainer's Laplacian reads the classes predicted on the full grap
     auto x = torch::tensor({0.f, 0.f, 1.f, 0.f, x2, 0.f}).view({3, 2});
     Graph g(ei, 3, x);
     auto model = first_feature_sum_model();
-    GNNExplainer ex(GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(1e4));
+    // The mask of edge 1 -> 0 as optimised (not averaged with 0 -> 1, which carries nothing to node 0).
+    GNNExplainer ex(
+        GNNExplainerOptions().epochs(200).lr(0.05).edge_size(0.005).laplacian(1e4).average_directions(false));
     auto e = ex.explain(*model, g, {Target::node(0)});
     REQUIRE(e[0].target.label == 1);
     return e[0].edge_mask[0].item<float>();  // edge 1 -> 0
@@ -252,6 +270,7 @@ TEST_CASE("GNNExplainer's loss adds exactly the terms of gnn_explainer_regulariz
                .epochs(2)
                .lr(1e-9)
                .edge_init_means({0.0})
+               .average_directions(false)  // the masks as optimised, which the regulariser saw
                .laplacian(0.7)
                .feature_mask(ftype)
                .edge_size(0.03)
@@ -361,10 +380,12 @@ TEST_CASE("GNNExplainer explains graphs of a graph classifier in one batch", "[g
   GNNX_REQUIRE_CLOSE(g[1].edge_mask, g1[0].edge_mask, 1e-4, 1e-7);
 }
 
-TEST_CASE("GNNExplainer's symmetric mask gives both directions of an edge one value", "[gnnexplainer]") {
+TEST_CASE("GNNExplainer's undirected masks give both directions of an edge one value", "[gnnexplainer]") {
   RandomFixture f(nn::ConvType::kGraphConv);
-  auto e = GNNExplainer(GNNExplainerOptions().epochs(30)).explain(*f.model, f.graph, {Target::node(2)})[0];
-  auto directed = GNNExplainer(GNNExplainerOptions().epochs(30).symmetric_mask(false))
+  const bool shared = GENERATE(true, false);  // one shared logit, or directed logits averaged
+  auto e = GNNExplainer(GNNExplainerOptions().epochs(30).symmetric_mask(shared))
+               .explain(*f.model, f.graph, {Target::node(2)})[0];
+  auto directed = GNNExplainer(GNNExplainerOptions().epochs(30).symmetric_mask(false).average_directions(false))
                       .explain(*f.model, f.graph, {Target::node(2)})[0];
   auto ei = f.graph.edge_index;
   int64_t differ = 0;

@@ -131,7 +131,8 @@ def auc(data, nodes, edge_masks):
     return float(roc_auc_score(torch.cat(truth).numpy(), torch.cat(score).numpy()))
 
 
-PYG_SETTINGS = {'initial_draw': 'pyg', 'symmetric_mask': 'false', 'edge_init_means': '0', 'lr': 0.01,
+PYG_SETTINGS = {'initial_draw': 'pyg', 'symmetric_mask': 'false', 'average_directions': 'false',
+                'edge_init_means': '0', 'lr': 0.01,
                 'edge_size': 0.005, 'edge_ent': 1.0, 'feat_size': 1.0, 'feat_ent': 0.1, 'laplacian': 0,
                 'feature_mask': 'node_feature', 'mask_placement': 'message'}
 

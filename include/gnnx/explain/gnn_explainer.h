@@ -118,17 +118,22 @@ struct GNNExplainerOptions {
   GNNX_ARG(bool, reparametrize) = false;
   /// One mask logit per undirected edge: (u, v) and (v, u) share σ(M), as in the original
   /// GNNExplainer code (which symmetrises its adjacency mask); an edge stored without its
-  /// reverse keeps a logit of its own. Default true. With false every directed edge has its own
-  /// logit (PyG's behaviour); then the message into a node at exactly k hops has no effect on
-  /// the prediction and is reported as 0 even where it lies on the motif.
-  GNNX_ARG(bool, symmetric_mask) = true;
+  /// reverse keeps a logit of its own. Default false: every directed edge has its own logit
+  /// (PyG's behaviour), and average_directions makes the reported mask undirected. A shared
+  /// logit gets the prediction's gradient through the inward direction only but the size
+  /// penalty of both, which prunes motif edges (measured under average_directions).
+  GNNX_ARG(bool, symmetric_mask) = false;
   /// With symmetric_mask false: report each edge's mask as the mean of σ(M) over the edge and its
   /// reverse, after the optimisation (the optimised logits stay directed). An edge's outward
   /// direction often carries no message towards the explained node and is pruned, while its
-  /// inward direction is kept; the mean keeps both halves of the undirected edge ranked by the one
-  /// that mattered. No effect with symmetric_mask true (the two directions are already equal).
-  /// Default false. docs/methods/mask-placement.md.
-  GNNX_ARG(bool, average_directions) = false;
+  /// inward direction is kept; the mean ranks the undirected edge by the half that mattered.
+  /// No effect with symmetric_mask true. Default true. Edge AUC over 5 seeds of gnnx's reference
+  /// models (shared logit / directed / directed and averaged): BA-Shapes 0.993 / 0.986 / 0.996,
+  /// BA-Community 0.930 / 0.949 / 0.991, Tree-Cycles 0.968 / 0.833 / 0.947, Tree-Grid 0.944 / 0.914 / 0.949,
+  /// BA-2Motifs 0.964 / 0.944 / 0.978; on ten GCNs PyG trained on its BA-Shapes
+  /// 0.991–0.998, above PyG's own GNNExplainer (0.846–0.992) on each.
+  /// docs/methods/mask-placement.md.
+  GNNX_ARG(bool, average_directions) = true;
   /// Where σ(M) enters the layers: kMessage (PyG's: σ scales each normalised message; degrees
   /// and GAT's softmax stay those of the graph) or kDeletion (σ = 0 deletes the edge, degrees and
   /// softmax included). The two agree for sum aggregation without normalisation (GraphConv, GIN).

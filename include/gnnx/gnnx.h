@@ -34,6 +34,7 @@
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/explanation.h"
 #include "gnnx/explain/explanation_file.h"
+#include "gnnx/explain/explanation_stream.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/explain/gnn_lrp.h"
 #include "gnnx/explain/gnn_lrp/gnn_lrp.h"

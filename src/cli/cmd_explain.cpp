@@ -2,6 +2,10 @@
 // user's graph (--model M --graph G: PyG state dicts or gnnx models; .pt, CSV, GraphML, DOT or
 // JSON graphs), written in torch's format with --out, or of a synthetic benchmark's model
 // (--dataset), shown as the most relevant edges (or, for gnn-lrp, walks), a JSON line and an SVG.
+// With --chunk-size, --out is a directory of chunk files that a restarted run resumes, and the
+// targets are shared out over the ranks of an MPI job (docs/methods/large-graphs.md).
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -13,11 +17,15 @@
 #include <torch/torch.h>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
+#include "cli/ranks.h"
 #include "gnnx/core/check.h"
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/explanation_file.h"
+#include "gnnx/explain/explanation_stream.h"
+#include "gnnx/io/file.h"
 #include "gnnx/io/graph_file.h"
 #include "gnnx/nn/models/model_file.h"
 #include "gnnx/viz/graphviz.h"
@@ -35,6 +43,8 @@ struct ExplainArgs {
   int64_t classes = -1, receptive_field = -1;  // what a TorchScript model cannot say about itself
   std::vector<std::string> options;            // key=value for the method
   std::vector<int64_t> graph_indices;
+  bool all_nodes = false, progress = false;
+  int64_t chunk_size = 0, batch_size = 0;  // chunked output (0: one file), targets per explainer call
 };
 
 // "key=value" pairs into the method's options, the --seed unless an option gives one.
@@ -115,8 +125,150 @@ explain::Explanation to_file_ids(explain::Explanation e, const BatchItem& item, 
   return e;
 }
 
+// The user's graph and model, checked to fit each other.
+struct UserInputs {
+  io::LoadedGraph loaded;
+  std::shared_ptr<nn::GNNModel> model;
+};
+
+UserInputs load_user_inputs(const ExplainArgs& a) {
+  auto loaded = io::load_graph(a.graph_path,
+                               io::GraphFileOptions().features(a.features).labels(a.labels).undirected(a.undirected));
+  const Graph& full = loaded.graph;
+  GNNX_CHECK(full.has_features(), "explain: the graph in \"", a.graph_path, "\" has no node features",
+             std::filesystem::path(a.graph_path).extension() == ".csv" ? " (give them with --features F.csv)" : "");
+  auto model = nn::load_model(a.lrp.model_path, nn::ModelFileOptions()
+                                                    .readout(from_name<nn::Aggregation>(a.readout))
+                                                    .in_channels(full.x.size(1))
+                                                    .num_classes(a.classes)
+                                                    .task(from_name<nn::Task>(a.task))
+                                                    .receptive_field(a.receptive_field));
+  model->eval();
+  GNNX_CHECK(full.x.size(1) == model->in_channels(), "explain: the model takes ", model->in_channels(),
+             " node features, the graph in \"", a.graph_path, "\" has ", full.x.size(1));
+  return {std::move(loaded), std::move(model)};
+}
+
+std::vector<int64_t> target_nodes(const ExplainArgs& a) {
+  std::vector<int64_t> nodes = a.nodes;
+  if (!a.nodes_file.empty()) {
+    auto more = read_nodes_file(a.nodes_file);
+    nodes.insert(nodes.end(), more.begin(), more.end());
+  }
+  return nodes;
+}
+
+// What a chunk directory's run depends on: the files by checksum (so that moving them keeps the
+// directory resumable), the method and every option, seed included.
+std::string run_inputs(const ExplainArgs& a, const OptionMap& options) {
+  auto sha = [](const std::string& path) { return path.empty() ? std::string() : io::sha256_hex(io::read_file(path)); };
+  nlohmann::json j = {{"graph_sha256", sha(a.graph_path)},
+                      {"model_sha256", sha(a.lrp.model_path)},
+                      {"method", a.method},
+                      {"options", options},
+                      {"readout", a.readout},
+                      {"task", a.task},
+                      {"classes", a.classes},
+                      {"receptive_field", a.receptive_field},
+                      {"undirected", a.undirected}};
+  if (!a.features.empty()) j["features_sha256"] = sha(a.features);
+  if (!a.labels.empty()) j["labels_sha256"] = sha(a.labels);
+  return j.dump();
+}
+
+// --chunk-size: every target into a directory of chunk files, resumed where a killed run stopped,
+// shared out over the ranks of an MPI job (chunk c on rank c mod R); rank 0 marks it complete.
+void run_explain_chunked(const ExplainArgs& a) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Ranks ranks;
+  try {
+    GNNX_CHECK(!a.lrp.model_path.empty(), "explain: --graph needs --model (a PyG state dict or a gnnx model)");
+    GNNX_CHECK(a.lrp.dataset.empty(), "explain: give --dataset or --graph, not both");
+    GNNX_CHECK(a.chunk_size > 0, "explain: --all-nodes and --batch-size go with --chunk-size N (N > 0 targets per ",
+               "chunk file), got --chunk-size ", a.chunk_size);
+    GNNX_CHECK(!a.out.empty(), "explain: --chunk-size needs --out DIR (the directory of chunk files)");
+    GNNX_CHECK(a.batch_size >= 0, "explain: --batch-size must be >= 0 (0: from the graph's size), got ", a.batch_size);
+    GNNX_CHECK(
+        a.lrp.svg.empty() && a.graph_indices.empty(),
+        "explain: --chunk-size explains the nodes of a node classifier; --svg and --graph-index do not go with it");
+    const auto options = parse_options(a.options, std::to_string(parse_seed(a.seed)));
+    auto explainer = explain::make_explainer(a.method, options);
+    auto in = load_user_inputs(a);
+    const Graph& g = in.loaded.graph;
+    GNNX_CHECK(in.model->task() == nn::Task::kNode,
+               "explain: --chunk-size explains nodes; this model classifies graphs");
+    const auto nodes = target_nodes(a);
+    GNNX_CHECK(a.all_nodes != !nodes.empty(), "explain: give --all-nodes, or the nodes with --node I or --nodes FILE",
+               a.all_nodes ? " (not both)" : "");
+    explain::ChunkManifest m;
+    for (int64_t v = 0; a.all_nodes && v < g.num_nodes; ++v) m.targets.push_back(Target::node(v));
+    for (auto v : nodes) {
+      GNNX_CHECK(v >= 0 && v < g.num_nodes, "explain: node ", v, " is outside the graph's [0, ", g.num_nodes, ")");
+      m.targets.push_back(Target::node(v));
+    }
+    m.inputs = run_inputs(a, options);
+    m.chunk_size = a.chunk_size;
+    m.num_nodes = g.num_nodes;
+    m.num_edges = g.num_edges();
+    // Rank 0 creates (or checks) the directory before any other rank looks at it.
+    std::unique_ptr<explain::ExplanationChunks> chunks;
+    if (ranks.rank() == 0) chunks = std::make_unique<explain::ExplanationChunks>(a.out, m, true);
+    ranks.barrier();
+    if (ranks.rank() != 0) chunks = std::make_unique<explain::ExplanationChunks>(a.out, m, false);
+    int64_t mine = 0, mine_pending = 0;
+    for (int64_t c = ranks.rank(); c < chunks->num_chunks(); c += ranks.size()) {
+      const auto [first, last] = chunks->chunk_range(c);
+      mine += last - first;
+      if (!chunks->done(c)) mine_pending += last - first;
+    }
+    const int64_t pending = ranks.sum(mine_pending);
+    const std::string what = ranks.size() > 1 ? "explain (rank 0 of " + std::to_string(ranks.size()) + ")" : "explain";
+    Progress progress(what, mine, mine - mine_pending, a.progress && ranks.rank() == 0);
+    const auto stream = explain::StreamOptions().batch_size(a.batch_size);
+    explain::explain_chunks(*explainer, *in.model, g, *chunks, stream, ranks.rank(), ranks.size(),
+                            [&](int64_t, int64_t done) {
+                              if (ranks.rank() == 0) progress.update(done);
+                            });
+    progress.finish();
+    ranks.barrier();
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const int64_t max_rss_kib = ranks.max(usage.ru_maxrss);
+    if (ranks.rank() != 0) return;
+    chunks->finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto total = static_cast<int64_t>(m.targets.size());
+    nlohmann::json j = {{"out", a.out},
+                        {"method", a.method},
+                        {"targets", total},
+                        {"chunks", chunks->num_chunks()},
+                        {"explained", pending},
+                        {"resumed", total - pending},
+                        {"ranks", ranks.size()},
+                        {"seconds", seconds},
+                        {"targets_per_second", pending / seconds},
+                        {"max_rss_mib", max_rss_kib / 1024.0}};
+    if (a.lrp.json) {
+      std::cout << j.dump() << "\n";
+      return;
+    }
+    std::cout << a.method << ": " << total << " targets in " << chunks->num_chunks() << " chunks, " << pending
+              << " explained now (" << total - pending << " resumed) in " << std::setprecision(3) << seconds << " s on "
+              << ranks.size() << (ranks.size() == 1 ? " process" : " ranks") << ", peak memory " << std::setprecision(4)
+              << max_rss_kib / 1024.0 << " MiB per process\nwrote " << a.out << "\n";
+  } catch (const Error& e) {
+    // One rank's error ends the job, so that the others do not wait at a barrier forever.
+    if (ranks.size() > 1) {
+      fail(e.what());
+      ranks.abort(1);
+    }
+    throw;
+  }
+}
+
 // A user's model on a user's graph: every target explained in one call, written with --out.
 void run_explain_file(const ExplainArgs& a) {
+  if (a.chunk_size != 0 || a.all_nodes || a.batch_size != 0) return run_explain_chunked(a);
   const auto t0 = std::chrono::steady_clock::now();
   const auto& o = a.lrp;
   GNNX_CHECK(!o.model_path.empty(), "explain: --graph needs --model (a PyG state dict or a gnnx model)");
@@ -132,25 +284,11 @@ void run_explain_file(const ExplainArgs& a) {
     GNNX_CHECK(std::filesystem::is_directory(parent), "explain: --out ", a.out, ": cannot write there, no folder ",
                parent.string());
   }
-  auto loaded = io::load_graph(a.graph_path,
-                               io::GraphFileOptions().features(a.features).labels(a.labels).undirected(a.undirected));
+  auto in = load_user_inputs(a);
+  const auto& loaded = in.loaded;
   const Graph& full = loaded.graph;
-  GNNX_CHECK(full.has_features(), "explain: the graph in \"", a.graph_path, "\" has no node features",
-             std::filesystem::path(a.graph_path).extension() == ".csv" ? " (give them with --features F.csv)" : "");
-  auto model = nn::load_model(o.model_path, nn::ModelFileOptions()
-                                                .readout(from_name<nn::Aggregation>(a.readout))
-                                                .in_channels(full.x.size(1))
-                                                .num_classes(a.classes)
-                                                .task(from_name<nn::Task>(a.task))
-                                                .receptive_field(a.receptive_field));
-  model->eval();
-  GNNX_CHECK(full.x.size(1) == model->in_channels(), "explain: the model takes ", model->in_channels(),
-             " node features, the graph in \"", a.graph_path, "\" has ", full.x.size(1));
-  std::vector<int64_t> nodes = a.nodes;
-  if (!a.nodes_file.empty()) {
-    auto more = read_nodes_file(a.nodes_file);
-    nodes.insert(nodes.end(), more.begin(), more.end());
-  }
+  auto& model = in.model;
+  const std::vector<int64_t> nodes = target_nodes(a);
   const Graph& g = full;
   std::vector<explain::Explanation> ex;
   Graph first_graph = full;          // what --svg draws: the graph of the first explanation
@@ -243,6 +381,8 @@ void run_explain(const ExplainArgs& a) {
   GNNX_CHECK(!o.dataset.empty(), "explain: give --dataset NAME (a synthetic benchmark) or --model M --graph G");
   GNNX_CHECK(a.options.empty() && a.out.empty() && a.nodes_file.empty(),
              "explain: --option, --out and --nodes go with --model M --graph G");
+  GNNX_CHECK(a.chunk_size == 0 && a.batch_size == 0 && !a.all_nodes,
+             "explain: --chunk-size, --batch-size and --all-nodes go with --model M --graph G");
   GNNX_CHECK(a.nodes.size() <= 1 && a.graph_indices.size() <= 1,
              "explain: --dataset explains one prediction; give --node or --graph-index once");
   GNNX_CHECK(o.top_k > 0, "explain: --top-k must be positive, got ", o.top_k);
@@ -339,7 +479,17 @@ void register_explain(CLI::App& app) {
   cmd->add_option("--receptive-field", a->receptive_field,
                   "the hops a TorchScript model reads around a node (-1: unknown, explain on the whole graph)")
       ->capture_default_str();
-  cmd->add_option("--out", a->out, "write the explanations in torch's format (torch.load reads them)");
+  cmd->add_option("--out", a->out,
+                  "write the explanations in torch's format (torch.load reads them); with --chunk-size, a directory");
+  cmd->add_flag("--all-nodes", a->all_nodes, "explain every node of the graph (with --chunk-size)");
+  cmd->add_option("--chunk-size", a->chunk_size,
+                  "targets per chunk file: --out DIR gets chunk files and a manifest, and the same command run "
+                  "again resumes where a killed run stopped (under mpirun, the ranks share the chunks)");
+  cmd->add_option("--batch-size", a->batch_size,
+                  "targets per explainer call within a chunk (0: as many as keep a batch's masks under 256 MiB)")
+      ->capture_default_str();
+  cmd->add_flag("--progress", a->progress,
+                "print progress (targets/s, ETA) on stderr even when it is not a terminal (with --chunk-size)");
   cmd->add_option("--seed", a->seed, "seed of the explainer (and of a --dataset's graph and reference model)")
       ->capture_default_str();
   cmd->add_option("--top-k", o.top_k, "edges (or gnn-lrp walks) reported")->capture_default_str();

@@ -14,32 +14,42 @@ at::Tensor on_cpu(const at::Tensor& t, at::ScalarType type) { return t.detach().
 
 c10::IValue to_ivalue(const Explanation& e, int64_t N, int64_t E, size_t i) {
   const std::string op = "save_explanations (explanation " + std::to_string(i) + ")";
+  const auto n = e.node_ids.size(0), m = e.edge_ids.size(0);
+  GNNX_CHECK(!e.edge_mask.defined() || (e.edge_mask.dim() == 1 && e.edge_mask.size(0) == m), op,
+             ": a compact edge_mask must have shape [", m, "], got ", e.edge_mask.sizes());
+  GNNX_CHECK(!e.node_mask.defined() || (e.node_mask.dim() == 1 && e.node_mask.size(0) == n), op,
+             ": a compact node_mask must have shape [", n, "], got ", e.node_mask.sizes());
+  GNNX_CHECK(!e.feature_mask.defined() || e.feature_mask.dim() == 1 ||
+                 (e.feature_mask.dim() == 2 && e.feature_mask.size(0) == n),
+             op, ": a compact feature_mask must have shape [F] or [", n, ", F], got ", e.feature_mask.sizes());
+  GNNX_CHECK(m == 0 || (e.edge_ids.min().item<int64_t>() >= 0 && e.edge_ids.max().item<int64_t>() < E), op,
+             ": edge_ids must lie in [0, ", E, ")");
+  GNNX_CHECK(n == 0 || (e.node_ids.min().item<int64_t>() >= 0 && e.node_ids.max().item<int64_t>() < N), op,
+             ": node_ids must lie in [0, ", N, ")");
   c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
   d.insert("target", e.target.kind == Target::Kind::kNode ? "node" : "graph");
   d.insert("index", e.target.index);
   d.insert("label", e.target.label);
-  const auto edge_ids = e.edge_ids.defined() ? on_cpu(e.edge_ids, torch::kLong) : torch::arange(E, torch::kLong);
-  const auto node_ids = e.node_ids.defined() ? on_cpu(e.node_ids, torch::kLong) : torch::arange(N, torch::kLong);
-  d.insert("edge_ids", edge_ids);
-  d.insert("node_ids", node_ids);
-  if (e.edge_mask.defined()) {
-    GNNX_CHECK(e.edge_mask.dim() == 1 && e.edge_mask.size(0) == E, op, ": edge_mask must have shape [", E, "], got ",
-               e.edge_mask.sizes());
-    d.insert("edge_mask", on_cpu(e.edge_mask, torch::kFloat).index_select(0, edge_ids));
-  }
-  if (e.node_mask.defined()) {
-    GNNX_CHECK(e.node_mask.dim() == 1 && e.node_mask.size(0) == N, op, ": node_mask must have shape [", N, "], got ",
-               e.node_mask.sizes());
-    d.insert("node_mask", on_cpu(e.node_mask, torch::kFloat).index_select(0, node_ids));
-  }
-  if (e.feature_mask.defined()) {
-    auto f = on_cpu(e.feature_mask, torch::kFloat);
-    GNNX_CHECK(f.dim() == 1 || (f.dim() == 2 && f.size(0) == N), op, ": feature_mask must have shape [F] or [", N,
-               ", F], got ", f.sizes());
-    d.insert("feature_mask", f.dim() == 2 ? f.index_select(0, node_ids) : f);
-  }
-  if (e.logits.defined()) d.insert("logits", on_cpu(e.logits, torch::kFloat));
+  d.insert("edge_ids", e.edge_ids);
+  d.insert("node_ids", e.node_ids);
+  if (e.edge_mask.defined()) d.insert("edge_mask", e.edge_mask);
+  if (e.node_mask.defined()) d.insert("node_mask", e.node_mask);
+  if (e.feature_mask.defined()) d.insert("feature_mask", e.feature_mask);
+  if (e.logits.defined()) d.insert("logits", e.logits);
   return d;
+}
+
+void write_list(const std::string& path, const c10::impl::GenericList& list, const std::string& method, int64_t N,
+                int64_t E) {
+  c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
+  root.insert("format", kFormat);
+  root.insert("version", int64_t{1});
+  root.insert("method", method);
+  root.insert("num_nodes", N);
+  root.insert("num_edges", E);
+  root.insert("explanations", list);
+  const auto bytes = torch::pickle_save(root);
+  io::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
 at::Tensor tensor_field(const c10::impl::GenericDict& d, const std::string& key, const std::string& where,
@@ -55,22 +65,68 @@ at::Tensor tensor_field(const c10::impl::GenericDict& d, const std::string& key,
 
 }  // namespace
 
+namespace {
+
+Explanation compact(const Explanation& e, int64_t N, int64_t E, const std::string& op) {
+  GNNX_CHECK(N >= 0 && E >= 0, op, ": expected a graph size >= 0, got ", N, " nodes and ", E, " edges");
+  Explanation c;
+  c.method = e.method;
+  c.target = e.target;
+  c.diagnostics = e.diagnostics;
+  c.edge_ids = e.edge_ids.defined() ? on_cpu(e.edge_ids, torch::kLong) : torch::arange(E, torch::kLong);
+  c.node_ids = e.node_ids.defined() ? on_cpu(e.node_ids, torch::kLong) : torch::arange(N, torch::kLong);
+  if (e.edge_mask.defined()) {
+    GNNX_CHECK(e.edge_mask.dim() == 1 && e.edge_mask.size(0) == E, op, ": edge_mask must have shape [", E, "], got ",
+               e.edge_mask.sizes());
+    c.edge_mask = on_cpu(e.edge_mask, torch::kFloat).index_select(0, c.edge_ids);
+  }
+  if (e.node_mask.defined()) {
+    GNNX_CHECK(e.node_mask.dim() == 1 && e.node_mask.size(0) == N, op, ": node_mask must have shape [", N, "], got ",
+               e.node_mask.sizes());
+    c.node_mask = on_cpu(e.node_mask, torch::kFloat).index_select(0, c.node_ids);
+  }
+  if (e.feature_mask.defined()) {
+    auto f = on_cpu(e.feature_mask, torch::kFloat);
+    GNNX_CHECK(f.dim() == 1 || (f.dim() == 2 && f.size(0) == N), op, ": feature_mask must have shape [F] or [", N,
+               ", F], got ", f.sizes());
+    c.feature_mask = f.dim() == 2 ? f.index_select(0, c.node_ids) : f;
+  }
+  if (e.logits.defined()) c.logits = on_cpu(e.logits, torch::kFloat);
+  return c;
+}
+
+}  // namespace
+
+Explanation compact_explanation(const Explanation& e, int64_t num_nodes, int64_t num_edges) {
+  return compact(e, num_nodes, num_edges, "compact_explanation (" + gnnx::to_string(e.target) + ")");
+}
+
 void save_explanations(const std::string& path, const std::vector<Explanation>& explanations, int64_t num_nodes,
                        int64_t num_edges) {
   GNNX_CHECK(!explanations.empty(), "save_explanations: no explanations to write to \"", path, "\"");
   GNNX_CHECK(num_nodes >= 0 && num_edges >= 0, "save_explanations: expected a graph size >= 0, got ", num_nodes,
              " nodes and ", num_edges, " edges");
   c10::impl::GenericList list(c10::AnyType::get());
-  for (size_t i = 0; i < explanations.size(); ++i) list.push_back(to_ivalue(explanations[i], num_nodes, num_edges, i));
-  c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
-  root.insert("format", kFormat);
-  root.insert("version", int64_t{1});
-  root.insert("method", explanations.front().method);
-  root.insert("num_nodes", num_nodes);
-  root.insert("num_edges", num_edges);
-  root.insert("explanations", list);
-  const auto bytes = torch::pickle_save(root);
-  io::write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
+  for (size_t i = 0; i < explanations.size(); ++i)
+    list.push_back(to_ivalue(compact(explanations[i], num_nodes, num_edges,
+                                     "save_explanations (explanation " + std::to_string(i) + ")"),
+                             num_nodes, num_edges, i));
+  write_list(path, list, explanations.front().method, num_nodes, num_edges);
+}
+
+void save_compact_explanations(const std::string& path, const std::vector<Explanation>& compact, int64_t num_nodes,
+                               int64_t num_edges) {
+  GNNX_CHECK(!compact.empty(), "save_explanations: no explanations to write to \"", path, "\"");
+  GNNX_CHECK(num_nodes >= 0 && num_edges >= 0, "save_explanations: expected a graph size >= 0, got ", num_nodes,
+             " nodes and ", num_edges, " edges");
+  c10::impl::GenericList list(c10::AnyType::get());
+  for (size_t i = 0; i < compact.size(); ++i) {
+    const auto& e = compact[i];
+    GNNX_CHECK(e.edge_ids.defined() && e.node_ids.defined() && e.edge_ids.dim() == 1 && e.node_ids.dim() == 1,
+               "save_explanations (explanation ", i, "): a compact explanation needs 1-D edge_ids and node_ids");
+    list.push_back(to_ivalue(e, num_nodes, num_edges, i));
+  }
+  write_list(path, list, compact.front().method, num_nodes, num_edges);
 }
 
 std::vector<Explanation> load_explanations(const std::string& path, int64_t num_nodes, int64_t num_edges) {

@@ -30,6 +30,17 @@ namespace gnnx::explain {
 void save_explanations(const std::string& path, const std::vector<Explanation>& explanations, int64_t num_nodes,
                        int64_t num_edges);
 
+/// The form a file stores: edge_mask [e] with rows as edge_ids, node_mask [n] and a [n, F]
+/// feature_mask with rows as node_ids, on the CPU (undefined ids become arange(E) / arange(N)).
+/// Keeping this instead of the full-graph masks is what lets many explanations of a large graph
+/// stay in memory until they are written. Throws gnnx::Error for masks whose size is not the graph's.
+Explanation compact_explanation(const Explanation& e, int64_t num_nodes, int64_t num_edges);
+
+/// save_explanations for explanations compact_explanation made (checked: mask rows match the ids,
+/// ids inside the graph); writes the same file.
+void save_compact_explanations(const std::string& path, const std::vector<Explanation>& compact, int64_t num_nodes,
+                               int64_t num_edges);
+
 /// Reads a file save_explanations wrote; masks come back indexed by full-graph ids ([num_edges],
 /// [num_nodes]), 0 outside edge_ids / node_ids. Throws gnnx::Error naming the path and the field
 /// for a missing, foreign or malformed file.

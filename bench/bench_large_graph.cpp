@@ -1,0 +1,202 @@
+// Explaining the nodes of BA-Shapes graphs from 10^4 to 10^6 (or more) edges with bounded memory:
+// throughput (targets/s) and the memory high-water mark (getrusage ru_maxrss) as the graph grows,
+// streamed a batch at a time (explain_stream) against one call for every target where that fits.
+//
+//   bench_large_graph [--edges 1e4,1e5,1e6] [--methods saliency,gnnexplainer] [--targets 512]
+//                     [--batch 0] [--one-call-up-to 1e5]
+//
+// Each measurement runs in a child process (this program run again with --child), so that each
+// ru_maxrss is that run's own. A graph is BA-Shapes' construction scaled up: base_nodes BA nodes
+// (m = 5), base_nodes * 80 / 300 houses, 1 % random edges; the model is the BA-Shapes reference
+// model trained on the standard 700-node graph. --targets caps the explained nodes: every node
+// when the graph has fewer, else an evenly spaced sample over all node ids (base and house
+// nodes alike). The AUC is pooled over the house nodes among the targets, each against its own
+// house, over its computation subgraph's edges (explanation edge_ids).
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "gnnx/core/runtime.h"
+#include "gnnx/datasets/reference.h"
+#include "gnnx/datasets/synthetic.h"
+#include "gnnx/eval/benchmark.h"
+#include "gnnx/explain/explainer.h"
+#include "gnnx/explain/explanation_file.h"
+#include "gnnx/explain/explanation_stream.h"
+#include "gnnx/metrics/ground_truth.h"
+
+using namespace gnnx;
+
+namespace {
+
+double rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+std::vector<double> parse_list(const std::string& s) {
+  std::vector<double> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(std::stod(item));
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(item);
+  return out;
+}
+
+// One measurement: prints one JSON line.
+int child(int64_t edges, const std::string& method, int64_t max_targets, int64_t batch, bool one_call) {
+  set_runtime_settings(RuntimeSettings().explainer_blas_threads(1));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto model = datasets::train_reference_model(datasets::make_dataset("ba-shapes", 0), 0).model;
+  model->eval();
+  // BA-Shapes has ~13.8 directed edges per base node: 2 (5 + 80/300 · 7 + 1 % of those).
+  const int64_t base = std::max<int64_t>(30, static_cast<int64_t>(edges / 13.8));
+  const auto ds = datasets::ba_shapes(datasets::BaShapesOptions().base_nodes(base).num_motifs(base * 80 / 300), 1);
+  const Graph& g = ds.graphs.front();
+  const double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double rss_graph = rss_mib();
+  std::vector<Target> targets;
+  const int64_t k = std::min(max_targets, g.num_nodes);
+  for (int64_t i = 0; i < k; ++i) targets.push_back(Target::node(i * g.num_nodes / k));
+  auto explainer = explain::make_explainer(method);
+  const auto motif = ds.node_mask_gt.front();
+  std::vector<at::Tensor> scores, labels;
+  auto score = [&](const explain::Explanation& e) {
+    if (motif[e.target.index].item<double>() <= 0.5) return;
+    const auto c = explain::compact_explanation(e, g.num_nodes, g.num_edges());
+    scores.push_back(c.edge_mask);
+    labels.push_back(eval::node_ground_truth(ds, e.target.index).index_select(0, c.edge_ids));
+  };
+  const auto opts = explain::StreamOptions().batch_size(batch);
+  const int64_t b = one_call ? k : explain::stream_batch_size(opts, g.num_nodes, g.num_edges(), g.x.size(1));
+  const auto t1 = std::chrono::steady_clock::now();
+  if (one_call) {
+    for (const auto& e : explainer->explain(*model, g, targets)) score(e);
+  } else {
+    explain::explain_stream(
+        *explainer, *model, g, targets,
+        [&](int64_t, std::vector<explain::Explanation>& ex) {
+          for (const auto& e : ex) score(e);
+        },
+        opts);
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  const double auc = scores.empty() ? std::nan("") : metrics::roc_auc(torch::cat(scores), torch::cat(labels));
+  nlohmann::json j = {{"edges", g.num_edges()},
+                      {"nodes", g.num_nodes},
+                      {"method", method},
+                      {"mode", one_call ? "one-call" : "stream"},
+                      {"targets", k},
+                      {"batch", b},
+                      {"seconds", s},
+                      {"targets_per_s", k / s},
+                      {"setup_s", setup_s},
+                      {"rss_graph_mib", rss_graph},
+                      {"max_rss_mib", rss_mib()},
+                      {"auc", std::isnan(auc) ? nlohmann::json() : nlohmann::json(auc)},
+                      {"house_targets", static_cast<int64_t>(scores.size())}};
+  std::cout << j.dump() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string edges_list = "1e4,1e5,1e6", methods = "saliency,gnnexplainer";
+  int64_t max_targets = 512, batch = 0;
+  double one_call_up_to = 1e5;
+  bool is_child = false, one_call = false;
+  std::string method;
+  double edges = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--edges")
+      edges_list = next();
+    else if (a == "--methods")
+      methods = next();
+    else if (a == "--targets")
+      max_targets = std::stoll(next());
+    else if (a == "--batch")
+      batch = std::stoll(next());
+    else if (a == "--one-call-up-to")
+      one_call_up_to = std::stod(next());
+    else if (a == "--child")
+      is_child = true;
+    else if (a == "--method")
+      method = next();
+    else if (a == "--edge-count")
+      edges = std::stod(next());
+    else if (a == "--one-call")
+      one_call = true;
+    else {
+      std::cerr << "bench_large_graph: unknown argument " << a << "\n";
+      return 2;
+    }
+  }
+  if (is_child) return child(static_cast<int64_t>(edges), method, max_targets, batch, one_call);
+
+  nlohmann::json rows = nlohmann::json::array();
+  std::cout << std::left << std::setw(13) << "method" << std::setw(10) << "mode" << std::right << std::setw(10)
+            << "nodes" << std::setw(11) << "edges" << std::setw(8) << "targets" << std::setw(7) << "batch"
+            << std::setw(10) << "seconds" << std::setw(11) << "targets/s" << std::setw(12) << "graph MiB"
+            << std::setw(11) << "peak MiB" << std::setw(7) << "AUC"
+            << "\n";
+  for (const auto& m : split(methods)) {
+    for (double e : parse_list(edges_list)) {
+      for (bool one : {false, true}) {
+        if (one && e > one_call_up_to) continue;
+        std::ostringstream cmd;
+        cmd << "'" << argv[0] << "' --child --method " << m << " --edge-count " << static_cast<int64_t>(e)
+            << " --targets " << max_targets << " --batch " << batch << (one ? " --one-call" : "");
+        FILE* p = ::popen(cmd.str().c_str(), "r");
+        std::string out;
+        char buf[4096];
+        while (p && std::fgets(buf, sizeof(buf), p)) out += buf;
+        const int status = p ? ::pclose(p) : -1;
+        const auto line = out.substr(out.rfind('{') == std::string::npos ? 0 : out.rfind('{'));
+        if (status != 0 || line.empty() || line[0] != '{') {
+          std::cout << m << " at " << e << " edges" << (one ? " (one call)" : "") << ": the run failed (status "
+                    << status << ")\n";
+          rows.push_back({{"method", m}, {"edges_asked", e}, {"mode", one ? "one-call" : "stream"}, {"failed", true}});
+          continue;
+        }
+        const auto j = nlohmann::json::parse(line);
+        rows.push_back(j);
+        std::cout << std::left << std::setw(13) << m << std::setw(10) << j["mode"].get<std::string>() << std::right
+                  << std::setw(10) << j["nodes"].get<int64_t>() << std::setw(11) << j["edges"].get<int64_t>()
+                  << std::setw(8) << j["targets"].get<int64_t>() << std::setw(7) << j["batch"].get<int64_t>()
+                  << std::fixed << std::setprecision(2) << std::setw(10) << j["seconds"].get<double>() << std::setw(11)
+                  << j["targets_per_s"].get<double>() << std::setprecision(0) << std::setw(12)
+                  << j["rss_graph_mib"].get<double>() << std::setw(11) << j["max_rss_mib"].get<double>()
+                  << std::setprecision(3) << std::setw(7)
+                  << (j["auc"].is_null() ? std::nan("") : j["auc"].get<double>()) << "\n"
+                  << std::defaultfloat << std::flush;
+      }
+    }
+  }
+  std::cout << nlohmann::json({{"bench", "large_graph"}, {"threads", torch::get_num_threads()}, {"rows", rows}}).dump()
+            << "\n";
+  return 0;
+}

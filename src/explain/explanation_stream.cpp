@@ -1,0 +1,254 @@
+#include "gnnx/explain/explanation_stream.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "gnnx/core/check.h"
+#include "gnnx/explain/explanation_file.h"
+#include "gnnx/io/file.h"
+
+namespace gnnx::explain {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kFormat = "gnnx.ExplanationChunks";
+constexpr const char* kManifest = "manifest.json";
+
+// The targets as text, whose checksum the manifest keeps (a million ids would make it megabytes).
+std::string targets_sha256(const std::vector<Target>& targets) {
+  std::string text;
+  text.reserve(targets.size() * 12);
+  for (const auto& t : targets) {
+    text += t.kind == Target::Kind::kNode ? 'n' : t.kind == Target::Kind::kGraph ? 'g' : 'o';
+    text += std::to_string(t.index) + ':' + std::to_string(t.label) + ',';
+  }
+  return io::sha256_hex(text);
+}
+
+nlohmann::json manifest_json(const ChunkManifest& m, int64_t num_chunks, bool complete) {
+  nlohmann::json inputs;
+  try {
+    inputs = nlohmann::json::parse(m.inputs);
+  } catch (const nlohmann::json::exception& e) {
+    GNNX_CHECK(false, "ExplanationChunks: inputs must be JSON text, got \"", m.inputs.substr(0, 80), "\" (", e.what(),
+               ")");
+  }
+  return {{"format", kFormat},
+          {"version", 1},
+          {"inputs", inputs},
+          {"num_targets", static_cast<int64_t>(m.targets.size())},
+          {"targets_sha256", targets_sha256(m.targets)},
+          {"chunk_size", m.chunk_size},
+          {"num_chunks", num_chunks},
+          {"num_nodes", m.num_nodes},
+          {"num_edges", m.num_edges},
+          {"complete", complete}};
+}
+
+nlohmann::json read_manifest(const std::string& path) {
+  const auto text = io::read_file(path);
+  try {
+    auto j = nlohmann::json::parse(text);
+    GNNX_CHECK(j.is_object() && j.value("format", "") == kFormat, "ExplanationChunks: ", path,
+               " is not a gnnx chunk manifest (no \"format\": \"", kFormat, "\")");
+    GNNX_CHECK(j.value("version", 0) == 1, "ExplanationChunks: ", path, ": expected version 1, got ",
+               j.value("version", 0));
+    return j;
+  } catch (const nlohmann::json::exception& e) {
+    GNNX_CHECK(false, "ExplanationChunks: ", path, " is not valid JSON (", e.what(), ")");
+  }
+  return {};
+}
+
+// "graph_sha256 (here \"ab\", in the directory \"cd\")" for each field where two inputs differ.
+std::string differences(const nlohmann::json& here, const nlohmann::json& there) {
+  std::ostringstream out;
+  auto field = [&](const std::string& key, const nlohmann::json& a, const nlohmann::json& b) {
+    if (a == b) return;
+    out << (out.tellp() > 0 ? "; " : "") << key << " (this run: " << (a.is_null() ? "none" : a.dump())
+        << ", the directory's: " << (b.is_null() ? "none" : b.dump()) << ")";
+  };
+  for (const char* key : {"num_targets", "targets_sha256", "chunk_size", "num_nodes", "num_edges"})
+    field(key, here.value(key, nlohmann::json()), there.value(key, nlohmann::json()));
+  const auto& a = here["inputs"];
+  const auto b = there.value("inputs", nlohmann::json::object());
+  if (a.is_object() && b.is_object()) {
+    for (const auto& [k, v] : a.items()) field("inputs." + k, v, b.value(k, nlohmann::json()));
+    for (const auto& [k, v] : b.items())
+      if (!a.contains(k)) field("inputs." + k, nlohmann::json(), v);
+  } else {
+    field("inputs", a, b);
+  }
+  return out.str();
+}
+
+// Temporary files of writes that a kill interrupted (io::write_file_atomic's "<name>.tmp<pid>").
+void remove_temporaries(const fs::path& d) {
+  for (const auto& entry : fs::directory_iterator(d)) {
+    const auto name = entry.path().filename().string();
+    if (name.find(".tmp") != std::string::npos && (name.rfind("chunk-", 0) == 0 || name.rfind(kManifest, 0) == 0))
+      fs::remove(entry.path());
+  }
+}
+
+}  // namespace
+
+int64_t stream_batch_size(const StreamOptions& options, int64_t num_nodes, int64_t num_edges, int64_t num_features) {
+  GNNX_CHECK(options.batch_size() >= 0, "explain_stream: batch_size must be >= 0 (0: from batch_bytes), got ",
+             options.batch_size());
+  if (options.batch_size() > 0) return options.batch_size();
+  GNNX_CHECK(options.batch_bytes() > 0, "explain_stream: batch_bytes must be positive, got ", options.batch_bytes());
+  // Edge and node masks, and a [N, F] feature mask, in float32.
+  const int64_t per_target =
+      std::max<int64_t>(1, 4 * (num_edges + num_nodes + num_nodes * std::max<int64_t>(num_features, 0)));
+  return std::clamp<int64_t>(options.batch_bytes() / per_target, 1, 256);
+}
+
+void explain_stream(Explainer& explainer, nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
+                    const BatchCallback& on_batch, const StreamOptions& options) {
+  GNNX_CHECK(!targets.empty(), "explain_stream: expected at least one target, got an empty list");
+  GNNX_CHECK(static_cast<bool>(on_batch), "explain_stream: expected a batch callback, got none");
+  const int64_t n = static_cast<int64_t>(targets.size());
+  const int64_t b = stream_batch_size(options, graph.num_nodes, graph.num_edges(),
+                                      graph.has_features() ? graph.x.size(1) : 0);
+  for (int64_t first = 0; first < n; first += b) {
+    const std::vector<Target> batch(targets.begin() + first, targets.begin() + std::min(n, first + b));
+    auto ex = explainer.explain(model, graph, batch);
+    GNNX_CHECK(ex.size() == batch.size(), "explain_stream: ", explainer.name(), " returned ", ex.size(),
+               " explanations for ", batch.size(), " targets");
+    on_batch(first, ex);
+  }
+}
+
+ExplanationChunks::ExplanationChunks(std::string dir, ChunkManifest manifest, bool create)
+    : dir_(std::move(dir)), manifest_(std::move(manifest)) {
+  GNNX_CHECK(!dir_.empty(), "ExplanationChunks: expected a directory, got an empty path");
+  GNNX_CHECK(!manifest_.targets.empty(), "ExplanationChunks: expected at least one target, got none");
+  GNNX_CHECK(manifest_.chunk_size > 0, "ExplanationChunks: chunk_size must be positive, got ", manifest_.chunk_size);
+  GNNX_CHECK(manifest_.num_nodes >= 0 && manifest_.num_edges >= 0,
+             "ExplanationChunks: expected a graph size >= 0, got ", manifest_.num_nodes, " nodes and ",
+             manifest_.num_edges, " edges");
+  const fs::path d(dir_);
+  GNNX_CHECK(!fs::exists(d) || fs::is_directory(d), "ExplanationChunks: ", dir_, " exists and is not a directory");
+  const auto here = manifest_json(manifest_, num_chunks(), false);
+  const auto path = (d / kManifest).string();
+  if (!fs::exists(path)) {
+    GNNX_CHECK(create, "ExplanationChunks: ", dir_, " holds no ", kManifest);
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    GNNX_CHECK(!ec && fs::is_directory(d), "ExplanationChunks: cannot create the directory ", dir_, ": ", ec.message());
+    remove_temporaries(d);  // a run killed while writing its first manifest
+    GNNX_CHECK(fs::is_empty(d), "ExplanationChunks: ", dir_,
+               " is not empty and holds no manifest; give an empty or new directory");
+    io::write_file_atomic(path, here.dump(2) + "\n");
+    return;
+  }
+  const auto there = read_manifest(path);
+  const auto diff = differences(here, there);
+  GNNX_CHECK(diff.empty(), "ExplanationChunks: ", dir_,
+             " holds the explanations of other inputs, so this run cannot resume it: ", diff,
+             ". Give another directory, or remove this one to start again");
+  if (create) remove_temporaries(d);
+}
+
+int64_t ExplanationChunks::num_chunks() const {
+  const auto n = static_cast<int64_t>(manifest_.targets.size());
+  return (n + manifest_.chunk_size - 1) / manifest_.chunk_size;
+}
+
+std::pair<int64_t, int64_t> ExplanationChunks::chunk_range(int64_t c) const {
+  GNNX_CHECK(c >= 0 && c < num_chunks(), "ExplanationChunks: chunk ", c, " is outside [0, ", num_chunks(), ")");
+  const auto n = static_cast<int64_t>(manifest_.targets.size());
+  return {c * manifest_.chunk_size, std::min(n, (c + 1) * manifest_.chunk_size)};
+}
+
+std::string ExplanationChunks::chunk_path(int64_t c) const {
+  char name[32];
+  std::snprintf(name, sizeof(name), "chunk-%06lld.pt", static_cast<long long>(c));
+  return (fs::path(dir_) / name).string();
+}
+
+bool ExplanationChunks::done(int64_t c) const { return fs::exists(chunk_path(c)); }
+
+std::vector<int64_t> ExplanationChunks::pending(int64_t rank, int64_t num_ranks) const {
+  GNNX_CHECK(num_ranks >= 1 && rank >= 0 && rank < num_ranks, "ExplanationChunks: rank ", rank, " is outside [0, ",
+             num_ranks, ")");
+  std::vector<int64_t> out;
+  for (int64_t c = rank; c < num_chunks(); c += num_ranks)
+    if (!done(c)) out.push_back(c);
+  return out;
+}
+
+void ExplanationChunks::write(int64_t c, const std::vector<Explanation>& explanations) const {
+  const auto [first, last] = chunk_range(c);
+  GNNX_CHECK(static_cast<int64_t>(explanations.size()) == last - first, "ExplanationChunks: chunk ", c, " holds ",
+             last - first, " targets, got ", explanations.size(), " explanations");
+  for (int64_t i = first; i < last; ++i) {
+    const auto& want = manifest_.targets[static_cast<size_t>(i)];
+    const auto& got = explanations[static_cast<size_t>(i - first)].target;
+    GNNX_CHECK(got.kind == want.kind && got.index == want.index, "ExplanationChunks: chunk ", c, " explanation ",
+               i - first, " is of ", gnnx::to_string(got), ", expected ", gnnx::to_string(want));
+  }
+  save_compact_explanations(chunk_path(c), explanations, manifest_.num_nodes, manifest_.num_edges);
+}
+
+void ExplanationChunks::finish() const {
+  for (int64_t c = 0; c < num_chunks(); ++c)
+    GNNX_CHECK(done(c), "ExplanationChunks: ", dir_, " misses chunk ", c, " (", chunk_path(c), ") of ", num_chunks());
+  io::write_file_atomic((fs::path(dir_) / kManifest).string(),
+                        manifest_json(manifest_, num_chunks(), true).dump(2) + "\n");
+}
+
+bool ExplanationChunks::complete() const {
+  return read_manifest((fs::path(dir_) / kManifest).string()).value("complete", false);
+}
+
+void explain_chunks(Explainer& explainer, nn::GNNModel& model, const Graph& graph, const ExplanationChunks& chunks,
+                    const StreamOptions& options, int64_t rank, int64_t num_ranks,
+                    const std::function<void(int64_t, int64_t)>& on_chunk) {
+  GNNX_CHECK(graph.num_nodes == chunks.manifest().num_nodes && graph.num_edges() == chunks.manifest().num_edges,
+             "explain_chunks: the graph has ", graph.num_nodes, " nodes and ", graph.num_edges(), " edges, the chunks ",
+             chunks.manifest().num_nodes, " and ", chunks.manifest().num_edges);
+  int64_t done = 0;
+  for (const int64_t c : chunks.pending(rank, num_ranks)) {
+    const auto [first, last] = chunks.chunk_range(c);
+    const auto& all = chunks.manifest().targets;
+    const std::vector<Target> targets(all.begin() + first, all.begin() + last);
+    // Only the compact form (save_explanations keeps the scored entries) outlives a batch; the
+    // full-graph masks of each batch are dropped as soon as it is reduced.
+    std::vector<Explanation> kept;
+    kept.reserve(targets.size());
+    explain_stream(
+        explainer, model, graph, targets,
+        [&](int64_t, std::vector<Explanation>& batch) {
+          for (const auto& e : batch) kept.push_back(compact_explanation(e, graph.num_nodes, graph.num_edges()));
+        },
+        options);
+    chunks.write(c, kept);
+    done += last - first;
+    if (on_chunk) on_chunk(c, done);
+  }
+}
+
+std::vector<Explanation> load_explanation_chunks(const std::string& dir) {
+  const auto m = read_manifest((fs::path(dir) / kManifest).string());
+  GNNX_CHECK(m.value("complete", false), "load_explanation_chunks: ", dir,
+             " is not complete (run the same command again to finish it)");
+  const int64_t n = m.at("num_nodes").get<int64_t>(), e = m.at("num_edges").get<int64_t>();
+  const int64_t chunks = m.at("num_chunks").get<int64_t>();
+  std::vector<Explanation> out;
+  for (int64_t c = 0; c < chunks; ++c) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "chunk-%06lld.pt", static_cast<long long>(c));
+    for (auto& x : load_explanations((fs::path(dir) / name).string(), n, e)) out.push_back(std::move(x));
+  }
+  GNNX_CHECK(static_cast<int64_t>(out.size()) == m.at("num_targets").get<int64_t>(), "load_explanation_chunks: ", dir,
+             " holds ", out.size(), " explanations, its manifest says ", m.at("num_targets").get<int64_t>());
+  return out;
+}
+
+}  // namespace gnnx::explain

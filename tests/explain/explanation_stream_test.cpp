@@ -1,0 +1,223 @@
+// Many targets a batch at a time (explain_stream) and the resumable chunk directory
+// (ExplanationChunks, explain_chunks): the same explanations as one call, whatever the batch
+// size, the number of ranks or where an earlier run stopped.
+#include <filesystem>
+#include <fstream>
+
+#include <torch/torch.h>
+
+#include "gnnx/core/random.h"
+#include "gnnx/explain/explainer.h"
+#include "gnnx/explain/explanation_file.h"
+#include "gnnx/explain/explanation_stream.h"
+#include "gnnx/graph/generators.h"
+#include "gnnx/graph/ops.h"
+#include "gnnx/nn/models/gnn.h"
+#include "support/catch.h"
+#include "support/tensor_match.h"
+
+using namespace gnnx;
+using namespace gnnx::explain;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct StreamFixture {
+  Graph graph;
+  nn::GNNClassifier model{nullptr};
+  std::vector<Target> targets;
+  StreamFixture() {
+    auto edges = barabasi_albert(/*n=*/60, /*m=*/2, uint64_t{3});
+    graph = Graph(undirected_edge_index(edges), 60, torch::randn({60, 4}, torch_generator(4)));
+    torch::manual_seed(5);
+    model = nn::GNNClassifier(nn::GNNClassifierOptions(4, 3).num_layers(2).hidden_channels(8));
+    model->eval();
+    for (int64_t v = 0; v < 60; v += 3) targets.push_back(Target::node(v));  // 20 targets
+  }
+  ChunkManifest manifest(int64_t chunk_size, const std::string& inputs = R"({"method": "saliency"})") const {
+    ChunkManifest m;
+    m.inputs = inputs;
+    m.targets = targets;
+    m.chunk_size = chunk_size;
+    m.num_nodes = graph.num_nodes;
+    m.num_edges = graph.num_edges();
+    return m;
+  }
+};
+
+// A fresh, empty directory under the temporary folder.
+std::string fresh_dir(const std::string& name) {
+  const auto d = fs::temp_directory_path() / ("gnnx_explanation_stream_" + name);
+  fs::remove_all(d);
+  return d.string();
+}
+
+void require_same(const Explanation& a, const Explanation& b) {
+  CHECK(a.target.index == b.target.index);
+  CHECK(a.target.label == b.target.label);
+  REQUIRE(torch::equal(a.edge_ids.to(torch::kLong), b.edge_ids.to(torch::kLong)));
+  GNNX_REQUIRE_CLOSE(a.edge_mask, b.edge_mask, /*rtol=*/0, /*atol=*/0);
+  GNNX_REQUIRE_CLOSE(a.node_mask, b.node_mask, /*rtol=*/0, /*atol=*/0);
+}
+
+}  // namespace
+
+TEST_CASE("explain_stream gives one call's explanations, in order, in batches", "[explain][explanation_stream]") {
+  StreamFixture f;
+  auto explainer = make_explainer("saliency");
+  const auto all = explainer->explain(*f.model, f.graph, f.targets);
+  for (int64_t b : {1, 3, 7, 20, 64}) {
+    std::vector<Explanation> got;
+    std::vector<int64_t> firsts;
+    explain_stream(
+        *explainer, *f.model, f.graph, f.targets,
+        [&](int64_t first, std::vector<Explanation>& batch) {
+          CHECK(static_cast<int64_t>(batch.size()) <= b);
+          firsts.push_back(first);
+          for (auto& e : batch) got.push_back(std::move(e));
+        },
+        StreamOptions().batch_size(b));
+    INFO("batch size " << b);
+    REQUIRE(got.size() == all.size());
+    CHECK(firsts.size() == static_cast<size_t>((20 + b - 1) / b));
+    for (size_t i = 0; i < firsts.size(); ++i) CHECK(firsts[i] == static_cast<int64_t>(i) * b);
+    for (size_t i = 0; i < all.size(); ++i) require_same(got[i], all[i]);
+  }
+  GNNX_REQUIRE_ERROR("explain_stream: expected at least one target",
+                     explain_stream(*explainer, *f.model, f.graph, {}, [](int64_t, std::vector<Explanation>&) {}));
+  GNNX_REQUIRE_ERROR("explain_stream: batch_size must be >= 0",
+                     explain_stream(
+                         *explainer, *f.model, f.graph, f.targets, [](int64_t, std::vector<Explanation>&) {},
+                         StreamOptions().batch_size(-1)));
+}
+
+TEST_CASE("stream_batch_size keeps a batch's masks under batch_bytes", "[explain][explanation_stream]") {
+  // 4 (E + N + N F) bytes per target: 4 (1000 + 100 + 0) = 4400.
+  CHECK(stream_batch_size(StreamOptions().batch_bytes(44000), 100, 1000, 0) == 10);
+  CHECK(stream_batch_size(StreamOptions().batch_bytes(44000 - 1), 100, 1000, 0) == 9);
+  CHECK(stream_batch_size(StreamOptions().batch_bytes(10), 100, 1000, 0) == 1);                  // at least one
+  CHECK(stream_batch_size(StreamOptions().batch_bytes(int64_t{1} << 40), 100, 1000, 0) == 256);  // at most 256
+  CHECK(stream_batch_size(StreamOptions().batch_size(5), 100, 1000, 0) == 5);
+  // A 10^7-edge graph: the default 256 MiB holds 6 targets' masks.
+  CHECK(stream_batch_size(StreamOptions(), 1000000, 10000000, 0) == 6);
+}
+
+TEST_CASE("explanation chunks: a run stopped part-way resumes to the uninterrupted result",
+          "[explain][explanation_stream]") {
+  StreamFixture f;
+  auto explainer = make_explainer("saliency");
+  const auto all = explainer->explain(*f.model, f.graph, f.targets);
+
+  const auto whole = fresh_dir("whole");
+  ExplanationChunks chunks(whole, f.manifest(/*chunk_size=*/6));
+  REQUIRE(chunks.num_chunks() == 4);  // 6 + 6 + 6 + 2 targets
+  CHECK(chunks.chunk_range(3) == std::make_pair(int64_t{18}, int64_t{20}));
+  CHECK(chunks.pending() == std::vector<int64_t>{0, 1, 2, 3});
+  explain_chunks(*explainer, *f.model, f.graph, chunks, StreamOptions().batch_size(4));
+  CHECK(chunks.pending().empty());
+  CHECK_FALSE(chunks.complete());
+  chunks.finish();
+  CHECK(chunks.complete());
+  const auto back = load_explanation_chunks(whole);
+  REQUIRE(back.size() == all.size());
+  for (size_t i = 0; i < all.size(); ++i) require_same(back[i], all[i]);
+  // Each chunk file is save_explanations' format.
+  CHECK(load_explanations(chunks.chunk_path(1), f.graph.num_nodes, f.graph.num_edges()).front().target.index == 18);
+
+  // Stopped after chunk 1 (chunks 0 and 1 written, a write of chunk 2 cut short), then reopened.
+  const auto part = fresh_dir("part");
+  auto stop_after_1 = [&](ExplanationChunks& c) {
+    explain_chunks(*explainer, *f.model, f.graph, c, StreamOptions().batch_size(4), 0, 1,
+                   [&](int64_t id, int64_t done) {
+                     CHECK(done == 6 * (id + 1));
+                     if (id == 1) {
+                       std::ofstream(c.chunk_path(2) + ".tmp1234") << "half a chunk";
+                       throw std::runtime_error("stopped");
+                     }
+                   });
+  };
+  {
+    ExplanationChunks first(part, f.manifest(6));
+    CHECK_THROWS_WITH(stop_after_1(first), "stopped");
+    CHECK(first.pending() == std::vector<int64_t>{2, 3});
+  }
+  {
+    ExplanationChunks resumed(part, f.manifest(6));
+    CHECK_FALSE(fs::exists(resumed.chunk_path(2) + ".tmp1234"));
+    std::vector<int64_t> written;
+    explain_chunks(*explainer, *f.model, f.graph, resumed, {}, 0, 1,
+                   [&](int64_t id, int64_t) { written.push_back(id); });
+    CHECK(written == std::vector<int64_t>{2, 3});
+  }
+  ExplanationChunks again(part, f.manifest(6));
+  CHECK(again.pending().empty());
+  again.finish();
+  for (const auto& entry : fs::directory_iterator(part))
+    CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
+  for (int64_t c = 0; c < chunks.num_chunks(); ++c) {
+    const auto a = load_explanations(chunks.chunk_path(c), f.graph.num_nodes, f.graph.num_edges());
+    const auto b = load_explanations(again.chunk_path(c), f.graph.num_nodes, f.graph.num_edges());
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) require_same(a[i], b[i]);
+  }
+  fs::remove_all(whole);
+  fs::remove_all(part);
+}
+
+TEST_CASE("explanation chunks: ranks share the chunks and together give one process's result",
+          "[explain][explanation_stream]") {
+  StreamFixture f;
+  auto explainer = make_explainer("saliency");
+  const auto all = explainer->explain(*f.model, f.graph, f.targets);
+  const auto dir = fresh_dir("ranks");
+  ExplanationChunks rank0(dir, f.manifest(/*chunk_size=*/4));  // 5 chunks
+  ExplanationChunks rank1(dir, f.manifest(4), /*create=*/false);
+  CHECK(rank0.pending(0, 2) == std::vector<int64_t>{0, 2, 4});
+  CHECK(rank1.pending(1, 2) == std::vector<int64_t>{1, 3});
+  explain_chunks(*explainer, *f.model, f.graph, rank1, {}, /*rank=*/1, /*num_ranks=*/2);
+  CHECK_FALSE(rank0.done(0));
+  CHECK(rank0.done(1));
+  GNNX_REQUIRE_ERROR("misses chunk 0", rank0.finish());
+  explain_chunks(*explainer, *f.model, f.graph, rank0, {}, /*rank=*/0, /*num_ranks=*/2);
+  rank0.finish();
+  const auto back = load_explanation_chunks(dir);
+  REQUIRE(back.size() == all.size());
+  for (size_t i = 0; i < all.size(); ++i) require_same(back[i], all[i]);
+  GNNX_REQUIRE_ERROR("rank 2 is outside [0, 2)", rank0.pending(2, 2));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("explanation chunks: a directory of other inputs is not resumed", "[explain][explanation_stream]") {
+  StreamFixture f;
+  const auto dir = fresh_dir("inputs");
+  ExplanationChunks(dir, f.manifest(6, R"({"method": "saliency", "seed": 0})"));
+  GNNX_REQUIRE_ERROR(
+      "holds the explanations of other inputs, so this run cannot resume it: inputs.seed (this run: 1, "
+      "the directory's: 0)",
+      ExplanationChunks(dir, f.manifest(6, R"({"method": "saliency", "seed": 1})")));
+  GNNX_REQUIRE_ERROR("chunk_size (this run: 5, the directory's: 6)",
+                     ExplanationChunks(dir, f.manifest(5, R"({"method": "saliency", "seed": 0})")));
+  auto other = f.manifest(6, R"({"method": "saliency", "seed": 0})");
+  other.targets.back() = Target::node(1);
+  GNNX_REQUIRE_ERROR("targets_sha256", ExplanationChunks(dir, other));
+  GNNX_REQUIRE_ERROR("inputs must be JSON text", ExplanationChunks(fresh_dir("bad_json"), f.manifest(6, "seed=0")));
+  // Not complete: nothing to read back yet.
+  GNNX_REQUIRE_ERROR("is not complete", load_explanation_chunks(dir));
+  // A folder holding something else is not taken over.
+  const auto busy = fresh_dir("busy");
+  fs::create_directories(busy);
+  std::ofstream(busy + "/notes.txt") << "mine";
+  GNNX_REQUIRE_ERROR("is not empty and holds no manifest", ExplanationChunks(busy, f.manifest(6)));
+  GNNX_REQUIRE_ERROR("holds no manifest.json", ExplanationChunks(fresh_dir("none"), f.manifest(6), false));
+  // A chunk of the wrong targets is refused.
+  ExplanationChunks chunks(dir, f.manifest(6, R"({"method": "saliency", "seed": 0})"));
+  auto explainer = make_explainer("saliency");
+  auto wrong = explainer->explain(*f.model, f.graph,
+                                  std::vector<Target>(f.targets.begin() + 6, f.targets.begin() + 12));
+  std::vector<Explanation> compact;
+  for (const auto& e : wrong) compact.push_back(compact_explanation(e, f.graph.num_nodes, f.graph.num_edges()));
+  GNNX_REQUIRE_ERROR("chunk 0 explanation 0 is of node 18", chunks.write(0, compact));
+  GNNX_REQUIRE_ERROR("chunk 0 holds 6 targets, got 5", chunks.write(0, {compact.begin(), compact.end() - 1}));
+  fs::remove_all(dir);
+  fs::remove_all(busy);
+}

@@ -127,7 +127,8 @@ TEST_CASE("fidelity and GEF of the all-ones and all-zeros masks", "[graph_metric
   CHECK_THROWS_AS(masked_predictions(*model, g, ex, {torch::ones({3}), ones[1], ones[2]}), gnnx::Error);
 }
 
-TEST_CASE("stability: no rewiring gives GES 0 for a deterministic explainer; rewiring is seeded", "[graph_metrics]") {
+TEST_CASE("stability: no rewiring gives GES 0 for a deterministic explainer, and rewiring is seeded",
+          "[graph_metrics]") {
   const auto ds = datasets::make_dataset("ba-shapes", 0);
   const auto& g = ds.graphs.front();
   auto model = random_model(ds, nn::ConvType::kGraphConv);

@@ -14,6 +14,13 @@
 // A seed s generates the dataset with seed s, trains the reference model with seed s, and
 // seeds the explainer with s; the table reports per seed, the JSON line the mean and the
 // (population) standard deviation over seeds.
+//
+// Beside the AUC, each seed reports the graph explanation metrics of gnnx/eval/graph_metrics.h
+// on every explanation's top-k edges (--metrics-top-k; default each instance's number of
+// ground-truth edges): fidelity+ and fidelity- (PyG's model form; the JSON also has the
+// phenomenon form), the characterization score, unfaithfulness (GEF), GraphXAI's accuracy (GEA,
+// Jaccard with the ground truth), precision@k and sparsity; with --stability R also stability
+// (GES) over R rewired copies of each instance, which explains every copy again.
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -29,6 +36,7 @@
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
 #include "gnnx/eval/benchmark.h"
+#include "gnnx/eval/graph_metrics.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/metrics/ground_truth.h"
@@ -39,7 +47,7 @@ namespace {
 
 struct EvaluateArgs {
   std::string dataset, method = "gnnexplainer", nodes = "paper", model_path, device = "cpu", conv, ground_truth = "own";
-  int64_t seeds = 1, first_seed = 0, eval_hops = 0;
+  int64_t seeds = 1, first_seed = 0, eval_hops = 0, metrics_top_k = 0, stability = 0;
   bool json = false;
   // GNNExplainer overrides (negative / empty: keep the default).
   int64_t epochs = -1, chunk_size = -1, train_epochs = -1;
@@ -87,6 +95,7 @@ std::unique_ptr<explain::Explainer> build_explainer(const EvaluateArgs& a, uint6
 struct SeedResult {
   double auc = 0, seconds = 0, test_acc = 0;
   int64_t explained = 0;
+  eval::BenchmarkMetrics metrics;
 };
 
 SeedResult run_seed(const EvaluateArgs& a, uint64_t seed, const c10::Device& device) {
@@ -116,7 +125,38 @@ SeedResult run_seed(const EvaluateArgs& a, uint64_t seed, const c10::Device& dev
   r.auc = run.auc;
   r.seconds = run.seconds;
   r.explained = static_cast<int64_t>(run.items.size());
+  r.metrics = eval::benchmark_metrics(*explainer, *model, ds, run, device,
+                                      eval::BenchmarkMetricsOptions()
+                                          .top_k(a.metrics_top_k)
+                                          .stability_runs(a.stability)
+                                          .stability(eval::StabilityOptions().seed(seed)));
   return r;
+}
+
+// Means over seeds of every graph metric (stability null when skipped or never counted).
+nlohmann::json metrics_json(const std::vector<SeedResult>& rs, int64_t top_k, int64_t stability) {
+  const auto mean = [&rs](auto field) {
+    double s = 0;
+    for (const auto& r : rs) s += field(r.metrics) / static_cast<double>(rs.size());
+    return s;
+  };
+  using M = eval::BenchmarkMetrics;
+  nlohmann::json j = {{"top_k", top_k},
+                      {"fid_plus", mean([](const M& m) { return m.fid_plus; })},
+                      {"fid_minus", mean([](const M& m) { return m.fid_minus; })},
+                      {"fid_plus_phenomenon", mean([](const M& m) { return m.fid_plus_phen; })},
+                      {"fid_minus_phenomenon", mean([](const M& m) { return m.fid_minus_phen; })},
+                      {"characterization", mean([](const M& m) { return m.characterization; })},
+                      {"unfaithfulness", mean([](const M& m) { return m.unfaithfulness; })},
+                      {"gea", mean([](const M& m) { return m.gea; })},
+                      {"precision_at_k", mean([](const M& m) { return m.precision; })},
+                      {"sparsity", mean([](const M& m) { return m.sparsity; })},
+                      {"seconds", mean([](const M& m) { return m.seconds; }) * static_cast<double>(rs.size())},
+                      {"stability_runs", stability},
+                      {"stability", nullptr}};
+  const double ges = mean([](const M& m) { return m.stability; });
+  if (stability > 0 && std::isfinite(ges)) j["stability"] = ges;
+  return j;
 }
 
 }  // namespace
@@ -136,6 +176,13 @@ void register_evaluate(CLI::App& app) {
          "--eval-hops", a->eval_hops,
          "node tasks: score each explained node's K-hop subgraph edges (0: K = the model's layers, the protocol); "
          "compares models of different depth on the same edges")
+      ->capture_default_str();
+  cmd->add_option("--metrics-top-k", a->metrics_top_k,
+                  "edges each explanation keeps for fidelity, GEF, GEA and sparsity (0: each instance's number of "
+                  "ground-truth edges)")
+      ->capture_default_str();
+  cmd->add_option("--stability", a->stability,
+                  "stability (GES): explain R copies of each instance with one edge rewired (0: skip)")
       ->capture_default_str();
   cmd->add_option("--seeds", a->seeds, "number of seeds (dataset, model and explainer seed s = first..)")
       ->capture_default_str();
@@ -172,6 +219,9 @@ void register_evaluate(CLI::App& app) {
                "--model file has its own");
     (void)gnnx::from_name<gnnx::eval::GroundTruth>(a->ground_truth);  // a typo fails before any training
     GNNX_CHECK(a->eval_hops >= 0, "evaluate: --eval-hops must be >= 0 (0: the model's layers), got ", a->eval_hops);
+    GNNX_CHECK(a->metrics_top_k >= 0,
+               "evaluate: --metrics-top-k must be >= 0 (0: each instance's ground-truth size), got ", a->metrics_top_k);
+    GNNX_CHECK(a->stability >= 0, "evaluate: --stability must be >= 0 (0: skip), got ", a->stability);
     {
       datasets::ReferenceConfig check;
       a->reference.apply(check);  // so do reference-model flags out of range
@@ -182,15 +232,22 @@ void register_evaluate(CLI::App& app) {
               << a->ground_truth << (a->eval_hops > 0 ? ", eval hops " + std::to_string(a->eval_hops) : std::string())
               << ", device " << device << ", threads " << torch_threads() << "\n";
     std::cout << std::setw(6) << "seed" << std::setw(10) << "test_acc" << std::setw(10) << "explained" << std::setw(10)
-              << "auc" << std::setw(10) << "seconds"
-              << "\n";
+              << "auc" << std::setw(10) << "seconds" << std::setw(8) << "fid+" << std::setw(8) << "fid-" << std::setw(9)
+              << "charact" << std::setw(8) << "gef" << std::setw(8) << "gea" << std::setw(9) << "sparsity"
+              << (a->stability > 0 ? "     ges" : "") << "\n";
     double total_s = 0;
     for (int64_t s = 0; s < a->seeds; ++s) {
       const auto seed = static_cast<uint64_t>(a->first_seed + s);
       auto r = run_seed(*a, seed, device);
+      const auto& m = r.metrics;
       std::cout << std::setw(6) << seed << std::setw(10) << std::fixed << std::setprecision(3) << r.test_acc
                 << std::setw(10) << r.explained << std::setw(10) << std::setprecision(4) << r.auc << std::setw(10)
-                << std::setprecision(2) << r.seconds << std::endl;
+                << std::setprecision(2) << r.seconds << std::setprecision(3) << std::setw(8) << m.fid_plus
+                << std::setw(8) << m.fid_minus << std::setw(9) << m.characterization << std::setw(8)
+                << std::setprecision(4) << m.unfaithfulness << std::setprecision(3) << std::setw(8) << m.gea
+                << std::setw(9) << m.sparsity;
+      if (a->stability > 0) std::cout << std::setw(8) << m.stability;
+      std::cout << std::endl;
       total_s += r.seconds;
       rs.push_back(r);
     }
@@ -209,7 +266,8 @@ void register_evaluate(CLI::App& app) {
                           {"num_explained", rs.front().explained},
                           {"ground_truth", a->ground_truth},
                           {"seconds", total_s},
-                          {"eval_hops", a->eval_hops}};
+                          {"eval_hops", a->eval_hops},
+                          {"graph_metrics", metrics_json(rs, a->metrics_top_k, a->stability)}};
       std::cout << j.dump() << "\n";
     }
   });

@@ -47,6 +47,8 @@ struct EvaluateArgs {
   std::vector<double> edge_init_means;
   double lr = -1, edge_size = -1, edge_ent = -1, feat_size = -1, feat_ent = -1, laplacian = -1;
   std::string feature_mask;
+  // Any method's registry options, key=value (PGExplainer's epochs=30, ...).
+  std::vector<std::string> options;
   bool reparametrize = false, directed_mask = false;
   // Reference-model variants.
   ReferenceFlags reference;
@@ -77,6 +79,14 @@ std::unique_ptr<explain::Explainer> build_explainer(const EvaluateArgs& a, uint6
       for (double m : a.edge_init_means) means += (means.empty() ? "" : ",") + num(m);
       o["edge_init_means"] = means;
     }
+  }
+  for (const auto& kv : a.options) {
+    const auto eq = kv.find('=');
+    GNNX_CHECK(eq != std::string::npos && eq > 0, "evaluate: --option expects key=value, got \"", kv, "\"");
+    GNNX_CHECK(o.count(kv.substr(0, eq)) == 0 || kv.substr(0, eq) == "seed",
+               "evaluate: --option ", kv.substr(0, eq), " given twice");
+    GNNX_CHECK(kv.substr(0, eq) != "seed", "evaluate: the seed comes from --first-seed and --seeds, not --option");
+    o[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return explain::make_explainer(a.method, o);
 }
@@ -159,6 +169,7 @@ void register_evaluate(CLI::App& app) {
                   "GNNExplainer: means of the initial edge-mask logits, one run each, masks averaged (default 0,3)")
       ->delimiter(',');
   cmd->add_option("--chunk-size", a->chunk_size, "instances per union on CPU (0: split over threads)");
+  cmd->add_option("--option", a->options, "method option key=value (repeatable), e.g. epochs=30")->take_all();
   cmd->callback([a] {
     GNNX_CHECK(a->seeds >= 1, "evaluate: --seeds must be >= 1, got ", a->seeds);
     GNNX_CHECK(a->model_path.empty() || a->seeds == 1, "evaluate: --model needs --seeds 1");

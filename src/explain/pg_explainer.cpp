@@ -14,7 +14,6 @@
 #include "explain/instances.h"
 #include "gnnx/core/check.h"
 #include "gnnx/core/random.h"
-#include "gnnx/graph/ops.h"
 #include "gnnx/nn/message_passing.h"
 #include "gnnx/nn/models/gnn.h"
 
@@ -65,6 +64,7 @@ at::Tensor node_embeddings(nn::GNNModel& model, PGEmbedding which, const at::Ten
 // The MLP and what it was trained for.
 struct PGExplainer::State {
   at::Tensor w1, b1, w2, b2;  // [H, in], [H], [1, H], [1]
+  at::Tensor mu, sd;          // [D]: the MLP reads (z - mu) / sd
   int64_t dim = 0;            // D: the embedding width
   bool graph_task = false;
   std::vector<at::Tensor> params() const { return {w1, b1, w2, b2}; }
@@ -106,11 +106,12 @@ Batch make_batch(nn::GNNModel& model, const PGExplainerOptions& o, const std::ve
 at::Tensor edge_logits(const PGExplainer::State& s, const Batch& b) {
   const int64_t D = s.dim;
   const auto& ei = b.u.graph.edge_index;
-  auto pa = torch::mm(b.z, s.w1.slice(1, 0, D).t());      // [n, H]
-  auto pb = torch::mm(b.z, s.w1.slice(1, D, 2 * D).t());  // [n, H]
+  const auto z = (b.z - s.mu) / s.sd;
+  auto pa = torch::mm(z, s.w1.slice(1, 0, D).t());      // [n, H]
+  auto pb = torch::mm(z, s.w1.slice(1, D, 2 * D).t());  // [n, H]
   auto h = pa.index_select(0, ei[0]) + pb.index_select(0, ei[1]) + s.b1;
   if (!s.graph_task) {
-    auto pc = torch::mm(b.zc, s.w1.slice(1, 2 * D, 3 * D).t());  // [B, H]
+    auto pc = torch::mm((b.zc - s.mu) / s.sd, s.w1.slice(1, 2 * D, 3 * D).t());  // [B, H]
     h = h + pc.index_select(0, b.u.edge_seg);
   }
   return torch::addmm(s.b2, torch::relu(h), s.w2.t()).view({-1});
@@ -169,6 +170,16 @@ PGTrainReport train(PGExplainer::State& s, nn::GNNModel& model, const PGExplaine
     batches.push_back(make_batch(model, o, insts, a, std::min(insts.size(), a + bs), full_z));
   s.dim = batches.front().z.size(1);
   s.graph_task = model.task() == nn::Task::kGraph;
+  if (o.standardize()) {
+    std::vector<at::Tensor> zs;
+    for (const auto& b : batches) zs.push_back(b.z);
+    const auto all = s.graph_task ? torch::cat(zs) : full_z;
+    s.mu = all.mean(0);
+    s.sd = all.std(0, /*unbiased=*/false).clamp_min(1e-6);
+  } else {
+    s.mu = torch::zeros({s.dim}, opt);
+    s.sd = torch::ones({s.dim}, opt);
+  }
   auto gen = torch_generator(o.seed());
   init_linear(s.w1, s.b1, o.hidden(), (s.graph_task ? 2 : 3) * s.dim, gen, opt);
   init_linear(s.w2, s.b2, 1, o.hidden(), gen, opt);
@@ -286,12 +297,13 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
     y = graph.y.to(torch::kCPU, torch::kLong).reshape({-1});
   }
   const auto dev = graph.device();
-  const Graph host = dev.is_cpu() ? graph : graph.to(torch::kCPU);
-  const auto subs = computation_subgraphs(host, ids, model.receptive_field());
+  const auto host_ei = graph.edge_index.to(torch::kCPU, torch::kLong).contiguous();
+  const int64_t reach = model.receptive_field();
 
   torch::NoGradGuard ng;
   const int64_t D = s.dim, H = s.w1.size(0);
   const auto w1 = s.w1.detach().to(torch::kCPU, torch::kFloat);
+  z = (z - s.mu.to(torch::kCPU, torch::kFloat)) / s.sd.to(torch::kCPU, torch::kFloat);
   const auto pa = (z.mm(w1.slice(1, 0, D).t()) + s.b1.detach().to(torch::kCPU, torch::kFloat)).contiguous();
   const auto pb = z.mm(w1.slice(1, D, 2 * D).t()).contiguous();
   const auto pc = z.index_select(0, torch::tensor(ids, torch::kLong)).mm(w1.slice(1, 2 * D, 3 * D).t()).contiguous();
@@ -299,9 +311,16 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
   const float b2 = s.b2.detach().to(torch::kCPU, torch::kFloat).item<float>();
   const float *PA = pa.data_ptr<float>(), *PB = pb.data_ptr<float>(), *PC = pc.data_ptr<float>(),
               *W2 = w2.data_ptr<float>();
-  const auto ei = host.edge_index.to(torch::kLong).contiguous();
-  const int64_t* src = ei.data_ptr<int64_t>();
+  const int64_t* src = host_ei.data_ptr<int64_t>();
   const int64_t* dst = src + E;
+  // In-edges grouped by target (counting sort): the cut below walks them backwards.
+  std::vector<int64_t> in_off(static_cast<size_t>(N) + 1, 0), in_edges(static_cast<size_t>(E));
+  for (int64_t e = 0; e < E; ++e) ++in_off[static_cast<size_t>(dst[e]) + 1];
+  for (int64_t v = 0; v < N; ++v) in_off[static_cast<size_t>(v) + 1] += in_off[static_cast<size_t>(v)];
+  {
+    auto fill = in_off;
+    for (int64_t e = 0; e < E; ++e) in_edges[static_cast<size_t>(fill[static_cast<size_t>(dst[e])]++)] = e;
+  }
   // symmetric_mask: which directed edges exist, to find an edge's reverse.
   std::unordered_set<uint64_t> present;
   if (o.symmetric_mask())
@@ -319,15 +338,47 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
         for (int64_t h = 0; h < H; ++h) acc += W2[h] * std::max(0.f, a[h] + b[h] + c[h]);
         return 1.f / (1.f + std::exp(-acc));
       };
-      const auto& sub = subs[i];
+      // The computation subgraph, as k_hop_subgraph(graph, t, reach) cuts it: the nodes with a path
+      // of at most `reach` edges to t, and the edges between them, in ascending ids.
+      const int64_t t = targets[i].index;
+      std::vector<int64_t> nodes_kept, edges_kept;
+      std::vector<char> kept(static_cast<size_t>(N), reach < 0 ? 1 : 0);
+      if (reach < 0) {
+        nodes_kept.resize(static_cast<size_t>(N));
+        edges_kept.resize(static_cast<size_t>(E));
+        for (int64_t v = 0; v < N; ++v) nodes_kept[static_cast<size_t>(v)] = v;
+        for (int64_t e = 0; e < E; ++e) edges_kept[static_cast<size_t>(e)] = e;
+      } else {
+        kept[static_cast<size_t>(t)] = 1;
+        nodes_kept.push_back(t);
+        size_t begin = 0;
+        for (int64_t hop = 0; hop < reach; ++hop) {
+          const size_t end = nodes_kept.size();
+          for (size_t q = begin; q < end; ++q) {
+            const auto v = static_cast<size_t>(nodes_kept[q]);
+            for (int64_t p = in_off[v]; p < in_off[v + 1]; ++p) {
+              const auto u = static_cast<size_t>(src[in_edges[static_cast<size_t>(p)]]);
+              if (!kept[u]) {
+                kept[u] = 1;
+                nodes_kept.push_back(static_cast<int64_t>(u));
+              }
+            }
+          }
+          begin = end;
+        }
+        std::sort(nodes_kept.begin(), nodes_kept.end());
+        for (const int64_t v : nodes_kept)
+          for (int64_t p = in_off[static_cast<size_t>(v)]; p < in_off[static_cast<size_t>(v) + 1]; ++p)
+            if (kept[static_cast<size_t>(src[in_edges[static_cast<size_t>(p)]])])
+              edges_kept.push_back(in_edges[static_cast<size_t>(p)]);
+        std::sort(edges_kept.begin(), edges_kept.end());
+      }
       auto edge_mask = torch::zeros({E}, torch::kFloat);
       auto node_mask = torch::zeros({N}, torch::kFloat);
       float* em = edge_mask.data_ptr<float>();
       float* nm = node_mask.data_ptr<float>();
-      const auto eids = sub.edge_ids.to(torch::kCPU).contiguous();
-      const int64_t* ep = eids.data_ptr<int64_t>();
-      for (int64_t k = 0; k < eids.numel(); ++k) {
-        const int64_t e = ep[k], u = src[e], v = dst[e];
+      for (const int64_t e : edges_kept) {
+        const int64_t u = src[e], v = dst[e];
         float m = mask(u, v);
         if (o.symmetric_mask() && u != v &&
             present.count(static_cast<uint64_t>(v) * static_cast<uint64_t>(N) + static_cast<uint64_t>(u)))
@@ -336,7 +387,6 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
         nm[u] = std::max(nm[u], m);  // a node is as important as its most important edge
         nm[v] = std::max(nm[v], m);
       }
-      const int64_t t = targets[i].index;
       const int64_t label = targets[i].label >= 0 ? targets[i].label
                             : phen                ? y[t].item<int64_t>()
                                                   : pred[t].item<int64_t>();
@@ -346,9 +396,9 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
       x.logits = logits[t].clone();
       x.edge_mask = edge_mask.to(dev);
       x.node_mask = node_mask.to(dev);
-      x.edge_ids = eids.to(dev);
-      x.node_ids = sub.node_ids.to(dev);
-      x.diagnostics["subgraph_edges"] = static_cast<double>(eids.numel());
+      x.edge_ids = torch::tensor(edges_kept, torch::kLong).to(dev);
+      x.node_ids = torch::tensor(nodes_kept, torch::kLong).to(dev);
+      x.diagnostics["subgraph_edges"] = static_cast<double>(edges_kept.size());
     }
   });
   return out;

@@ -56,6 +56,7 @@ std::unique_ptr<Explainer> make_pg_explainer(const OptionMap& o) {
       .batch_size(r.get("batch_size", opts.batch_size()))
       .symmetric_mask(r.get("symmetric_mask", opts.symmetric_mask()))
       .embedding(r.get("embedding", opts.embedding()))
+      .standardize(r.get("standardize", opts.standardize()))
       .mask_placement(r.get("mask_placement", opts.mask_placement()))
       .explanation_type(r.get("explanation_type", opts.explanation_type()))
       .seed(r.get("seed", opts.seed()));

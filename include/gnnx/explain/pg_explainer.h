@@ -80,6 +80,11 @@ struct PGExplainerOptions {
   GNNX_ARG(bool, symmetric_mask) = false;
   /// Which embedding the MLP reads. Default last (PyG's).
   GNNX_ARG(PGEmbedding, embedding) = PGEmbedding::kLast;
+  /// Standardise every embedding feature (zero mean, unit variance over the nodes of the graph, or
+  /// graphs, trained on; the statistics stay with the MLP) before the MLP reads it. An affine
+  /// change of W₁'s input that the MLP could learn itself, but it keeps the first layer out of
+  /// saturation when a model's embeddings are large (sum aggregation). Default false (PyG's).
+  GNNX_ARG(bool, standardize) = false;
   /// Where the mask enters the layers. Default message (PyG's).
   GNNX_ARG(nn::MaskPlacement, mask_placement) = nn::MaskPlacement::kMessage;
   /// Keep the model's prediction (model) or the true label (phenomenon, the only type PyG's

@@ -334,8 +334,15 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
       const float* c = PC + static_cast<int64_t>(i) * H;
       auto mask = [&](int64_t u, int64_t v) {
         const float *a = PA + u * H, *b = PB + v * H;
+        // Eight partial sums, so that the compiler can vectorise the loop (a single float sum
+        // cannot be reordered).
+        float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t h = 0;
+        for (; h + 8 <= H; h += 8)
+          for (int j = 0; j < 8; ++j) part[j] += W2[h + j] * std::max(0.f, a[h + j] + b[h + j] + c[h + j]);
         float acc = b2;
-        for (int64_t h = 0; h < H; ++h) acc += W2[h] * std::max(0.f, a[h] + b[h] + c[h]);
+        for (; h < H; ++h) acc += W2[h] * std::max(0.f, a[h] + b[h] + c[h]);
+        for (float p : part) acc += p;
         return 1.f / (1.f + std::exp(-acc));
       };
       // The computation subgraph, as k_hop_subgraph(graph, t, reach) cuts it: the nodes with a path

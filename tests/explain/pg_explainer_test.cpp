@@ -90,7 +90,7 @@ TEST_CASE("PGExplainer's masks cover the computation subgraph, in (0, 1)", "[pge
 
 TEST_CASE("PGExplainer's mask is the MLP over [z_u, z_v, z_t] of the last layer's embeddings", "[pgexplainer]") {
   RandomFixture f;
-  PGExplainer ex(PGExplainerOptions().epochs(2).hidden(16));
+  PGExplainer ex(PGExplainerOptions().epochs(2).hidden(16).standardize(false));
   ex.fit(*f.model, f.graph, nodes({1, 2, 3}));
   auto e = ex.explain(*f.model, f.graph, nodes({7})).front();
   auto p = ex.parameters();

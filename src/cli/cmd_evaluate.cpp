@@ -83,10 +83,9 @@ std::unique_ptr<explain::Explainer> build_explainer(const EvaluateArgs& a, uint6
   for (const auto& kv : a.options) {
     const auto eq = kv.find('=');
     GNNX_CHECK(eq != std::string::npos && eq > 0, "evaluate: --option expects key=value, got \"", kv, "\"");
-    GNNX_CHECK(o.count(kv.substr(0, eq)) == 0 || kv.substr(0, eq) == "seed",
-               "evaluate: --option ", kv.substr(0, eq), " given twice");
-    GNNX_CHECK(kv.substr(0, eq) != "seed", "evaluate: the seed comes from --first-seed and --seeds, not --option");
-    o[kv.substr(0, eq)] = kv.substr(eq + 1);
+    const auto key = kv.substr(0, eq);
+    GNNX_CHECK(key != "seed", "evaluate: the seed comes from --first-seed and --seeds, not --option");
+    GNNX_CHECK(o.emplace(key, kv.substr(eq + 1)).second, "evaluate: --option ", key, " given twice");
   }
   return explain::make_explainer(a.method, o);
 }

@@ -349,6 +349,7 @@ void run_explain_file(const ExplainArgs& a) {
     items.push_back({{e.target.kind == Target::Kind::kNode ? "node" : "graph", e.target.index},
                      {"label", e.target.label},
                      {"top_edges", top}});
+    if (!e.diagnostics.empty()) items.back()["diagnostics"] = e.diagnostics;
   }
   if (o.json) {
     nlohmann::json j = {{"model", o.model_path},

@@ -10,6 +10,7 @@
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/explain/gnn_lrp.h"
+#include "gnnx/explain/pg_explainer.h"
 
 namespace gnnx::explain {
 namespace {
@@ -40,6 +41,28 @@ std::unique_ptr<Explainer> make_gnn_explainer(const OptionMap& o) {
       .seed(r.get("seed", opts.seed()));
   r.finish();
   return std::make_unique<GNNExplainer>(opts);
+}
+
+std::unique_ptr<Explainer> make_pg_explainer(const OptionMap& o) {
+  OptionReader r("pgexplainer", o);
+  PGExplainerOptions opts;
+  opts.epochs(r.get("epochs", opts.epochs()))
+      .lr(r.get("lr", opts.lr()))
+      .edge_size(r.get("edge_size", opts.edge_size()))
+      .edge_ent(r.get("edge_ent", opts.edge_ent()))
+      .temp_start(r.get("temp_start", opts.temp_start()))
+      .temp_end(r.get("temp_end", opts.temp_end()))
+      .bias(r.get("bias", opts.bias()))
+      .hidden(r.get("hidden", opts.hidden()))
+      .batch_size(r.get("batch_size", opts.batch_size()))
+      .symmetric_mask(r.get("symmetric_mask", opts.symmetric_mask()))
+      .embedding(r.get("embedding", opts.embedding()))
+      .standardize(r.get("standardize", opts.standardize()))
+      .mask_placement(r.get("mask_placement", opts.mask_placement()))
+      .explanation_type(r.get("explanation_type", opts.explanation_type()))
+      .seed(r.get("seed", opts.seed()));
+  r.finish();
+  return std::make_unique<PGExplainer>(opts);
 }
 
 std::unique_ptr<Explainer> make_grad(const OptionMap& o) {
@@ -86,6 +109,7 @@ std::unique_ptr<Explainer> make_gnn_lrp(const OptionMap& o) {
 const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> t = {
       {"gnnexplainer", make_gnn_explainer},
+      {"pgexplainer", make_pg_explainer},
       {"grad", make_grad},
       {"att", make_att},
       {"saliency", attribution_method("saliency")},

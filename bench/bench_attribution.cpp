@@ -1,10 +1,21 @@
 // bench_attribution: milliseconds per attribution of every method on a small CNN (one 3x32x32
-// image), integrated gradients (50 Gauss-Legendre steps) at internal batch sizes 1, 10 and 50
-// on the CNN and on a GNN, and the GNN explainer adapters per node. Prints a table, then one
-// JSON line mapping method to milliseconds.
+// image), side by side with Captum on the same weights and image in the same run, integrated
+// gradients (50 Gauss-Legendre steps) at internal batch sizes 1, 10 and 50 on the CNN and on a
+// GNN, and the GNN explainer adapters per node. Prints tables, then one JSON line mapping method
+// to milliseconds.
+//
+//   bench_attribution [--peer PYTHON | --no-peer]
+//
+// The peer side is bench/captum_attribution.py, run with PYTHON (default: the peer environment
+// scripts/peers/setup.sh makes): it writes the CNN's weights and the image, times Captum's
+// methods and prints one JSON line; the CNN here then loads those weights. Without the peer
+// environment the CNN is seeded here and the Captum columns are left out.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
@@ -21,6 +32,14 @@
 #include "gnnx/core/random.h"
 #include "gnnx/explain/attribution_explainer.h"
 #include "gnnx/graph/ops.h"
+#include "gnnx/io/tensor_file.h"
+
+#ifndef GNNX_PEERS_PYTHON
+#define GNNX_PEERS_PYTHON ""
+#endif
+#ifndef GNNX_BENCH_SOURCE_DIR
+#define GNNX_BENCH_SOURCE_DIR "bench"
+#endif
 
 using namespace gnnx;
 using namespace gnnx::attribution;
@@ -70,9 +89,41 @@ Graph ba_graph(int64_t n, int64_t m, int64_t features, uint64_t seed) {
   return Graph(undirected_edge_index(pairs), n, torch::randn({n, features}));
 }
 
+// Captum's side: runs captum_attribution.py with `python`, which writes weights.pt, input.pt and
+// att_*.pt into `dir` and prints one JSON line. Returns null when it cannot run.
+nlohmann::json run_captum(const std::string& python, const std::filesystem::path& dir) {
+  if (python.empty() || !std::filesystem::exists(python)) return nullptr;
+  const auto out = dir / "captum.json";
+  const std::string cmd = "\"" + python + "\" \"" + std::string(GNNX_BENCH_SOURCE_DIR) +
+                          "/captum_attribution.py\" --out \"" + dir.string() + "\" > \"" + out.string() + "\"";
+  if (std::system(cmd.c_str()) != 0) return nullptr;
+  std::ifstream in(out);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(last);
+}
+
+// Largest |a - b| over the largest |b|.
+double relative_difference(const at::Tensor& a, const at::Tensor& b) {
+  return (a - b).abs().max().item<double>() / std::max(b.abs().max().item<double>(), 1e-30);
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  std::string python = GNNX_PEERS_PYTHON;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--peer" && i + 1 < argc) {
+      python = argv[++i];
+    } else if (a == "--no-peer") {
+      python.clear();
+    } else {
+      std::printf("usage: bench_attribution [--peer PYTHON | --no-peer]\n");
+      return a == "--help" || a == "-h" ? 0 : 2;
+    }
+  }
   torch::manual_seed(0);
   std::printf("bench_attribution  blas=%s  threads=%d\n", blas_name().c_str(), torch_threads());
   std::map<std::string, double> result;
@@ -80,8 +131,22 @@ int main() {
   // --- CNN ------------------------------------------------------------------------------------
   auto cnn = small_cnn();
   cnn->eval();
-  auto model = ImageModel::sequential(cnn);
   auto x = torch::randn({1, 3, 32, 32});
+  const auto dir = std::filesystem::temp_directory_path() / ("gnnx_bench_attribution_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto captum = run_captum(python, dir);
+  std::map<std::string, at::Tensor> reference;
+  if (!captum.is_null()) {
+    // The peer's weights (its Sequential's names "0.weight", ... are this one's) and image.
+    torch::NoGradGuard no_grad;
+    auto params = cnn->named_parameters();
+    for (const auto& [name, t] : io::load_tensor_dict((dir / "weights.pt").string())) params[name].copy_(t);
+    x = io::load_tensor((dir / "input.pt").string());
+    for (const std::string name : {"ig", "smoothgrad", "occlusion"})
+      reference[name] = io::load_tensor((dir / ("att_" + name + ".pt")).string());
+  }
+  std::filesystem::remove_all(dir);
+  auto model = ImageModel::sequential(cnn);
   auto objective = image_objective(model, x, std::vector<int64_t>{-1});
   const int reps = 3;
   std::vector<std::pair<std::string, std::shared_ptr<Attributor>>> methods = {
@@ -92,15 +157,48 @@ int main() {
        std::make_shared<NoiseTunnel>(std::make_shared<Saliency>(), NoiseTunnelOptions().samples(10).stdev(0.15))},
       {"guided-backprop", std::make_shared<GuidedBackprop>()},
       {"deconvnet", std::make_shared<Deconvnet>()},
-      {"occlusion",
-       std::make_shared<Occlusion>(OcclusionOptions().window({3, 8, 8}).strides({3, 4, 4}).perturbations_per_eval(49))},
-      {"occlusion_ppe1", std::make_shared<Occlusion>(OcclusionOptions().window({3, 8, 8}).strides({3, 4, 4}))},
+      {"occlusion", std::make_shared<Occlusion>(OcclusionOptions().window({3, 8, 8}).strides({3, 4, 4}))},
+      {"occlusion_ppe1",
+       std::make_shared<Occlusion>(OcclusionOptions().window({3, 8, 8}).strides({3, 4, 4}).perturbations_per_eval(1))},
   };
   std::printf("\nsmall CNN, one 3x32x32 image (median of %d runs)\n%-28s %10s\n", reps, "method", "ms");
   for (auto& [name, m] : methods) {
     double ms = time_ms([&] { m->attribute(*objective); }, reps);
     result["cnn." + name] = ms;
     std::printf("%-28s %10.2f\n", name.c_str(), ms);
+  }
+  if (captum.is_null()) {
+    std::printf("\nCaptum: not run (no peer environment at '%s'; --peer PYTHON)\n", python.c_str());
+  } else {
+    // Captum's defaults: IG's 50 steps in one batch, one occlusion window per forward pass.
+    std::printf("\nside by side with Captum %s (torch %s, %d thread), same weights and image\n",
+                captum["captum"].get<std::string>().c_str(), captum["torch"].get<std::string>().c_str(),
+                captum["threads"].get<int>());
+    std::printf("%-34s %10s %10s %14s %16s\n", "method", "gnnx ms", "captum ms", "gnnx / captum", "|diff| / max|R|");
+    struct Row {
+      std::string label, gnnx_key, captum_key, reference;
+    };
+    for (const Row& r : std::vector<Row>{{"saliency", "saliency", "saliency", ""},
+                                         {"ig (50 steps)", "ig", "ig", "ig"},
+                                         {"smoothgrad (10 samples)", "smoothgrad", "smoothgrad", "smoothgrad"},
+                                         {"occlusion (captum 1 window/pass)", "occlusion", "occlusion", "occlusion"},
+                                         {"occlusion (captum 49 windows/pass)", "occlusion", "occlusion_ppe49", ""}}) {
+      const double ours = result["cnn." + r.gnnx_key], theirs = captum[r.captum_key].get<double>();
+      result["captum." + r.captum_key] = theirs;
+      result["ratio." + r.captum_key] = ours / theirs;
+      std::string diff = "";
+      if (!r.reference.empty()) {
+        std::shared_ptr<Attributor> m;
+        for (auto& [name, a] : methods)
+          if (name == r.gnnx_key) m = a;
+        const double d = relative_difference(m->attribute(*objective).values, reference[r.reference]);
+        result["diff." + r.reference] = d;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2e", d);
+        diff = buf;
+      }
+      std::printf("%-34s %10.2f %10.2f %14.3f %16s\n", r.label.c_str(), ours, theirs, ours / theirs, diff.c_str());
+    }
   }
   std::printf("\nintegrated gradients, 50 steps, by internal batch size\n%-28s %10s\n", "internal_batch_size", "ms");
   for (int64_t ibs : {1, 10, 50}) {

@@ -2,8 +2,9 @@
 // modified forward/backward per walk), exact top-K search on deeper models, and what the walks
 // explain on BA-Shapes (houses) and BA-growth (cycles).
 //
-//   bench_gnn_lrp [--quick]
+//   bench_gnn_lrp [--quick] [--walks-only]
 //
+// --walks-only runs part 1 alone and ends with its JSON line.
 // 1. BA-Shapes (seed 0), its 3-layer GCN reference model, house nodes 400, 405, ..., 695 (the
 //    GNNExplainer evaluation nodes): every walk by gnnx (all_walks) and by the naive method;
 //    walks per second, speedup, max |difference| / max |R_W| per node.
@@ -54,7 +55,17 @@ std::vector<int64_t> range(int64_t a, int64_t b, int64_t s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool quick = false, walks_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--quick") == 0) {
+      quick = true;
+    } else if (std::strcmp(argv[i], "--walks-only") == 0) {
+      walks_only = true;
+    } else {
+      std::cout << "usage: bench_gnn_lrp [--quick] [--walks-only]\n";
+      return 2;
+    }
+  }
   std::cout << "bench_gnn_lrp  BLAS " << gnnx::blas_name() << ", threads " << gnnx::torch_threads() << "\n";
   auto ds = gnnx::datasets::make_dataset("ba-shapes", 0);
   const auto& g = ds.graphs.front();
@@ -96,6 +107,18 @@ int main(int argc, char** argv) {
   std::cout << "  total " << total_walks << " walks: gnnx " << t_gnnx << " s (" << std::setprecision(4)
             << total_walks / t_gnnx << " walks/s), naive " << t_naive << " s (" << total_walks / t_naive
             << " walks/s), speedup " << speedup << "x, max rel diff " << max_rel << "\n\n";
+  if (walks_only) {
+    std::cout << nlohmann::json({{"layers", model->num_hops()},
+                                 {"num_walks", total_walks},
+                                 {"naive_seconds", t_naive},
+                                 {"gnnx_seconds", t_gnnx},
+                                 {"speedup", speedup},
+                                 {"max_rel_diff", max_rel},
+                                 {"quick", quick}})
+                     .dump()
+              << "\n";
+    return 0;
+  }
 
   // ---- 2. top-K on deeper models -----------------------------------------------------------
   nlohmann::json topk = nlohmann::json::array();

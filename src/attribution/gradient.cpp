@@ -15,7 +15,7 @@ at::Tensor gradient(Objective& objective, const at::Tensor& points, const at::Te
   auto s = objective.scores(p, items, hook);
   auto g = torch::autograd::grad({s.sum()}, {p}, /*grad_outputs=*/{}, /*retain_graph=*/false,
                                  /*create_graph=*/false, /*allow_unused=*/true)[0];
-  return g.defined() ? g : torch::zeros_like(p);
+  return g.defined() ? g.contiguous() : torch::zeros_like(p);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 #include "gnnx/nn/functional/spmm.h"
 
 #include <limits>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <tbb/blocked_range.h>
@@ -10,33 +12,17 @@
 #include "gnnx/core/check.h"
 #include "gnnx/nn/functional/scatter.h"
 #include "gnnx/nn/index_range.h"
+#include "nn/grouped.h"
 
 namespace gnnx::nn {
 namespace {
 
+using detail::grain;
+using detail::group_by;
+using detail::Grouped;
+
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-// Edge ids grouped by key (counting sort, stable: within a group edges keep their order).
-struct Grouped {
-  std::vector<int64_t> ptr;  // [num_keys + 1]
-  std::vector<int64_t> eid;  // [E]
-};
-
-Grouped group_by(const int64_t* key, int64_t E, int64_t num_keys) {
-  Grouped g;
-  g.ptr.assign(static_cast<size_t>(num_keys) + 1, 0);
-  for (int64_t e = 0; e < E; ++e) {
-    const int64_t k = key[e];
-    GNNX_CHECK(k >= 0 && k < num_keys, "spmm: edge_index holds node id ", k, " outside [0, ", num_keys, ")");
-    ++g.ptr[static_cast<size_t>(k) + 1];
-  }
-  for (int64_t i = 0; i < num_keys; ++i) g.ptr[static_cast<size_t>(i) + 1] += g.ptr[static_cast<size_t>(i)];
-  g.eid.resize(static_cast<size_t>(E));
-  std::vector<int64_t> fill(g.ptr.begin(), g.ptr.end() - 1);
-  for (int64_t e = 0; e < E; ++e) g.eid[static_cast<size_t>(fill[static_cast<size_t>(key[e])]++)] = e;
-  return g;
-}
 
 // At 10^6 edges the gathered rows come from DRAM in random order, so the loops are latency-bound:
 // prefetch the rows kAhead edges ahead (and the gather ids 2 kAhead ahead).
@@ -61,11 +47,21 @@ inline void prefetch_id(const int64_t* p) {
 #endif
 }
 
-// Rows per task: about 4096 edges each, to amortise scheduling while balancing skewed degrees.
-int64_t grain(int64_t rows, int64_t E) { return std::max<int64_t>(16, rows * 4096 / std::max<int64_t>(E, 1)); }
-
 // out[i, h] = Σ_{e : key_e = i} w[e, h] x[gather_e, h] for x [*, H, C]; each output row is
 // written by exactly one task, so no atomics are needed, and the edges of a row are summed in
+// <a, b> over n values with eight interleaved partial sums, so that it vectorises (an ordered
+// float sum cannot); the result does not depend on the thread count.
+template <typename T>
+inline T dot(const T* __restrict a, const T* __restrict b, int64_t n) {
+  T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t f = 0;
+  for (; f + 8 <= n; f += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += a[f + l] * b[f + l];
+  T tail = 0;
+  for (; f < n; ++f) tail += a[f] * b[f];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail;
+}
+
 // edge order, so the result does not depend on the thread count.
 template <typename T>
 void spmm_rows(const Grouped& g, const int64_t* gather, const T* w, const T* x, T* out, int64_t rows, int64_t H,
@@ -105,9 +101,39 @@ void edge_dot(const int64_t* ia, const int64_t* ib, const T* a, const T* b, T* d
       for (int64_t h = 0; h < H; ++h) {
         const T* __restrict pa = a + (ia[e] * H + h) * C;
         const T* __restrict pb = b + (ib[e] * H + h) * C;
-        T s = 0;
-        for (int64_t f = 0; f < C; ++f) s += pa[f] * pb[f];
-        d[e * H + h] = s;
+        d[e * H + h] = dot(pa, pb, C);
+      }
+    }
+  });
+}
+
+// spmm's backward in one pass over the edges grouped by source j: grad_x[j, h] = Σ_e w[e, h]
+// grad[dst_e, h] and grad_w[e, h] = <grad[dst_e, h], x[j, h]>, so each gathered grad row serves
+// both (edge_dot would gather it again). One writer per source row and per edge: no atomics.
+// grad_x is summed in spmm_rows's order, so it is the transposed product's exactly.
+template <typename T>
+void spmm_backward_rows(const Grouped& g, const int64_t* dst, const T* w, const T* grad, const T* x, T* grad_x,
+                        T* grad_w, int64_t rows, int64_t H, int64_t C) {
+  const int64_t F = H * C;
+  const auto E = static_cast<int64_t>(g.eid.size());
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, grain(rows, E)), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t j = r.begin(); j < r.end(); ++j) {
+      T* __restrict o = grad_x + j * F;
+      const T* __restrict xj = x + j * F;
+      for (int64_t f = 0; f < F; ++f) o[f] = T(0);
+      for (int64_t k = g.ptr[static_cast<size_t>(j)]; k < g.ptr[static_cast<size_t>(j) + 1]; ++k) {
+        if (k + 2 * kAhead < E) prefetch_id(dst + g.eid[static_cast<size_t>(k + 2 * kAhead)]);
+        if (k + kAhead < E) prefetch_row(grad + dst[g.eid[static_cast<size_t>(k + kAhead)]] * F, F);
+        const int64_t e = g.eid[static_cast<size_t>(k)];
+        const T* __restrict gs = grad + dst[e] * F;
+        for (int64_t h = 0; h < H; ++h) {
+          const T c = w ? w[e * H + h] : T(1);
+          T* __restrict oh = o + h * C;
+          const T* __restrict gh = gs + h * C;
+          const T* __restrict xh = xj + h * C;
+          for (int64_t f = 0; f < C; ++f) oh[f] += c * gh[f];
+          grad_w[e * H + h] = dot(gh, xh, C);
+        }
       }
     }
   });
@@ -155,6 +181,20 @@ class SpmmFunction : public torch::autograd::Function<SpmmFunction> {
     const auto &x = saved[0], &w = saved[1], &src = saved[2], &dst = saved[3];
     auto grad = grads[0].contiguous();
     at::Tensor grad_x, grad_w;
+    if (ctx->needs_input_grad(0) && ctx->needs_input_grad(1) && w.numel() > 0 && !torch::GradMode::is_enabled()) {
+      // Both gradients (GAT's attention, a trained edge mask): one pass over the edges.
+      const int64_t E = src.numel(), H = x.size(1), C = x.size(2);
+      grad_x = torch::empty_like(x);
+      grad_w = torch::empty({E, H}, x.options());
+      auto xc = x.contiguous(), wc = w.contiguous();
+      const auto grouped = group_by(src.data_ptr<int64_t>(), E, x.size(0));
+      AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "spmm_backward", [&] {
+        spmm_backward_rows<scalar_t>(grouped, dst.data_ptr<int64_t>(), wc.data_ptr<scalar_t>(),
+                                     grad.data_ptr<scalar_t>(), xc.data_ptr<scalar_t>(), grad_x.data_ptr<scalar_t>(),
+                                     grad_w.data_ptr<scalar_t>(), x.size(0), H, C);
+      });
+      return {grad_x, grad_w, at::Tensor(), at::Tensor(), at::Tensor()};
+    }
     if (ctx->needs_input_grad(0)) grad_x = SpmmFunction::apply(grad, w, dst, src, x.size(0));
     if (ctx->needs_input_grad(1)) {
       if (torch::GradMode::is_enabled()) {
@@ -212,37 +252,141 @@ at::Tensor spmm(const at::Tensor& edge_index, const at::Tensor& weight, const at
 namespace {
 // arg[i, f] = the first edge e into i (presence_e != 0) maximising w_e x[src_e, f]; -1 if none.
 template <typename T>
-void argmax_rows(const Grouped& g, const int64_t* src, const T* w, const T* presence, const T* x, int64_t* arg,
+void argmax_rows(const Grouped& g, const int64_t* src, const T* w, const T* presence, const T* x, int64_t* arg, T* out,
                  int64_t rows, int64_t F) {
   const auto E = static_cast<int64_t>(g.eid.size());
   tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, grain(rows, E)), [&](const tbb::blocked_range<int64_t>& r) {
     std::vector<T> best_row(static_cast<size_t>(F));
+    // The arg-max as a 32-bit position within the target's edges, so that the select below runs
+    // on lanes as wide as the floats' (a 64-bit edge id halves the vector width).
+    std::vector<int32_t> pos_row(static_cast<size_t>(F));
     T* __restrict best = best_row.data();
+    int32_t* __restrict pos = pos_row.data();
     for (int64_t i = r.begin(); i < r.end(); ++i) {
-      int64_t* __restrict a = arg + i * F;
+      const int64_t begin = g.ptr[static_cast<size_t>(i)], end = g.ptr[static_cast<size_t>(i) + 1];
       for (int64_t f = 0; f < F; ++f) {
-        a[f] = -1;
+        pos[f] = -1;
         best[f] = -std::numeric_limits<T>::infinity();
       }
-      for (int64_t k = g.ptr[static_cast<size_t>(i)]; k < g.ptr[static_cast<size_t>(i) + 1]; ++k) {
+      bool reached = false;
+      for (int64_t k = begin; k < end; ++k) {
         if (k + 2 * kAhead < E) prefetch_id(src + g.eid[static_cast<size_t>(k + 2 * kAhead)]);
         if (k + kAhead < E) prefetch_row(x + src[g.eid[static_cast<size_t>(k + kAhead)]] * F, F);
         const int64_t e = g.eid[static_cast<size_t>(k)];
         if (presence && presence[e] == T(0)) continue;
+        reached = true;
         const T c = w ? w[e] : T(1);
         const T* __restrict xs = x + src[e] * F;
         // Branch-free so that it vectorises; strict > keeps the first maximal edge. Inputs are
         // finite (validated by Graph), so every present edge beats the initial -inf.
-        for (int64_t f = 0; f < F; ++f) {
-          const T v = c * xs[f];
-          const bool gt = v > best[f];
-          best[f] = gt ? v : best[f];
-          a[f] = gt ? e : a[f];
+        if (arg) {
+          const auto kk = static_cast<int32_t>(k - begin);
+          for (int64_t f = 0; f < F; ++f) {
+            const T v = c * xs[f];
+            const bool gt = v > best[f];
+            best[f] = gt ? v : best[f];
+            pos[f] = gt ? kk : pos[f];
+          }
+        } else {
+          for (int64_t f = 0; f < F; ++f) best[f] = std::max(best[f], c * xs[f]);
         }
+      }
+      T* __restrict o = out + i * F;
+      for (int64_t f = 0; f < F; ++f) o[f] = reached ? best[f] : T(0);
+      if (arg) {
+        int64_t* __restrict a = arg + i * F;
+        for (int64_t f = 0; f < F; ++f) a[f] = pos[f] >= 0 ? g.eid[static_cast<size_t>(begin + pos[f])] : -1;
       }
     }
   });
 }
+
+// out [rows, F] = w[arg] x[src[arg], f] (0 where arg = -1): the maxima re-read through
+// differentiable gathers. What higher derivatives differentiate.
+at::Tensor reread_max(const at::Tensor& x2, const at::Tensor& w, const at::Tensor& src, const at::Tensor& arg) {
+  const int64_t rows = arg.size(0), F = arg.size(1);
+  auto valid = arg >= 0;
+  auto e_idx = arg.clamp_min(0).view({-1});
+  auto out = x2.gather(0, src.index_select(0, e_idx).view({rows, F}));
+  if (w.numel() > 0) out = out * w.index_select(0, e_idx).view({rows, F});
+  return torch::where(valid, out, torch::zeros_like(out));
+}
+
+// The maxima [rows, F] and, when with_arg, the arg-max edges [rows, F] (-1 where none); w and
+// presence empty for all ones.
+std::pair<at::Tensor, at::Tensor> max_rows(const at::Tensor& x2, const at::Tensor& w, const at::Tensor& src,
+                                           const at::Tensor& dst, const at::Tensor& presence, int64_t rows,
+                                           bool with_arg) {
+  const int64_t E = src.numel(), F = x2.size(1);
+  const auto grouped = group_by(dst.data_ptr<int64_t>(), E, rows);
+  at::Tensor arg = with_arg ? torch::empty({rows, F}, src.options()) : at::Tensor();
+  auto out = torch::empty({rows, F}, x2.options());
+  auto xc = x2.contiguous();
+  AT_DISPATCH_FLOATING_TYPES(x2.scalar_type(), "spmm_max", [&] {
+    argmax_rows<scalar_t>(grouped, src.data_ptr<int64_t>(), w.numel() ? w.data_ptr<scalar_t>() : nullptr,
+                          presence.numel() ? presence.data_ptr<scalar_t>() : nullptr, xc.data_ptr<scalar_t>(),
+                          with_arg ? arg.data_ptr<int64_t>() : nullptr, out.data_ptr<scalar_t>(), rows, F);
+  });
+  return {out, arg};
+}
+
+// Autograd node of spmm_max on CPU: forward finds the arg-max edges and the maxima in one pass;
+// backward sends each output element's gradient to its arg-max edge (x and w) in one ordered
+// pass, without the [rows, F] index tensors of a gather.
+class SpmmMaxFunction : public torch::autograd::Function<SpmmMaxFunction> {
+ public:
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, const at::Tensor& w, const at::Tensor& src,
+                            const at::Tensor& dst, const at::Tensor& presence, int64_t rows) {
+    at::Tensor out, arg;
+    std::tie(out, arg) = max_rows(x2, w, src, dst, presence, rows, /*with_arg=*/true);
+    ctx->save_for_backward({x2, w, src, arg});
+    return out;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &x2 = saved[0], &w = saved[1], &src = saved[2], &arg = saved[3];
+    const bool need_x = ctx->needs_input_grad(0), need_w = ctx->needs_input_grad(1) && w.numel() > 0;
+    at::Tensor gx, gw;
+    if (torch::GradMode::is_enabled()) {
+      // create_graph: differentiate the gathers, so higher derivatives are exact.
+      std::vector<at::Tensor> inputs;
+      if (need_x) inputs.push_back(x2);
+      if (need_w) inputs.push_back(w);
+      if (!inputs.empty()) {
+        auto d = torch::autograd::grad({reread_max(x2, w, src, arg)}, inputs, {grads[0]}, /*retain_graph=*/true,
+                                       /*create_graph=*/true, /*allow_unused=*/true);
+        if (need_x) gx = d[0];
+        if (need_w) gw = d[need_x ? 1 : 0];
+      }
+      return {gx, gw, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    }
+    if (!need_x && !need_w) return {gx, gw, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    auto grad = grads[0].contiguous();
+    const int64_t rows = arg.size(0), F = arg.size(1);
+    if (need_x) gx = torch::zeros_like(x2);
+    if (need_w) gw = torch::zeros({w.size(0)}, w.options());
+    auto xc = x2.contiguous();
+    AT_DISPATCH_FLOATING_TYPES(x2.scalar_type(), "spmm_max_backward", [&] {
+      const int64_t* a = arg.data_ptr<int64_t>();
+      const int64_t* sp = src.data_ptr<int64_t>();
+      const scalar_t* g = grad.data_ptr<scalar_t>();
+      const scalar_t* pw = w.numel() ? w.data_ptr<scalar_t>() : nullptr;
+      const scalar_t* px = xc.data_ptr<scalar_t>();
+      scalar_t* pgx = need_x ? gx.data_ptr<scalar_t>() : nullptr;
+      scalar_t* pgw = need_w ? gw.data_ptr<scalar_t>() : nullptr;
+      // Several outputs may share an arg-max edge and source row: one ordered pass, no atomics.
+      for (int64_t i = 0; i < rows * F; ++i) {
+        const int64_t e = a[i];
+        if (e < 0) continue;
+        const int64_t slot = sp[e] * F + i % F;
+        if (pgx) pgx[slot] += (pw ? pw[e] : scalar_t(1)) * g[i];
+        if (pgw) pgw[e] += px[slot] * g[i];
+      }
+    });
+    return {gx, gw, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
 }  // namespace
 
 at::Tensor spmm_max(const at::Tensor& edge_index, const at::Tensor& weight, const at::Tensor& x, int64_t num_targets,
@@ -282,26 +426,13 @@ at::Tensor spmm_max(const at::Tensor& edge_index, const at::Tensor& weight, cons
   const int64_t* sp = srcc.data_ptr<int64_t>();
   for (int64_t e = 0; e < E; ++e)
     GNNX_CHECK(sp[e] >= 0 && sp[e] < N, "spmm_max: edge_index holds node id ", sp[e], " outside [0, ", N, ")");
-  const auto grouped = group_by(dstc.data_ptr<int64_t>(), E, num_targets);
-  auto arg = torch::empty({num_targets, F}, edge_index.options());
-  {
-    torch::NoGradGuard ng;
-    auto xc = x2.contiguous();
-    auto wc = w.defined() ? w.contiguous() : w;
-    auto pc = p.defined() ? p.contiguous() : p;
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "spmm_max", [&] {
-      argmax_rows<scalar_t>(grouped, sp, wc.defined() ? wc.data_ptr<scalar_t>() : nullptr,
-                            pc.defined() ? pc.data_ptr<scalar_t>() : nullptr, xc.data_ptr<scalar_t>(),
-                            arg.data_ptr<int64_t>(), num_targets, F);
-    });
-  }
-  // Re-read the maxima through differentiable gathers: out = w[arg] x[src[arg], f], 0 where none.
-  auto valid = arg >= 0;
-  auto e_idx = arg.clamp_min(0).view({-1});
-  auto rows = srcc.index_select(0, e_idx).view({num_targets, F});
-  auto out = x2.gather(0, rows);
-  if (w.defined()) out = out * w.index_select(0, e_idx).view({num_targets, F});
-  out = torch::where(valid, out, torch::zeros_like(out));
+  // No weights / presence: empty tensors stand for all ones.
+  auto wc = w.defined() ? w.contiguous() : torch::empty({0}, x2.options());
+  auto pc = p.defined() ? p.contiguous() : torch::empty({0}, x2.options());
+  // Without gradients the arg-max edges are not needed: the maxima alone.
+  const bool differentiable = torch::GradMode::is_enabled() && (x2.requires_grad() || wc.requires_grad());
+  auto out = differentiable ? SpmmMaxFunction::apply(x2, wc, srcc, dstc, pc, num_targets)
+                            : max_rows(x2, wc, srcc, dstc, pc, num_targets, /*with_arg=*/false).first;
   return out.view(shape);
 }
 

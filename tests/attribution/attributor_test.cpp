@@ -241,3 +241,22 @@ TEST_CASE("tensor files round-trip and PNG heatmaps are written", "[attribution]
   std::filesystem::remove(path);
   std::filesystem::remove(png);
 }
+
+TEST_CASE("a Sequential whose layer needs the contiguous layout still attributes, equal to a plain function",
+          "[attribution]") {
+  // Image batches run channels-last through a Sequential; a view() of a channels-last tensor
+  // throws, and the objective then runs contiguous.
+  torch::manual_seed(3);
+  auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 4, 3).padding(1));
+  auto lin = torch::nn::Linear(4 * 6 * 6, 3);
+  auto seq = torch::nn::Sequential(conv, torch::nn::ReLU(), torch::nn::Functional([](const at::Tensor& t) {
+                                     return t.view({t.size(0), -1});
+                                   }),
+                                   lin);
+  auto plain = ImageModel::function([seq](const at::Tensor& t) mutable { return seq->forward(t.contiguous()); });
+  auto x = torch::randn({2, 3, 6, 6});
+  const auto ig = IntegratedGradients(IntegratedGradientsOptions().steps(8));
+  auto a = IntegratedGradients(ig).attribute(ImageModel::sequential(seq), x, {1});
+  auto b = IntegratedGradients(ig).attribute(plain, x, {1});
+  GNNX_REQUIRE_CLOSE(a.values, b.values, 1e-5, 1e-6);
+}

@@ -3,6 +3,7 @@
 #include "gnnx/attribution/occlusion.h"
 
 #include <algorithm>
+#include <string>
 
 #include <torch/torch.h>
 
@@ -24,7 +25,8 @@ TEST_CASE("occlusion on a linear model equals the closed form, Captum's window c
   auto x = torch::randn({2, 2, 4, 5}, torch::kDouble);
   auto w = lin->weight.detach().view({2, 4, 5});
   const double beta = 0.5;
-  for (int64_t ppe : {1, 4}) {
+  // -1 (the default): every window of these items in one pass.
+  for (int64_t ppe : {1, 4, -1}) {
     auto r = Occlusion(
                  OcclusionOptions().window({1, 2, 2}).strides({1, 1, 2}).baseline(beta).perturbations_per_eval(ppe))
                  .attribute(model, x, {0});
@@ -49,4 +51,7 @@ TEST_CASE("occlusion on a linear model equals the closed form, Captum's window c
   // Window -1 spans the whole dimension: every feature of a channel gets the channel's total.
   auto r2 = Occlusion(OcclusionOptions().window({1, -1, -1})).attribute(model, x, {0});
   GNNX_REQUIRE_CLOSE(r2.values, (w.unsqueeze(0) * x).sum({2, 3}, true).expand_as(x), 1e-12, 1e-12);
+  for (int64_t ppe : {0, -2})
+    GNNX_REQUIRE_ERROR("Occlusion: perturbations_per_eval must be >= 1 or -1 (automatic), got " + std::to_string(ppe),
+                       Occlusion(OcclusionOptions().perturbations_per_eval(ppe)).attribute(model, x, {0}));
 }

@@ -28,8 +28,10 @@ struct OcclusionOptions {
   /// Value written inside the window. Default 0.
   GNNX_ARG(double, baseline) = 0.0;
   /// Windows evaluated per forward pass (Captum's perturbations_per_eval; each pass holds
-  /// windows × B rows). Default 1.
-  GNNX_ARG(int64_t, perturbations_per_eval) = 1;
+  /// windows × B rows). Default -1: automatic, max(1, 256 / B) windows per pass, so that the
+  /// windows of a small image share one forward pass. The attributions do not depend on it
+  /// (beyond float rounding).
+  GNNX_ARG(int64_t, perturbations_per_eval) = -1;
 };
 
 class Occlusion : public Attributor {

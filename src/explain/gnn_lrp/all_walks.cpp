@@ -7,6 +7,7 @@
 #include "explain/gnn_lrp/engine.h"
 #include "gnnx/core/check.h"
 #include "gnnx/explain/gnn_lrp/gnn_lrp.h"
+#include "gnnx/graph/ops.h"
 
 namespace gnnx::explain {
 
@@ -32,23 +33,16 @@ Expanded expand_slots(const Transitions& tr, const at::Tensor& nodes) {
   return e;
 }
 
-}  // namespace
-}  // namespace gnn_lrp_detail
-
-WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) const {
-  using gnn_lrp_detail::Clock;
-  using gnn_lrp_detail::count_walks_prepared;
-  using gnn_lrp_detail::Engine;
-  using gnn_lrp_detail::expand_slots;
-  using gnn_lrp_detail::order_key;
-  using gnn_lrp_detail::seconds_since;
+// Every walk into `target` on `graph` (the body of GNNLRP::all_walks).
+WalkExplanation all_walks_on(nn::GNNClassifierImpl* model, const GNNLRPOptions& options, const Graph& graph,
+                             const Target& target) {
   const auto t0 = Clock::now();
-  Engine eng(model_, options_, graph);
+  Engine eng(model, options, graph);
   auto P = eng.prepare(target);
   const bool graph_task = eng.graph_task();
   const double total = count_walks_prepared(P, graph_task);
-  GNNX_CHECK(total <= static_cast<double>(options_.max_walks()), "GNNLRP::all_walks: the model has ", total,
-             " walks on this graph, more than max_walks = ", options_.max_walks(), "; use top_walks");
+  GNNX_CHECK(total <= static_cast<double>(options.max_walks()), "GNNLRP::all_walks: the model has ", total,
+             " walks on this graph, more than max_walks = ", options.max_walks(), "; use top_walks");
   const auto dev = graph.edge_index.device();
   const auto iopt = torch::TensorOptions().dtype(torch::kLong).device(dev);
 
@@ -62,7 +56,7 @@ WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) cons
         const int64_t S = nodes.size(0);
         const int64_t children =
             (tr.ptr.index_select(0, head_nodes + 1) - tr.ptr.index_select(0, head_nodes)).sum().item<int64_t>();
-        if (children > options_.chunk() && S > 1) {
+        if (children > options.chunk() && S > 1) {
           const int64_t half = S / 2;
           run(l, nodes.narrow(0, 0, half), c.narrow(0, 0, half), tc.narrow(0, 0, half));
           run(l, nodes.narrow(0, half, S - half), c.narrow(0, half, S - half), tc.narrow(0, half, S - half));
@@ -90,11 +84,11 @@ WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) cons
   WalkExplanation W;
   W.target = P.target;
   W.num_layers = P.L;
-  W.order = options_.order();
+  W.order = options.order();
   auto walks = walk_parts.empty() ? torch::zeros({0, P.L + 1}, iopt) : torch::cat(walk_parts, 0);
   auto rel = rel_parts.empty() ? torch::zeros({0}, P.x.options()) : torch::cat(rel_parts, 0);
   auto perm = std::get<1>(
-      torch::sort(order_key(rel, options_.order()), /*stable=*/true, /*dim=*/0, /*descending=*/true));
+      torch::sort(order_key(rel, options.order()), /*stable=*/true, /*dim=*/0, /*descending=*/true));
   W.walks = walks.index_select(0, perm).cpu();
   W.relevance = rel.index_select(0, perm).cpu();
   W.num_walks = W.walks.size(0);
@@ -107,6 +101,34 @@ WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) cons
   W.walks_scored = W.num_walks;
   W.seconds = seconds_since(t0);
   return W;
+}
+
+}  // namespace
+}  // namespace gnn_lrp_detail
+
+WalkExplanation GNNLRP::all_walks(const Graph& graph, const Target& target) const {
+  using gnn_lrp_detail::all_walks_on;
+  const auto t0 = gnn_lrp_detail::Clock::now();
+  // A node's walks, and every number they are computed from, lie within the model's receptive
+  // field around it: on a larger graph, explain on that computation subgraph. It keeps every
+  // edge among its nodes in the graph's order and relabels nodes in increasing order, so the
+  // walks, their order and their relevances are those of the whole graph. The whole graph is
+  // validated first, so errors are the same either way.
+  const int64_t hops = model_->task() == nn::Task::kNode ? model_->receptive_field() : -1;
+  if (hops >= 0 && target.kind == Target::Kind::kNode && target.index >= 0 && target.index < graph.num_nodes) {
+    gnn_lrp_detail::Engine check(model_, options_, graph);
+    auto sub = k_hop_subgraph(graph, target.index, hops);
+    if (sub.graph.num_nodes < graph.num_nodes) {
+      Target t = target;
+      t.index = sub.center[0].item<int64_t>();
+      auto W = all_walks_on(model_, options_, sub.graph, t);
+      W.target.index = target.index;
+      W.walks = sub.node_ids.cpu().index_select(0, W.walks.reshape({-1})).view_as(W.walks);
+      W.seconds = gnn_lrp_detail::seconds_since(t0);
+      return W;
+    }
+  }
+  return all_walks_on(model_, options_, graph, target);
 }
 
 }  // namespace gnnx::explain

@@ -3,36 +3,9 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "gnnx/nn/functional/softmax.h"
 
 namespace gnnx::nn {
-namespace {
-// Per-target maximum of the (detached) attention logits e [E, H], the softmax's stabiliser;
-// 0 for a target without in-edges. On CPU one pass over the edges (scatter_reduce's amax is
-// several times slower there).
-at::Tensor target_max(const at::Tensor& e, const at::Tensor& dst, int64_t N) {
-  const int64_t E = e.size(0), H = e.size(1);
-  at::Tensor emax;
-  if (e.is_cpu()) {
-    emax = torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options());
-    auto ec = e.contiguous();
-    auto dc = dst.contiguous();
-    const int64_t* d = dc.data_ptr<int64_t>();
-    AT_DISPATCH_FLOATING_TYPES(ec.scalar_type(), "GATConv target_max", [&] {
-      const scalar_t* pe = ec.data_ptr<scalar_t>();
-      scalar_t* pm = emax.data_ptr<scalar_t>();
-      for (int64_t k = 0; k < E; ++k) {
-        // The layer checked the ids; this loop writes raw memory, so it checks again (cheap on CPU).
-        GNNX_CHECK(d[k] >= 0 && d[k] < N, "GATConv: edge_index holds node id ", d[k], " outside [0, ", N, ")");
-        for (int64_t h = 0; h < H; ++h) pm[d[k] * H + h] = std::max(pm[d[k] * H + h], pe[k * H + h]);
-      }
-    });
-  } else {
-    emax = scatter_amax(torch::full({N, H}, -std::numeric_limits<double>::infinity(), e.options()), 0,
-                        dst.view({-1, 1}).expand_as(e), e, /*include_self=*/true);
-  }
-  return torch::where(torch::isfinite(emax), emax, torch::zeros_like(emax));
-}
-}  // namespace
 
 GATConvImpl::GATConvImpl(GATConvOptions options_) : MessagePassing(Aggregation::kSum), options(std::move(options_)) {
   GNNX_CHECK(options.in_channels() > 0 && options.out_channels() > 0 && options.heads() > 0,
@@ -81,14 +54,8 @@ GATConvOutput GATConvImpl::forward_with_attention(const at::Tensor& x, const at:
     if (w.defined()) w = torch::cat({w, torch::ones({N}, w.options())});
     loops = N;
   }
-  const auto src = ei[0], dst = ei[1];
-  auto e = torch::leaky_relu(a_src.index_select(0, src) + a_dst.index_select(0, dst), options.negative_slope());
-  // Softmax over the in-edges of each target, stabilised by the per-target maximum.
-  auto emax = target_max(e.detach(), dst, N);
-  auto ex = torch::exp(e - emax.index_select(0, dst));
-  if (w.defined()) ex = ex * w.view({-1, 1});
-  auto denom = torch::zeros({N, H}, e.options()).index_add(0, dst, ex);
-  auto alpha = ex / denom.index_select(0, dst).clamp_min(1e-16);
+  // Softmax over the in-edges of each target (presence-weighted), fused (see edge_softmax).
+  auto alpha = edge_softmax(ei, a_src, a_dst, w, options.negative_slope());
   // MSG x_j α_ij per head is the base class's default message with per-head weights α [E, H].
   PropagateArgs args;
   args.self_loops = loops;

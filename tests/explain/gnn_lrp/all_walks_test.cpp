@@ -2,6 +2,8 @@
 #include "gnnx/explain/gnn_lrp/gnn_lrp.h"
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -50,6 +52,35 @@ TEST_CASE("All walks equal the naive per-walk method (GCN, GIN, GraphConv, node 
         if (task == Task::kNode) REQUIRE((all.walks.select(1, model->num_hops()) == 2).all().item<bool>());
       }
     }
+  }
+}
+
+TEST_CASE("A node's walks, cut from its computation subgraph, are those of the whole graph", "[gnnlrp]") {
+  // A weighted ring of 16 nodes with chords: a 2-layer model reads 3 hops around node 5 (GCN's
+  // degrees one hop beyond the walks), so all_walks runs on a subgraph of part of the ring.
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  for (int64_t i = 0; i < 16; ++i) pairs.push_back({i, (i + 1) % 16});
+  for (int64_t i = 0; i < 16; i += 4) pairs.push_back({i, (i + 6) % 16});
+  auto ei = gnnx::undirected_edge_index(pairs);
+  torch::manual_seed(12);
+  Graph g(ei, 16, torch::rand({16, 3}, torch::kDouble) + 0.1, torch::rand({ei.size(1)}, torch::kDouble) + 0.5);
+  for (auto conv : {ConvType::kGCN, ConvType::kGIN, ConvType::kGraphConv}) {
+    INFO(conv_name(conv));
+    auto model = tiny_model(conv, Task::kNode, /*concat=*/true, /*layers=*/2);
+    REQUIRE(gnnx::k_hop_subgraph(g, 5, model->receptive_field()).graph.num_nodes < g.num_nodes);
+    GNNLRP lrp(*model, GNNLRPOptions().layer_rule(LrpRule::gamma_rule(0.3)).head_rule(LrpRule::eps(0.01)));
+    const auto t = Target::node(5);
+    auto all = lrp.all_walks(g, t);
+    REQUIRE(all.target.index == 5);
+    REQUIRE(static_cast<double>(all.num_walks) == lrp.count_walks(g, t));
+    REQUIRE((all.walks.select(1, 2) == 5).all().item<bool>());
+    // Against references that run on the whole graph.
+    GNNX_REQUIRE_CLOSE(all.relevance, lrp.naive_walk_relevance(g, t, all.walks), 1e-9, 1e-12);
+    auto first = lrp.first_order(g, t);
+    REQUIRE(all.output == Approx(first.output).epsilon(1e-12));
+    REQUIRE(all.sum_relevance == Approx(first.sum_relevance).epsilon(1e-9));
+    GNNX_REQUIRE_CLOSE(all.node_relevance(g.num_nodes), first.node_relevance, 1e-9, 1e-12);
+    GNNX_REQUIRE_CLOSE(lrp.edge_relevance(g, t), all.edge_relevance(g), 1e-9, 1e-12);
   }
 }
 

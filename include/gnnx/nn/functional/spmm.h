@@ -19,10 +19,10 @@ at::Tensor spmm(const at::Tensor& edge_index, const at::Tensor& weight, const at
 
 /// The max counterpart: out[i] = max over edges e into i with presence_e != 0 of weight_e x[src_e]
 /// (element-wise), 0 for a target without such edges. weight and presence: [E] or undefined
-/// (ones). x [N, *]. On CPU the arg-max edge of every output element is found by one pass over
-/// the edges grouped by target (no [E, F] messages), and the output is then re-read from it with
-/// differentiable gathers, so gradients (any order) flow to x and weight through the first
-/// maximal edge. Other devices: messages and scatter_reduce.
+/// (ones). x [N, *]. On CPU the maximum and the arg-max edge of every output element are found by
+/// one pass over the edges grouped by target (no [E, F] messages), and backward sends each
+/// output's gradient to its arg-max edge in one pass; gradients (any order) flow to x and weight
+/// through the first maximal edge. Other devices: messages and scatter_reduce.
 at::Tensor spmm_max(const at::Tensor& edge_index, const at::Tensor& weight, const at::Tensor& x, int64_t num_targets,
                     const at::Tensor& presence = {});
 

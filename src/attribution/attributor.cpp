@@ -176,6 +176,27 @@ int64_t ImageModel::layer_index(const std::string& name) const {
   return -1;
 }
 
+ImageModel ImageModel::up_to(const std::string& layer) const {
+  const auto last = static_cast<size_t>(layer_index(layer));
+  ImageModel m;
+  m.layers_.assign(layers_.begin(), layers_.begin() + static_cast<std::ptrdiff_t>(last) + 1);
+  Layer flat;
+  flat.name = layer + ".flatten";
+  flat.type = "flatten";
+  flat.kind = LayerKind::kFlatten;
+  flat.forward = [](const at::Tensor& x) { return x.flatten(1); };
+  m.layers_.push_back(std::move(flat));
+  m.layers_are_forward_ = true;
+  m.description_ = description_ + " up to \"" + layer + "\"";
+  auto layers = m.layers_;
+  m.forward_ = [layers](const at::Tensor& x) {
+    at::Tensor h = x;
+    for (const auto& l : layers) h = l.forward(h);
+    return h;
+  };
+  return m;
+}
+
 at::Tensor ImageModel::forward_layers(const at::Tensor& x, const LayerHook& hook) const {
   GNNX_CHECK(has_layers(), "ImageModel::forward_layers: ", description_,
              " exposes no layers (use ImageModel::sequential or a TorchScript module whose children run in order)");

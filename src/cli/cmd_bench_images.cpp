@@ -114,13 +114,14 @@ void run_bench(const ShapesSetup& s, int64_t n_eval, int64_t n_sanity, int64_t g
   std::vector<int64_t> labels(pred.data_ptr<int64_t>(), pred.data_ptr<int64_t>() + pred.numel());
   const double acc = pred.eq(eval.labels).to(torch::kDouble).mean().item<double>();
   std::cout << "explaining the predicted class of " << n_eval << " test images (accuracy on them " << fixed(acc, 3)
-            << "); deletion: target probability, 16 steps, baseline 0; sanity: Spearman rho of |heatmap| after "
+            << "); deletion: target probability, 16 steps, baseline 0; PNG bytes: mean file size of the 8-bit "
+               "heatmap (understandability proxy, smaller = simpler); sanity: Spearman rho of |heatmap| after "
                "randomising all layers top-down, on "
             << std::min(n_sanity, n_eval) << " images\n\n";
 
   std::cout << std::left << std::setw(24) << "method" << std::right << std::setw(8) << "IoU" << std::setw(10)
             << "pointing" << std::setw(10) << "in-mask" << std::setw(11) << "del. AUC" << std::setw(11) << "sanity rho"
-            << std::setw(11) << "ms/image"
+            << std::setw(11) << "PNG bytes" << std::setw(11) << "ms/image"
             << "\n";
   nlohmann::json j;
   std::vector<std::pair<std::string, torch::Tensor>> grid_maps;
@@ -139,6 +140,7 @@ void run_bench(const ShapesSetup& s, int64_t n_eval, int64_t n_sanity, int64_t g
     const double point = metrics::pointing_game(maps, eval.masks).mean().item<double>();
     const double inside = metrics::positive_share_in_mask(maps, eval.masks).mean().item<double>();
     const double del = gnnx::eval::deletion_curves(model, eval.images, pred, maps).auc.mean().item<double>();
+    const double bytes = metrics::png_file_size(maps).mean().item<double>();
     double rho = std::numeric_limits<double>::quiet_NaN();
     if (m.attributor && n_sanity > 0) {
       auto sidx = torch::arange(std::min(n_sanity, n_eval), torch::kLong);
@@ -149,8 +151,10 @@ void run_bench(const ShapesSetup& s, int64_t n_eval, int64_t n_sanity, int64_t g
     }
     std::cout << std::left << std::setw(24) << m.name << std::right << std::setw(8) << fixed(iou, 3) << std::setw(10)
               << fixed(point, 3) << std::setw(10) << fixed(inside, 3) << std::setw(11) << fixed(del, 3) << std::setw(11)
-              << (std::isnan(rho) ? std::string("-") : fixed(rho, 3)) << std::setw(11) << fixed(ms, 2) << "\n";
-    j[m.name] = {{"iou", iou}, {"pointing", point}, {"in_mask", inside}, {"deletion_auc", del}, {"ms_per_image", ms}};
+              << (std::isnan(rho) ? std::string("-") : fixed(rho, 3)) << std::setw(11) << fixed(bytes, 1)
+              << std::setw(11) << fixed(ms, 2) << "\n";
+    j[m.name] = {{"iou", iou},          {"pointing", point},  {"in_mask", inside},
+                 {"deletion_auc", del}, {"png_bytes", bytes}, {"ms_per_image", ms}};
     if (!std::isnan(rho)) j[m.name]["sanity_rho"] = rho;
     grid_maps.emplace_back(m.name, maps);
   }
@@ -212,7 +216,7 @@ void register_bench_images(CLI::App& app) {
   auto* cmd = bench->add_subcommand(
       "images",
       "CNN explainers on generated shapes with ground truth: localisation IoU, pointing game, deletion AUC, "
-      "sanity check, speed; writes a PNG grid of heatmaps");
+      "sanity check, heatmap file size, speed; writes a PNG grid of heatmaps");
   add_setup_options(cmd, *setup);
   cmd->add_option("--eval", *n_eval, "test images explained")->capture_default_str();
   cmd->add_option("--sanity", *n_sanity, "images for the randomisation sanity check (0 skips it)")

@@ -12,25 +12,46 @@
 
 namespace gnnx::io {
 
-void write_png(const std::string& path, const at::Tensor& image) {
+namespace {
+
+// image as HWC uint8 rows, after write_png's checks.
+at::Tensor png_rows(const char* op, const at::Tensor& image) {
   GNNX_CHECK(image.defined() && (image.dim() == 2 || (image.dim() == 3 && (image.size(0) == 1 || image.size(0) == 3 ||
                                                                            image.size(0) == 4))),
-             "write_png: expected an image [H, W] or [C, H, W] with C in {1, 3, 4}, got ",
+             op, ": expected an image [H, W] or [C, H, W] with C in {1, 3, 4}, got ",
              image.defined() ? image.sizes() : c10::IntArrayRef{});
   auto img = image.dim() == 2 ? image.unsqueeze(0) : image;
-  GNNX_CHECK(img.size(1) > 0 && img.size(2) > 0, "write_png: empty image ", image.sizes());
+  GNNX_CHECK(img.size(1) > 0 && img.size(2) > 0, op, ": empty image ", image.sizes());
   at::Tensor bytes;
   if (img.scalar_type() == torch::kUInt8) {
     bytes = img;
   } else {
-    GNNX_CHECK(img.is_floating_point(), "write_png: expected a floating or uint8 image, got ", img.dtype());
+    GNNX_CHECK(img.is_floating_point(), op, ": expected a floating or uint8 image, got ", img.dtype());
     bytes = img.detach().to(torch::kFloat).nan_to_num(0.0).clamp(0.0, 1.0).mul(255.0).round().to(torch::kUInt8);
   }
-  bytes = bytes.cpu().permute({1, 2, 0}).contiguous();  // HWC, as PNG rows
+  return bytes.cpu().permute({1, 2, 0}).contiguous();  // HWC, as PNG rows
+}
+
+}  // namespace
+
+void write_png(const std::string& path, const at::Tensor& image) {
+  auto bytes = png_rows("write_png", image);
   const int h = static_cast<int>(bytes.size(0)), w = static_cast<int>(bytes.size(1)),
             c = static_cast<int>(bytes.size(2));
   int ok = stbi_write_png(path.c_str(), w, h, c, bytes.data_ptr<uint8_t>(), w * c);
   GNNX_CHECK(ok != 0, "write_png: cannot write \"", path, "\"");
+}
+
+std::vector<uint8_t> encode_png(const at::Tensor& image) {
+  auto bytes = png_rows("encode_png", image);
+  const int h = static_cast<int>(bytes.size(0)), w = static_cast<int>(bytes.size(1)),
+            c = static_cast<int>(bytes.size(2));
+  int len = 0;
+  unsigned char* png = stbi_write_png_to_mem(bytes.data_ptr<uint8_t>(), w * c, w, h, c, &len);
+  GNNX_CHECK(png != nullptr && len > 0, "encode_png: the encoder failed on an image ", image.sizes());
+  std::vector<uint8_t> out(png, png + len);
+  STBIW_FREE(png);
+  return out;
 }
 
 at::Tensor jet(const at::Tensor& t) {

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "gnnx/io/png.h"
 
 namespace gnnx::metrics {
 
@@ -17,6 +18,20 @@ at::Tensor heatmap(const at::Tensor& values) {
              "heatmap: expected [B, C, H, W] or [B, H, W], got ",
              values.defined() ? values.sizes() : at::IntArrayRef{});
   return values.dim() == 4 ? values.sum(1) : values;
+}
+
+at::Tensor png_file_size(const at::Tensor& maps) {
+  GNNX_CHECK(maps.defined() && maps.dim() == 3 && maps.size(1) > 0 && maps.size(2) > 0,
+             "png_file_size: expected maps [B, H, W], got ", maps.defined() ? maps.sizes() : at::IntArrayRef{});
+  auto m = maps.detach().to(torch::kCPU, torch::kDouble).nan_to_num(0.0);
+  auto out = torch::zeros({m.size(0)}, torch::kDouble);
+  for (int64_t b = 0; b < m.size(0); ++b) {
+    const double scale = m[b].abs().max().item<double>();
+    auto v = scale > 0 ? m[b] / scale : torch::zeros_like(m[b]);
+    auto grey = (v * 127.0 + 128.0).round().clamp(0.0, 255.0).to(torch::kUInt8);
+    out[b] = static_cast<double>(io::encode_png(grey).size());
+  }
+  return out;
 }
 
 double box_iou(const Box& a, const Box& b) {

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/random.h"
+#include "gnnx/io/png.h"
 
 #include "support/catch.h"
 #include "support/tensor_match.h"
@@ -51,4 +52,23 @@ TEST_CASE("Spearman rank correlation with average ranks", "[images]") {
   // No ties: 1 - 6 Σd² / (n(n² - 1)) with d = [1, -1, 1, -1, 0] -> 1 - 24/120.
   REQUIRE(spearman(torch::tensor({2.0, 1.0, 4.0, 3.0, 5.0}), torch::tensor({1.0, 2.0, 3.0, 4.0, 5.0})) == Approx(0.8));
   REQUIRE(std::isnan(spearman(torch::ones({3}), torch::tensor({1.0, 2.0, 3.0}))));
+}
+
+TEST_CASE("png_file_size orders maps by complexity and ignores scale", "[images][png]") {
+  auto g = at::make_generator<at::CPUGeneratorImpl>(7);
+  auto noise = torch::randn({32, 32}, g);
+  auto blob = torch::zeros({32, 32});
+  blob.slice(0, 10, 20).slice(1, 12, 22) = 1.0;
+  auto zero = torch::zeros({32, 32});
+  auto sizes = png_file_size(torch::stack({zero, blob, noise}));
+  REQUIRE(sizes.sizes() == torch::IntArrayRef{3});
+  CHECK(sizes[0].item<double>() < sizes[1].item<double>());
+  CHECK(sizes[1].item<double>() * 4 < sizes[2].item<double>());
+  // The quantised picture is the 8-bit PNG of 128 + 127 m / max|m|.
+  auto grey = (blob * 127.0 + 128.0).round().to(torch::kUInt8);
+  CHECK(sizes[1].item<double>() == static_cast<double>(gnnx::io::encode_png(grey).size()));
+  // Scale does not matter; sign does (a negated map is another picture).
+  GNNX_REQUIRE_CLOSE(png_file_size(torch::stack({blob * 40.0, noise * 0.01})), torch::stack({sizes[1], sizes[2]}), 0.0,
+                     0.0);
+  GNNX_REQUIRE_ERROR("expected maps [B, H, W]", png_file_size(torch::zeros({4, 4})));
 }

@@ -143,6 +143,11 @@ class ImageModel {
   const std::vector<Layer>& layers() const { return layers_; }
   /// Index of the layer called `name`; throws gnnx::Error listing the names otherwise.
   int64_t layer_index(const std::string& name) const;
+  /// The sub-network of the layers up to and including `layer`, followed by a flatten layer
+  /// (named "<layer>.flatten", kind kFlatten): x [B, ...] -> that layer's output flattened to
+  /// [B, M]. Its forward is its layers (check the whole model with check_layers first). Throws
+  /// gnnx::Error, listing the layer names, when there is no such layer.
+  ImageModel up_to(const std::string& layer) const;
   /// Runs the layers in order, calling hook (may be null) for each. Throws when !has_layers().
   at::Tensor forward_layers(const at::Tensor& x, const LayerHook& hook = nullptr) const;
   /// Throws gnnx::Error unless forward_layers(x) equals forward(x) (within tolerance). Free for

@@ -2,7 +2,9 @@
 /// PNG output for attribution pictures (stb_image_write), and the heatmap overlay the CLI and
 /// the CAM pictures share.
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
@@ -12,6 +14,9 @@ namespace gnnx::io {
 /// in [0, 1] (clamped) or uint8; any device. Throws gnnx::Error for another shape or when the
 /// file cannot be written.
 void write_png(const std::string& path, const at::Tensor& image);
+
+/// The bytes write_png would write for image (same checks), without touching a file.
+std::vector<uint8_t> encode_png(const at::Tensor& image);
 
 /// The "jet" colormap: t [H, W] in [0, 1] (clamped) -> [3, H, W] RGB in [0, 1].
 at::Tensor jet(const at::Tensor& t);

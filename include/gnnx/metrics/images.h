@@ -40,6 +40,14 @@ at::Tensor pointing_game(const at::Tensor& maps, const at::Tensor& masks);
 /// Per image: Σ_{mask} relu(map) / Σ relu(map), 0 when the map has no positive value -> [B].
 at::Tensor positive_share_in_mask(const at::Tensor& maps, const at::Tensor& masks);
 
+/// Understandability proxy: the file size of the explanation (Samek et al., "Toward interpretable
+/// machine learning", 2021: the smaller, the easier to understand). Per map of maps [B, H, W]:
+/// the map is scaled by its largest |value| to [−1, 1], quantised to 8 bits (0 ↦ 128, ±1 ↦ 255 /
+/// 1) and encoded as a grey PNG (io::encode_png, deflate); returns the PNG sizes in bytes [B]
+/// double. An all-zero (or constant) map gives the smallest file of its size; noise the largest.
+/// Sizes compare maps of the same H × W only.
+at::Tensor png_file_size(const at::Tensor& maps);
+
 /// Spearman rank correlation of two tensors of the same numel (average ranks for ties). NaN
 /// when either is constant.
 double spearman(const at::Tensor& a, const at::Tensor& b);

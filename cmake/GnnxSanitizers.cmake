@@ -37,3 +37,17 @@ if(GNNX_SANITIZE)
   unset(_gnnx_sanitize_flags)
   unset(_gnnx_sanitizers)
 endif()
+
+# GNNX_FUZZ: libFuzzer targets for the file loaders (tests/fuzz/). gnnx gets coverage
+# instrumentation (-fsanitize=fuzzer-no-link) so that libFuzzer sees which branches of the
+# loaders an input reaches; each fuzz_<loader> program links libFuzzer's main. Clang only; with
+# GNNX_SANITIZE=address;undefined (the fuzz preset) a memory error is a crash that libFuzzer keeps.
+option(GNNX_FUZZ "Build the libFuzzer targets under tests/fuzz (needs Clang)" OFF)
+if(GNNX_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "GNNX_FUZZ needs Clang (libFuzzer), got ${CMAKE_CXX_COMPILER_ID}: "
+                        "configure with -DCMAKE_CXX_COMPILER=clang++ or the fuzz preset")
+  endif()
+  target_compile_options(gnnx PUBLIC -fsanitize=fuzzer-no-link)
+  message(STATUS "gnnx: libFuzzer targets (tests/fuzz)")
+endif()

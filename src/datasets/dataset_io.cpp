@@ -11,6 +11,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/io/file.h"
+#include "gnnx/io/tensor_file.h"
 
 namespace gnnx::datasets {
 
@@ -324,7 +325,7 @@ Dataset from_pt(const std::string& bytes, const std::string& source) {
   Reader r{source};
   c10::IValue root;
   try {
-    root = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    root = io::unpickle(bytes);
   } catch (const std::exception& e) {
     GNNX_CHECK(false, "load_dataset: ", source,
                ": not a readable .pt file (truncated or corrupt?): ", first_line(e.what()));

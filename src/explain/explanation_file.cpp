@@ -4,6 +4,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/io/file.h"
+#include "gnnx/io/tensor_file.h"
 
 namespace gnnx::explain {
 namespace {
@@ -134,7 +135,7 @@ std::vector<Explanation> load_explanations(const std::string& path, int64_t num_
   const auto bytes = io::read_file(path);
   c10::IValue root;
   try {
-    root = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    root = io::unpickle(bytes);
   } catch (const c10::Error& e) {
     std::string what = e.what_without_backtrace();
     GNNX_CHECK(false, op, " is not a torch.save file (", what.substr(0, what.find('\n')), ")");

@@ -6,6 +6,7 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include "gnnx/io/tensor_file.h"
 #include "io/graph_readers.h"
 
 namespace gnnx::io::graph_readers {
@@ -64,7 +65,7 @@ LoadedGraph read_pt(const std::string& path, const GraphFileOptions& options) {
   const std::string bytes = read_bytes(path);
   c10::IValue root;
   try {
-    root = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    root = unpickle(bytes);
   } catch (const std::exception& e) {
     const std::string what = e.what();
     std::string hint;

@@ -2,10 +2,15 @@
 #include "gnnx/io/tensor_file.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <vector>
 
+#include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/read_adapter_interface.h>
+#include <torch/csrc/jit/serialization/import_read.h>
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
@@ -13,14 +18,31 @@
 namespace gnnx::io {
 
 namespace {
+// torch.save bytes for PyTorchStreamReader. A read past the end returns what lies inside the
+// buffer (nothing, or fewer bytes than asked), and the zip reader then fails with c10::Error.
+class BoundedBytesReader final : public caffe2::serialize::ReadAdapterInterface {
+ public:
+  explicit BoundedBytesReader(const std::string& bytes) : bytes_(bytes) {}
+  size_t size() const override { return bytes_.size(); }
+  size_t read(uint64_t pos, void* buf, size_t n, const char* /*what*/) const override {
+    if (pos >= bytes_.size()) return 0;
+    n = static_cast<size_t>(std::min<uint64_t>(n, bytes_.size() - pos));
+    std::memcpy(buf, bytes_.data() + pos, n);
+    return n;
+  }
+
+ private:
+  const std::string& bytes_;
+};
+
 // The object a torch.save file holds; `op` names the caller in errors.
 c10::IValue tensor_file_unpickle(const std::string& path, const char* op) {
   std::ifstream in(path, std::ios::binary);
   GNNX_CHECK(in.good(), op, ": cannot open \"", path, "\"");
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   GNNX_CHECK(!bytes.empty(), op, ": \"", path, "\" is empty");
   try {
-    return torch::pickle_load(bytes);
+    return unpickle(bytes);
   } catch (const c10::Error& e) {
     // torch.save(model.state_dict()) pickles a collections.OrderedDict, a class LibTorch's
     // unpickler does not know.
@@ -34,6 +56,13 @@ c10::IValue tensor_file_unpickle(const std::string& path, const char* op) {
   return {};
 }
 }  // namespace
+
+c10::IValue unpickle(const std::string& bytes) {
+  caffe2::serialize::PyTorchStreamReader reader(std::make_shared<BoundedBytesReader>(bytes));
+  return torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
+                                           /*type_resolver=*/c10::nullopt, /*obj_loader=*/c10::nullopt,
+                                           /*device=*/c10::nullopt, reader);
+}
 
 at::Tensor load_tensor(const std::string& path) {
   const c10::IValue v = tensor_file_unpickle(path, "load_tensor");

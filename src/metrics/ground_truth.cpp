@@ -27,7 +27,10 @@ std::pair<std::vector<double>, std::vector<int>> to_vectors(const char* op, cons
 }  // namespace
 
 double roc_auc(const at::Tensor& scores, const at::Tensor& labels) {
-  auto [s, l] = to_vectors("roc_auc", scores, labels);
+  // Not a structured binding: C++17 lambdas cannot capture one (Clang rejects it).
+  const auto vectors = to_vectors("roc_auc", scores, labels);
+  const auto& s = vectors.first;
+  const auto& l = vectors.second;
   const size_t n = s.size();
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
@@ -54,7 +57,9 @@ double roc_auc(const at::Tensor& scores, const at::Tensor& labels) {
 }
 
 double precision_at_k(const at::Tensor& scores, const at::Tensor& labels, int64_t k) {
-  auto [s, l] = to_vectors("precision_at_k", scores, labels);
+  const auto vectors = to_vectors("precision_at_k", scores, labels);
+  const auto& s = vectors.first;
+  const auto& l = vectors.second;
   GNNX_CHECK(k > 0 && static_cast<size_t>(k) <= s.size(), "precision_at_k: k must be in [1, ", s.size(), "], got ", k);
   std::vector<size_t> order(s.size());
   std::iota(order.begin(), order.end(), size_t{0});

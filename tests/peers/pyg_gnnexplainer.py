@@ -61,7 +61,7 @@ def build_and_train(args):
     data = ExplainerDataset(graph_generator=BAGraph(num_nodes=300, num_edges=5), motif_generator=HouseMotif(),
                             num_motifs=80, transform=T.Constant())[0]
     model = GCN(1, hidden_channels=20, num_layers=3, out_channels=4, jk='cat')
-    opt = torch.optim.Adam(model.parameters(), lr=0.001, weight_decay=0.005)
+    opt = torch.optim.Adam(model.parameters(), lr=getattr(args, 'train_lr', 0.001), weight_decay=0.005)
     for _ in range(args.train_epochs):
         model.train()
         opt.zero_grad()

@@ -28,7 +28,9 @@ import sys
 import tempfile
 
 import torch
-import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pyg_gnnexplainer import build_and_train  # noqa: E402
 
 THRESHOLDS = ['none', 'hard:0.5', 'topk:12', 'topk_hard:12']
 CURVE_K = [10, 12, 16, 20, 24, 32]  # from where fid- < 1 on this model, so that the curve AUC exists
@@ -39,35 +41,12 @@ def parse_args():
     p.add_argument('--check', required=True, help='the gnnx_pyg_metrics_check program')
     p.add_argument('--nodes', type=int, default=8, help='motif nodes explained')
     p.add_argument('--train-epochs', type=int, default=300)
+    p.add_argument('--train-lr', type=float, default=0.01)
     p.add_argument('--explain-epochs', type=int, default=50)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--tol', type=float, default=1e-6)
     p.add_argument('--out', default='', help='keep the files here (default: a temporary folder)')
     return p.parse_args()
-
-
-def build_and_train(args):
-    import torch_geometric
-    import torch_geometric.transforms as T
-    from torch_geometric.datasets import ExplainerDataset
-    from torch_geometric.datasets.graph_generator import BAGraph
-    from torch_geometric.datasets.motif_generator import HouseMotif
-    from torch_geometric.nn import GCN
-
-    torch_geometric.seed_everything(args.seed)
-    data = ExplainerDataset(graph_generator=BAGraph(num_nodes=300, num_edges=5), motif_generator=HouseMotif(),
-                            num_motifs=80, transform=T.Constant())[0]
-    model = GCN(1, hidden_channels=20, num_layers=3, out_channels=4, jk='cat')
-    opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=0.005)
-    for _ in range(args.train_epochs):
-        model.train()
-        opt.zero_grad()
-        F.cross_entropy(model(data.x, data.edge_index), data.y).backward()
-        opt.step()
-    model.eval()
-    with torch.no_grad():
-        acc = float((model(data.x, data.edge_index).argmax(-1) == data.y).float().mean())
-    return data, model, acc
 
 
 def threshold_config(name):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the Python environment of gnnx's peer libraries (PyTorch Geometric, Captum, Zennit,
-# pytorch-grad-cam) on Debian 12, pinned by scripts/peers/requirements.txt:
+# pytorch-grad-cam, DIG) on Debian 12, pinned by scripts/peers/requirements.txt:
 #
 #   scripts/peers/setup.sh            # venv at ${GNNX_PEERS_VENV:-<repo>/build/peers-venv}
 #   build/peers-venv/bin/python scripts/peers/pyg_ba_shapes.py
@@ -15,6 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 venv=${GNNX_PEERS_VENV:-$repo/build/peers-venv}
 req=$here/requirements.txt
+req_nodeps=$here/requirements-nodeps.txt
 log=$venv.setup.log
 stamp=$venv/.gnnx-peers-stamp
 python=/usr/bin/python3     # Debian's: python3-torch is installed for it, not for a pyenv python
@@ -23,7 +24,7 @@ fail() { echo "gnnx peers setup: $*" >&2; exit 1; }
 last_error() { grep -E '^(E:|ERROR|error)' "$log" 2>/dev/null | tail -1 | cut -c1-200 || true; }
 
 apt_packages=(python3-venv python3-torch python3-torchvision)
-want=$(sha256sum "$req" | cut -d' ' -f1)
+want=$(cat "$req" "$req_nodeps" | sha256sum | cut -d' ' -f1)
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -63,6 +64,9 @@ fi
 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
   "$venv/bin/python" -m pip install -q --only-binary=:all: --no-binary=grad-cam -r "$req" >>"$log" 2>&1 ||
   fail "pip install -r $req failed: $(last_error) (log: $log)"
+PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+  "$venv/bin/python" -m pip install -q --only-binary=:all: --no-deps -r "$req_nodeps" >>"$log" 2>&1 ||
+  fail "pip install --no-deps -r $req_nodeps failed: $(last_error) (log: $log)"
 
 "$venv/bin/python" -W ignore -c 'import torch, torch_geometric, captum, zennit, pytorch_grad_cam' >>"$log" 2>&1 ||
   fail "the peers do not import in $venv: $(tail -1 "$log" | cut -c1-200) (log: $log)"

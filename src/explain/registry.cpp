@@ -11,6 +11,7 @@
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/explain/gnn_lrp.h"
 #include "gnnx/explain/pg_explainer.h"
+#include "gnnx/explain/subgraphx.h"
 
 namespace gnnx::explain {
 namespace {
@@ -65,6 +66,26 @@ std::unique_ptr<Explainer> make_pg_explainer(const OptionMap& o) {
   return std::make_unique<PGExplainer>(opts);
 }
 
+std::unique_ptr<Explainer> make_subgraphx(const OptionMap& o) {
+  OptionReader r("subgraphx", o);
+  SubgraphXOptions opts;
+  opts.rollout(r.get("rollout", opts.rollout()))
+      .min_atoms(r.get("min_atoms", opts.min_atoms()))
+      .c_puct(r.get("c_puct", opts.c_puct()))
+      .expand_atoms(r.get("expand_atoms", opts.expand_atoms()))
+      .high2low(r.get("high2low", opts.high2low()))
+      .local_radius(r.get("local_radius", opts.local_radius()))
+      .sample_num(r.get("sample_num", opts.sample_num()))
+      .reward(r.get("reward", opts.reward()))
+      .subgraph_building(r.get("subgraph_building", opts.subgraph_building()))
+      .max_nodes(r.get("max_nodes", opts.max_nodes()))
+      .max_batch_nodes(r.get("max_batch_nodes", opts.max_batch_nodes()))
+      .explanation_type(r.get("explanation_type", opts.explanation_type()))
+      .seed(r.get("seed", opts.seed()));
+  r.finish();
+  return std::make_unique<SubgraphX>(opts);
+}
+
 std::unique_ptr<Explainer> make_grad(const OptionMap& o) {
   OptionReader r("grad", o);
   const auto chunk_size = r.get<int64_t>("chunk_size", 0);
@@ -110,6 +131,7 @@ const std::vector<std::pair<std::string, Factory>>& table() {
   static const std::vector<std::pair<std::string, Factory>> t = {
       {"gnnexplainer", make_gnn_explainer},
       {"pgexplainer", make_pg_explainer},
+      {"subgraphx", make_subgraphx},
       {"grad", make_grad},
       {"att", make_att},
       {"saliency", attribution_method("saliency")},

@@ -174,8 +174,10 @@ def node_task(args, folder):
 def ba_2motifs(args, num_graphs=200):
     from torch_geometric.data import Batch, Data
     from torch_geometric.utils import barabasi_albert_graph, to_undirected
+    import numpy as np
     g = torch.Generator().manual_seed(args.seed)
     torch.manual_seed(args.seed)
+    np.random.seed(args.seed)  # PyG's barabasi_albert_graph draws from NumPy's global generator
     house = torch.tensor([[0, 1, 2, 3, 4, 4], [1, 2, 3, 0, 0, 1]])
     cycle = torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 0]])
     graphs = []
@@ -191,22 +193,25 @@ def ba_2motifs(args, num_graphs=200):
     return graphs, Batch.from_data_list(graphs)
 
 
-def graph_task(args, folder):
-    from torch_geometric.explain import Explainer, GNNExplainer
-    from torch_geometric.nn import GIN, global_add_pool
+class GinGraphNet(torch.nn.Module):
+    """PyG's GIN(1, 32, num_layers=3), sum pooling and a linear head: a BA-2Motifs classifier."""
+
+    def __init__(self):
+        super().__init__()
+        from torch_geometric.nn import GIN
+        self.gnn = GIN(1, 32, num_layers=3)
+        self.lin = torch.nn.Linear(32, 2)
+
+    def forward(self, x, edge_index, batch):
+        from torch_geometric.nn import global_add_pool
+        return self.lin(global_add_pool(self.gnn(x, edge_index), batch))
+
+
+def train_ba_2motifs_gin(args):
+    """BA-2Motifs from ba_2motifs() and a GinGraphNet trained by PyG on its first 160 graphs."""
     torch.manual_seed(args.seed)
     graphs, batch = ba_2motifs(args)
-
-    class Net(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.gnn = GIN(1, 32, num_layers=3)
-            self.lin = torch.nn.Linear(32, 2)
-
-        def forward(self, x, edge_index, batch):
-            return self.lin(global_add_pool(self.gnn(x, edge_index), batch))
-
-    model = Net()
+    model = GinGraphNet()
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     train = list(range(0, 160))
     for _ in range(args.train_epochs // 5):
@@ -219,6 +224,12 @@ def graph_task(args, folder):
     with torch.no_grad():
         logits = model(batch.x, batch.edge_index, batch.batch)
     acc = float((logits.argmax(-1) == batch.y).float().mean())
+    return graphs, batch, model, logits, acc
+
+
+def graph_task(args, folder):
+    from torch_geometric.explain import Explainer, GNNExplainer
+    graphs, batch, model, logits, acc = train_ba_2motifs_gin(args)
     gfolder = os.path.join(folder, 'graph_task')
     os.makedirs(gfolder, exist_ok=True)
     torch.save({'x': batch.x, 'edge_index': batch.edge_index, 'batch': batch.batch, 'y': batch.y,

@@ -33,7 +33,7 @@ class Explainer {
                                                   const std::vector<int64_t>& labels = {});
 };
 
-/// Builds the explainer registered as `name` ("gnnexplainer", "grad", "att", "saliency",
+/// Builds the explainer registered as `name` ("gnnexplainer", "pgexplainer", "subgraphx", "grad", "att", "saliency",
 /// "gradxinput", "ig", "smoothgrad", "occlusion", "gnn-lrp") from text options, the same way
 /// attribution::make_attributor does: every explainer takes "seed"; the others are its options
 /// struct's fields by name ({"epochs", "200"}, {"feature_mask", "node"}, ...), defaulting to the

@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libstb-dev
   libeigen3-dev           # dense linear algebra of prototype alignment (explain/alignment)
   graphviz                # `dot` renders the SVG pictures of explanations
+  chromium                # headless, the test cli.evaluate_html_in_browser loads `evaluate --html`'s page in it
   libopenmpi-dev openmpi-bin  # optional MPI: `mpirun gnnx explain --chunk-size` shares targets over ranks
 )
 

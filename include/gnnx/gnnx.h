@@ -72,4 +72,5 @@
 #include "gnnx/nn/train.h"
 #include "gnnx/viz/graphviz.h"
 #include "gnnx/viz/prototype_svg.h"
+#include "gnnx/viz/report.h"
 #include "gnnx/viz/walks_svg.h"

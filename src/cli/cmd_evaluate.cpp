@@ -21,26 +21,42 @@
 // phenomenon form), the characterization score, unfaithfulness (GEF), GraphXAI's accuracy (GEA,
 // Jaccard with the ground truth), precision@k and sparsity; with --stability R also stability
 // (GES) over R rewired copies of each instance, which explains every copy again.
+//
+// --html PATH also writes the run as one self-contained page (gnnx/viz/report.h): the settings,
+// both tables, pictures of --html-pictures explanations of the first seed and the prototype of
+// one class (the first class with a motif, else the last), built from --html-prototype instances
+// with the same explainer and model.
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
+#include "gnnx/core/version.h"
+#include "gnnx/datasets/class_motif.h"
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
 #include "gnnx/eval/benchmark.h"
 #include "gnnx/eval/graph_metrics.h"
+#include "gnnx/eval/prototype.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/metrics/ground_truth.h"
 #include "gnnx/nn/models/gnn.h"
+#include "gnnx/viz/report.h"
 
 namespace gnnx::cli {
 namespace {
@@ -49,6 +65,8 @@ struct EvaluateArgs {
   std::string dataset, method = "gnnexplainer", nodes = "paper", model_path, device = "cpu", conv, ground_truth = "own";
   int64_t seeds = 1, first_seed = 0, eval_hops = 0, metrics_top_k = 0, stability = 0;
   bool json = false;
+  std::string html;  // --html: the report page
+  int64_t html_pictures = 4, html_prototype = 20;
   // GNNExplainer overrides (negative / empty: keep the default).
   int64_t epochs = -1, chunk_size = -1, train_epochs = -1;
   double train_lr = -1;
@@ -62,7 +80,7 @@ struct EvaluateArgs {
 };
 
 // The GNNExplainer flags become registry options; the other methods take the seed alone.
-std::unique_ptr<explain::Explainer> build_explainer(const EvaluateArgs& a, uint64_t seed) {
+OptionMap explainer_options(const EvaluateArgs& a, uint64_t seed) {
   OptionMap o = parse_option_pairs("evaluate", a.options);
   GNNX_CHECK(!o.count("seed"), "evaluate: give the seeds with --seeds/--first-seed, not --option seed=...");
   o["seed"] = std::to_string(seed);
@@ -89,17 +107,22 @@ std::unique_ptr<explain::Explainer> build_explainer(const EvaluateArgs& a, uint6
       o["edge_init_means"] = means;
     }
   }
-  return explain::make_explainer(a.method, o);
+  return o;
 }
 
 struct SeedResult {
   double auc = 0, seconds = 0, test_acc = 0;
   int64_t explained = 0;
   eval::BenchmarkMetrics metrics;
+  // What the report draws, kept from the first seed only.
+  std::optional<datasets::Dataset> dataset;
+  nn::GNNClassifier model{nullptr};
+  eval::BenchmarkRun run;
 };
 
-SeedResult run_seed(const EvaluateArgs& a, uint64_t seed, const c10::Device& device) {
-  auto explainer = build_explainer(a, seed);  // an unknown method fails before any training
+SeedResult run_seed(const EvaluateArgs& a, uint64_t seed, const c10::Device& device, bool keep) {
+  // An unknown method fails before any training.
+  auto explainer = explain::make_explainer(a.method, explainer_options(a, seed));
   auto ds = datasets::make_dataset(a.dataset, seed);
   SeedResult r;
   nn::GNNClassifier model{nullptr};
@@ -130,6 +153,11 @@ SeedResult run_seed(const EvaluateArgs& a, uint64_t seed, const c10::Device& dev
                                           .top_k(a.metrics_top_k)
                                           .stability_runs(a.stability)
                                           .stability(eval::StabilityOptions().seed(seed)));
+  if (keep) {
+    r.dataset = std::move(ds);
+    r.model = model;
+    r.run = std::move(run);
+  }
   return r;
 }
 
@@ -157,6 +185,141 @@ nlohmann::json metrics_json(const std::vector<SeedResult>& rs, int64_t top_k, in
   const double ges = mean([](const M& m) { return m.stability; });
   if (stability > 0 && std::isfinite(ges)) j["stability"] = ges;
   return j;
+}
+
+// A command-line word as given when the shell leaves it alone, else single-quoted.
+std::string shell_word(const std::string& w) {
+  const bool plain = !w.empty() && std::all_of(w.begin(), w.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::string("_./,=:+-@%").find(static_cast<char>(c)) != std::string::npos;
+  });
+  if (plain) return w;
+  std::string out = "'";
+  for (const char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The command that reproduces this run: the options given, in the order `--help` lists them.
+std::string command_text(const CLI::App& cmd) {
+  std::string s = "gnnx " + cmd.get_name();
+  for (const CLI::Option* o : cmd.get_options()) {
+    if (o->count() == 0) continue;
+    s += " " + o->get_name();
+    if (o->get_items_expected_max() == 0) continue;  // a flag
+    for (const auto& v : o->results()) s += " " + shell_word(v);
+  }
+  return s;
+}
+
+// Where --html may write: a file name in an existing folder. Checked before any training.
+void check_html_path(const std::string& path) {
+  const std::filesystem::path p(path);
+  GNNX_CHECK(!std::filesystem::is_directory(p), "evaluate: --html expects a file name, got '", path, "', a folder");
+  const auto parent = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  GNNX_CHECK(std::filesystem::is_directory(parent), "evaluate: --html expects a file in an existing folder, got '",
+             path, "' (no folder '", parent.string(), "')");
+  GNNX_CHECK(::access(parent.c_str(), W_OK) == 0, "evaluate: --html expects a file in a writable folder, got '", path,
+             "' (", std::strerror(errno), ")");
+}
+
+// The report of the run: the seeds' rows, pictures of the first seed's explanations and the
+// prototype of one class with the first seed's model. Pictures need GraphViz and a prototype
+// needs instances the model gets right: where one is missing, the page says why.
+viz::EvaluationReport build_report(const EvaluateArgs& a, const std::vector<SeedResult>& rs, const std::string& command,
+                                   const c10::Device& device) {
+  const auto& first = rs.front();
+  const auto& ds = *first.dataset;
+  const bool node_task = ds.task == nn::Task::kNode;
+  viz::EvaluationReport report;
+  report.title = "gnnx evaluate: " + a.method + " on " + a.dataset;
+  report.metrics_top_k = a.metrics_top_k;
+  report.stability_runs = a.stability;
+  auto options = explainer_options(a, static_cast<uint64_t>(a.first_seed));
+  options.erase("seed");
+  std::string option_text;
+  for (const auto& [k, v] : options) option_text += (option_text.empty() ? "" : ", ") + k + "=" + v;
+  const auto last_seed = a.first_seed + a.seeds - 1;
+  report.settings = {
+      {"dataset", a.dataset},
+      {"method", a.method},
+      {"explainer options", option_text.empty() ? "the method's defaults" : option_text},
+      {"instances", node_task ? a.nodes + " (" + std::to_string(first.explained) + " nodes explained)"
+                              : "the test split's graphs (" + std::to_string(first.explained) + " explained)"},
+      {"seeds", a.seeds == 1 ? std::to_string(a.first_seed)
+                             : std::to_string(a.first_seed) + "–" + std::to_string(last_seed) + " (" +
+                                   std::to_string(a.seeds) + " seeds: dataset, model and explainer)"},
+      {"model", a.model_path.empty() ? "the dataset's reference model, trained with each seed" : a.model_path}};
+  if (node_task)
+    report.settings.push_back(
+        {"ground truth", a.ground_truth == "own" ? "own (the explained node's motif)" : "any (every motif edge)"});
+  if (a.eval_hops > 0) report.settings.push_back({"eval hops", std::to_string(a.eval_hops)});
+  report.settings.push_back({"metrics top-k", a.metrics_top_k > 0 ? std::to_string(a.metrics_top_k)
+                                                                  : "each instance's number of ground-truth edges"});
+  report.settings.push_back({"stability runs", a.stability > 0 ? std::to_string(a.stability) : "0 (not measured)"});
+  std::ostringstream where;
+  where << device << ", " << torch_threads() << (torch_threads() == 1 ? " thread" : " threads");
+  report.settings.push_back({"device", where.str()});
+  report.settings.push_back({"gnnx", version()});
+  report.settings.push_back({"command", command});
+
+  viz::ReportMethod m;
+  m.name = a.method;
+  for (const auto& r : rs) {
+    viz::ReportSeed s;
+    s.seed = static_cast<uint64_t>(a.first_seed) + m.seeds.size();
+    if (a.model_path.empty()) s.test_accuracy = r.test_acc;
+    s.explained = r.explained;
+    s.auc = r.auc;
+    s.seconds = r.seconds;
+    s.metrics = r.metrics;
+    m.seeds.push_back(s);
+  }
+  if (a.html_pictures == 0) {
+    m.explanations_note = "No pictures were asked for (--html-pictures 0).";
+  } else {
+    try {
+      m.explanations = viz::explanation_figures(ds, first.run, viz::FigureOptions().instances(a.html_pictures));
+    } catch (const gnnx::Error& e) {
+      m.explanations_note = std::string("No pictures: ") + e.what();
+    }
+  }
+  // The class: the first whose instances share a motif (what a prototype should find), else the
+  // last (BA-growth's "not a tree").
+  int64_t label = ds.num_classes - 1;
+  for (int64_t c = ds.num_classes - 1; c >= 0; --c)
+    if (datasets::class_motif(a.dataset, c)) label = c;
+  if (a.html_prototype == 0) {
+    m.prototype_note = "No prototype was asked for (--html-prototype 0).";
+  } else {
+    try {
+      auto model = first.model;
+      model->to(torch::kCPU);  // class_instances runs it on the dataset's graphs, which stay on the CPU
+      const auto seed = static_cast<uint64_t>(a.first_seed);
+      const auto p = eval::class_prototype(ds, *model, label,
+                                           explain::PrototypeOptions()
+                                               .explainer(a.method)
+                                               .explainer_options(explainer_options(a, seed))
+                                               .instances(a.html_prototype)
+                                               .seed(seed));
+      std::string caption = "Class " + std::to_string(label) + " of " + a.dataset + ": prototype of " +
+                            std::to_string(p.instances.size()) + " " + a.method + " explanations (seed " +
+                            std::to_string(seed) + ")";
+      if (const auto motif = datasets::class_motif(a.dataset, label)) {
+        const auto match = eval::match_motif(p.edges, *motif);
+        std::ostringstream d;
+        d << match.edit_distance;
+        caption += match.isomorphic ? "; isomorphic to the class's motif"
+                                    : "; not isomorphic to the class's motif (graph edit distance " +
+                                          std::string(match.exact ? "" : "<= ") + d.str() + ")";
+      } else {
+        caption += "; this class has no motif to compare with";
+      }
+      m.prototype = viz::prototype_figure(p, caption, viz::PrototypeSvgOptions().threshold(0.5));
+    } catch (const gnnx::Error& e) {
+      m.prototype_note = "No prototype of class " + std::to_string(label) + ": " + e.what();
+    }
+  }
+  report.methods.push_back(std::move(m));
+  return report;
 }
 
 }  // namespace
@@ -194,6 +357,15 @@ void register_evaluate(CLI::App& app) {
   a->reference.add_to(cmd);
   cmd->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
   cmd->add_flag("--json", a->json, "end with one JSON line");
+  cmd->add_option("--html", a->html,
+                  "also write the run as one self-contained HTML page: settings, accuracy and metric tables, "
+                  "pictures of explanations and a class prototype")
+      ->type_name("PATH");
+  cmd->add_option("--html-pictures", a->html_pictures, "--html: explanations of the first seed drawn (0: none)")
+      ->capture_default_str();
+  cmd->add_option("--html-prototype", a->html_prototype,
+                  "--html: instances explained for the prototype of the first class with a motif (0: none)")
+      ->capture_default_str();
   cmd->add_option("--epochs", a->epochs, "GNNExplainer epochs");
   cmd->add_option("--lr", a->lr, "GNNExplainer learning rate");
   cmd->add_option("--edge-size", a->edge_size, "GNNExplainer edge size coefficient");
@@ -211,7 +383,7 @@ void register_evaluate(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--chunk-size", a->chunk_size, "instances per union on CPU (0: split over threads)");
   cmd->add_option("--option", a->options, "method option key=value (repeatable), as for `gnnx explain`")->take_all();
-  cmd->callback([a] {
+  cmd->callback([a, cmd] {
     GNNX_CHECK(a->seeds >= 1, "evaluate: --seeds must be >= 1, got ", a->seeds);
     GNNX_CHECK(a->model_path.empty() || a->seeds == 1, "evaluate: --model needs --seeds 1");
     GNNX_CHECK(a->model_path.empty() || !a->reference.any(),
@@ -222,6 +394,9 @@ void register_evaluate(CLI::App& app) {
     GNNX_CHECK(a->metrics_top_k >= 0,
                "evaluate: --metrics-top-k must be >= 0 (0: each instance's ground-truth size), got ", a->metrics_top_k);
     GNNX_CHECK(a->stability >= 0, "evaluate: --stability must be >= 0 (0: skip), got ", a->stability);
+    GNNX_CHECK(a->html_pictures >= 0, "evaluate: --html-pictures must be >= 0 (0: none), got ", a->html_pictures);
+    GNNX_CHECK(a->html_prototype >= 0, "evaluate: --html-prototype must be >= 0 (0: none), got ", a->html_prototype);
+    if (!a->html.empty()) check_html_path(a->html);  // before hours of training, not after
     {
       datasets::ReferenceConfig check;
       a->reference.apply(check);  // so do reference-model flags out of range
@@ -238,7 +413,7 @@ void register_evaluate(CLI::App& app) {
     double total_s = 0;
     for (int64_t s = 0; s < a->seeds; ++s) {
       const auto seed = static_cast<uint64_t>(a->first_seed + s);
-      auto r = run_seed(*a, seed, device);
+      auto r = run_seed(*a, seed, device, /*keep=*/s == 0 && !a->html.empty());
       const auto& m = r.metrics;
       std::cout << std::setw(6) << seed << std::setw(10) << std::fixed << std::setprecision(3) << r.test_acc
                 << std::setw(10) << r.explained << std::setw(10) << std::setprecision(4) << r.auc << std::setw(10)
@@ -255,6 +430,14 @@ void register_evaluate(CLI::App& app) {
     for (const auto& r : rs) mean += r.auc / static_cast<double>(rs.size());
     for (const auto& r : rs) var += (r.auc - mean) * (r.auc - mean) / static_cast<double>(rs.size());
     std::cout << "mean auc " << std::setprecision(4) << mean << " +- " << std::sqrt(var) << "\n";
+    if (!a->html.empty()) {
+      const auto report = build_report(*a, rs, command_text(*cmd), device);
+      viz::write_report_html(report, a->html);
+      const auto& m = report.methods.front();
+      std::cout << "wrote " << a->html << " (" << m.explanations.size()
+                << (m.explanations.size() == 1 ? " picture" : " pictures")
+                << (m.prototype ? ", a prototype" : ", no prototype") << ")" << std::endl;
+    }
     if (a->json) {
       const std::string protocol = datasets::make_dataset(a->dataset, 0).task == nn::Task::kGraph ? "test-graphs"
                                                                                                   : a->nodes;
@@ -268,6 +451,7 @@ void register_evaluate(CLI::App& app) {
                           {"seconds", total_s},
                           {"eval_hops", a->eval_hops},
                           {"graph_metrics", metrics_json(rs, a->metrics_top_k, a->stability)}};
+      if (!a->html.empty()) j["html"] = a->html;
       std::cout << j.dump() << "\n";
     }
   });

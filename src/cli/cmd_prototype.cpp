@@ -63,19 +63,7 @@ void run_prototype(const PrototypeArgs& a) {
   nn::GNNClassifier model = a.model_path.empty() ? datasets::train_reference_model(ds, seed).model
                                                  : nn::load_gnn_classifier(a.model_path);
   model->eval();
-  const auto ids = eval::class_instances(ds, *model, a.label);
-  GNNX_CHECK(!ids.empty(), "prototype: the model puts no instance of class ", a.label, " of ", a.dataset,
-             " in that class; nothing to explain");
-  explain::Prototype proto(options);
-  explain::PrototypeResult p;
-  if (ds.task == nn::Task::kNode) {
-    p = proto.build(*model, ds.graphs.front(), ids, a.label);
-  } else {
-    std::vector<Graph> graphs;
-    for (auto i : ids) graphs.push_back(ds.graphs[static_cast<size_t>(i)]);
-    p = proto.build_graphs(*model, graphs, a.label);
-    for (auto& inst : p.instances) inst.target.index = ids[static_cast<size_t>(inst.target.index)];
-  }
+  const auto p = eval::class_prototype(ds, *model, a.label, options);
   eval::MotifMatch match;
   if (motif) match = eval::match_motif(p.edges, *motif);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

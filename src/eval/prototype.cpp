@@ -35,6 +35,20 @@ std::vector<int64_t> class_instances(const datasets::Dataset& dataset, nn::GNNMo
   return out;
 }
 
+explain::PrototypeResult class_prototype(const datasets::Dataset& dataset, nn::GNNModel& model, int64_t label,
+                                         const explain::PrototypeOptions& options) {
+  const auto ids = class_instances(dataset, model, label);
+  GNNX_CHECK(!ids.empty(), "class_prototype: the model puts no instance of class ", label, " of ", dataset.name,
+             " in that class; nothing to explain");
+  explain::Prototype prototype(options);
+  if (dataset.task == nn::Task::kNode) return prototype.build(model, dataset.graphs.front(), ids, label);
+  std::vector<Graph> graphs;
+  for (auto i : ids) graphs.push_back(dataset.graphs[static_cast<size_t>(i)]);
+  auto p = prototype.build_graphs(model, graphs, label);
+  for (auto& inst : p.instances) inst.target.index = ids[static_cast<size_t>(inst.target.index)];
+  return p;
+}
+
 EdgeList most_frequent_subgraph(const std::vector<explain::ExplanationSubgraph>& instances) {
   GNNX_CHECK(!instances.empty(), "most_frequent_subgraph: expected at least one instance, got none");
   std::vector<std::pair<size_t, int64_t>> classes;  // (representative, count)

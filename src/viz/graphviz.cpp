@@ -19,6 +19,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/graph/ops.h"
+#include "gnnx/io/file.h"
 
 extern char** environ;
 
@@ -105,15 +106,38 @@ void render_dot(const std::string& dot_source, const std::string& path, const Re
   }
 }
 
+std::string render_svg(const std::string& dot_source, const RenderOptions& o) {
+  // A private folder (mkdtemp, mode 0700) rather than a guessed name in /tmp: nobody else can
+  // place a file or a link where GraphViz writes.
+  std::string pattern = (std::filesystem::temp_directory_path() / "gnnx-svg-XXXXXX").string();
+  GNNX_CHECK(::mkdtemp(pattern.data()) != nullptr, "render_svg: cannot make a temporary folder in ",
+             std::filesystem::temp_directory_path().string(), " (", std::strerror(errno), ")");
+  const auto dir = std::filesystem::path(pattern);
+  std::string svg;
+  try {
+    render_dot(dot_source, (dir / "picture.svg").string(), RenderOptions(o).format("svg"));
+    svg = io::read_file((dir / "picture.svg").string());
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return svg;
+}
+
 std::string explanation_dot(const Graph& g, const explain::Explanation& e, const DrawOptions& o) {
   g.validate("explanation_dot");
-  GNNX_CHECK(e.target.kind == Target::Kind::kNode, "explanation_dot: needs a node target, got ", to_string(e.target));
-  GNNX_CHECK(e.target.index >= 0 && e.target.index < g.num_nodes, "explanation_dot: target node ", e.target.index,
-             " outside the graph of ", g.num_nodes, " nodes");
+  const bool node_target = e.target.kind == Target::Kind::kNode;
+  GNNX_CHECK(node_target || e.target.kind == Target::Kind::kGraph,
+             "explanation_dot: needs a node or graph target, got ", to_string(e.target));
+  GNNX_CHECK(!node_target || (e.target.index >= 0 && e.target.index < g.num_nodes), "explanation_dot: target node ",
+             e.target.index, " outside the graph of ", g.num_nodes, " nodes");
   GNNX_CHECK(e.edge_mask.defined() && e.edge_mask.dim() == 1 && e.edge_mask.size(0) == g.num_edges(),
              "explanation_dot: the explanation needs an edge mask of shape [", g.num_edges(), "]");
   at::Tensor edges;
-  if (o.hops() >= 0) {
+  if (node_target && o.hops() >= 0) {
     edges = k_hop_subgraph(g, e.target.index, o.hops()).edge_ids;
   } else {
     edges = e.edge_ids.defined() ? e.edge_ids : torch::arange(g.num_edges(), torch::kLong);
@@ -154,11 +178,11 @@ std::string explanation_dot(const Graph& g, const explain::Explanation& e, const
       << "  node [shape=circle, style=filled, fontsize=10, width=0.35, fixedsize=true];\n";
   std::map<int64_t, bool> nodes;
   for (const auto& [uv, s] : pairs) nodes[uv.first] = nodes[uv.second] = true;
-  nodes[e.target.index] = true;
+  if (node_target) nodes[e.target.index] = true;
   for (const auto& [n, _] : nodes) {
     const char* fill = labels.defined() ? palette[labels.data_ptr<int64_t>()[n] % 8] : "#ffffff";
     out << "  " << n << " [fillcolor=\"" << fill << "\""
-        << (n == e.target.index ? ", shape=doublecircle, penwidth=2" : "") << "];\n";
+        << (node_target && n == e.target.index ? ", shape=doublecircle, penwidth=2" : "") << "];\n";
   }
   for (const auto& [uv, s] : pairs) {
     const double f = top > 0 ? s.first / top : 0.0;

@@ -33,6 +33,7 @@ cases=(
   out_missing_folder out_is_directory out_read_only_folder out_full_disk out_kept_when_killed
   out_kept_on_error
   # other commands
+  evaluate_html_missing_folder evaluate_html_is_directory evaluate_html_read_only_folder
   command_unknown command_missing flag_unknown dataset_unknown evaluate_zero_seeds train_unknown_dataset
   attribute_model_missing attribute_input_truncated attribute_method_unknown attribute_layer_unknown
   attribute_target_out_of_range info_unknown_device
@@ -168,6 +169,17 @@ case $CASE in
     # 16 KiB cannot hold three explanations of 700-node graphs' masks: the write fails, and the
     # folder holds nothing afterwards.
     error "cannot write .*No space left on device"; nofile "$WORK/full/e.pt" ;;
+  evaluate_html_missing_folder)
+    run evaluate --dataset ba-shapes --method grad --nodes 400 --html "$WORK/no/r.html"
+    error "evaluate: --html expects a file in an existing folder, got '.*/no/r.html' \(no folder"; nofile "$WORK/no/r.html" ;;
+  evaluate_html_is_directory)
+    mkdir "$WORK/r.html"; run evaluate --dataset ba-shapes --method grad --nodes 400 --html "$WORK/r.html"
+    error "evaluate: --html expects a file name, got '.*/r.html', a folder"; nofile "$WORK/r.html/x" ;;
+  evaluate_html_read_only_folder)
+    tiny_mount "$WORK/ro" ro
+    run evaluate --dataset ba-shapes --method grad --nodes 400 --html "$WORK/ro/r.html"
+    error "evaluate: --html expects a file in a writable folder, got '.*/ro/r.html' \(Read-only file system\)"
+    nofile "$WORK/ro/r.html" ;;
   out_kept_when_killed)
     echo "earlier results" >"$WORK/e.pt"
     seq 300 699 >"$WORK/n.txt"

@@ -18,6 +18,14 @@ namespace gnnx::eval {
 /// Throws gnnx::Error for a label outside [0, num_classes) or a model whose task differs.
 std::vector<int64_t> class_instances(const datasets::Dataset& dataset, nn::GNNModel& model, int64_t label);
 
+/// The prototype of class `label` of `dataset` (what `gnnx prototype` prints): the instances
+/// class_instances finds are explained and aligned by explain::Prototype (build on the node
+/// task's graph, build_graphs on the graph task's graphs, whose instances' targets then carry the
+/// dataset's graph ids). Throws gnnx::Error naming "class_prototype" when the model puts no
+/// instance in the class, and as class_instances and Prototype::build do.
+explain::PrototypeResult class_prototype(const datasets::Dataset& dataset, nn::GNNModel& model, int64_t label,
+                                         const explain::PrototypeOptions& options = {});
+
 /// Baseline (a): the most frequent explanation subgraph up to isomorphism (Boost.Graph
 /// isomorphism); among equally frequent ones, the one met first. Throws gnnx::Error for no
 /// instances.

@@ -27,8 +27,15 @@ struct RenderOptions {
 /// found or fails, or path cannot be written.
 void render_dot(const std::string& dot_source, const std::string& path, const RenderOptions& options = {});
 
+/// The SVG text GraphViz makes of dot_source (render_dot into a temporary folder, read back), for
+/// pages that hold their pictures inline (viz/report.h). options.format is ignored. Throws
+/// gnnx::Error as render_dot does.
+std::string render_svg(const std::string& dot_source, const RenderOptions& options = {});
+
 struct DrawOptions {
-  /// Hops around the target node to draw; -1 means the explanation's computation subgraph.
+  /// Hops around the target node to draw; -1 means the explanation's edge_ids (the computation
+  /// subgraph's edges, or the edges a caller chose), every edge of g when undefined. Graph
+  /// targets draw their edge_ids.
   GNNX_ARG(int64_t, hops) = -1;
   /// Draw edges whose score is below this fraction of the largest score in light grey. Default 0.
   GNNX_ARG(double, min_fraction) = 0.0;
@@ -42,7 +49,9 @@ struct DrawOptions {
 
 /// DOT source for explanation `e` of a node target on graph g: the nodes around the target,
 /// each undirected pair drawn once with width and red intensity by the larger of its two
-/// directed scores, the target drawn as a double circle.
+/// directed scores, the target drawn as a double circle. For a graph target, g is the explained
+/// graph itself (e.g. dataset.graphs[id]). Throws gnnx::Error for
+/// an output target, a node outside g, or an edge mask, ground truth or labels that do not fit g.
 std::string explanation_dot(const Graph& g, const explain::Explanation& e, const DrawOptions& options = {});
 
 /// render_dot(explanation_dot(g, e, options), path) as SVG.

@@ -1,4 +1,5 @@
 // The gnnx command-line tool.
+#include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -6,6 +7,7 @@
 #include "cli/commands.h"
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
+#include "gnnx/core/memory.h"
 #include "gnnx/core/runtime.h"
 #include "gnnx/core/version.h"
 
@@ -20,6 +22,16 @@ int main(int argc, char** argv) {
   gnnx::tune_malloc();  // large tensors are reused, not mapped afresh (see gnnx/core/device.h)
   // One OpenBLAS thread inside the explainers' parallel chunks (see gnnx/core/runtime.h).
   gnnx::set_runtime_settings(gnnx::RuntimeSettings().explainer_blas_threads(1));
+  // A cap on the memory of CPU tensors (see gnnx/core/memory.h): an explanation that would pass
+  // it stops with one error line before allocating.
+  if (const char* limit = std::getenv("GNNX_MEMORY_LIMIT"); limit != nullptr && *limit != '\0') {
+    try {
+      gnnx::set_memory_limit(gnnx::parse_byte_size(limit, "GNNX_MEMORY_LIMIT"));
+    } catch (const gnnx::Error& e) {
+      gnnx::cli::fail(e.what());
+      return 2;
+    }
+  }
   CLI::App app{"gnnx: explain graph neural networks (and CNNs) on LibTorch"};
   app.set_version_flag("--version", std::string("gnnx ") + gnnx::version());
   app.require_subcommand(1);

@@ -32,6 +32,8 @@ cases=(
   # where the result goes
   out_missing_folder out_is_directory out_read_only_folder out_full_disk out_kept_when_killed
   out_kept_on_error
+  # resources
+  memory_limit_exceeded memory_limit_malformed ok_memory_limit
   # other commands
   evaluate_html_missing_folder evaluate_html_is_directory evaluate_html_read_only_folder
   command_unknown command_missing flag_unknown dataset_unknown evaluate_zero_seeds train_unknown_dataset
@@ -194,6 +196,13 @@ case $CASE in
     echo "earlier results" >"$WORK/e.pt"
     explain --graph "$GRAPH" --node 700 --out "$WORK/e.pt"; error "node 700 is outside"
     [ "$(cat "$WORK/e.pt")" = "earlier results" ] || failed "the earlier file changed" ;;
+
+  memory_limit_exceeded)  # SubgraphX's batch of masked copies would pass the limit: nothing is written
+    GNNX_MEMORY_LIMIT=4M explain --graph "$GRAPH" --node 400 --method subgraphx --out "$WORK/e.pt"
+    error "memory limit: allocating .* would exceed the limit of 4.0 MiB"; nofile "$WORK/e.pt" ;;
+  memory_limit_malformed) GNNX_MEMORY_LIMIT=lots explain --graph "$GRAPH" --node 400 --method grad
+    error "GNNX_MEMORY_LIMIT: expected a size in bytes" 2 ;;
+  ok_memory_limit) GNNX_MEMORY_LIMIT=1G explain --graph "$GRAPH" --node 400 --method grad; success ;;
 
   command_unknown) run nosuch; error "unknown command .nosuch.; the commands are demo, info" 2 ;;
   command_missing) run; error "A subcommand is required" 2 ;;

@@ -198,7 +198,7 @@ TEST_CASE("SubgraphX does not depend on batching or thread count, and a seed fix
   }
 }
 
-TEST_CASE("SubgraphX explains many graphs of a graph classifier; split removes edges", "[subgraphx]") {
+TEST_CASE("SubgraphX explains many graphs of a graph classifier, with zero filling and with split", "[subgraphx]") {
   std::vector<Graph> graphs;
   RandomFixture f(12, nn::Task::kGraph, 5);
   for (uint64_t s = 0; s < 3; ++s) graphs.push_back(RandomFixture(10 + static_cast<int64_t>(s), nn::Task::kGraph, 20 + s).graph);

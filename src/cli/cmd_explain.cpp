@@ -82,30 +82,6 @@ std::vector<int64_t> read_nodes_file(const std::string& path) {
   return ids;
 }
 
-// Graph j of a file that holds a batch (PyG's layout: each graph's nodes contiguous), with the
-// file's ids of its first node and of its edges.
-struct BatchItem {
-  Graph graph;
-  int64_t first_node = 0;
-  at::Tensor edge_ids;
-};
-
-BatchItem batch_item(const Graph& g, const at::Tensor& batch, int64_t j) {
-  const auto nodes = torch::nonzero(batch.to(torch::kCPU) == j).flatten();
-  GNNX_CHECK(nodes.numel() > 0, "explain: graph ", j, " of the file has no nodes");
-  const int64_t lo = nodes.min().item<int64_t>(), hi = nodes.max().item<int64_t>();
-  GNNX_CHECK(hi - lo + 1 == nodes.numel(), "explain: the nodes of graph ", j,
-             " are not contiguous in the file's batch vector");
-  const auto ei = g.edge_index.to(torch::kCPU);
-  const auto inside = (ei[0] >= lo) & (ei[0] <= hi);
-  GNNX_CHECK(torch::equal(inside, (ei[1] >= lo) & (ei[1] <= hi)), "explain: an edge of the file joins graph ", j,
-             " to another graph");
-  const auto sel = torch::nonzero(inside).flatten();
-  const auto w = g.edge_weight.defined() ? g.edge_weight.to(torch::kCPU).index_select(0, sel) : at::Tensor();
-  const auto y = g.y.defined() && g.y.size(0) == g.num_nodes ? g.y.to(torch::kCPU).slice(0, lo, hi + 1) : at::Tensor();
-  return {Graph(ei.index_select(1, sel) - lo, hi - lo + 1, g.x.to(torch::kCPU).slice(0, lo, hi + 1), w, y), lo, sel};
-}
-
 // An explanation of a batch item in the file's ids (masks [N] / [E] of the whole file).
 explain::Explanation to_file_ids(explain::Explanation e, const BatchItem& item, const Graph& file) {
   const int64_t n = item.graph.num_nodes;
@@ -125,28 +101,18 @@ explain::Explanation to_file_ids(explain::Explanation e, const BatchItem& item, 
   return e;
 }
 
-// The user's graph and model, checked to fit each other.
-struct UserInputs {
-  io::LoadedGraph loaded;
-  std::shared_ptr<nn::GNNModel> model;
-};
-
-UserInputs load_user_inputs(const ExplainArgs& a) {
-  auto loaded = io::load_graph(a.graph_path,
-                               io::GraphFileOptions().features(a.features).labels(a.labels).undirected(a.undirected));
-  const Graph& full = loaded.graph;
-  GNNX_CHECK(full.has_features(), "explain: the graph in \"", a.graph_path, "\" has no node features",
-             std::filesystem::path(a.graph_path).extension() == ".csv" ? " (give them with --features F.csv)" : "");
-  auto model = nn::load_model(a.lrp.model_path, nn::ModelFileOptions()
-                                                    .readout(from_name<nn::Aggregation>(a.readout))
-                                                    .in_channels(full.x.size(1))
-                                                    .num_classes(a.classes)
-                                                    .task(from_name<nn::Task>(a.task))
-                                                    .receptive_field(a.receptive_field));
-  model->eval();
-  GNNX_CHECK(full.x.size(1) == model->in_channels(), "explain: the model takes ", model->in_channels(),
-             " node features, the graph in \"", a.graph_path, "\" has ", full.x.size(1));
-  return {std::move(loaded), std::move(model)};
+UserFiles user_files(const ExplainArgs& a) {
+  UserFiles f;
+  f.graph_path = a.graph_path;
+  f.model_path = a.lrp.model_path;
+  f.features = a.features;
+  f.labels = a.labels;
+  f.readout = a.readout;
+  f.task = a.task;
+  f.undirected = a.undirected;
+  f.classes = a.classes;
+  f.receptive_field = a.receptive_field;
+  return f;
 }
 
 std::vector<int64_t> target_nodes(const ExplainArgs& a) {
@@ -193,7 +159,7 @@ void run_explain_chunked(const ExplainArgs& a) {
         "explain: --chunk-size explains the nodes of a node classifier; --svg and --graph-index do not go with it");
     const auto options = parse_options(a.options, std::to_string(parse_seed(a.seed)));
     auto explainer = explain::make_explainer(a.method, options);
-    auto in = load_user_inputs(a);
+    auto in = load_user_inputs("explain", user_files(a));
     const Graph& g = in.loaded.graph;
     GNNX_CHECK(in.model->task() == nn::Task::kNode,
                "explain: --chunk-size explains nodes; this model classifies graphs");
@@ -284,7 +250,7 @@ void run_explain_file(const ExplainArgs& a) {
     GNNX_CHECK(std::filesystem::is_directory(parent), "explain: --out ", a.out, ": cannot write there, no folder ",
                parent.string());
   }
-  auto in = load_user_inputs(a);
+  auto in = load_user_inputs("explain", user_files(a));
   const auto& loaded = in.loaded;
   const Graph& full = loaded.graph;
   auto& model = in.model;
@@ -313,7 +279,7 @@ void run_explain_file(const ExplainArgs& a) {
     for (auto j : js) {
       GNNX_CHECK(j >= 0 && j < B, "explain: --graph-index ", j, " is outside the file's ", B,
                  B == 1 ? " graph" : " graphs");
-      items.push_back(loaded.batch.defined() ? batch_item(full, loaded.batch, j)
+      items.push_back(loaded.batch.defined() ? batch_item("explain", full, loaded.batch, j)
                                              : BatchItem{full, 0, torch::arange(full.num_edges(), torch::kLong)});
       graphs.push_back(items.back().graph);
     }

@@ -9,6 +9,8 @@
 
 #include "gnnx/core/options.h"
 #include "gnnx/datasets/reference.h"
+#include "gnnx/io/graph_file.h"
+#include "gnnx/nn/models/gnn.h"
 
 namespace gnnx::cli {
 
@@ -30,6 +32,33 @@ uint64_t parse_seed(const std::string& text);
 /// --option "key=value" pairs of `command` into an OptionMap; a pair without '=' or a key given
 /// twice is a gnnx::Error naming the command.
 OptionMap parse_option_pairs(const std::string& command, const std::vector<std::string>& pairs);
+
+/// A user's graph file and model file, and what a model file cannot say about itself
+/// (`gnnx explain --model --graph`, `gnnx prototype --model --graph`).
+struct UserFiles {
+  std::string graph_path, model_path, features, labels, readout = "mean", task = "node";
+  bool undirected = false;
+  int64_t classes = -1, receptive_field = -1;
+};
+/// The graph and the model, checked to fit each other.
+struct UserInputs {
+  io::LoadedGraph loaded;
+  std::shared_ptr<nn::GNNModel> model;
+};
+/// Loads them; throws gnnx::Error naming `command` for a graph without features or a model whose
+/// input width differs from the graph's, and as io::load_graph and nn::load_model do.
+UserInputs load_user_inputs(const std::string& command, const UserFiles& files);
+
+/// Graph j of a file that holds a batch (PyG's layout: each graph's nodes contiguous), with the
+/// file's ids of its first node and of its edges.
+struct BatchItem {
+  Graph graph;
+  int64_t first_node = 0;
+  at::Tensor edge_ids;
+};
+/// Throws gnnx::Error naming `command` for a graph without nodes, nodes that are not contiguous
+/// or an edge between two graphs.
+BatchItem batch_item(const std::string& command, const Graph& g, const at::Tensor& batch, int64_t j);
 
 /// Flags that shape a reference model (`gnnx train`, `gnnx evaluate`).
 struct ReferenceFlags {

@@ -49,10 +49,13 @@ explain::PrototypeResult user_prototype(const PrototypeArgs& a, const explain::P
   const Graph& g = in.loaded.graph;
   GNNX_CHECK(a.label < model.num_classes(), "prototype: --class ", a.label, " is not a class of the model's ",
              model.num_classes());
-  torch::NoGradGuard no_grad;
+  auto predict = [&](const Graph& graph) {  // the model's classes, without gradients; the explainer takes its own
+    torch::NoGradGuard no_grad;
+    return model.forward_graph(graph).argmax(1).to(torch::kCPU);
+  };
   node_task = model.task() == nn::Task::kNode;
   if (node_task) {
-    const auto pred = model.forward_graph(g).argmax(1).to(torch::kCPU);
+    const auto pred = predict(g);
     const bool labelled = g.y.defined() && g.y.dim() == 1 && g.y.size(0) == g.num_nodes;
     const auto y = labelled ? g.y.to(torch::kCPU, torch::kLong) : at::Tensor();
     for (int64_t v = 0; v < g.num_nodes; ++v)
@@ -67,7 +70,7 @@ explain::PrototypeResult user_prototype(const PrototypeArgs& a, const explain::P
   std::vector<Graph> graphs;
   for (int64_t j = 0; j < B; ++j) {
     Graph item = batch.defined() ? batch_item("prototype", g, batch, j).graph : g;
-    const auto pred = model.forward_graph(item).argmax(1)[0].item<int64_t>();
+    const auto pred = predict(item)[0].item<int64_t>();
     if (pred != a.label || (labelled && g.y[j].item<int64_t>() != a.label)) continue;
     ids.push_back(j);
     graphs.push_back(std::move(item));

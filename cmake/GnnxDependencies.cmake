@@ -10,6 +10,9 @@ find_package(Boost 1.71 REQUIRED COMPONENTS graph)
 find_package(TBB REQUIRED)
 find_package(nlohmann_json 3.2 REQUIRED)
 find_package(Threads REQUIRED)
+# zlib: checking the entries of torch.save / TorchScript archives (CRC-32, inflating the
+# compressed ones) before LibTorch parses them. libtorch-dev depends on zlib1g-dev.
+find_package(ZLIB REQUIRED)
 # Eigen: the dense matrices of prototype alignment (Sinkhorn, cost matrices). Header-only and
 # used by sources only, so gnnx's headers and its installed package do not need it.
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)

@@ -9,6 +9,7 @@ packages=(
   libopenblas0-pthread    # switches libblas.so.3 away from the slow reference BLAS LibTorch calls
   libboost-graph-dev libtbb-dev catch2
   nlohmann-json3-dev libcli11-dev libfmt-dev libstb-dev
+  zlib1g-dev              # checks torch.save archives' entries before LibTorch reads them
   libeigen3-dev           # dense linear algebra of prototype alignment (explain/alignment)
   graphviz                # `dot` renders the SVG pictures of explanations
   chromium                # headless, the test cli.evaluate_html_in_browser loads `evaluate --html`'s page in it

@@ -10,6 +10,8 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/nn/message_passing.h"
+#include "core/error_text.h"
+#include "io/zip_check.h"
 
 namespace gnnx::attribution {
 
@@ -148,13 +150,13 @@ ImageModel ImageModel::script(const torch::jit::Module& module) {
 
 ImageModel ImageModel::load(const std::string& path, c10::Device device) {
   GNNX_CHECK(std::ifstream(path).good(), "ImageModel::load: cannot open \"", path, "\"");
+  io::check_zip_file_crc(path, "ImageModel::load");
   torch::jit::Module module;
   try {
     module = torch::jit::load(path, device);
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
+  } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport from a corrupt archive
     GNNX_CHECK(false, "ImageModel::load: \"", path, "\" is not a TorchScript archive (",
-               what.substr(0, what.find('\n')), ")");
+               gnnx::detail::message_line(e.what()), ")");
   }
   module.eval();
   return script(module);

@@ -14,6 +14,7 @@
 #include "gnnx/core/device.h"
 #include "gnnx/io/png.h"
 #include "gnnx/io/tensor_file.h"
+#include "core/error_text.h"
 
 namespace gnnx::cli {
 namespace {
@@ -28,7 +29,7 @@ struct AttributeArgs {
   std::string layer, rule, composite, cam_output;
 };
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) { return gnnx::detail::message_line(s); }
 
 bool is_cam_method(const std::string& m) {
   return m == "cam" || m == "gradcam" || m == "gradcam++" || m == "gradcam-counterfactual";

@@ -12,6 +12,8 @@
 #include "gnnx/core/check.h"
 #include "gnnx/io/file.h"
 #include "gnnx/io/tensor_file.h"
+#include "core/error_text.h"
+#include "io/zip_check.h"
 
 namespace gnnx::datasets {
 
@@ -153,7 +155,7 @@ void check_split(const Reader& r, const nn::Split& s, int64_t n) {
   }
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) { return gnnx::detail::message_line(s); }
 
 }  // namespace
 
@@ -219,7 +221,7 @@ Dataset from_json(const std::string& text, const std::string& source) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number out of range (3e333333)
     GNNX_CHECK(false, "load_dataset: ", source, ": not valid JSON (truncated or corrupt?): ", e.what());
   }
   if (r.string(r.get(root, "format", ""), "format") != kFormat) r.fail("format", "must be \"gnnx-dataset\"");
@@ -323,6 +325,7 @@ std::string to_pt(const Dataset& d) {
 
 Dataset from_pt(const std::string& bytes, const std::string& source) {
   Reader r{source};
+  io::check_zip_crc(bytes, "load_dataset", source);
   c10::IValue root;
   try {
     root = io::unpickle(bytes);
@@ -369,7 +372,7 @@ Dataset from_pt(const std::string& bytes, const std::string& source) {
   d.params = str("params");
   try {
     if (!json::parse(d.params).is_object()) r.fail("params", "must be a JSON object");
-  } catch (const json::parse_error&) {
+  } catch (const json::exception&) {
     r.fail("params", "must be JSON text");
   }
   at::Tensor x = tensor("x", 2, true), edge_index = tensor("edge_index", 2, false), y = tensor("y", 1, false);

@@ -5,6 +5,8 @@
 #include "gnnx/core/check.h"
 #include "gnnx/io/file.h"
 #include "gnnx/io/tensor_file.h"
+#include "core/error_text.h"
+#include "io/zip_check.h"
 
 namespace gnnx::explain {
 namespace {
@@ -133,12 +135,12 @@ void save_compact_explanations(const std::string& path, const std::vector<Explan
 std::vector<Explanation> load_explanations(const std::string& path, int64_t num_nodes, int64_t num_edges) {
   const std::string op = "load_explanations: \"" + path + "\"";
   const auto bytes = io::read_file(path);
+  io::check_zip_crc(bytes, "load_explanations", path);
   c10::IValue root;
   try {
     root = io::unpickle(bytes);
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    GNNX_CHECK(false, op, " is not a torch.save file (", what.substr(0, what.find('\n')), ")");
+  } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport from a corrupt archive
+    GNNX_CHECK(false, op, " is not a torch.save file (", gnnx::detail::message_line(e.what()), ")");
   }
   GNNX_CHECK(root.isGenericDict(), op, " holds a ", root.tagKind(), ", expected a dict of format ", kFormat);
   const auto d = root.toGenericDict();

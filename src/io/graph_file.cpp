@@ -1,6 +1,7 @@
 // load_graph: picks the reader by format, validates what it returns. The readers are
 // graph_file_<format>.cpp; what they share is here.
 #include "gnnx/io/graph_file.h"
+#include "core/error_text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -212,10 +213,7 @@ GraphFormat format_for(const std::string& path) {
 }
 
 // The first line of an exception's text (LibTorch appends a C++ backtrace).
-std::string first_line(const char* what) {
-  std::string s(what);
-  return s.substr(0, s.find('\n'));
-}
+std::string first_line(const char* what) { return gnnx::detail::message_line(what); }
 
 }  // namespace
 

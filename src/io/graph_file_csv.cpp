@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -192,6 +193,8 @@ class EdgeParser {
                     " has integer ids; ids must be all integers (node ids) or all names");
         }
         if (v < 0) fail_line(path_, at, "negative node id ", v, "; integer ids are node ids 0..N-1");
+        if (v == std::numeric_limits<int64_t>::max())  // N = id + 1 would not fit in int64
+          fail_line(path_, at, "node id ", v, " is too large; integer ids are node ids 0..N-1");
         if (first_int_line == 0) first_int_line = at;
       }
       max_id = std::max(max_id, std::max(s, d));

@@ -7,13 +7,15 @@
 #include <torch/torch.h>
 
 #include "gnnx/io/tensor_file.h"
+#include "core/error_text.h"
 #include "io/graph_readers.h"
+#include "io/zip_check.h"
 
 namespace gnnx::io::graph_readers {
 
 namespace {
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) { return gnnx::detail::message_line(s); }
 
 // A scalar entry (an int, or a tensor with one element) as an integer.
 bool scalar_int(const c10::IValue& v, int64_t& out) {
@@ -63,6 +65,7 @@ void slice_dataset(const std::string& path, std::map<std::string, at::Tensor>& t
 
 LoadedGraph read_pt(const std::string& path, const GraphFileOptions& options) {
   const std::string bytes = read_bytes(path);
+  check_zip_crc(bytes, "load_graph", path);
   c10::IValue root;
   try {
     root = unpickle(bytes);

@@ -1,11 +1,17 @@
-// SHA-256 against the FIPS 180-4 examples and sha256sum; atomic writes.
+// SHA-256 against the FIPS 180-4 examples and sha256sum; atomic writes; the CRC-32 check of
+// torch.save and TorchScript archives before LibTorch reads them.
 #include "gnnx/io/file.h"
 
 #include <filesystem>
 
+#include <torch/torch.h>
+
 #include <unistd.h>
 
 #include "support/catch.h"
+#include "gnnx/io/tensor_file.h"
+#include "gnnx/nn/models/gnn.h"
+#include "gnnx/nn/models/model_file.h"
 #include "support/tensor_match.h"
 
 using gnnx::io::sha256_hex;
@@ -34,5 +40,39 @@ TEST_CASE("write_file_atomic replaces a file and leaves no temporary behind", "[
   REQUIRE(files == 1);
   GNNX_REQUIRE_ERROR("write_file_atomic", gnnx::io::write_file_atomic((dir / "missing" / "f.txt").string(), "x"));
   GNNX_REQUIRE_ERROR("read_file", gnnx::io::read_file((dir / "nope.txt").string()));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a changed byte inside a torch.save or model archive is refused before LibTorch parses it", "[io]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("gnnx_zip_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  // A tensor file: flip one byte of the tensor's data (1000 floats of 1.0, 00 00 80 3f each).
+  const auto tensor_path = (dir / "t.pt").string();
+  gnnx::io::save_tensor(tensor_path, torch::ones({1000}));
+  REQUIRE(gnnx::io::load_tensor(tensor_path).sum().item<double>() == 1000.0);
+  std::string bytes = gnnx::io::read_file(tensor_path);
+  const std::string one("\x00\x00\x80\x3f", 4);
+  const size_t at = bytes.find(one + one + one + one);
+  REQUIRE(at != std::string::npos);
+  bytes[at + 2] = '\x81';
+  gnnx::io::write_file_atomic(tensor_path, bytes);
+  GNNX_REQUIRE_ERROR("does not match its CRC-32", gnnx::io::load_tensor(tensor_path));
+  // Cut short: the central directory is gone, and LibTorch's own error comes through as gnnx::Error.
+  gnnx::io::write_file_atomic(tensor_path, bytes.substr(0, bytes.size() / 2));
+  GNNX_REQUIRE_ERROR("load_tensor", gnnx::io::load_tensor(tensor_path));
+
+  // A model file: change one letter of its TorchScript sources (code/...), which LibTorch's parser
+  // reads. Such files made LibTorch 1.13 crash inside ScriptTypeParser.
+  const auto model_path = (dir / "m.pt").string();
+  gnnx::nn::GNNClassifier model(gnnx::nn::GNNClassifierOptions(3, 2));
+  gnnx::nn::save_gnn_classifier(model, model_path);
+  REQUIRE(gnnx::nn::load_model(model_path) != nullptr);
+  bytes = gnnx::io::read_file(model_path);
+  const size_t code = bytes.find("__torch__.");
+  REQUIRE(code != std::string::npos);
+  bytes[code] = 'X';
+  gnnx::io::write_file_atomic(model_path, bytes);
+  GNNX_REQUIRE_ERROR("does not match its CRC-32", gnnx::nn::load_model(model_path));
+  GNNX_REQUIRE_ERROR("does not match its CRC-32", gnnx::nn::load_gnn_classifier(model_path));
   std::filesystem::remove_all(dir);
 }

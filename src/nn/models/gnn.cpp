@@ -17,6 +17,8 @@
 #include "gnnx/nn/conv/gin_conv.h"
 #include "gnnx/nn/conv/graph_conv.h"
 #include "gnnx/nn/conv/sage_conv.h"
+#include "core/error_text.h"
+#include "io/zip_check.h"
 
 namespace gnnx::nn {
 
@@ -368,11 +370,12 @@ void save_gnn_classifier(GNNClassifier& model, const std::string& path) {
 
 GNNClassifier load_gnn_classifier(const std::string& path) {
   GNNX_CHECK(std::filesystem::is_regular_file(path), "load_gnn_classifier: no such file: ", path);
+  io::check_zip_file_crc(path, "load_gnn_classifier");
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
-  } catch (const c10::Error& e) {
-    GNNX_CHECK(false, "load_gnn_classifier: ", path, " is not a readable model file (", e.what_without_backtrace(),
+  } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport from a corrupt archive
+    GNNX_CHECK(false, "load_gnn_classifier: ", path, " is not a readable model file (", gnnx::detail::message_line(e.what()),
                ")");
   }
   c10::IValue opts;

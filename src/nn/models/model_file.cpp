@@ -5,11 +5,14 @@
 #include "gnnx/core/check.h"
 #include "gnnx/nn/models/pyg_import.h"
 #include "gnnx/nn/models/script_gnn.h"
+#include "core/error_text.h"
+#include "io/zip_check.h"
 
 namespace gnnx::nn {
 
 std::shared_ptr<GNNModel> load_model(const std::string& path, const ModelFileOptions& options) {
   GNNX_CHECK(std::filesystem::is_regular_file(path), "load_model: no model file at \"", path, "\"");
+  io::check_zip_file_crc(path, "load_model");
   std::string as_gnnx, as_pyg;
   try {
     auto model = load_gnn_classifier(path);
@@ -35,9 +38,10 @@ std::shared_ptr<GNNModel> load_model(const std::string& path, const ModelFileOpt
                                                   .receptive_field(options.receptive_field()));
     model->eval();
     return model.ptr();
-  } catch (const c10::Error& e) {
-    as_script = e.what_without_backtrace();
-    as_script = as_script.substr(0, as_script.find('\n'));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport from a corrupt archive
+    as_script = gnnx::detail::message_line(e.what());
   }
   GNNX_CHECK(false, "load_model: \"", path,
              "\" is not a gnnx model, a PyG state dict or a TorchScript model. As a gnnx model: ", as_gnnx,

@@ -6,6 +6,8 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/nn/message_passing.h"
+#include "core/error_text.h"
+#include "io/zip_check.h"
 
 namespace gnnx::nn {
 namespace {
@@ -110,12 +112,12 @@ at::Tensor ScriptGnnImpl::forward(const at::Tensor& x, const at::Tensor& edge_in
 
 ScriptGnn load_script_gnn(const std::string& path, const ScriptGnnOptions& options) {
   GNNX_CHECK(std::filesystem::is_regular_file(path), "load_script_gnn: no file at \"", path, "\"");
+  io::check_zip_file_crc(path, "load_script_gnn");
   torch::jit::Module m;
   try {
     m = torch::jit::load(path, torch::kCPU);
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    GNNX_CHECK(false, "load_script_gnn: \"", path, "\" is not a TorchScript model (", what.substr(0, what.find('\n')),
+  } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport from a corrupt archive
+    GNNX_CHECK(false, "load_script_gnn: \"", path, "\" is not a TorchScript model (", gnnx::detail::message_line(e.what()),
                ")");
   }
   ScriptGnn model(std::move(m), options);

@@ -35,12 +35,13 @@ TEST_CASE("occlusion on a linear model equals the closed form, Captum's window c
       for (int64_t c = 0; c < 2; ++c)
         for (int64_t h = 0; h + 2 <= 4; ++h)
           for (int64_t v : {0, 2, 4}) {
-            using torch::indexing::Slice;
-            auto win = std::vector<at::indexing::TensorIndex>{c, Slice(h, h + 2),
-                                                              Slice(v, std::min<int64_t>(v + 2, 5))};
-            double diff = (w.index(win) * (x[b].index(win) - beta)).sum().item<double>();
-            total.index(win) += diff;
-            count.index(win) += 1;
+            // Views, not a std::vector<TensorIndex>: copying LibTorch 1.13's TensorIndex reads a
+            // member its integer constructor leaves unset, which UBSan reports.
+            const int64_t width = std::min<int64_t>(v + 2, 5) - v;
+            auto win = [&](const at::Tensor& t) { return t.select(0, c).narrow(0, h, 2).narrow(1, v, width); };
+            double diff = (win(w) * (win(x[b]) - beta)).sum().item<double>();
+            win(total) += diff;
+            win(count) += 1;
           }
       GNNX_REQUIRE_CLOSE(r.values[b], total / count, 1e-12, 1e-12);
     }

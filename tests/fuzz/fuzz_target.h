@@ -30,6 +30,11 @@ bool register_target(const char* name, TargetFn fn);
 /// The registered targets by name.
 const std::map<std::string, TargetFn>& targets();
 
+/// Called once before the first input: LibTorch's errors stop collecting a symbolised C++
+/// backtrace, which took most of the time of an input that a .pt loader rejects (milliseconds
+/// each) and which no loader passes on.
+void prepare_process();
+
 /// Called with the gnnx::Error a loader threw: prints it when GNNX_FUZZ_VERBOSE is set, to see
 /// why inputs are rejected (a seed that should load, say).
 inline void rejected(const std::exception& e) {

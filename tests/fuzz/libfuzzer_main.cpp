@@ -22,6 +22,7 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
     std::exit(2);
   }
   selected = it->second;
+  gnnx::fuzz::prepare_process();
   return 0;
 }
 

@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <c10/util/Logging.h>
+
 #include "fuzz/fuzz_target.h"
 
 namespace gnnx::fuzz {
@@ -22,5 +24,9 @@ bool register_target(const char* name, TargetFn fn) {
 }
 
 const std::map<std::string, TargetFn>& targets() { return table(); }
+
+void prepare_process() {
+  c10::SetStackTraceFetcher([] { return std::string(); });
+}
 
 }  // namespace gnnx::fuzz

@@ -20,11 +20,12 @@ cases=(
   graph_pt_x_nan graph_pt_x_inf graph_pt_x_missing graph_pt_x_wide graph_pt_edge_float graph_pt_edge_three_rows
   graph_pt_edge_id_n graph_pt_edge_negative graph_pt_edge_weight_nan graph_pt_edge_weight_short graph_pt_empty
   graph_csv_empty graph_csv_text_id graph_csv_negative_id graph_csv_one_column graph_csv_features_nan graph_csv_no_features
-  graph_graphml_truncated graph_dot_syntax graph_json_truncated graph_random_bytes
+  graph_graphml_truncated graph_dot_syntax graph_json_truncated graph_random_bytes graph_pt_changed_byte
   # valid but unusual graphs
   ok_self_loops ok_duplicate_edges ok_isolated_node ok_integer_features ok_csv_with_features
   # model files (explain --model)
   model_missing model_is_directory model_truncated model_is_a_graph model_other_width model_random_bytes
+  model_changed_byte
   # targets and options
   node_out_of_range node_negative nodes_file_junk nodes_file_empty nodes_file_missing no_targets
   graph_index_on_node_model method_unknown option_unknown option_not_key_value option_not_a_number
@@ -89,6 +90,10 @@ success() {
 nofile() { [ ! -e "$1" ] || failed "$1 was written"; ls "$(dirname "$1")" | grep -q '\.tmp' && failed "a temporary file was left in $(dirname "$1")"; true; }
 explain() { run explain --model "$MODEL" "$@"; }  # the method is gnnexplainer unless a case names one
 explain_graph() { explain --graph "$1" --node 400 --method grad; }
+changed_byte() {  # changed_byte FROM TO: a copy of FROM with the byte in the middle (inside a tensor) set to 'Z'
+  cp "$1" "$2"
+  printf 'Z' | dd of="$2" bs=1 seek=$(($(stat -c %s "$1") / 2)) conv=notrunc status=none
+}
 write() { printf '%b' "$2" >"$WORK/$1"; }
 tiny_mount() {  # tiny_mount DIR OPTIONS: a tmpfs of 16 KiB at DIR, or skip the case
   mkdir -p "$1"
@@ -129,6 +134,9 @@ case $CASE in
     explain_graph "$WORK/g.graphml"; error "load_graph: .*g.graphml" ;;
   graph_dot_syntax) write g.dot "digraph { a -> ; }\n"; explain_graph "$WORK/g.dot"; error "load_graph: .*g.dot" ;;
   graph_json_truncated) write g.json '{"num_nodes": 3, "edge_index": [[0, 1], [1'; explain_graph "$WORK/g.json"; error "load_graph: .*g.json" ;;
+  graph_pt_changed_byte)
+    changed_byte "$GRAPH" "$WORK/g.pt"
+    explain_graph "$WORK/g.pt"; error "load_graph: .*g.pt\" is corrupt: the entry .* does not match its CRC-32" ;;
   graph_random_bytes) head -c 4096 /dev/urandom >"$WORK/g.pt"; explain_graph "$WORK/g.pt"; error "load_graph: .*g.pt" ;;
 
   ok_self_loops) explain_graph "$BAD/self_loops.pt"; success ;;
@@ -138,6 +146,9 @@ case $CASE in
 
   model_missing) run explain --model "$WORK/none.pt" --graph "$GRAPH" --node 400; error "load_model: .*none.pt" ;;
   model_is_directory) run explain --model "$WORK" --graph "$GRAPH" --node 400; error "load_model: " ;;
+  model_changed_byte)  # one byte of a weight: without the CRC-32 check it loaded, silently wrong
+    changed_byte "$MODEL" "$WORK/m.pt"
+    run explain --model "$WORK/m.pt" --graph "$GRAPH" --node 400; error "load_model: .*m.pt\" is corrupt: the entry .* does not match its CRC-32" ;;
   model_truncated) run explain --model "$BAD/truncated.pt" --graph "$GRAPH" --node 400; error "load_model: .*not a gnnx model, a PyG state dict or a TorchScript model" ;;
   model_is_a_graph) run explain --model "$GRAPH" --graph "$GRAPH" --node 400; error "load_model: " ;;
   model_other_width) run explain --model "$DATA/pyg/gat_node_jk_none.pt" --graph "$GRAPH" --node 400; error "the model takes 3 node features" ;;

@@ -92,9 +92,11 @@ void check_zip_crc(const std::string& b, const std::string& op, const std::strin
     cd = le(b, z + 48, 8);
   }
   if (cd > size || cd_size > size - cd) corrupt("its central directory lies outside the file");
-  uint64_t at = cd;
-  for (uint64_t k = 0; k < entries; ++k) {
-    if (at > size || size - at < 46 || le(b, at, 4) != 0x02014b50) corrupt("central directory entry ", k, " is broken");
+  // Every entry the directory holds, walked to its end: the count it states is checked, not
+  // trusted (a count of 0 would otherwise let every entry through unchecked).
+  uint64_t at = cd, k = 0;
+  for (; at < cd + cd_size; ++k) {
+    if (size - at < 46 || le(b, at, 4) != 0x02014b50) corrupt("central directory entry ", k, " is broken");
     const uint64_t method = le(b, at + 10, 2), crc = le(b, at + 16, 4), name_len = le(b, at + 28, 2),
                    extra_len = le(b, at + 30, 2), comment_len = le(b, at + 32, 2);
     uint64_t compressed = le(b, at + 20, 4), uncompressed = le(b, at + 24, 4), local = le(b, at + 42, 4);
@@ -161,6 +163,8 @@ void check_zip_crc(const std::string& b, const std::string& op, const std::strin
     }
     if (sum != crc) corrupt("the entry \"", name, "\" does not match its CRC-32");
   }
+  if (at != cd + cd_size || k != entries)
+    corrupt("its central directory states ", entries, " entries in ", cd_size, " bytes and holds ", k, " in ", at - cd);
 }
 
 void check_zip_file_crc(const std::string& path, const std::string& op) {

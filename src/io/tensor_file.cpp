@@ -83,13 +83,18 @@ void check_zip_crc(const std::string& b, const std::string& op, const std::strin
     --eocd;
   }
   uint64_t entries = le(b, eocd + 10, 2), cd_size = le(b, eocd + 12, 4), cd = le(b, eocd + 16, 4);
-  if ((entries == 0xFFFF || cd_size == 0xFFFFFFFF || cd == 0xFFFFFFFF) && eocd >= 20 &&
-      le(b, eocd - 20, 4) == 0x07064b50) {  // zip64: the locator names the zip64 record
+  if (eocd >= 20 && le(b, eocd - 20, 4) == 0x07064b50) {
+    // Zip64 (LibTorch writes it): the locator names the zip64 record, whose values the reader
+    // uses. The classic record's must agree with them, or hold the 0xFF.. that defers to them.
     const uint64_t z = le(b, eocd - 20 + 8, 8);
     if (z > size || size - z < 56 || le(b, z, 4) != 0x06064b50) corrupt("its zip64 directory record is missing");
-    entries = le(b, z + 32, 8);
-    cd_size = le(b, z + 40, 8);
-    cd = le(b, z + 48, 8);
+    const uint64_t entries64 = le(b, z + 32, 8), cd_size64 = le(b, z + 40, 8), cd64 = le(b, z + 48, 8);
+    if ((entries != 0xFFFF && entries != entries64) || (cd_size != 0xFFFFFFFF && cd_size != cd_size64) ||
+        (cd != 0xFFFFFFFF && cd != cd64))
+      corrupt("its two end-of-directory records disagree");
+    entries = entries64;
+    cd_size = cd_size64;
+    cd = cd64;
   }
   if (cd > size || cd_size > size - cd) corrupt("its central directory lies outside the file");
   // Every entry the directory holds, walked to its end: the count it states is checked, not

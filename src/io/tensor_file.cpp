@@ -14,8 +14,8 @@
 #include <torch/torch.h>
 #include <zlib.h>
 
-#include "gnnx/core/check.h"
 #include "core/error_text.h"
+#include "gnnx/core/check.h"
 #include "io/zip_check.h"
 
 namespace gnnx::io {
@@ -37,6 +37,13 @@ class BoundedBytesReader final : public caffe2::serialize::ReadAdapterInterface 
  private:
   const std::string& bytes_;
 };
+
+// The little-endian integer of n bytes at `at` (zip headers).
+uint64_t le(const std::string& b, uint64_t at, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<uint64_t>(i)]);
+  return v;
+}
 
 // The object a torch.save file holds; `op` names the caller in errors.
 c10::IValue tensor_file_unpickle(const std::string& path, const char* op) {
@@ -60,19 +67,10 @@ c10::IValue tensor_file_unpickle(const std::string& path, const char* op) {
 }
 }  // namespace
 
-namespace {
-uint64_t le(const std::string& b, uint64_t at, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + static_cast<uint64_t>(i)]);
-  return v;
-}
-}  // namespace
-
 void check_zip_crc(const std::string& b, const std::string& op, const std::string& source) {
   const uint64_t size = b.size();
   auto corrupt = [&](const auto&... what) {
-    GNNX_CHECK(false, op, ": \"", source, "\" is corrupt: ", what...,
-               " (truncated, or changed after it was written)");
+    GNNX_CHECK(false, op, ": \"", source, "\" is corrupt: ", what..., " (truncated, or changed after it was written)");
   };
   // The end-of-central-directory record: the last "PK\5\6" within 64 KiB + 22 bytes of the end.
   if (size < 22) return;

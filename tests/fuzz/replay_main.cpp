@@ -42,12 +42,14 @@ void write_bytes(const fs::path& file, const std::string& bytes) {
 
 // Tokens that loaders of text and of zip/pickle archives treat specially.
 const std::vector<std::string>& dictionary() {
+  // clang-format off
   static const std::vector<std::string> words = {
       "0",   "-1",  "1e308", "-1e308", "nan",       "inf",        "-inf",  "2147483648", "9223372036854775807",
       "\"",  ",",   "\n",    "\r\n",   "\t",        "{",          "}",     "[",          "]",
       "<",   ">",   "/>",    "->",     "--",        "=",          ";",     "#",          "null",
       "true", "x", "y",     "edge_index", "PK\x03\x04", "\x80\x02", "<graph", "<node id=\"", "<edge source=\"",
       "<data key=\"", "digraph", "graph", "source,target", "\xff\xff\xff\xff", std::string(1, '\0'), std::string(8, '\0')};
+  // clang-format on
   return words;
 }
 
@@ -107,7 +109,7 @@ class Mutator {
         const size_t at = pos(s);
         size_t end = at;
         while (end < s.size() && (std::isdigit(static_cast<unsigned char>(s[end])) || s[end] == '.')) ++end;
-        s.replace(at, end - at, words[draw(10)]);
+        s.replace(at, end - at, words[draw(9)]);  // the first nine words are numbers
         break;
       }
       default: {  // splice: this input's head, another input's tail

@@ -11,13 +11,13 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "core/error_text.h"
 #include "gnnx/core/check.h"
 #include "gnnx/nn/conv/gat_conv.h"
 #include "gnnx/nn/conv/gcn_conv.h"
 #include "gnnx/nn/conv/gin_conv.h"
 #include "gnnx/nn/conv/graph_conv.h"
 #include "gnnx/nn/conv/sage_conv.h"
-#include "core/error_text.h"
 #include "io/zip_check.h"
 
 namespace gnnx::nn {
@@ -375,8 +375,8 @@ GNNClassifier load_gnn_classifier(const std::string& path) {
   try {
     archive.load_from(path);
   } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport from a corrupt archive
-    GNNX_CHECK(false, "load_gnn_classifier: ", path, " is not a readable model file (", gnnx::detail::message_line(e.what()),
-               ")");
+    GNNX_CHECK(false, "load_gnn_classifier: ", path, " is not a readable model file (",
+               gnnx::detail::message_line(e.what()), ")");
   }
   c10::IValue opts;
   GNNX_CHECK(archive.try_read("gnnx_options", opts) && opts.isString(), "load_gnn_classifier: ", path,

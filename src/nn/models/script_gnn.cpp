@@ -4,9 +4,9 @@
 
 #include <torch/torch.h>
 
+#include "core/error_text.h"
 #include "gnnx/core/check.h"
 #include "gnnx/nn/message_passing.h"
-#include "core/error_text.h"
 #include "io/zip_check.h"
 
 namespace gnnx::nn {
@@ -117,8 +117,8 @@ ScriptGnn load_script_gnn(const std::string& path, const ScriptGnnOptions& optio
   try {
     m = torch::jit::load(path, torch::kCPU);
   } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport from a corrupt archive
-    GNNX_CHECK(false, "load_script_gnn: \"", path, "\" is not a TorchScript model (", gnnx::detail::message_line(e.what()),
-               ")");
+    GNNX_CHECK(false, "load_script_gnn: \"", path, "\" is not a TorchScript model (",
+               gnnx::detail::message_line(e.what()), ")");
   }
   ScriptGnn model(std::move(m), options);
   model->eval();

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "attribution/items.h"
+#include "attribution/layer_geometry.h"
 #include "attribution/option_text.h"
 #include "gnnx/core/check.h"
 
@@ -168,29 +169,6 @@ LrpComposite lrp_composite_from_string(const std::string& spec) {
 
 namespace {
 
-std::vector<int64_t> int_list(const c10::IValue& v) {
-  if (v.isIntList()) return v.toIntVector();
-  if (v.isInt()) return {v.toInt()};
-  if (v.isTuple()) {
-    std::vector<int64_t> out;
-    for (const auto& e : v.toTupleRef().elements()) out.push_back(e.toInt());
-    return out;
-  }
-  GNNX_CHECK(false, "lrp: expected an int or a tuple of ints in a TorchScript conv attribute, got ", v.tagKind());
-  return {};
-}
-
-// The numeric padding of a Conv2d ("valid" is 0; "same" is not supported).
-struct PaddingOf {
-  std::string name;
-  std::vector<int64_t> operator()(const torch::ExpandingArray<2>& p) const { return c10::IntArrayRef(p).vec(); }
-  std::vector<int64_t> operator()(const torch::enumtype::kValid&) const { return {0, 0}; }
-  std::vector<int64_t> operator()(const torch::enumtype::kSame&) const {
-    GNNX_CHECK(false, "lrp: layer \"", name, "\": padding = \"same\" is not supported; give the padding as numbers");
-    return {};
-  }
-};
-
 // An affine map f(a, W, b) (b may be undefined), e.g. linear or conv2d.
 using AffineFn = std::function<at::Tensor(const at::Tensor& a, const at::Tensor& w, const at::Tensor& b)>;
 
@@ -218,32 +196,10 @@ Affine affine_of(const Layer& l) {
     return r;
   }
   GNNX_ASSERT(l.kind == LayerKind::kConv);
-  std::vector<int64_t> stride, padding, dilation;
-  int64_t groups = 1;
-  if (l.module) {
-    auto* conv = l.module->as<torch::nn::Conv2d>();
-    GNNX_CHECK(conv != nullptr, "lrp: layer \"", l.name, "\" is not a torch::nn::Conv2d");
-    const auto& o = conv->options;
-    GNNX_CHECK(std::string(torch::enumtype::get_enum_name(o.padding_mode())) == "kZeros", "lrp: layer \"", l.name,
-               "\": only zero padding is supported");
-    // Unqualified visit: ADL picks c10::visit (LibTorch 1.x) or std::visit (2.x).
-    padding = visit(PaddingOf{l.name}, o.padding());
-    stride = c10::IntArrayRef(o.stride()).vec(), dilation = c10::IntArrayRef(o.dilation()).vec(), groups = o.groups();
-    r.weight = conv->weight, r.bias = conv->bias;
-  } else {
-    const auto& s = *l.script;
-    r.weight = s.attr("weight").toTensor();
-    auto b = s.attr("bias");
-    if (b.isTensor()) r.bias = b.toTensor();
-    stride = int_list(s.attr("stride")), dilation = int_list(s.attr("dilation")), groups = s.attr("groups").toInt();
-    auto p = s.attr("padding");
-    GNNX_CHECK(!p.isString(), "lrp: layer \"", l.name, "\": only explicit (numeric) conv padding is supported");
-    padding = int_list(p);
-    if (s.hasattr("padding_mode")) {
-      GNNX_CHECK(s.attr("padding_mode").toStringRef() == "zeros", "lrp: layer \"", l.name,
-                 "\": only zero padding is supported");
-    }
-  }
+  auto g = detail::conv_geometry(l, "lrp");
+  r.weight = g.weight, r.bias = g.bias;
+  const auto stride = g.stride, padding = g.padding, dilation = g.dilation;
+  const int64_t groups = g.groups;
   r.f = [stride, padding, dilation, groups](const at::Tensor& a, const at::Tensor& w, const at::Tensor& b) {
     return torch::conv2d(a, w, b, stride, padding, dilation, groups);
   };

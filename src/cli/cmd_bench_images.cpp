@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include "cli/commands.h"
+#include "cli/shapes_setup.h"
 #include "gnnx/attribution/cam.h"
 #include "gnnx/attribution/lrp.h"
 #include "gnnx/core/check.h"
@@ -24,12 +25,6 @@
 #include "gnnx/nn/models/cnn.h"
 
 namespace gnnx::cli {
-namespace {
-
-struct ShapesSetup {
-  int64_t train = 2000, test = 500, epochs = 12, width = 16;
-  uint64_t seed = 0;
-};
 
 void add_setup_options(CLI::App* cmd, ShapesSetup& s) {
   cmd->add_option("--train", s.train, "training images")->capture_default_str();
@@ -38,12 +33,6 @@ void add_setup_options(CLI::App* cmd, ShapesSetup& s) {
   cmd->add_option("--width", s.width, "channels of conv1 (conv2, conv3: twice)")->capture_default_str();
   cmd->add_option("--seed", s.seed, "seed of the data and the training")->capture_default_str();
 }
-
-struct Trained {
-  torch::nn::Sequential model{nullptr};
-  datasets::ImageDataset test;
-  nn::ImageTrainResult result;
-};
 
 Trained train_shapes(const ShapesSetup& s) {
   GNNX_CHECK(s.train > 0 && s.test > 0, "images: --train and --test must be positive, got ", s.train, " and ", s.test);
@@ -56,6 +45,8 @@ Trained train_shapes(const ShapesSetup& s) {
   t.model->eval();
   return t;
 }
+
+namespace {
 
 std::string fixed(double v, int digits) {
   std::ostringstream s;
@@ -229,6 +220,8 @@ void register_bench_images(CLI::App& app) {
   images->require_subcommand(1);
   auto tsetup = std::make_shared<ShapesSetup>();
   auto out = std::make_shared<std::string>("shapes_cnn.pt");
+  register_images_visualise(*images);
+  register_images_explanatory_graph(*images);
   auto* train = images->add_subcommand("train", "Generate Shapes images, train the GAP CNN, report accuracy, save it");
   add_setup_options(train, *tsetup);
   train->add_option("--out", *out, "where to save the model (torch::save of the Sequential)")->capture_default_str();

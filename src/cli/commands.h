@@ -89,5 +89,9 @@ struct GNNLRPCliArgs {
 void run_gnn_lrp_cli(const GNNLRPCliArgs& args);
 /// `gnnx bench images` and `gnnx images train` (cmd_bench_images.cpp).
 void register_bench_images(CLI::App& app);
+/// `gnnx images visualise` under the `images` command (cmd_visualise.cpp).
+void register_images_visualise(CLI::App& images);
+/// `gnnx images explanatory-graph` under the `images` command (cmd_explanatory_graph.cpp).
+void register_images_explanatory_graph(CLI::App& images);
 
 }  // namespace gnnx::cli

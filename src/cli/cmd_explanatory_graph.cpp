@@ -1,5 +1,6 @@
 // `gnnx images explanatory-graph`: mine a CNN's part patterns, measure their location
 // instability against raw filter peaks, draw the graph and the patterns on images.
+#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -86,13 +87,18 @@ void run_graph(const GraphArgs& a) {
     mine = m.images, eval = e.images, landmarks = attribution::box_landmarks(e.boxes);
     j["class"] = std::string(to_string(datasets::Shape(a.cls)));
   }
+  const auto t0 = std::chrono::steady_clock::now();
   auto graph = attribution::mine_explanatory_graph(model, mine,
                                                    attribution::ExplanatoryGraphOptions(layers)
                                                        .patterns_per_filter(a.patterns)
                                                        .parents(a.parents)
                                                        .peaks(a.peaks)
                                                        .iterations(a.iterations));
+  const auto t1 = std::chrono::steady_clock::now();
   auto inferred = attribution::infer_patterns(graph, model, eval);
+  const auto t2 = std::chrono::steady_clock::now();
+  j["mine_seconds"] = std::chrono::duration<double>(t1 - t0).count();
+  j["infer_seconds"] = std::chrono::duration<double>(t2 - t1).count();
   j["layers"] = layers;
   j["mining_images"] = mine.size(0);
   j["nodes"] = graph.nodes.size();

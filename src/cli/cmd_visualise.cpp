@@ -1,5 +1,6 @@
 // `gnnx images visualise`: feature visualisation of an image model's layers as PNG pictures.
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -82,6 +83,7 @@ void run_visualise(const VisualiseArgs& a) {
   if (!a.layer.empty()) j["layer"] = a.layer;
 
   at::Tensor picture;
+  const auto t0 = std::chrono::steady_clock::now();
   if (a.what == "filters") {
     auto w = attribution::conv_filters(model, a.layer);
     const int64_t kk = w.size(0), c = w.size(1);
@@ -152,6 +154,7 @@ void run_visualise(const VisualiseArgs& a) {
   } else {
     GNNX_CHECK(false, op, ": expected filters, patches, neighbours, map or neuron, got \"", a.what, "\"");
   }
+  j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   io::write_png(a.png, picture);
   j["png"] = a.png;
   j["png_size"] = std::vector<int64_t>{picture.size(2), picture.size(1)};

@@ -189,7 +189,7 @@ void register_prototype(CLI::App& app) {
   auto a = std::make_shared<PrototypeArgs>();
   auto* cmd = app.add_subcommand("prototype",
                                  "One explanation for a whole class: explain many instances, align them, average");
-  cmd->add_option("--dataset", a->dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth");
+  cmd->add_option("--dataset", a->dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth, ba-multishapes");
   cmd->add_option("--class", a->label, "the class to explain")->required();
   cmd->add_option("--method", a->method, "alignment: sinkhorn or exact")->capture_default_str();
   cmd->add_option("--instances", a->instances, "most instances explained (drawn with the seed)")->capture_default_str();

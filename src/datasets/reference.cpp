@@ -55,7 +55,7 @@ ReferenceConfig reference_config(const Dataset& d) {
   } else if (d.name == "ba-community") {
     // Gaussian features make it overfit: 5e-4 gives 0.84, 5e-3 (the original code's) 0.88.
     c.train.epochs(1000).lr(0.01).weight_decay(5e-3).patience(200);
-  } else if (d.name == "ba-2motifs" || d.name == "ba-growth") {
+  } else if (d.name == "ba-2motifs" || d.name == "ba-growth" || d.name == "ba-multishapes") {
     c.train.epochs(100).lr(0.01).weight_decay(0).batch_size(64).patience(30);
     // BA-2Motifs: the plain model has a default class (with every edge masked it still predicts
     // one motif's class, p > 0.9, which one depending on the seed), so that motif's edges are not

@@ -394,8 +394,70 @@ Dataset ba_growth(const BaGrowthOptions& options, uint64_t seed) {
   return d;
 }
 
+Dataset ba_multishapes(const BaMultiShapesOptions& options, uint64_t seed) {
+  const char* op = "ba_multishapes";
+  GNNX_CHECK(options.num_graphs() >= 2, op, ": num_graphs must be >= 2, got ", options.num_graphs());
+  // All three motifs (5 + 9 + 6 nodes) leave at least 5 nodes to the tree.
+  GNNX_CHECK(options.num_nodes() >= 25, op, ": num_nodes must be >= 25, got ", options.num_nodes());
+  GNNX_CHECK(options.feature_dim() > 0, op, ": feature_dim must be positive, got ", options.feature_dim());
+  struct Kind {
+    EdgeList edges;
+    int64_t nodes;
+  };
+  const Kind wheel{wheel_motif(6), 6}, house{house_motif(), 5}, grid{grid_motif(3), 9};
+  Rng rng(seed);
+  Dataset d;
+  d.name = "ba-multishapes";
+  d.task = nn::Task::kGraph;
+  d.num_classes = 2;
+  const int64_t half = options.num_graphs() / 2;
+  for (int64_t i = 0; i < options.num_graphs(); ++i) {
+    const int64_t label = i < half ? 0 : 1;
+    std::vector<const Kind*> motifs;
+    if (label == 1) {
+      const auto r = uniform_int(rng, 0, 2);
+      motifs = r == 0   ? std::vector<const Kind*>{&wheel, &grid}
+               : r == 1 ? std::vector<const Kind*>{&wheel, &house}
+                        : std::vector<const Kind*>{&house, &grid};
+    } else {
+      const auto r = uniform_int(rng, 0, 9);
+      if (r == 0) motifs = {&wheel};
+      if (r == 1) motifs = {&house};
+      if (r == 2) motifs = {&grid};
+      if (r == 3) motifs = {&house, &grid, &wheel};
+    }
+    int64_t tree = options.num_nodes();
+    for (const auto* m : motifs) tree -= m->nodes;
+    Builder b;
+    b.add_nodes(tree, 0, -1);
+    b.add_edges(barabasi_albert(tree, 1, rng), 0);
+    for (const auto* m : motifs) {
+      // One edge from a random node of the graph so far to a random node of the motif.
+      const int64_t index = b.num_motifs++;
+      const int64_t before = b.num_nodes();
+      const int64_t first = b.add_nodes(m->nodes, 1, index);
+      for (auto [u, v] : m->edges) {
+        b.add_edge(first + u, first + v);
+        b.motif_edges.insert(ordered(first + u, first + v));
+      }
+      const int64_t from = uniform_int(rng, 0, before - 1), to = uniform_int(rng, 0, m->nodes - 1);
+      b.add_edge(from, first + to);
+    }
+    auto x = torch::full({b.num_nodes(), options.feature_dim()}, 0.1f, torch::kFloat);
+    add_to(d, finish(b, x, false, label));
+  }
+  d.split = make_split(options.num_graphs(), rng);
+  nlohmann::json p = {{"generator", d.name},
+                      {"seed", seed},
+                      {"num_graphs", options.num_graphs()},
+                      {"num_nodes", options.num_nodes()},
+                      {"feature_dim", options.feature_dim()}};
+  d.params = p.dump();
+  return d;
+}
+
 std::vector<std::string> dataset_names() {
-  return {"ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth"};
+  return {"ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth", "ba-multishapes"};
 }
 
 Dataset make_dataset(const std::string& name, uint64_t seed) {
@@ -405,6 +467,7 @@ Dataset make_dataset(const std::string& name, uint64_t seed) {
   if (name == "tree-grid") return tree_grid({}, seed);
   if (name == "ba-2motifs") return ba_2motifs({}, seed);
   if (name == "ba-growth") return ba_growth({}, seed);
+  if (name == "ba-multishapes") return ba_multishapes({}, seed);
   std::string known;
   for (const auto& n : dataset_names()) known += (known.empty() ? "" : ", ") + n;
   GNNX_CHECK(false, "make_dataset: unknown dataset '", name, "' (known: ", known, ")");

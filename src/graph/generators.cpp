@@ -65,6 +65,14 @@ EdgeList grid_motif(int64_t side) {
   return edges;
 }
 
+EdgeList wheel_motif(int64_t nodes) {
+  GNNX_CHECK(nodes >= 4, "wheel_motif: nodes must be >= 4, got ", nodes);
+  EdgeList edges;
+  for (int64_t i = 1; i < nodes; ++i) edges.emplace_back(0, i);
+  for (int64_t i = 1; i < nodes; ++i) edges.emplace_back(i, i + 1 < nodes ? i + 1 : 1);
+  return edges;
+}
+
 EdgeList edge_list(const UndirectedGraph& g) {
   EdgeList pairs;
   pairs.reserve(boost::num_edges(g));

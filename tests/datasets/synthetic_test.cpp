@@ -294,10 +294,70 @@ TEST_CASE("BA-growth: trees vs m = 2, ground truth = edges on cycles", "[dataset
   }
 }
 
+TEST_CASE("BA-MultiShapes: 40 nodes, class 1 = exactly two motif kinds, PyG's edge statistics", "[datasets]") {
+  const Dataset d = ba_multishapes();
+  d.validate();
+  REQUIRE(d.task == nn::Task::kGraph);
+  REQUIRE(d.graphs.size() == 1000);
+  REQUIRE(label_counts(d, 2) == std::vector<int64_t>{500, 500});
+  const SimpleGraph house = from_edges(5, house_motif()), grid = from_edges(9, grid_motif(3)),
+                    wheel = from_edges(6, wheel_motif(6));
+  REQUIRE(boost::num_edges(wheel) == 10);
+  std::map<std::string, int64_t> compositions;
+  double directed_edges = 0;
+  for (size_t i = 0; i < d.graphs.size(); ++i) {
+    const auto& g = d.graphs[i];
+    REQUIRE(g.num_nodes == 40);
+    REQUIRE(g.x.sizes() == c10::IntArrayRef({40, 10}));
+    REQUIRE(g.x.eq(0.1f).all().item<bool>());
+    const auto u = undirected(d, i);
+    auto mid = d.motif_id[i].accessor<int64_t, 1>();
+    std::map<int64_t, std::vector<int64_t>> members;
+    for (int64_t v = 0; v < 40; ++v)
+      if (mid[v] >= 0) members[mid[v]].push_back(v);
+    std::map<int64_t, EdgeList> local;
+    for (auto [a, b] : u.gt) {
+      REQUIRE(mid[a] >= 0);
+      REQUIRE(mid[a] == mid[b]);
+      local[mid[a]].emplace_back(a - members[mid[a]].front(), b - members[mid[a]].front());
+    }
+    // Each instance is one of the three templates; a graph holds each kind at most once.
+    std::set<std::string> kinds;
+    int64_t motif_nodes = 0, template_edges = 0;
+    for (const auto& [id, nodes] : members) {
+      const auto n = static_cast<int64_t>(nodes.size());
+      const SimpleGraph m = from_edges(n, local[id]);
+      const std::string kind = n == 5 ? "H" : n == 9 ? "G" : "W";
+      REQUIRE((n == 5 || n == 9 || n == 6));
+      REQUIRE(boost::isomorphism(m, kind == "H" ? house : kind == "G" ? grid : wheel));
+      REQUIRE(kinds.insert(kind).second);
+      motif_nodes += n, template_edges += static_cast<int64_t>(boost::num_edges(m));
+    }
+    const int64_t label = g.y.item<int64_t>();
+    REQUIRE(label == (i < 500 ? 0 : 1));
+    REQUIRE((kinds.size() == 2) == (label == 1));
+    // The tree's edges, the templates', and one joining edge per motif.
+    REQUIRE(g.num_edges() == 2 * ((40 - motif_nodes - 1) + template_edges + static_cast<int64_t>(members.size())));
+    directed_edges += static_cast<double>(g.num_edges()) / 1000.0;
+    std::string key;
+    for (const auto& k : kinds) key += k;
+    ++compositions[std::to_string(label) + ":" + key];
+  }
+  // PyG's BAMultiShapesDataset documents about 87.0 directed edges per graph; the generating
+  // rule gives 87.5 in expectation.
+  CHECK(directed_edges == Approx(87.5).margin(1.0));
+  // Class 0: no motif 60 %, each single kind and all three 10 %; class 1: each pair a third.
+  CHECK(compositions["0:"] == Approx(300).margin(45));
+  for (const char* k : {"0:G", "0:H", "0:W", "0:GHW"}) CHECK(compositions[k] == Approx(50).margin(25));
+  for (const char* k : {"1:GW", "1:HW", "1:GH"}) CHECK(compositions[k] == Approx(167).margin(40));
+  check_split(d);
+  GNNX_REQUIRE_ERROR("num_nodes must be >= 25", ba_multishapes(BaMultiShapesOptions().num_nodes(24)));
+}
+
 TEST_CASE("generators are deterministic: same seed same bytes, other seed other graph", "[datasets]") {
   for (const auto& name : dataset_names()) {
     INFO(name);
-    if (name == "ba-2motifs" || name == "ba-growth") continue;  // covered below with fewer graphs
+    if (name == "ba-2motifs" || name == "ba-growth" || name == "ba-multishapes") continue;  // fewer graphs below
     const auto a = make_dataset(name, 0), b = make_dataset(name, 0), c = make_dataset(name, 1);
     REQUIRE(to_json(a) == to_json(b));
     REQUIRE(!a.graphs[0].edge_index.equal(c.graphs[0].edge_index));
@@ -317,5 +377,5 @@ TEST_CASE("make_dataset rejects unknown names and bad options", "[datasets]") {
   GNNX_REQUIRE_ERROR("ba_shapes", ba_shapes(BaShapesOptions().m(0)));
   GNNX_REQUIRE_ERROR("plug_nodes", ba_shapes(BaShapesOptions().base_nodes(50).num_motifs(80).plugs(Plugs::kRandom)));
   GNNX_REQUIRE_ERROR("tree_grid", tree_grid(TreeGridOptions().depth(0)));
-  REQUIRE(dataset_names().size() == 6);
+  REQUIRE(dataset_names().size() == 7);
 }

@@ -1,8 +1,8 @@
 #pragma once
 /// Synthetic explanation benchmarks with ground truth: BA-Shapes, BA-Community, Tree-Cycles,
 /// Tree-Grid (node classification, GNNExplainer, Ying et al. 2019), BA-2Motifs (graph
-/// classification, PGExplainer, Luo et al. 2020) and BA-growth ("tree" vs "not tree", GNN-LRP,
-/// Schnake et al. 2021).
+/// classification, PGExplainer, Luo et al. 2020), BA-growth ("tree" vs "not tree", GNN-LRP,
+/// Schnake et al. 2021) and BA-MultiShapes (two motif kinds vs. not, Azzolin et al. 2023).
 ///
 /// Defaults reproduce the original GNNExplainer code (gengraph.py / synthetic_structsim.py),
 /// which produced the paper's numbers; where the paper's text differs, the option that gives
@@ -35,7 +35,8 @@ namespace gnnx::datasets {
 
 /// A generated benchmark with its ground truth.
 struct Dataset {
-  /// "ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs" or "ba-growth".
+  /// "ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth" or
+  /// "ba-multishapes".
   std::string name;
   /// kNode (one graph, one label per node) or kGraph (many graphs, one label each).
   nn::Task task = nn::Task::kNode;
@@ -165,6 +166,15 @@ struct BaGrowthOptions {
   GNNX_ARG(int64_t, feature_dim) = 10;
 };
 
+struct BaMultiShapesOptions {
+  /// Number of graphs; the first half of class 0, the rest of class 1. Default 1000.
+  GNNX_ARG(int64_t, num_graphs) = 1000;
+  /// Nodes per graph: the BA tree takes what the motifs leave. Default 40 (at least 25).
+  GNNX_ARG(int64_t, num_nodes) = 40;
+  /// Width of the constant features (every entry 0.1, as in the original data). Default 10.
+  GNNX_ARG(int64_t, feature_dim) = 10;
+};
+
 /// Roles: 0 base, 1 the two house nodes that carry the roof (node 0 joins the base), 2 the
 /// two floor nodes, 3 the roof apex (the original code's labels). House template edges (local
 /// ids): (0,1) (1,2) (2,3) (3,0) (4,0) (4,1). 4 classes. Default instance: 700 nodes.
@@ -183,11 +193,22 @@ Dataset tree_grid(const TreeGridOptions& options = {}, uint64_t seed = 0);
 Dataset ba_2motifs(const Ba2MotifsOptions& options = {}, uint64_t seed = 0);
 /// Graph label m - 1; ground truth: edges on cycles (none for trees).
 Dataset ba_growth(const BaGrowthOptions& options = {}, uint64_t seed = 0);
+/// BA-MultiShapes (Azzolin et al., "Global explainability of GNNs via logic combination of learned
+/// concepts", ICLR 2023): a Barabási–Albert tree (m = 1) with motifs from house (H), 3 x 3 grid
+/// (G) and wheel of 6 nodes (W), num_nodes nodes in all. Class 1: exactly two kinds, W + G, W + H
+/// or H + G (one third each). Class 0: none (60 %), W, H or G alone (10 % each), or all three
+/// (10 %). Each motif joins the graph built so far by one edge between a uniformly random node of
+/// that graph and a uniformly random motif node, in the order W, then H, then G (H + G: H first),
+/// as in the authors' generator. Ground truth: the motif template edges. The dataset PyG
+/// downloads is that generator's output, whose label numbers are the other way round (its class
+/// 0 holds the pairs); gnnx follows the paper's definition above.
+Dataset ba_multishapes(const BaMultiShapesOptions& options = {}, uint64_t seed = 0);
 
 /// The default instance of a dataset by name (see dataset_names()). Throws gnnx::Error listing
 /// the known names for an unknown one.
 Dataset make_dataset(const std::string& name, uint64_t seed = 0);
-/// {"ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth"}.
+/// {"ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth",
+/// "ba-multishapes"}.
 std::vector<std::string> dataset_names();
 
 /// The building blocks (barabasi_albert, balanced_binary_tree, the motif templates) are graph
@@ -198,5 +219,6 @@ using gnnx::cycle_motif;
 using gnnx::EdgeList;
 using gnnx::grid_motif;
 using gnnx::house_motif;
+using gnnx::wheel_motif;
 
 }  // namespace gnnx::datasets

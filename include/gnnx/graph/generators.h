@@ -1,6 +1,6 @@
 #pragma once
 /// Graph generators: Barabási–Albert preferential attachment, balanced binary trees, the motif
-/// templates of the explanation benchmarks (house, cycle, grid), attaching a motif to a graph,
+/// templates of the explanation benchmarks (house, cycle, grid, wheel), attaching a motif to a graph,
 /// and random edge perturbation. gnnx::datasets builds its benchmarks from these.
 ///
 /// Two representations:
@@ -56,6 +56,10 @@ EdgeList cycle_motif(int64_t length);
 /// neighbours, 2 side (side - 1) edges. Throws gnnx::Error unless side >= 2.
 EdgeList grid_motif(int64_t side);
 
+/// The wheel on `nodes` nodes (networkx's wheel_graph): hub 0 joined to every rim node 1..nodes-1,
+/// and the rim a cycle (1, 2), ..., (nodes-1, 1); 2 (nodes - 1) edges. Throws gnnx::Error unless
+/// nodes >= 4.
+EdgeList wheel_motif(int64_t nodes);
 /// g's edges once each, in boost::edges() order.
 EdgeList edge_list(const UndirectedGraph& g);
 

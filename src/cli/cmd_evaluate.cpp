@@ -327,7 +327,8 @@ viz::EvaluationReport build_report(const EvaluateArgs& a, const std::vector<Seed
 void register_evaluate(CLI::App& app) {
   auto a = std::make_shared<EvaluateArgs>();
   auto* cmd = app.add_subcommand("evaluate", "Explanation ROC AUC of an explainer on a synthetic benchmark");
-  cmd->add_option("--dataset", a->dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth, ba-multishapes")
+  cmd->add_option("--dataset", a->dataset,
+                  "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth, ba-multishapes, infection")
       ->required();
   cmd->add_option("--method", a->method, "gnnexplainer, grad, att or any registered explainer")->capture_default_str();
   cmd->add_option("--nodes", a->nodes, "paper, motif, all or comma-separated ids (node tasks)")->capture_default_str();

@@ -431,7 +431,7 @@ void register_explain(CLI::App& app) {
   cmd->add_flag("--undirected", a->undirected, "a CSV, GraphML or DOT graph: add the reverse of every edge");
   cmd->add_option("--dataset", o.dataset,
                   "or a synthetic benchmark: ba-shapes, ba-community, tree-cycles, "
-                  "tree-grid, ba-2motifs, ba-growth, ba-multishapes");
+                  "tree-grid, ba-2motifs, ba-growth, ba-multishapes, infection");
   cmd->add_option("--method", a->method, "any registered explainer (gnnexplainer, grad, saliency, ig, gnn-lrp, ...)")
       ->capture_default_str();
   cmd->add_option("--node", a->nodes, "node to explain (repeatable)");

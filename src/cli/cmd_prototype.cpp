@@ -75,8 +75,8 @@ explain::PrototypeResult user_prototype(const PrototypeArgs& a, const explain::P
     ids.push_back(j);
     graphs.push_back(std::move(item));
   }
-  GNNX_CHECK(!graphs.empty(), "prototype: the model puts no graph of \"", a.files.graph_path, "\" in class ",
-             a.label, labelled ? " among the graphs labelled so" : "");
+  GNNX_CHECK(!graphs.empty(), "prototype: the model puts no graph of \"", a.files.graph_path, "\" in class ", a.label,
+             labelled ? " among the graphs labelled so" : "");
   return explain::Prototype(options).build_graphs(model, graphs, a.label);
 }
 
@@ -134,7 +134,7 @@ void run_prototype(const PrototypeArgs& a) {
     viz::write_prototype_svg(p, a.svg,
                              viz::PrototypeSvgOptions()
                                  .threshold(a.threshold)
-.title(source + ", class " + std::to_string(a.label) + ": prototype of " +
+                                 .title(source + ", class " + std::to_string(a.label) + ": prototype of " +
                                         std::to_string(p.instances.size()) + " " + a.explainer + " explanations"));
   double mean_cost = 0;
   for (double c : p.costs) mean_cost += c / static_cast<double>(p.costs.size());
@@ -161,10 +161,10 @@ void run_prototype(const PrototypeArgs& a) {
     std::cout << j.dump() << "\n";
     return;
   }
- std::cout << "prototype of " << source << " class " << a.label << " from " << p.instances.size() << " "
-            << a.explainer << " explanations (" << a.method << " alignment, reference "
-            << (node_task ? "node " : "graph ") << file_id(p.reference)
-            << ", mean cost " << std::setprecision(3) << mean_cost << "), " << seconds << " s\n";
+  std::cout << "prototype of " << source << " class " << a.label << " from " << p.instances.size() << " " << a.explainer
+            << " explanations (" << a.method << " alignment, reference " << (node_task ? "node " : "graph ")
+            << file_id(p.reference) << ", mean cost " << std::setprecision(3) << mean_cost << "), " << seconds
+            << " s\n";
   std::cout << "edges with weight >= " << a.threshold << " (prototype node: role)"
             << (p.anchored ? "; node 0 is the explained node" : "") << ":\n";
   for (const auto& e : edges) {
@@ -189,7 +189,8 @@ void register_prototype(CLI::App& app) {
   auto a = std::make_shared<PrototypeArgs>();
   auto* cmd = app.add_subcommand("prototype",
                                  "One explanation for a whole class: explain many instances, align them, average");
-  cmd->add_option("--dataset", a->dataset, "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth, ba-multishapes");
+  cmd->add_option("--dataset", a->dataset,
+                  "ba-shapes, ba-community, tree-cycles, tree-grid, ba-2motifs, ba-growth, ba-multishapes, infection");
   cmd->add_option("--class", a->label, "the class to explain")->required();
   cmd->add_option("--method", a->method, "alignment: sinkhorn or exact")->capture_default_str();
   cmd->add_option("--instances", a->instances, "most instances explained (drawn with the seed)")->capture_default_str();

@@ -11,8 +11,8 @@ std::optional<EdgeList> class_motif(const std::string& dataset, int64_t label) {
     int64_t classes;
   };
   // The class counts of the default instances (ba-community: 4 roles in each of 2 communities).
-  static const Row rows[] = {{"ba-shapes", 4},  {"ba-community", 8}, {"tree-cycles", 2},   {"tree-grid", 2},
-                             {"ba-2motifs", 2}, {"ba-growth", 2},    {"ba-multishapes", 2}};
+  static const Row rows[] = {{"ba-shapes", 4},  {"ba-community", 8}, {"tree-cycles", 2},    {"tree-grid", 2},
+                             {"ba-2motifs", 2}, {"ba-growth", 2},    {"ba-multishapes", 2}, {"infection", 5}};
   const Row* row = nullptr;
   for (const auto& r : rows)
     if (dataset == r.name) row = &r;

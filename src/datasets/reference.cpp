@@ -32,7 +32,7 @@ ReferenceConfig reference_config(const Dataset& d) {
                 .concat(true)
                 .readout(nn::Aggregation::kMax);
   // Tuned with bench/bench_reference_models (mean test accuracy over seeds 0..4).
-  if (d.name == "ba-shapes" || d.name == "tree-cycles" || d.name == "tree-grid") {
+  if (d.name == "ba-shapes" || d.name == "tree-cycles" || d.name == "tree-grid" || d.name == "infection") {
     c.train.epochs(1000).lr(0.01).weight_decay(5e-4).patience(200);
     // Tree-Cycles: the plain model decides for the node joining a cycle to the tree without the
     // cycle's far edges (deleting one moves its log-probability by ~0.001, seeds 0 and 2), so no

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <set>
 #include <utility>
 
@@ -456,8 +457,124 @@ Dataset ba_multishapes(const BaMultiShapesOptions& options, uint64_t seed) {
   return d;
 }
 
+std::vector<int64_t> InfectionPaths::path(int64_t v) const {
+  std::vector<int64_t> out;
+  if (v < 0 || v >= static_cast<int64_t>(distance.size()) || distance[static_cast<size_t>(v)] < 0 ||
+      paths[static_cast<size_t>(v)] != 1)
+    return out;
+  for (int64_t u = v; u >= 0; u = next[static_cast<size_t>(u)]) out.push_back(u);
+  return out;
+}
+
+InfectionPaths infection_paths(const Graph& g, const std::vector<int64_t>& sources) {
+  const int64_t n = g.num_nodes;
+  std::vector<std::vector<int64_t>> adj(static_cast<size_t>(n));
+  auto ei = g.edge_index.to(torch::kCPU).contiguous();
+  const int64_t* src = ei.data_ptr<int64_t>();
+  const int64_t* dst = src + ei.size(1);
+  for (int64_t e = 0; e < ei.size(1); ++e) {
+    if (src[e] == dst[e]) continue;
+    adj[static_cast<size_t>(src[e])].push_back(dst[e]);
+    adj[static_cast<size_t>(dst[e])].push_back(src[e]);
+  }
+  for (auto& a : adj) {
+    std::sort(a.begin(), a.end());
+    a.erase(std::unique(a.begin(), a.end()), a.end());
+  }
+  InfectionPaths r;
+  r.distance.assign(static_cast<size_t>(n), -1);
+  r.paths.assign(static_cast<size_t>(n), 0);
+  r.next.assign(static_cast<size_t>(n), -1);
+  std::vector<int64_t> queue;
+  for (auto s : sources) {
+    GNNX_CHECK(s >= 0 && s < n, "infection_paths: source ", s, " is outside the graph's ", n, " nodes");
+    if (r.distance[static_cast<size_t>(s)] == 0) continue;
+    r.distance[static_cast<size_t>(s)] = 0, r.paths[static_cast<size_t>(s)] = 1;
+    queue.push_back(s);
+  }
+  for (size_t head = 0; head < queue.size(); ++head) {
+    const auto u = queue[head];
+    for (auto w : adj[static_cast<size_t>(u)]) {
+      auto& dw = r.distance[static_cast<size_t>(w)];
+      if (dw < 0) {
+        dw = r.distance[static_cast<size_t>(u)] + 1;
+        queue.push_back(w);
+      }
+      if (dw == r.distance[static_cast<size_t>(u)] + 1) {
+        // Counting saturates at 2: only "one" or "more than one" matters.
+        r.paths[static_cast<size_t>(w)] = std::min<int64_t>(2, r.paths[static_cast<size_t>(w)] +
+                                                                   r.paths[static_cast<size_t>(u)]);
+        r.next[static_cast<size_t>(w)] = u;
+      }
+    }
+  }
+  for (int64_t v = 0; v < n; ++v)
+    if (r.paths[static_cast<size_t>(v)] != 1) r.next[static_cast<size_t>(v)] = -1;
+  return r;
+}
+
+Dataset infection(const InfectionOptions& options, uint64_t seed) {
+  const char* op = "infection";
+  GNNX_CHECK(options.num_nodes() >= 2, op, ": num_nodes must be >= 2, got ", options.num_nodes());
+  GNNX_CHECK(options.edge_prob() >= 0 && options.edge_prob() <= 1, op, ": edge_prob must lie in [0, 1], got ",
+             options.edge_prob());
+  GNNX_CHECK(options.num_infected() >= 1 && options.num_infected() <= options.num_nodes(), op,
+             ": num_infected must lie in [1, num_nodes], got ", options.num_infected());
+  GNNX_CHECK(options.max_path_length() >= 1 && options.max_path_length() <= 64, op,
+             ": max_path_length must lie in [1, 64], got ", options.max_path_length());
+  const int64_t n = options.num_nodes(), L = options.max_path_length();
+  Rng rng(seed);
+  Builder b;
+  b.add_nodes(n, 0, -1);
+  for (int64_t u = 0; u < n; ++u)
+    for (int64_t v = u + 1; v < n; ++v)
+      if (uniform_real(rng) < options.edge_prob()) b.add_edge(u, v);
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  shuffle(order, rng);
+  const std::vector<int64_t> infected(order.begin(), order.begin() + options.num_infected());
+  auto x = torch::zeros({n, 2}, torch::kFloat);
+  x.select(1, 0).fill_(1);
+  for (auto v : infected) x[v][0] = 0, x[v][1] = 1;
+  Finished f = finish(b, x, true, 0);
+  const auto paths = infection_paths(f.graph, infected);
+  std::vector<int64_t> label(static_cast<size_t>(n));
+  std::vector<float> nmask(static_cast<size_t>(n), 0.f);
+  std::set<Pair> path_edges;
+  for (int64_t v = 0; v < n; ++v) {
+    const auto d = paths.distance[static_cast<size_t>(v)];
+    label[static_cast<size_t>(v)] = d < 0 || d > L ? L + 1 : d;
+    const auto p = paths.path(v);
+    if (d >= 1 && d <= L && !p.empty()) {
+      nmask[static_cast<size_t>(v)] = 1.f;
+      // The direction the infection travels in: from the node closer to the source.
+      for (size_t k = 0; k + 1 < p.size(); ++k) path_edges.insert({p[k + 1], p[k]});
+    }
+  }
+  auto ei = f.graph.edge_index.accessor<int64_t, 2>();
+  auto emask = f.edge_mask.accessor<float, 1>();
+  for (int64_t k = 0; k < ei.size(1); ++k) emask[k] = path_edges.count({ei[0][k], ei[1][k]}) ? 1.f : 0.f;
+  f.graph.y = torch::tensor(label, torch::kLong);
+  f.node_mask = torch::tensor(nmask, torch::kFloat);
+  Dataset d;
+  d.name = "infection";
+  d.task = nn::Task::kNode;
+  d.num_classes = L + 2;
+  add_to(d, std::move(f));
+  d.split = make_split(n, rng);
+  nlohmann::json p = {{"generator", d.name},
+                      {"seed", seed},
+                      {"num_nodes", n},
+                      {"edge_prob", options.edge_prob()},
+                      {"num_infected", options.num_infected()},
+                      {"max_path_length", L}};
+  d.params = p.dump();
+  return d;
+}
+
 std::vector<std::string> dataset_names() {
-  return {"ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth", "ba-multishapes"};
+  return {"ba-shapes",  "ba-community", "tree-cycles",    "tree-grid",
+          "ba-2motifs", "ba-growth",    "ba-multishapes", "infection"};
 }
 
 Dataset make_dataset(const std::string& name, uint64_t seed) {
@@ -468,6 +585,7 @@ Dataset make_dataset(const std::string& name, uint64_t seed) {
   if (name == "ba-2motifs") return ba_2motifs({}, seed);
   if (name == "ba-growth") return ba_growth({}, seed);
   if (name == "ba-multishapes") return ba_multishapes({}, seed);
+  if (name == "infection") return infection({}, seed);
   std::string known;
   for (const auto& n : dataset_names()) known += (known.empty() ? "" : ", ") + n;
   GNNX_CHECK(false, "make_dataset: unknown dataset '", name, "' (known: ", known, ")");

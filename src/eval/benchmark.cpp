@@ -1,5 +1,7 @@
 #include "gnnx/eval/benchmark.h"
 
+#include <set>
+
 #include <chrono>
 #include <sstream>
 
@@ -43,7 +45,11 @@ std::vector<int64_t> protocol_nodes(const datasets::Dataset& ds, const std::stri
   const double* m = gt.data_ptr<double>();
   const int64_t N = ds.graphs.front().num_nodes;
   std::vector<int64_t> out;
-  if (spec == "paper") {
+  if (spec == "paper" && ds.name == "infection") {
+    // Faber et al. evaluate the nodes whose infection path is unique: node_mask_gt.
+    for (int64_t v = 0; v < N; ++v)
+      if (m[v] > 0.5) out.push_back(v);
+  } else if (spec == "paper") {
     out = paper_nodes(ds.name);
     for (auto v : out)
       GNNX_CHECK(v < N && m[v] > 0.5, "protocol_nodes: paper node ", v, " of ", ds.name,
@@ -78,6 +84,23 @@ at::Tensor node_ground_truth(const datasets::Dataset& ds, int64_t node, GroundTr
              "node_ground_truth: ", ds.name, " has no edge ground truth [", g.num_edges(), "]");
   auto gt = ds.edge_mask_gt.front().to(torch::kCPU, torch::kFloat);
   if (ground_truth == GroundTruth::kAnyMotif) return gt;
+  if (ds.name == "infection") {
+    // The node's own infection path: its unique shortest path to an infected node (x[:, 1]).
+    const auto ei = g.edge_index.to(torch::kCPU);
+    const auto infected = torch::nonzero(g.x.select(1, 1).to(torch::kCPU) > 0.5).squeeze(1);
+    const auto paths = datasets::infection_paths(
+        g, std::vector<int64_t>(infected.data_ptr<int64_t>(), infected.data_ptr<int64_t>() + infected.numel()));
+    auto own = torch::zeros_like(gt);
+    if (ds.node_mask_gt.front()[node].item<float>() < 0.5f) return own;
+    std::set<std::pair<int64_t, int64_t>> on_path;
+    const auto p = paths.path(node);
+    for (size_t k = 0; k + 1 < p.size(); ++k) on_path.insert({p[k + 1], p[k]});  // source -> target
+    auto e = ei.accessor<int64_t, 2>();
+    auto o = own.accessor<float, 1>();
+    for (int64_t k = 0; k < ei.size(1); ++k)
+      if (on_path.count({e[0][k], e[1][k]})) o[k] = 1.f;
+    return own;
+  }
   GNNX_CHECK(!ds.motif_id.empty() && ds.motif_id.front().numel() == g.num_nodes, "node_ground_truth: ", ds.name,
              " has no motif ids [", g.num_nodes, "]");
   const auto mid = ds.motif_id.front().to(torch::kCPU);

@@ -9,6 +9,7 @@
 #include <boost/graph/isomorphism.hpp>
 
 #include "gnnx/datasets/dataset_io.h"
+#include "gnnx/graph/ops.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
@@ -354,6 +355,89 @@ TEST_CASE("BA-MultiShapes: 40 nodes, class 1 = exactly two motif kinds, PyG's ed
   GNNX_REQUIRE_ERROR("num_nodes must be >= 25", ba_multishapes(BaMultiShapesOptions().num_nodes(24)));
 }
 
+TEST_CASE("infection paths equal a brute-force enumeration of shortest paths", "[datasets]") {
+  // A small graph with a unique path, a tie, an unreachable node and two sources:
+  // 0 - 1 - 2 - 3,  0 - 4 - 3 (two shortest paths 3 -> 0), 5 - 6 (unreachable), source 7 - 2.
+  const EdgeList edges = {{0, 1}, {1, 2}, {2, 3}, {0, 4}, {4, 3}, {5, 6}, {7, 2}};
+  Graph g(undirected_edge_index(edges), 8);
+  const auto p = infection_paths(g, {0, 7});
+  CHECK(p.distance == std::vector<int64_t>{0, 1, 1, 2, 1, -1, -1, 0});
+  CHECK(p.path(1) == std::vector<int64_t>{1, 0});
+  CHECK(p.path(2) == std::vector<int64_t>{2, 7});
+  CHECK(p.path(4) == std::vector<int64_t>{4, 0});
+  CHECK(p.path(3).empty());  // via 2 to 7, or via 4 to 0: two shortest paths
+  CHECK(p.paths[3] == 2);
+  CHECK(p.path(5).empty());
+  GNNX_REQUIRE_ERROR("source 9 is outside", infection_paths(g, {9}));
+
+  // The default instance: for every node, breadth-first distances and the count of shortest
+  // paths by enumeration over the layers agree with infection_paths.
+  const Dataset d = infection();
+  d.validate();
+  REQUIRE(d.task == nn::Task::kNode);
+  REQUIRE(d.num_classes == 5);
+  const auto& G = d.graphs[0];
+  REQUIRE(G.num_nodes == 500);
+  // Ground-truth edges are directed (toward the explained node): collect them as (source, target).
+  std::set<std::pair<int64_t, int64_t>> gt;
+  std::vector<std::vector<int64_t>> adj(500);
+  {
+    auto ei = G.edge_index.accessor<int64_t, 2>();
+    auto m = d.edge_mask_gt[0].accessor<float, 1>();
+    for (int64_t k = 0; k < ei.size(1); ++k) {
+      adj[static_cast<size_t>(ei[0][k])].push_back(ei[1][k]);
+      if (m[k] == 1.f) gt.insert({ei[0][k], ei[1][k]});
+    }
+  }
+  std::vector<int64_t> infected;
+  for (int64_t v = 0; v < 500; ++v)
+    if (G.x[v][1].item<float>() == 1.f) infected.push_back(v);
+  REQUIRE(infected.size() == 50);
+  const auto paths = infection_paths(G, infected);
+  auto y = G.y.accessor<int64_t, 1>();
+  auto nm = d.node_mask_gt[0].accessor<float, 1>();
+  int64_t evaluable = 0;
+  for (int64_t v = 0; v < 500; ++v) {
+    // Single-source BFS from v: distance to the set and number of shortest paths into it.
+    std::vector<int64_t> dist(500, -1), count(500, 0);
+    std::queue<int64_t> q;
+    dist[static_cast<size_t>(v)] = 0, count[static_cast<size_t>(v)] = 1;
+    q.push(v);
+    int64_t best = -1, ways = 0;
+    while (!q.empty()) {
+      const auto a = q.front();
+      q.pop();
+      if (best >= 0 && dist[static_cast<size_t>(a)] > best) break;
+      if (G.x[a][1].item<float>() == 1.f) {
+        best = dist[static_cast<size_t>(a)];
+        ways += count[static_cast<size_t>(a)];
+        continue;  // paths end at the first infected node
+      }
+      for (auto b : adj[static_cast<size_t>(a)]) {
+        if (dist[static_cast<size_t>(b)] < 0)
+          dist[static_cast<size_t>(b)] = dist[static_cast<size_t>(a)] + 1, q.push(b);
+        if (dist[static_cast<size_t>(b)] == dist[static_cast<size_t>(a)] + 1)
+          count[static_cast<size_t>(b)] += count[static_cast<size_t>(a)];
+      }
+    }
+    INFO("node " << v);
+    REQUIRE(paths.distance[static_cast<size_t>(v)] == best);
+    REQUIRE((paths.paths[static_cast<size_t>(v)] == 1) == (best >= 0 && ways == 1));
+    REQUIRE(y[v] == (best < 0 || best > 3 ? 4 : best));
+    const bool unique = best >= 1 && best <= 3 && ways == 1;
+    REQUIRE((nm[v] == 1.f) == unique);
+    evaluable += unique;
+    if (unique) {
+      const auto p = paths.path(v);
+      REQUIRE(static_cast<int64_t>(p.size()) == best + 1);
+      for (size_t k = 0; k + 1 < p.size(); ++k) REQUIRE(gt.count({p[k + 1], p[k]}) == 1);  // toward v
+    }
+  }
+  CHECK(evaluable > 100);
+  check_split(d);
+  GNNX_REQUIRE_ERROR("num_infected must lie in [1, num_nodes]", infection(InfectionOptions().num_infected(0)));
+}
+
 TEST_CASE("generators are deterministic: same seed same bytes, other seed other graph", "[datasets]") {
   for (const auto& name : dataset_names()) {
     INFO(name);
@@ -377,5 +461,5 @@ TEST_CASE("make_dataset rejects unknown names and bad options", "[datasets]") {
   GNNX_REQUIRE_ERROR("ba_shapes", ba_shapes(BaShapesOptions().m(0)));
   GNNX_REQUIRE_ERROR("plug_nodes", ba_shapes(BaShapesOptions().base_nodes(50).num_motifs(80).plugs(Plugs::kRandom)));
   GNNX_REQUIRE_ERROR("tree_grid", tree_grid(TreeGridOptions().depth(0)));
-  REQUIRE(dataset_names().size() == 7);
+  REQUIRE(dataset_names().size() == 8);
 }

@@ -72,6 +72,34 @@ TEST_CASE("node_ground_truth keeps only the explained node's own motif", "[bench
   REQUIRE(node_ground_truth(ds, 0, GroundTruth::kAnyMotif).equal(any));
 }
 
+TEST_CASE("infection: a node's own ground truth is its infection path, paper = the unique ones", "[benchmark]") {
+  const auto ds = datasets::make_dataset("infection", 0);
+  const auto& g = ds.graphs.front();
+  const auto nodes = protocol_nodes(ds, "paper");
+  REQUIRE(static_cast<int64_t>(nodes.size()) == ds.node_mask_gt.front().sum().item<int64_t>());
+  const auto y = g.y;
+  for (size_t i = 0; i < nodes.size(); i += 17) {
+    const int64_t v = nodes[i];
+    const auto own = node_ground_truth(ds, v);
+    // A path of y[v] hops, each edge once, in the direction toward v: v is a target only.
+    REQUIRE(own.sum().item<int64_t>() == y[v].item<int64_t>());
+    REQUIRE(g.edge_index[1].index_select(0, torch::nonzero(own).squeeze(1)).eq(v).sum().item<int64_t>() == 1);
+    REQUIRE_FALSE(g.edge_index[0].index_select(0, torch::nonzero(own).squeeze(1)).eq(v).any().item<bool>());
+    const auto on = torch::nonzero(own).squeeze(1);
+    const auto ends = torch::cat({g.edge_index[0].index_select(0, on), g.edge_index[1].index_select(0, on)});
+    REQUIRE(std::get<0>(at::_unique(ends)).numel() == y[v].item<int64_t>() + 1);
+    REQUIRE(ends.eq(v).any().item<bool>());
+    REQUIRE((own <= ds.edge_mask_gt.front()).all().item<bool>());
+  }
+  // A node without a unique path (an infected node, label 0) has no ground truth.
+  const auto zero = torch::nonzero(y.eq(0)).squeeze(1)[0].item<int64_t>();
+  REQUIRE(node_ground_truth(ds, zero).sum().item<double>() == 0);
+  // The oracle of the paths scores 1.
+  auto model = three_layer_model(ds);
+  OracleExplainer oracle(ds, GroundTruth::kOwnMotif);
+  REQUIRE(run_benchmark(oracle, *model, ds, "paper").auc == Approx(1.0).margin(1e-12));
+}
+
 TEST_CASE("run_benchmark: an explainer of the own motif scores 1 against own, less against any", "[benchmark]") {
   const auto ds = datasets::make_dataset("ba-shapes", 0);
   auto model = three_layer_model(ds);

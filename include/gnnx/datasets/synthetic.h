@@ -2,7 +2,8 @@
 /// Synthetic explanation benchmarks with ground truth: BA-Shapes, BA-Community, Tree-Cycles,
 /// Tree-Grid (node classification, GNNExplainer, Ying et al. 2019), BA-2Motifs (graph
 /// classification, PGExplainer, Luo et al. 2020), BA-growth ("tree" vs "not tree", GNN-LRP,
-/// Schnake et al. 2021) and BA-MultiShapes (two motif kinds vs. not, Azzolin et al. 2023).
+/// Schnake et al. 2021), BA-MultiShapes (two motif kinds vs. not, Azzolin et al. 2023) and
+/// Infection (distance to an infected node, Faber et al. 2021).
 ///
 /// Defaults reproduce the original GNNExplainer code (gengraph.py / synthetic_structsim.py),
 /// which produced the paper's numbers; where the paper's text differs, the option that gives
@@ -35,8 +36,8 @@ namespace gnnx::datasets {
 
 /// A generated benchmark with its ground truth.
 struct Dataset {
-  /// "ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth" or
-  /// "ba-multishapes".
+  /// "ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth",
+  /// "ba-multishapes" or "infection".
   std::string name;
   /// kNode (one graph, one label per node) or kGraph (many graphs, one label each).
   nn::Task task = nn::Task::kNode;
@@ -175,6 +176,31 @@ struct BaMultiShapesOptions {
   GNNX_ARG(int64_t, feature_dim) = 10;
 };
 
+struct InfectionOptions {
+  /// Nodes of the Erdős–Rényi graph. Default 500.
+  GNNX_ARG(int64_t, num_nodes) = 500;
+  /// Probability of each undirected edge. Default 0.004 (PyG's InfectionDataset example).
+  GNNX_ARG(double, edge_prob) = 0.004;
+  /// Infected nodes, drawn uniformly without replacement. Default 50.
+  GNNX_ARG(int64_t, num_infected) = 50;
+  /// Longest path length with a label of its own (L): labels 0..L, L + 1 for farther nodes. Default 3.
+  GNNX_ARG(int64_t, max_path_length) = 3;
+};
+
+/// Shortest paths from every node to a set of source nodes (infection_paths).
+struct InfectionPaths {
+  std::vector<int64_t> distance;  ///< hops to the nearest source; -1 when none is reachable
+  std::vector<int64_t> paths;     ///< number of shortest paths to the source set (saturates at 2)
+  std::vector<int64_t> next;      ///< on a unique shortest path: the neighbour one hop closer; else -1
+  /// The nodes of v's unique shortest path, v first and the source last; empty when v has no
+  /// unique shortest path.
+  std::vector<int64_t> path(int64_t v) const;
+};
+
+/// Breadth-first search from `sources` over g's edges (taken as undirected). Throws gnnx::Error
+/// for a source outside the graph.
+InfectionPaths infection_paths(const Graph& g, const std::vector<int64_t>& sources);
+
 /// Roles: 0 base, 1 the two house nodes that carry the roof (node 0 joins the base), 2 the
 /// two floor nodes, 3 the roof apex (the original code's labels). House template edges (local
 /// ids): (0,1) (1,2) (2,3) (3,0) (4,0) (4,1). 4 classes. Default instance: 700 nodes.
@@ -204,11 +230,24 @@ Dataset ba_growth(const BaGrowthOptions& options = {}, uint64_t seed = 0);
 /// 0 holds the pairs); gnnx follows the paper's definition above.
 Dataset ba_multishapes(const BaMultiShapesOptions& options = {}, uint64_t seed = 0);
 
+/// The infection benchmark (Faber, Moghaddam & Wattenhofer, "When comparing to ground truth is
+/// wrong", KDD 2021; PyG's InfectionDataset): an Erdős–Rényi graph (each pair an edge with
+/// edge_prob) with num_infected infected nodes; x [N, 2] = (healthy, infected) one-hot; the
+/// label of a node is its distance to the nearest infected node, 0..L, and L + 1 when that is
+/// more than L or no infected node is reachable (L + 2 classes). A node's explanation is its
+/// infection path: defined for nodes at distance 1..L with exactly one shortest path to an
+/// infected node (node_mask_gt = 1), as the edges of that path in the direction the infection
+/// travels (source = the node closer to the infected one, the direction messages reach the
+/// node in). motif_id is all -1; edge_mask_gt is the union of the paths. PyG marks instead every
+/// edge leading away from an infected node within L hops, which includes edges on no shortest
+/// path and the paths of ambiguous nodes.
+Dataset infection(const InfectionOptions& options = {}, uint64_t seed = 0);
+
 /// The default instance of a dataset by name (see dataset_names()). Throws gnnx::Error listing
 /// the known names for an unknown one.
 Dataset make_dataset(const std::string& name, uint64_t seed = 0);
 /// {"ba-shapes", "ba-community", "tree-cycles", "tree-grid", "ba-2motifs", "ba-growth",
-/// "ba-multishapes"}.
+/// "ba-multishapes", "infection"}.
 std::vector<std::string> dataset_names();
 
 /// The building blocks (barabasi_albert, balanced_binary_tree, the motif templates) are graph

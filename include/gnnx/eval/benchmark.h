@@ -13,7 +13,9 @@
 /// is, by default, the edges of v's own motif (GroundTruth::kOwnMotif), as in the original
 /// evaluation (gnn-model-explainer's make_pred_real marks only the house or cycle that starts at
 /// the explained node): a node's label depends on its own motif, so other motifs that happen to
-/// lie within k hops are not part of its explanation. kAnyMotif counts every motif edge of the
+/// lie within k hops are not part of its explanation. On the infection benchmark a node's own
+/// ground truth is its infection path (datasets::infection), and "paper" selects the nodes that
+/// have a unique one. kAnyMotif counts every motif edge of the
 /// subgraph (lower for every method on BA-Community). Graph tasks
 /// explain the test split's graphs and pool every edge of each graph (both choices agree).
 

@@ -1,7 +1,7 @@
 // Reference-model accuracy on the synthetic benchmarks: for each dataset and seeds 0..4, the
 // dataset generated with that seed and the reference model trained with it; mean ± std
 // (population) of train / val / test accuracy and of the training time.
-// Usage: bench_reference_models [dataset ...]   (default: all seven)
+// Usage: bench_reference_models [dataset ...]   (default: all eight)
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

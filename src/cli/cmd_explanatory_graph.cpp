@@ -27,7 +27,7 @@ namespace gnnx::cli {
 namespace {
 
 struct GraphArgs {
-  std::string model, images, layers, svg, dot, png;
+  std::string model, cnn, images, layers, svg, dot, png;
   int64_t cls = 0, mine = 300, evaluate = 200, patterns = 2, parents = 3, peaks = 4, iterations = 3, pictures = 4;
   bool json = false;
   ShapesSetup setup;
@@ -59,7 +59,11 @@ void run_graph(const GraphArgs& a) {
   attribution::ImageModel model;
   nlohmann::json j;
   Trained trained;
-  if (a.model.empty()) {
+  GNNX_CHECK(a.model.empty() || a.cnn.empty(), op, ": give --model (TorchScript) or --cnn (a saved GAP CNN), not both");
+  if (!a.cnn.empty()) {
+    model = attribution::ImageModel::sequential(nn::load_gap_cnn(a.cnn, nn::GapCnnOptions(3, 4).width(a.setup.width)));
+    j["model"] = a.cnn;
+  } else if (a.model.empty()) {
     trained = train_shapes(a.setup);
     model = attribution::ImageModel::sequential(trained.model);
     j["model"] = "gap-cnn (Shapes)";
@@ -182,6 +186,7 @@ void register_images_explanatory_graph(CLI::App& images) {
       "Mine a CNN's part patterns into an explanatory graph (Zhang et al. 2018), measure their location "
       "instability against raw filter peaks, draw the graph (Graphviz) and the patterns on images");
   cmd->add_option("--model", a->model, "TorchScript image model (default: the GAP CNN trained here on Shapes)");
+  cmd->add_option("--cnn", a->cnn, "a GAP CNN saved by `gnnx images train --out` (give its --width)");
   cmd->add_option("--images", a->images,
                   "images of one category [N, C, H, W] (torch.save; default: generated Shapes of --class, which "
                   "also gives the landmarks of the evaluation)");

@@ -21,7 +21,7 @@ namespace gnnx::cli {
 namespace {
 
 struct VisualiseArgs {
-  std::string what, model, images, layer, png, rule = "deconvnet", distance = "euclidean";
+  std::string what, model, cnn, images, layer, png, rule = "deconvnet", distance = "euclidean";
   int64_t channel = 0, top = 16, k = 6, image = 0, count = 200, scale = 0;
   std::vector<int64_t> queries = {0, 1, 2, 3};
   ShapesSetup setup;
@@ -57,7 +57,14 @@ void run_visualise(const VisualiseArgs& a) {
   at::Tensor images;
   nlohmann::json j = {{"what", a.what}};
   Trained trained;
-  if (a.model.empty()) {
+  GNNX_CHECK(a.model.empty() || a.cnn.empty(), op, ": give --model (TorchScript) or --cnn (a saved GAP CNN), not both");
+  if (!a.cnn.empty()) {
+    model = attribution::ImageModel::sequential(nn::load_gap_cnn(a.cnn, nn::GapCnnOptions(3, 4).width(a.setup.width)));
+    images = datasets::make_shapes_images(
+                 datasets::ShapesImagesOptions().num_images(a.setup.test).seed(a.setup.seed * 2 + 2))
+                 .images;
+    j["model"] = a.cnn;
+  } else if (a.model.empty()) {
     trained = train_shapes(a.setup);
     model = attribution::ImageModel::sequential(trained.model);
     images = trained.test.images;
@@ -173,6 +180,7 @@ void register_images_visualise(CLI::App& images) {
   cmd->add_option("what", a->what, "filters | patches | neighbours | map | neuron")->required();
   cmd->add_option("--model", a->model,
                   "TorchScript image model (default: the GAP CNN trained here on Shapes, see --train ...)");
+  cmd->add_option("--cnn", a->cnn, "a GAP CNN saved by `gnnx images train --out` (give its --width)");
   cmd->add_option("--images", a->images, "images [N, C, H, W] (torch.save; default: the Shapes test images)");
   cmd->add_option("--layer", a->layer, "layer name (filters: default the first convolution)");
   cmd->add_option("--channel", a->channel, "patches, neuron: the channel")->capture_default_str();

@@ -1,11 +1,14 @@
 #include "gnnx/nn/models/cnn.h"
 
 #include <chrono>
+#include <filesystem>
 
 #include <torch/torch.h>
 
+#include "core/error_text.h"
 #include "gnnx/core/check.h"
 #include "gnnx/core/random.h"
+#include "io/zip_check.h"
 
 namespace gnnx::nn {
 
@@ -29,6 +32,32 @@ torch::nn::Sequential make_gap_cnn(const GapCnnOptions& o) {
                           {"gap", tnn::AdaptiveAvgPool2d(tnn::AdaptiveAvgPool2dOptions(1))},
                           {"flatten", tnn::Flatten()},
                           {"fc", tnn::Linear(tnn::LinearOptions(2 * w, o.num_classes()).bias(o.bias()))}});
+}
+
+torch::nn::Sequential load_gap_cnn(const std::string& path, const GapCnnOptions& options) {
+  const char* op = "load_gap_cnn";
+  GNNX_CHECK(std::filesystem::is_regular_file(path), op, ": no such file: ", path);
+  io::check_zip_file_crc(path, op);
+  auto model = make_gap_cnn(options);
+  std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
+  for (const auto& p : model->named_parameters()) expected.emplace_back(p.key(), p.value().sizes().vec());
+  try {
+    torch::load(model, path);
+  } catch (const std::exception& e) {  // c10::Error, or torch::jit::ErrorReport from a corrupt archive
+    GNNX_CHECK(false, op, ": ", path, " is not a GAP CNN of width ", options.width(), " (",
+               gnnx::detail::message_line(e.what()), ")");
+  }
+  // Loading replaces tensors whole: a file of another width loads without complaint, so compare.
+  const auto params = model->named_parameters();
+  for (const auto& [name, sizes] : expected) {
+    const auto* p = params.find(name);
+    GNNX_CHECK(p != nullptr && p->sizes().vec() == sizes, op, ": ", path, " holds a GAP CNN with ",
+               params.contains("conv1.weight") ? params["conv1.weight"].size(1) : -1, " input channels and width ",
+               params.contains("conv1.weight") ? params["conv1.weight"].size(0) : -1, ", not ", options.in_channels(),
+               " and ", options.width(), " (", name, " is ", p == nullptr ? c10::IntArrayRef{} : p->sizes(), ")");
+  }
+  model->eval();
+  return model;
 }
 
 namespace {

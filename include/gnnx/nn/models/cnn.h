@@ -9,6 +9,7 @@
 /// linear layer, so M_c = sum_k w_k^c f_k(x, y) is the class activation map.
 
 #include <cstdint>
+#include <string>
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/modules/container/sequential.h>
@@ -32,6 +33,12 @@ struct GapCnnOptions {
 
 /// The GAP CNN described above; parameters are initialised from torch's global generator.
 torch::nn::Sequential make_gap_cnn(const GapCnnOptions& options);
+
+/// A GAP CNN saved with torch::save (as `gnnx images train --out` does): builds
+/// make_gap_cnn(options), reads the parameters from path, returns it in eval mode. Throws
+/// gnnx::Error when the file is missing or corrupt, or holds another architecture (the message
+/// names the width and input channels found in the file).
+torch::nn::Sequential load_gap_cnn(const std::string& path, const GapCnnOptions& options);
 
 struct ImageTrainOptions {
   /// Passes over the training images. Default 12.

@@ -11,6 +11,9 @@ namespace {
 // shared model do not see each other's masks).
 thread_local at::Tensor t_edge_mask;
 thread_local MaskPlacement t_mask_placement = MaskPlacement::kDeletion;
+// The innermost MessageGateScope's gates and LayerInputRecorder of this thread.
+thread_local MessageGateScope::State* t_gates = nullptr;
+thread_local LayerInputRecorder* t_recorder = nullptr;
 
 // w [E] or [E, H] viewed to broadcast against like [E, H, ...].
 at::Tensor per_edge(const at::Tensor& w, const at::Tensor& like) {
@@ -60,6 +63,33 @@ EdgeMaskScope::~EdgeMaskScope() {
   t_edge_mask = previous_;
   t_mask_placement = previous_placement_;
 }
+
+struct MessageGateScope::State {
+  std::vector<MessageGate> gates;
+  size_t next = 0;
+};
+
+MessageGateScope::MessageGateScope(std::vector<MessageGate> gates)
+    : state_(std::make_unique<State>()), previous_(t_gates) {
+  for (size_t k = 0; k < gates.size(); ++k) {
+    const auto& g = gates[k];
+    GNNX_CHECK(!g.gate.defined() || (g.gate.dim() == 1 && at::isFloatingType(g.gate.scalar_type())),
+               "MessageGateScope: gate ", k, " must be a floating tensor of shape [E], got ",
+               g.gate.defined() ? g.gate.sizes() : at::IntArrayRef{});
+    GNNX_CHECK(!g.baseline.defined() || at::isFloatingType(g.baseline.scalar_type()), "MessageGateScope: baseline ",
+               k, " must be floating point, got ", g.baseline.defined() ? g.baseline.scalar_type() : at::kFloat);
+  }
+  state_->gates = std::move(gates);
+  t_gates = state_.get();
+}
+
+MessageGateScope::~MessageGateScope() { t_gates = previous_; }
+
+int64_t MessageGateScope::layers_run() const { return static_cast<int64_t>(state_->next); }
+
+LayerInputRecorder::LayerInputRecorder() : previous_(t_recorder) { t_recorder = this; }
+
+LayerInputRecorder::~LayerInputRecorder() { t_recorder = previous_; }
 
 at::Tensor active_edge_mask() { return t_edge_mask; }
 
@@ -121,6 +151,51 @@ at::Tensor MessagePassing::message_edge_weight(const at::Tensor& edge_weight, in
   return t_mask_placement == MaskPlacement::kMessage ? with_mask(op_name(), edge_weight, num_edges, opts) : edge_weight;
 }
 
+MessageGate MessagePassing::take_message_gate(int64_t num_edges, const at::Tensor& source, const at::Tensor& target,
+                                             at::IntArrayRef message_shape) const {
+  if (t_recorder != nullptr) {
+    LayerInput in;
+    in.layer = op_name();
+    in.source = source.detach();
+    in.target = target.detach();
+    in.num_edges = num_edges;
+    in.message_shape = message_shape.vec();
+    t_recorder->inputs_.push_back(std::move(in));
+  }
+  if (t_gates == nullptr) return {};
+  const auto op = op_name();
+  auto& st = *t_gates;
+  GNNX_CHECK(st.next < st.gates.size(), op, ": the MessageGateScope holds gates for ", st.gates.size(),
+             " message-passing layer(s), but layer ", st.next + 1, " ran");
+  MessageGate g = st.gates[st.next++];
+  if (!g.gate.defined()) return {};
+  GNNX_CHECK(g.gate.size(0) == num_edges, op, ": its message gate has ", g.gate.size(0),
+             " entries but the layer's input has ", num_edges, " edges");
+  GNNX_CHECK(g.gate.device() == source.device(), op, ": its message gate is on ", g.gate.device(),
+             " but the layer's input is on ", source.device());
+  g.gate = g.gate.to(source.scalar_type());
+  if (g.baseline.defined()) {
+    int64_t n = 1;
+    for (const auto d : message_shape) n *= d;
+    GNNX_CHECK(g.baseline.numel() == n, op, ": its baseline message has ", g.baseline.numel(),
+               " entries, but one message has shape ", message_shape);
+    GNNX_CHECK(g.baseline.device() == source.device(), op, ": its baseline message is on ", g.baseline.device(),
+               " but the layer's input is on ", source.device());
+    g.baseline = g.baseline.to(source.scalar_type()).reshape(message_shape);
+  }
+  return g;
+}
+
+at::Tensor MessagePassing::baseline_share(const MessageGate& g, const at::Tensor& dst, int64_t num_targets,
+                                          const at::Tensor& counts) {
+  if (!g.gate.defined() || !g.baseline.defined()) return {};
+  auto r = torch::zeros({num_targets}, g.gate.options()).index_add(0, dst.slice(0, 0, g.gate.size(0)), 1 - g.gate);
+  if (counts.defined()) r = r / counts.to(r.scalar_type());
+  std::vector<int64_t> shape(static_cast<size_t>(g.baseline.dim()) + 1, 1);
+  shape[0] = num_targets;
+  return r.view(shape) * g.baseline.unsqueeze(0);
+}
+
 at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Tensor& x, const at::Tensor& edge_weight,
                                      PropagateArgs args) {
   return propagate(edge_index, x, x, edge_weight, args);
@@ -160,9 +235,23 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
       if (!args.mask_in_weight) multiplier = m;
     }
   }
+  // The layer's message gate (MessageGateScope), taken where the shape of one message is known:
+  // here for the default message (x_j scaled), after message() otherwise.
+  MessageGate gate;
+  at::Tensor gate_all;  // the gate with 1 for the layer's own self loops
+  auto take_gate = [&](at::IntArrayRef shape) {
+    gate = take_message_gate(E - args.self_loops, x_src, x_dst, shape);
+    if (gate.gate.defined())
+      gate_all = args.self_loops > 0 ? torch::cat({gate.gate, torch::ones({args.self_loops}, gate.gate.options())})
+                                     : gate.gate;
+  };
+  if (args.default_message) take_gate(x_src.sizes().slice(1));
   try {
     const auto dst = edge_index[1];
-    if (args.default_message && aggr_ == Aggregation::kMax && (!edge_weight.defined() || edge_weight.dim() == 1)) {
+    if (gate_all.defined() && multiplier.defined()) multiplier = multiplier * gate_all;
+    const bool gated_max = gate_all.defined() && aggr_ == Aggregation::kMax;  // runs materialised
+    if (args.default_message && !gated_max && aggr_ == Aggregation::kMax &&
+        (!edge_weight.defined() || edge_weight.dim() == 1)) {
       // Fused max: the arg-max edges are found without materialising messages (see spmm_max).
       at::Tensor coef = edge_weight;
       if (multiplier.defined()) coef = coef.defined() ? coef * multiplier : multiplier;
@@ -172,16 +261,20 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
       // Fused MSG + AGG: out_i = Σ_j c_ij x_j with c = edge weight (times the mask unless the
       // layer already folded it in), then the mean's division by the summed presence.
       at::Tensor coef = edge_weight;
-      if (multiplier.defined()) coef = coef.defined() ? coef * per_edge(multiplier, coef) : multiplier;
+      const auto mult = multiplier.defined() ? multiplier : gate_all;
+      if (mult.defined()) coef = coef.defined() ? coef * per_edge(mult, coef) : mult;
       auto out = spmm(edge_index, coef, x_src, N);
+      at::Tensor denom;
       if (aggr_ == Aggregation::kMean) {
         auto p = presence.defined() ? presence : torch::ones({E}, x_src.options());
-        auto denom = torch::zeros({N}, x_src.options()).index_add(0, dst, p);
+        denom = torch::zeros({N}, x_src.options()).index_add(0, dst, p);
         denom = torch::where(denom > 0, denom, torch::ones_like(denom));
         std::vector<int64_t> dshape(static_cast<size_t>(out.dim()), 1);
         dshape[0] = N;
         out = out / denom.view(dshape);
       }
+      auto share = baseline_share(gate, dst, N, denom);
+      if (share.defined()) out = out + share;
       return update(out, x_dst);
     }
     const auto src = edge_index[0];
@@ -189,7 +282,13 @@ at::Tensor MessagePassing::propagate(const at::Tensor& edge_index, const at::Ten
     at::Tensor x_i = args.gather_target ? x_dst.index_select(0, dst) : at::Tensor();
     auto messages = message(x_i, x_j, edge_weight);
     GNNX_CHECK(messages.size(0) == E, op, ": message() returned ", messages.size(0), " rows for ", E, " edges");
+    if (!args.default_message) {
+      take_gate(messages.sizes().slice(1));
+      if (gate_all.defined()) multiplier = multiplier.defined() ? multiplier * gate_all : gate_all;
+    }
+    if (gate_all.defined() && !multiplier.defined()) multiplier = gate_all;
     if (multiplier.defined()) messages = messages * per_edge(multiplier, messages);
+    if (gate.baseline.defined()) messages = messages + per_edge(1 - gate_all, messages) * gate.baseline.unsqueeze(0);
     auto aggregated = aggregate(messages, dst, N, presence);
     return update(aggregated, x_dst);
   } catch (const c10::Error& e) {

@@ -343,3 +343,128 @@ TEST_CASE("a layer measures edge_index once per forward, and not at all inside a
     GNNX_REQUIRE_ERROR("edge_index holds node id 7 outside [0, 7)", c.forward(x, bad, {}));
   }
 }
+
+TEST_CASE("message gates without a baseline are a mask placed on messages, in every layer", "[nn][gates]") {
+  auto ei = small_edge_index();
+  const int64_t E = ei.size(1);
+  auto gen = gnnx::torch_generator(31);
+  auto x = torch::randn({kSmallNodes, 3}, gen, f64());
+  auto w = torch::rand({E}, gen, f64()) + 0.5;
+  auto z = torch::rand({E}, gen, f64());
+  for (auto& layer : all_layers(3, 4)) {
+    for (bool weighted : {false, true}) {
+      INFO(layer.name << (weighted ? " with edge weights" : ""));
+      auto ew = weighted ? w : torch::Tensor();
+      auto base = layer.forward(x, ei, ew);
+      {
+        MessageGateScope open({{torch::ones({E}, f64()), {}}});
+        auto same = layer.forward(x, ei, ew);  // (the macro evaluates its arguments twice)
+        GNNX_REQUIRE_CLOSE(same, base, 1e-12, 1e-12);
+        REQUIRE(open.layers_run() == 1);
+      }
+      {
+        MessageGateScope ungated({MessageGate{}});
+        auto same = layer.forward(x, ei, ew);
+        GNNX_REQUIRE_CLOSE(same, base, 1e-12, 1e-12);
+      }
+      torch::Tensor gated, on_messages;
+      {
+        MessageGateScope scope({{z, {}}});
+        gated = layer.forward(x, ei, ew);
+      }
+      {
+        EdgeMaskScope scope(z, MaskPlacement::kMessage);
+        on_messages = layer.forward(x, ei, ew);
+      }
+      GNNX_REQUIRE_CLOSE(gated, on_messages, 1e-12, 1e-12);
+    }
+  }
+}
+
+TEST_CASE("a gated-out message is replaced by the baseline message, in the fused and the general path",
+          "[nn][gates]") {
+  auto ei = small_edge_index();
+  const int64_t E = ei.size(1), F = 5;
+  auto gen = gnnx::torch_generator(32);
+  auto x = torch::randn({kSmallNodes, F}, gen, f64());
+  auto w = torch::rand({E}, gen, f64()) + 0.5;
+  auto z = torch::rand({E}, gen, f64());
+  z[3] = 0;
+  auto b = torch::randn({F}, gen, f64());
+  // m̃_e = z_e w_e x_src + (1 − z_e) b, then aggregated as the layer aggregates.
+  auto msgs = x.index_select(0, ei[0]) * (z * w).view({-1, 1}) + (1 - z).view({-1, 1}) * b.view({1, F});
+  auto sum = torch::zeros({kSmallNodes, F}, f64()).index_add(0, ei[1], msgs);
+  auto cnt = torch::zeros({kSmallNodes}, f64()).index_add(0, ei[1], torch::ones({E}, f64()));
+  auto mean = sum / torch::where(cnt > 0, cnt, torch::ones_like(cnt)).view({-1, 1});
+  auto mx = torch::zeros({kSmallNodes, F}, f64());
+  for (int64_t i = 0; i < kSmallNodes; ++i) {
+    auto in = torch::nonzero(ei[1] == i).flatten();
+    if (in.numel() > 0) mx[i] = std::get<0>(msgs.index_select(0, in).max(0));
+  }
+  for (auto aggr : {Aggregation::kSum, Aggregation::kMean, Aggregation::kMax}) {
+    INFO(to_string(aggr));
+    const auto& expected = aggr == Aggregation::kSum ? sum : aggr == Aggregation::kMean ? mean : mx;
+    HandWritten layer(aggr);
+    MessageGateScope scope({{z, b}, {z, b}});
+    auto general = layer.forward(x, ei, w);
+    auto fused = layer.forward_fused(x, ei, w);
+    GNNX_REQUIRE_CLOSE(general, expected, 1e-12, 1e-12);
+    GNNX_REQUIRE_CLOSE(fused, expected, 1e-12, 1e-12);
+    REQUIRE(scope.layers_run() == 2);
+    GNNX_REQUIRE_ERROR("gates for 2 message-passing", layer.forward(x, ei, w));
+  }
+  // GCN: the baseline's share joins the normalised sum; its own self loops are never gated.
+  torch::manual_seed(3);
+  GCNConv gcn(GCNConvOptions(3, 4));
+  gcn->to(torch::kDouble);
+  torch::NoGradGuard ng;
+  gcn->bias.uniform_(-1, 1);
+  auto x3 = x.slice(1, 0, 3);
+  auto h = gcn->lin(x3);
+  auto b4 = torch::randn({4}, gen, f64());
+  auto deg = torch::ones({kSmallNodes}, f64()).index_add(0, ei[1], w);
+  auto dinv = deg.pow(-0.5);
+  auto coef = z * w * dinv.index_select(0, ei[0]) * dinv.index_select(0, ei[1]);
+  auto expected = (h * (dinv * dinv).view({-1, 1})).index_add(0, ei[1], h.index_select(0, ei[0]) * coef.view({-1, 1})) +
+                  torch::zeros({kSmallNodes}, f64()).index_add(0, ei[1], 1 - z).view({-1, 1}) * b4.view({1, 4}) +
+                  gcn->bias;
+  MessageGateScope scope({{z, b4}});
+  auto gated = gcn->forward(x3, ei, w);
+  GNNX_REQUIRE_CLOSE(gated, expected, 1e-12, 1e-12);
+}
+
+TEST_CASE("gates reach each layer in turn, and a recorder sees what each layer received", "[nn][gates]") {
+  auto ei = small_edge_index();
+  const int64_t E = ei.size(1);
+  auto gen = gnnx::torch_generator(33);
+  auto x = torch::randn({kSmallNodes, 3}, gen, f64());
+  torch::manual_seed(5);
+  GATConv gat(GATConvOptions(3, 4).heads(2));
+  GCNConv gcn(GCNConvOptions(8, 2));
+  gat->to(torch::kDouble);
+  gcn->to(torch::kDouble);
+  torch::NoGradGuard ng;
+  LayerInputRecorder rec;
+  auto h = gat->forward(x, ei, {});
+  auto out = gcn->forward(h, ei, {});
+  REQUIRE(rec.inputs().size() == 2);
+  CHECK(rec.inputs()[0].layer == "GATConv");
+  CHECK(rec.inputs()[0].message_shape == std::vector<int64_t>{2, 4});
+  CHECK(rec.inputs()[0].num_edges == E);
+  CHECK(rec.inputs()[0].source.sizes() == at::IntArrayRef{kSmallNodes, 2, 4});
+  CHECK(rec.inputs()[1].layer == "GCNConv");
+  CHECK(rec.inputs()[1].message_shape == std::vector<int64_t>{2});
+  // Only the second layer gated: the first runs as it is.
+  auto z = torch::zeros({E}, f64());
+  MessageGateScope scope({MessageGate{}, {z, {}}});
+  auto h2 = gat->forward(x, ei, {});
+  GNNX_REQUIRE_CLOSE(h2, h, 1e-12, 1e-12);
+  auto out2 = gcn->forward(h2, ei, {});
+  REQUIRE_FALSE(torch::allclose(out2, out));
+  // Bad gates name the layer and what was expected.
+  MessageGateScope short_gate({{torch::ones({E - 1}, f64()), {}}});
+  GNNX_REQUIRE_ERROR("GATConv: its message gate has", gat->forward(x, ei, {}));
+  MessageGateScope bad_base({{torch::ones({E}, f64()), torch::ones({3}, f64())}});
+  GNNX_REQUIRE_ERROR("one message has shape [2, 4]", gat->forward(x, ei, {}));
+  GNNX_REQUIRE_ERROR("MessageGateScope: gate 0 must be", MessageGateScope({{torch::ones({2, 2}, f64()), {}}}));
+}

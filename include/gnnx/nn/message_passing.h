@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
@@ -73,6 +74,65 @@ class EdgeMaskScope {
 at::Tensor active_edge_mask();
 /// The placement of the innermost EdgeMaskScope of this thread (kDeletion outside any scope).
 MaskPlacement active_mask_placement();
+
+/// Per-layer message gates (GraphMask, Schlichtkrull et al. 2021). Inside a MessageGateScope the
+/// k-th message-passing layer to run on this thread (k = 0, 1, ...) replaces each message by
+///
+///   m̃_e = z_e m_e + (1 − z_e) b        z = gates[k].gate [E], b = gates[k].baseline
+///
+/// after the layer's own normalisation (GCN's degrees, GAT's softmax), and aggregates m̃ as it
+/// would m (mean divides by the number of in-edges, as under MaskPlacement::kMessage). Self loops
+/// a layer adds itself are never gated. An undefined gate leaves its layer as it is; an undefined
+/// baseline is the zero message (z then acts like an edge mask placed on messages). The scope is
+/// thread-local; a forward that runs more message-passing layers than there are gates throws.
+struct MessageGate {
+  at::Tensor gate;      ///< [E] floating, each input edge's share of its own message; undefined: ungated
+  at::Tensor baseline;  ///< one message's shape (the layer's LayerInput::message_shape), or undefined
+};
+
+/// RAII: sets per-layer gates for the message-passing layers that run on this thread in its
+/// lifetime; restores the enclosing scope's on destruction.
+class MessageGateScope {
+ public:
+  explicit MessageGateScope(std::vector<MessageGate> gates);
+  ~MessageGateScope();
+  MessageGateScope(const MessageGateScope&) = delete;
+  MessageGateScope& operator=(const MessageGateScope&) = delete;
+  /// How many message-passing layers have run (and taken their gate) in this scope so far.
+  int64_t layers_run() const;
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+  State* previous_;
+};
+
+/// What a message-passing layer received: the features its messages are built from (source),
+/// the features of the nodes it updates (target), and the shape of one message.
+struct LayerInput {
+  std::string layer;                   ///< op name, e.g. "GCNConv"
+  at::Tensor source;                   ///< [N, *] features read at each edge's source (detached)
+  at::Tensor target;                   ///< [N', *] features of the target nodes (detached)
+  int64_t num_edges = 0;               ///< input edges (self loops the layer adds excluded)
+  std::vector<int64_t> message_shape;  ///< one message, e.g. {F} or {heads, F} (GAT)
+};
+
+/// RAII: records every message-passing layer that runs on this thread in its lifetime, in order
+/// (what GraphMask's gates read). Nested recorders: the innermost records.
+class LayerInputRecorder {
+ public:
+  LayerInputRecorder();
+  ~LayerInputRecorder();
+  LayerInputRecorder(const LayerInputRecorder&) = delete;
+  LayerInputRecorder& operator=(const LayerInputRecorder&) = delete;
+  const std::vector<LayerInput>& inputs() const { return inputs_; }
+
+ private:
+  std::vector<LayerInput> inputs_;
+  LayerInputRecorder* previous_;
+  friend class MessagePassing;
+};
 
 /// Extra facts a layer tells propagate().
 struct PropagateArgs {
@@ -150,6 +210,18 @@ class MessagePassing : public torch::nn::Module {
   /// messages, i.e. edge_weight times the active mask when it is placed on messages (kMessage),
   /// else edge_weight unchanged.
   at::Tensor message_edge_weight(const at::Tensor& edge_weight, int64_t num_edges, const at::TensorOptions& opts) const;
+
+  /// For layers that build their messages without propagate() (GCN): takes this layer's gate
+  /// from the active MessageGateScope (an empty MessageGate when none is active), checked against
+  /// num_edges and the device and dtype of `like`, and records source / target for an active
+  /// LayerInputRecorder. propagate() calls it itself.
+  MessageGate take_message_gate(int64_t num_edges, const at::Tensor& source, const at::Tensor& target,
+                                at::IntArrayRef message_shape) const;
+  /// The baselines' share of the aggregated messages: b ⊗ Σ_{e into i} (1 − z_e) [num_targets, *]
+  /// (divided by counts [num_targets] when defined, for mean aggregation), or an undefined tensor
+  /// when the gate has no baseline. gate [E] covers the edges of dst [E].
+  static at::Tensor baseline_share(const MessageGate& g, const at::Tensor& dst, int64_t num_targets,
+                                   const at::Tensor& counts = {});
 
  private:
   Aggregation aggr_;

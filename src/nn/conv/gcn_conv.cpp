@@ -77,6 +77,10 @@ at::Tensor GCNConvImpl::normalised_sum(const at::Tensor& x, const at::Tensor& ed
   const bool all = message_edges == E;
   const auto msg_index = all ? edge_index : edge_index.slice(1, 0, message_edges);
   if (wm.defined() && !all) wm = wm.slice(0, 0, message_edges);
+  // A message gate (MessageGateScope) scales the normalised messages; its baseline's share joins
+  // the sum after the normalisation, as one more message.
+  const auto gate = take_message_gate(message_edges, h, h, {h.size(1)});
+  if (gate.gate.defined()) wm = wm.defined() ? wm * gate.gate : gate.gate;
   // D^-1/2 (A + I) D^-1/2 h = dinv ⊙ (A (dinv ⊙ h) + dinv ⊙ h): two row scalings around one
   // sparse product, so no per-edge normalisation and no concatenated self-loop edges are built.
   at::Tensor out;
@@ -96,6 +100,8 @@ at::Tensor GCNConvImpl::normalised_sum(const at::Tensor& x, const at::Tensor& ed
     auto agg = spmm(msg_index, wm, h, N);
     out = loops ? agg + (self_w.defined() ? h * self_w : h) : agg;
   }
+  auto share = baseline_share(gate, msg_index[1], N);
+  if (share.defined()) out = out + share;
   if (bias.defined()) out = out + bias;
   return out;
 }

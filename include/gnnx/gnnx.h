@@ -40,6 +40,7 @@
 #include "gnnx/explain/explanation_stream.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/explain/gnn_lrp.h"
+#include "gnnx/explain/graphmask.h"
 #include "gnnx/explain/gnn_lrp/gnn_lrp.h"
 #include "gnnx/explain/gnn_lrp/gnn_lrp_explainer.h"
 #include "gnnx/explain/gnn_lrp/walk_explanation.h"

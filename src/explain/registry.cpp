@@ -10,6 +10,7 @@
 #include "gnnx/explain/explainer.h"
 #include "gnnx/explain/gnn_explainer.h"
 #include "gnnx/explain/gnn_lrp.h"
+#include "gnnx/explain/graphmask.h"
 #include "gnnx/explain/pg_explainer.h"
 #include "gnnx/explain/subgraphx.h"
 
@@ -64,6 +65,23 @@ std::unique_ptr<Explainer> make_pg_explainer(const OptionMap& o) {
       .seed(r.get("seed", opts.seed()));
   r.finish();
   return std::make_unique<PGExplainer>(opts);
+}
+
+std::unique_ptr<Explainer> make_graphmask(const OptionMap& o) {
+  OptionReader r("graphmask", o);
+  GraphMaskOptions opts;
+  opts.epochs(r.get("epochs", opts.epochs()))
+      .lr(r.get("lr", opts.lr()))
+      .hidden(r.get("hidden", opts.hidden()))
+      .allowance(r.get("allowance", opts.allowance()))
+      .init_lambda(r.get("init_lambda", opts.init_lambda()))
+      .lambda_lr(r.get("lambda_lr", opts.lambda_lr()))
+      .layerwise(r.get("layerwise", opts.layerwise()))
+      .batch_size(r.get("batch_size", opts.batch_size()))
+      .explanation_type(r.get("explanation_type", opts.explanation_type()))
+      .seed(r.get("seed", opts.seed()));
+  r.finish();
+  return std::make_unique<GraphMaskExplainer>(opts);
 }
 
 std::unique_ptr<Explainer> make_subgraphx(const OptionMap& o) {
@@ -132,6 +150,7 @@ const std::vector<std::pair<std::string, Factory>>& table() {
       {"gnnexplainer", make_gnn_explainer},
       {"pgexplainer", make_pg_explainer},
       {"subgraphx", make_subgraphx},
+      {"graphmask", make_graphmask},
       {"grad", make_grad},
       {"att", make_att},
       {"saliency", attribution_method("saliency")},

@@ -68,10 +68,10 @@ def pyg_run(args, data, model, nodes, seed):
     return torch.stack(masks), train_s, explain_s
 
 
-def gnnx_run(args, folder, seed, options):
+def gnnx_run(args, folder, seed, options, method='pgexplainer'):
     out = os.path.join(folder, f'explanations_{seed}.pt')
     cmd = [args.gnnx, 'explain', '--model', os.path.join(folder, 'model.pt'), '--graph',
-           os.path.join(folder, 'graph.pt'), '--nodes', os.path.join(folder, 'nodes.txt'), '--method', 'pgexplainer',
+           os.path.join(folder, 'graph.pt'), '--nodes', os.path.join(folder, 'nodes.txt'), '--method', method,
            '--out', out, '--json', '--option', f'seed={seed}', '--option', f'epochs={args.epochs}']
     for kv in options:
         cmd += ['--option', kv]

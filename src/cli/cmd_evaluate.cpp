@@ -388,8 +388,8 @@ void register_evaluate(CLI::App& app) {
     GNNX_CHECK(a->seeds >= 1, "evaluate: --seeds must be >= 1, got ", a->seeds);
     GNNX_CHECK(a->model_path.empty() || a->seeds == 1, "evaluate: --model needs --seeds 1");
     GNNX_CHECK(a->model_path.empty() || !a->reference.any(),
-               "evaluate: --normalize-embedding, --no-root-weight and --counterexamples shape the reference model; a "
-               "--model file has its own");
+               "evaluate: --normalize-embedding, --no-root-weight, --head-hidden and --counterexamples shape the reference "
+               "model; a --model file has its own");
     (void)gnnx::from_name<gnnx::eval::GroundTruth>(a->ground_truth);  // a typo fails before any training
     GNNX_CHECK(a->eval_hops >= 0, "evaluate: --eval-hops must be >= 0 (0: the model's layers), got ", a->eval_hops);
     GNNX_CHECK(a->metrics_top_k >= 0,

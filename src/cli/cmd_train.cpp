@@ -17,6 +17,9 @@ void ReferenceFlags::add_to(CLI::App* cmd) {
   cmd->add_flag("--normalize-embedding", normalize_embedding,
                 "reference model: L2-normalise every layer's output (the original GNNExplainer code's model)");
   cmd->add_flag("--no-root-weight", no_root_weight, "reference model: GraphConv without the self term");
+  cmd->add_option("--head-hidden", head_hidden,
+                  "reference model: a hidden layer of N units with ReLU before the head (0: a linear head); default: "
+                  "the dataset's (20 on ba-multishapes, else 0)");
   cmd->add_option("--counterexamples", counterexamples,
                   "reference model: train beside N perturbed copies of the graph (graph tasks: of each graph) whose "
                   "broken motifs are relabelled (graph tasks: to an extra class, no complete motif); default: the "
@@ -31,13 +34,17 @@ void ReferenceFlags::add_to(CLI::App* cmd) {
 }
 
 bool ReferenceFlags::any() const {
-  return normalize_embedding || no_root_weight || soft_weights || counterexamples != kUnset ||
+  return normalize_embedding || no_root_weight || soft_weights || counterexamples != kUnset || head_hidden != kUnset ||
          !std::isnan(break_prob) || !std::isnan(drop_prob);
 }
 
 void ReferenceFlags::apply(datasets::ReferenceConfig& cfg) const {
   if (normalize_embedding) cfg.model.normalize_embedding(true);
   if (no_root_weight) cfg.model.root_weight(false);
+  if (head_hidden != kUnset) {
+    GNNX_CHECK(head_hidden >= 0, "--head-hidden must be >= 0, got ", head_hidden);
+    cfg.model.head_hidden(head_hidden);
+  }
   if (counterexamples != kUnset) cfg.counterexamples.copies(counterexamples);
   if (!std::isnan(break_prob)) cfg.counterexamples.break_prob(break_prob);
   if (!std::isnan(drop_prob)) cfg.counterexamples.drop_prob(drop_prob);
@@ -72,6 +79,7 @@ void register_train(CLI::App& app) {
                         {"epochs", r.result.epochs_run},
                         {"normalize_embedding", cfg.model.normalize_embedding()},
                         {"root_weight", cfg.model.root_weight()},
+                        {"head_hidden", cfg.model.head_hidden()},
                         {"counterexamples", cfg.counterexamples.copies()},
                         {"seconds", r.result.seconds}};
     std::cout << j.dump() << "\n";

@@ -65,9 +65,10 @@ struct ReferenceFlags {
   static constexpr int64_t kUnset = std::numeric_limits<int64_t>::min();
   bool normalize_embedding = false, no_root_weight = false, soft_weights = false;
   int64_t counterexamples = kUnset;  // kUnset / NaN: not given, keep the dataset's default
+  int64_t head_hidden = kUnset;
   double break_prob = std::numeric_limits<double>::quiet_NaN(), drop_prob = std::numeric_limits<double>::quiet_NaN();
-  /// Adds --normalize-embedding, --no-root-weight, --counterexamples, --break-prob, --drop-prob
-  /// and --soft-weights to cmd.
+  /// Adds --normalize-embedding, --no-root-weight, --head-hidden, --counterexamples,
+  /// --break-prob, --drop-prob and --soft-weights to cmd.
   void add_to(CLI::App* cmd);
   /// True when any flag was given.
   bool any() const;

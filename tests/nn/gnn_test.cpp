@@ -364,3 +364,32 @@ TEST_CASE("forward_trimmed rejects layouts that do not fit", "[nn]") {
   GNNX_REQUIRE_ERROR("GNNModel::forward_trimmed: only node classifiers run trimmed, this is a graph classifier",
                      graph->forward_trimmed(x, ei, {}, {1, 3}, {3, E}));
 }
+
+TEST_CASE("head_hidden puts a ReLU layer before the head, after the readout, and saves and loads", "[nn]") {
+  auto ei = small_edge_index();
+  auto x = torch::randn({kSmallNodes, 3}, torch_generator(8));
+  for (auto task : {Task::kNode, Task::kGraph}) {
+    INFO(to_string(task));
+    torch::manual_seed(4);
+    GNNClassifier model(GNNClassifierOptions(3, 2).task(task).head_hidden(5).readout(Aggregation::kMean));
+    model->eval();
+    REQUIRE(model->head_mlp);
+    CHECK(model->head_mlp->weight.sizes() == at::IntArrayRef{5, 60});
+    CHECK(model->head->weight.sizes() == at::IntArrayRef{2, 5});
+    torch::NoGradGuard ng;
+    auto rep = model->node_representation(model->embeddings(x, ei));
+    if (task == Task::kGraph) rep = rep.mean(0, /*keepdim=*/true);
+    auto expected = model->head(torch::relu(model->head_mlp(rep)));
+    auto out = model->forward(x, ei);
+    GNNX_REQUIRE_CLOSE(out, expected, 1e-6, 1e-6);
+    const auto path = temp_path("gnnx_model_head_hidden");
+    save_gnn_classifier(model, path);
+    auto loaded = load_gnn_classifier(path);
+    CHECK(loaded->options.head_hidden() == 5);
+    REQUIRE(torch::equal(loaded->forward(x, ei), out));
+    std::filesystem::remove(path);
+  }
+  GNNX_REQUIRE_ERROR("head_hidden must be >= 0", GNNClassifier(GNNClassifierOptions(3, 2).head_hidden(-1)));
+  GNNX_REQUIRE_ERROR("conv_to_out has none",
+                     GNNClassifier(GNNClassifierOptions(3, 2).head_hidden(4).conv_to_out(true).concat(false)));
+}

@@ -49,8 +49,11 @@ Engine::Engine(nn::GNNClassifierImpl* model, const GNNLRPOptions& options, const
   GNNX_CHECK(graph.x.size(1) == model->in_channels(), "GNNLRP: the model takes ", model->in_channels(),
              " input features, the graph has ", graph.x.size(1));
   const auto& o = model->options;
-  GNNX_CHECK(model->head && !model->jk_lin, "GNNLRP: needs a GNNClassifier with a head on the node representation; ",
-             "this one has ", model->head ? "a jk_lin layer before its head" : "no head (conv_to_out)");
+  GNNX_CHECK(model->head && !model->jk_lin && !model->head_mlp,
+             "GNNLRP: needs a GNNClassifier with a linear head on the node representation; this one has ",
+             !model->head ? "no head (conv_to_out)"
+             : model->jk_lin ? "a jk_lin layer before its head"
+                             : "a hidden head layer (head_hidden)");
   GNNX_CHECK(!o.pyg_self_loops() || !(graph.edge_index[0] == graph.edge_index[1]).any().item<bool>(),
              "GNNLRP: the model treats input self loops as PyG does (pyg_self_loops), which its GCN and GAT ",
              "rules do not; remove the graph's self loops");

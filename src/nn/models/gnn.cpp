@@ -108,6 +108,9 @@ GNNClassifierImpl::GNNClassifierImpl(GNNClassifierOptions options_) : options(st
              "GNNClassifier: conv_to_out (the last layer outputs the logits) needs concat, act_last and jk_lin "
              "false, got concat = ",
              options.concat(), ", act_last = ", options.act_last(), ", jk_lin = ", options.jk_lin());
+  GNNX_CHECK(options.head_hidden() >= 0, "GNNClassifier: head_hidden must be >= 0, got ", options.head_hidden());
+  GNNX_CHECK(options.head_hidden() == 0 || !options.conv_to_out(),
+             "GNNClassifier: head_hidden (", options.head_hidden(), ") needs a head, but conv_to_out has none");
   reset();
 }
 
@@ -172,10 +175,16 @@ void GNNClassifierImpl::reset() {
   }
   head = nullptr;
   jk_lin = nullptr;
+  head_mlp = nullptr;
   if (options.conv_to_out()) return;
   const int64_t rep = options.concat() ? H * options.num_layers() : H;
   if (options.jk_lin()) jk_lin = register_module("jk_lin", torch::nn::Linear(rep, H));
-  head = register_module("head", torch::nn::Linear(options.jk_lin() ? H : rep, options.num_classes()));
+  int64_t head_in = options.jk_lin() ? H : rep;
+  if (options.head_hidden() > 0) {
+    head_mlp = register_module("head_mlp", torch::nn::Linear(head_in, options.head_hidden()));
+    head_in = options.head_hidden();
+  }
+  head = register_module("head", torch::nn::Linear(head_in, options.num_classes()));
 }
 
 at::Tensor GNNClassifierImpl::layer(size_t i, const at::Tensor& h, const at::Tensor& edge_index,
@@ -238,7 +247,12 @@ at::Tensor GNNClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edg
 at::Tensor GNNClassifierImpl::classify(const at::Tensor& node_rep, const at::Tensor& batch, int64_t num_graphs,
                                        int64_t N, const at::Tensor& edge_index) {
   auto rep = jk_lin ? jk_lin(node_rep) : node_rep;
-  if (options.task() == Task::kNode) return head ? head(rep) : rep;
+  // The head: one linear layer, or a hidden layer with ReLU before it (head_mlp).
+  auto apply_head = [this](const at::Tensor& r) {
+    if (!head) return r;
+    return head(head_mlp ? torch::relu(head_mlp(r)) : r);
+  };
+  if (options.task() == Task::kNode) return apply_head(rep);
   at::Tensor b = batch;
   if (!b.defined()) {
     b = torch::zeros({N}, edge_index.options());
@@ -247,8 +261,7 @@ at::Tensor GNNClassifierImpl::classify(const at::Tensor& node_rep, const at::Ten
   GNNX_CHECK(b.dim() == 1 && b.size(0) == N && b.scalar_type() == at::kLong,
              "GNNClassifier: batch must be int64 of shape [", N, "], got ", b.sizes());
   if (num_graphs < 0) num_graphs = N > 0 ? b.max().item<int64_t>() + 1 : 0;
-  auto pooled = scatter(rep, b, num_graphs, options.readout());
-  return head ? head(pooled) : pooled;
+  return apply_head(scatter(rep, b, num_graphs, options.readout()));
 }
 
 at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index,
@@ -295,8 +308,9 @@ at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
 
 namespace {
 // "gnnx.GnnClassifier" tags the file format, not the C++ type: files keep it. Version 2 adds
-// conv_to_out, jk_lin and pyg_self_loops; a version-1 file lacks them and means false.
-constexpr int kGnnClassifierFormatVersion = 2;
+// conv_to_out, jk_lin and pyg_self_loops; a version-1 file lacks them and means false. Version 3
+// adds head_hidden (0 when absent).
+constexpr int kGnnClassifierFormatVersion = 3;
 
 nlohmann::json options_to_json(const GNNClassifierOptions& o) {
   return {{"format", "gnnx.GnnClassifier"},
@@ -316,7 +330,8 @@ nlohmann::json options_to_json(const GNNClassifierOptions& o) {
           {"heads", o.heads()},
           {"conv_to_out", o.conv_to_out()},
           {"jk_lin", o.jk_lin()},
-          {"pyg_self_loops", o.pyg_self_loops()}};
+          {"pyg_self_loops", o.pyg_self_loops()},
+          {"head_hidden", o.head_hidden()}};
 }
 
 GNNClassifierOptions options_from_json(const nlohmann::json& j, const std::string& path) {
@@ -340,7 +355,8 @@ GNNClassifierOptions options_from_json(const nlohmann::json& j, const std::strin
         .heads(j.at("heads").get<int64_t>())
         .conv_to_out(j.value("conv_to_out", false))
         .jk_lin(j.value("jk_lin", false))
-        .pyg_self_loops(j.value("pyg_self_loops", false));
+        .pyg_self_loops(j.value("pyg_self_loops", false))
+        .head_hidden(j.value("head_hidden", int64_t{0}));
   } catch (const nlohmann::json::exception& e) {
     GNNX_CHECK(false, "load_gnn_classifier: ", path, " has malformed model options (", e.what(), ")");
   }

@@ -122,6 +122,11 @@ struct GNNClassifierOptions {
   /// readout and the head (module `jk_lin`): PyG's BasicGNN with jk and no out_channels, inside a
   /// graph classifier. Default false.
   GNNX_ARG(bool, jk_lin) = false;
+  /// Width of a hidden layer, with a ReLU, between the representation (after the readout for
+  /// graph tasks) and the head (module `head_mlp`): the head becomes a two-layer MLP, which can
+  /// learn classes that are not linear in the pooled features (BA-MultiShapes' "exactly two motif
+  /// kinds"). 0: the head is one linear layer. Requires conv_to_out false. Default 0.
+  GNNX_ARG(int64_t, head_hidden) = 0;
   /// GCN and GAT layers treat input self loops as PyG does: GCN keeps an input self loop (and its
   /// weight) instead of adding one, GAT ignores input self loops and adds its own. The same as
   /// the default (false) on graphs without self loops.
@@ -162,6 +167,7 @@ class GNNClassifierImpl : public GNNModel {
   GNNClassifierOptions options;
   torch::nn::Linear head{nullptr};    ///< null with options.conv_to_out()
   torch::nn::Linear jk_lin{nullptr};  ///< set with options.jk_lin()
+  torch::nn::Linear head_mlp{nullptr};  ///< set with options.head_hidden() > 0
 
  private:
   // Layer i on h, with the normalisation, activation and dropout that follow it; an attention

@@ -45,8 +45,13 @@ TEST_CASE("GNN-LRP refuses classifiers in PyG's layouts its rules do not cover",
   // No head: the last layer outputs the logits (PyG's BasicGNN with jk=None).
   GNNClassifier to_out(GNNClassifierOptions(3, 2).concat(false).conv_to_out(true));
   to_out->to(torch::kDouble);
-  GNNX_REQUIRE_ERROR("GNNLRP: needs a GNNClassifier with a head on the node representation; this one has no head",
+  GNNX_REQUIRE_ERROR("GNNLRP: needs a GNNClassifier with a linear head on the node representation; this one has no "
+                     "head",
                      GNNLRP(*to_out).all_walks(g, Target::node(1)));
+  // A hidden layer in the head.
+  GNNClassifier mlp_head(GNNClassifierOptions(3, 2).head_hidden(4));
+  mlp_head->to(torch::kDouble);
+  GNNX_REQUIRE_ERROR("this one has a hidden head layer (head_hidden)", GNNLRP(*mlp_head).all_walks(g, Target::node(1)));
   // A Linear before the readout.
   GNNClassifier jk_lin(GNNClassifierOptions(3, 2).task(Task::kGraph).jk_lin(true));
   jk_lin->to(torch::kDouble);

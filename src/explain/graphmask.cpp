@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <functional>
 
 #include <torch/torch.h>
 
@@ -302,15 +301,20 @@ std::vector<Explanation> explain_all(const GraphMaskExplainer::State& s, nn::GNN
   return out;
 }
 
-std::vector<Explanation> timed(const std::function<std::vector<Explanation>()>& run, double train_s) {
-  const auto t0 = std::chrono::steady_clock::now();
-  auto out = run();
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  for (auto& e : out) {
-    e.diagnostics["train_seconds"] = train_s;
-    e.diagnostics["explain_seconds"] = s;
-  }
-  return out;
+// New gates trained on insts, replacing `state`.
+GraphMaskTrainReport fit_instances(std::unique_ptr<GraphMaskExplainer::State>& state, nn::GNNModel& model,
+                                   const GraphMaskOptions& o, const std::vector<detail::Instance>& insts) {
+  auto s = std::make_unique<GraphMaskExplainer::State>();
+  auto rep = train(*s, model, o, insts);
+  state = std::move(s);
+  return rep;
+}
+
+// insts explained by the trained gates, trained on insts first when `state` is empty.
+std::vector<Explanation> explain_instances(std::unique_ptr<GraphMaskExplainer::State>& state, nn::GNNModel& model,
+                                           const GraphMaskOptions& o, const std::vector<detail::Instance>& insts) {
+  const double train_s = state ? 0.0 : fit_instances(state, model, o, insts).seconds;
+  return detail::timed_explanations([&] { return explain_all(*state, model, o, insts); }, train_s);
 }
 
 }  // namespace
@@ -326,47 +330,29 @@ void GraphMaskExplainer::reset() { state_.reset(); }
 GraphMaskTrainReport GraphMaskExplainer::fit(nn::GNNModel& model, const Graph& graph,
                                              const std::vector<Target>& targets) {
   check_options(options);
-  auto insts = detail::make_instances(model, graph, targets, phenomenon(options), kOp);
-  auto s = std::make_unique<State>();
-  auto rep = train(*s, model, options, insts);
-  state_ = std::move(s);
-  return rep;
+  return fit_instances(state_, model, options,
+                       detail::make_instances(model, graph, targets, phenomenon(options), kOp));
 }
 
 GraphMaskTrainReport GraphMaskExplainer::fit_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                                     const std::vector<int64_t>& labels) {
   check_options(options);
-  auto insts = detail::make_graph_instances(model, graphs, labels, phenomenon(options), kOp);
-  auto s = std::make_unique<State>();
-  auto rep = train(*s, model, options, insts);
-  state_ = std::move(s);
-  return rep;
+  return fit_instances(state_, model, options,
+                       detail::make_graph_instances(model, graphs, labels, phenomenon(options), kOp));
 }
 
 std::vector<Explanation> GraphMaskExplainer::explain(nn::GNNModel& model, const Graph& graph,
                                                      const std::vector<Target>& targets) {
   check_options(options);
-  auto insts = detail::make_instances(model, graph, targets, phenomenon(options), kOp);
-  double train_s = 0;
-  if (!state_) {
-    auto s = std::make_unique<State>();
-    train_s = train(*s, model, options, insts).seconds;
-    state_ = std::move(s);
-  }
-  return timed([&] { return explain_all(*state_, model, options, insts); }, train_s);
+  return explain_instances(state_, model, options,
+                           detail::make_instances(model, graph, targets, phenomenon(options), kOp));
 }
 
 std::vector<Explanation> GraphMaskExplainer::explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                                             const std::vector<int64_t>& labels) {
   check_options(options);
-  auto insts = detail::make_graph_instances(model, graphs, labels, phenomenon(options), kOp);
-  double train_s = 0;
-  if (!state_) {
-    auto s = std::make_unique<State>();
-    train_s = train(*s, model, options, insts).seconds;
-    state_ = std::move(s);
-  }
-  return timed([&] { return explain_all(*state_, model, options, insts); }, train_s);
+  return explain_instances(state_, model, options,
+                           detail::make_graph_instances(model, graphs, labels, phenomenon(options), kOp));
 }
 
 std::vector<at::Tensor> GraphMaskExplainer::layer_gates(nn::GNNModel& model, const Graph& graph,

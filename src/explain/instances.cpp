@@ -1,6 +1,7 @@
 #include "explain/instances.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <tuple>
 #include <utility>
@@ -424,6 +425,17 @@ at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x
     return model.forward_trimmed(xo, ei, ew, u.nodes_per_hop, u.edges_per_hop);
   }
   return model.forward(x, ei, ew).index_select(0, u.centers);
+}
+
+std::vector<Explanation> timed_explanations(const std::function<std::vector<Explanation>()>& run, double train_s) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = run();
+  const double explain_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (auto& e : out) {
+    e.diagnostics["train_seconds"] = train_s;
+    e.diagnostics["explain_seconds"] = explain_s;
+  }
+  return out;
 }
 
 void add_index_ranges(const Union& u, nn::IndexRangeScope& ranges) {

@@ -123,6 +123,11 @@ void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::functio
 Explanation make_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
                              const at::Tensor& node_mask = {});
 
+/// run(), with train_s (the seconds of a training that preceded it; 0: trained before) and the
+/// seconds of run() itself in every explanation's diagnostics ("train_seconds",
+/// "explain_seconds"): what the explainers that train once (PGExplainer, GraphMask) report.
+std::vector<Explanation> timed_explanations(const std::function<std::vector<Explanation>()>& run, double train_s);
+
 /// Puts the model in eval mode for the scope and restores its mode after.
 class EvalGuard {
  public:

@@ -246,19 +246,6 @@ std::vector<Explanation> explain_all(const PGExplainer::State& s, nn::GNNModel& 
   return out;
 }
 
-// run(), with the seconds of the training that preceded it (0: trained before) and of the
-// MLP's pass in every explanation's diagnostics.
-std::vector<Explanation> timed_explain(const std::function<std::vector<Explanation>()>& run, double train_s) {
-  const auto t0 = std::chrono::steady_clock::now();
-  auto out = run();
-  const double explain_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  for (auto& e : out) {
-    e.diagnostics["train_seconds"] = train_s;
-    e.diagnostics["explain_seconds"] = explain_s;
-  }
-  return out;
-}
-
 // Node task: every target explained straight from the whole graph's embeddings, with no model
 // run on its subgraph (the MLP does not need one): per target, a loop over its computation
 // subgraph's edges, W₁ applied blockwise through the per-node products ZAᵀ + b₁, ZBᵀ and z_t Cᵀ.
@@ -454,7 +441,7 @@ std::vector<Explanation> PGExplainer::explain(nn::GNNModel& model, const Graph& 
   classifier(model);
   double train_s = 0;
   if (!state_) train_s = fit(model, graph, targets).seconds;
-  return timed_explain([&] { return explain_nodes(*state_, model, options, graph, targets); }, train_s);
+  return detail::timed_explanations([&] { return explain_nodes(*state_, model, options, graph, targets); }, train_s);
 }
 
 std::vector<Explanation> PGExplainer::explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
@@ -468,7 +455,7 @@ std::vector<Explanation> PGExplainer::explain_graphs(nn::GNNModel& model, const 
     train_s = train(*s, model, options, insts, {}).seconds;
     state_ = std::move(s);
   }
-  return timed_explain([&] { return explain_all(*state_, model, options, insts, {}); }, train_s);
+  return detail::timed_explanations([&] { return explain_all(*state_, model, options, insts, {}); }, train_s);
 }
 
 }  // namespace gnnx::explain

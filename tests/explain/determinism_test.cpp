@@ -18,6 +18,7 @@
 #include "gnnx/nn/conv/sage_conv.h"
 #include "gnnx/nn/models/gnn.h"
 #include "support/catch.h"
+#include "support/random_graph.h"
 
 using namespace gnnx;
 
@@ -76,17 +77,7 @@ std::vector<ModelCase> every_layer_type() {
 }
 
 // A random connected graph: a tree plus chords, both directions stored.
-Graph random_graph() {
-  Rng rng(3);
-  std::vector<std::pair<int64_t, int64_t>> pairs;
-  const int64_t n = 24;
-  for (int64_t i = 1; i < n; ++i) pairs.emplace_back(i, uniform_int(rng, 0, i - 1));
-  for (int i = 0; i < 10; ++i) {
-    auto a = uniform_int(rng, 0, n - 1), b = uniform_int(rng, 0, n - 1);
-    if (a != b) pairs.emplace_back(a, b);
-  }
-  return Graph(undirected_edge_index(pairs), n, torch::randn({n, 5}, torch_generator(4)));
-}
+Graph random_graph() { return gnnx::test::random_tree_graph(); }
 
 struct ExplainerCase {
   std::string name;

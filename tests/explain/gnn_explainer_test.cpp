@@ -15,6 +15,7 @@
 #include "gnnx/nn/message_passing.h"
 #include "gnnx/nn/models/gnn.h"
 #include "support/catch.h"
+#include "support/random_graph.h"
 #include "support/op_counter.h"
 #include "support/tensor_match.h"
 
@@ -62,16 +63,7 @@ struct RandomFixture {
   Graph graph;
   nn::GNNClassifier model{nullptr};
   RandomFixture(nn::ConvType conv = nn::ConvType::kGCN, nn::Task task = nn::Task::kNode) {
-    Rng rng(3);
-    std::vector<std::pair<int64_t, int64_t>> pairs;
-    const int64_t n = 24;
-    for (int64_t i = 1; i < n; ++i) pairs.emplace_back(i, uniform_int(rng, 0, i - 1));
-    for (int i = 0; i < 10; ++i) {
-      auto a = uniform_int(rng, 0, n - 1), b = uniform_int(rng, 0, n - 1);
-      if (a != b) pairs.emplace_back(a, b);
-    }
-    auto x = torch::randn({n, 5}, torch_generator(4));
-    graph = Graph(undirected_edge_index(pairs), n, x);
+    graph = gnnx::test::random_tree_graph();
     torch::manual_seed(5);
     model = nn::GNNClassifier(
         nn::GNNClassifierOptions(5, 3).conv(conv).task(task).heads(conv == nn::ConvType::kGAT ? 2 : 1));

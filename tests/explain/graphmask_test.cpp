@@ -9,6 +9,7 @@
 #include "gnnx/nn/models/gnn.h"
 #include "gnnx/nn/models/script_gnn.h"
 #include "support/catch.h"
+#include "support/random_graph.h"
 #include "support/tensor_match.h"
 
 using namespace gnnx;
@@ -48,15 +49,7 @@ struct GraphMaskRandomFixture {
   Graph graph;
   nn::GNNClassifier model{nullptr};
   explicit GraphMaskRandomFixture(nn::ConvType conv = nn::ConvType::kGCN, nn::Task task = nn::Task::kNode) {
-    Rng rng(3);
-    std::vector<std::pair<int64_t, int64_t>> pairs;
-    const int64_t n = 24;
-    for (int64_t i = 1; i < n; ++i) pairs.emplace_back(i, uniform_int(rng, 0, i - 1));
-    for (int i = 0; i < 10; ++i) {
-      auto a = uniform_int(rng, 0, n - 1), b = uniform_int(rng, 0, n - 1);
-      if (a != b) pairs.emplace_back(a, b);
-    }
-    graph = Graph(undirected_edge_index(pairs), n, torch::randn({n, 5}, torch_generator(4)));
+    graph = gnnx::test::random_tree_graph();
     torch::manual_seed(5);
     model = nn::GNNClassifier(nn::GNNClassifierOptions(5, 3).conv(conv).task(task).heads(2));
     model->eval();

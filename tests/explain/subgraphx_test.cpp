@@ -14,6 +14,7 @@
 #include "gnnx/nn/conv/graph_conv.h"
 #include "gnnx/nn/models/gnn.h"
 #include "support/catch.h"
+#include "support/random_graph.h"
 #include "support/tensor_match.h"
 
 using namespace gnnx;
@@ -56,14 +57,7 @@ struct RandomFixture {
   Graph graph;
   nn::GNNClassifier model{nullptr};
   explicit RandomFixture(int64_t n = 24, nn::Task task = nn::Task::kNode, uint64_t seed = 3) {
-    Rng rng(seed);
-    std::vector<std::pair<int64_t, int64_t>> pairs;
-    for (int64_t i = 1; i < n; ++i) pairs.emplace_back(i, uniform_int(rng, 0, i - 1));
-    for (int i = 0; i < n / 2; ++i) {
-      auto a = uniform_int(rng, 0, n - 1), b = uniform_int(rng, 0, n - 1);
-      if (a != b) pairs.emplace_back(a, b);
-    }
-    graph = Graph(undirected_edge_index(pairs), n, torch::randn({n, 5}, torch_generator(seed + 1)));
+    graph = gnnx::test::random_tree_graph(n, n / 2, seed, seed + 1);
     torch::manual_seed(static_cast<uint64_t>(seed + 2));
     model = nn::GNNClassifier(nn::GNNClassifierOptions(5, 3).task(task));
     model->eval();

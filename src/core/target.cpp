@@ -9,6 +9,7 @@ std::string to_string(const Target& t) {
   switch (t.kind) {
     case Target::Kind::kNode: s = "node " + std::to_string(t.index); break;
     case Target::Kind::kGraph: s = "graph " + std::to_string(t.index); break;
+    case Target::Kind::kLink: s = "link " + std::to_string(t.index) + " -> " + std::to_string(t.other); break;
     case Target::Kind::kOutput:
       s = t.index < 0 ? std::string("every output") : "output " + std::to_string(t.index);
       break;

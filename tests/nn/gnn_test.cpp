@@ -148,7 +148,7 @@ TEST_CASE("GNNClassifier rejects bad input and bad options with gnnx::Error", "[
                      GNNClassifier(GNNClassifierOptions(3, 2).num_layers(0)));
   GNNX_REQUIRE_ERROR("conv type: expected one of gcn, graphconv, gin, sage, gat, got \"gcnn\"",
                      gnnx::from_name<gnnx::nn::ConvType>("gcnn"));
-  GNNX_REQUIRE_ERROR("task: expected one of node, graph, got \"edge\"", gnnx::from_name<gnnx::nn::Task>("edge"));
+  GNNX_REQUIRE_ERROR("task: expected one of node, graph, link, got \"edge\"", gnnx::from_name<gnnx::nn::Task>("edge"));
   Graph empty(torch::zeros({2, 0}, torch::kLong), 0, torch::zeros({0, 3}));
   GNNX_REQUIRE_ERROR("GNNModel::forward_graph: expected a non-empty graph", model->forward_graph(empty));
 }

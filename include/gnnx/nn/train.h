@@ -60,6 +60,46 @@ TrainResult train_node_classifier(GNNModel& model, const Graph& g, const Split& 
 TrainResult train_graph_classifier(GNNModel& model, const std::vector<Graph>& graphs, const Split& split,
                                    const TrainOptions& options = {});
 
+/// What train_node_regressor and train_graph_regressor report: mean squared errors over every
+/// output of the split's rows.
+struct RegressionResult {
+  double train_mse = 0, val_mse = 0, test_mse = 0;
+  int64_t epochs_run = 0;
+  int64_t best_epoch = 0;
+  double seconds = 0;
+};
+
+/// Node regression on one graph: a model with mode() Mode::kRegression and C = num_classes()
+/// outputs learns targets [N] (C = 1) or [N, C], floating and finite, by the mean squared error;
+/// early stopping on the validation MSE (the best-validation parameters are restored).
+RegressionResult train_node_regressor(GNNModel& model, const Graph& g, const at::Tensor& targets, const Split& split,
+                                      const TrainOptions& options = {});
+/// Graph regression: targets [B] (C = 1) or [B, C], one row per graph of `graphs`.
+RegressionResult train_graph_regressor(GNNModel& model, const std::vector<Graph>& graphs, const at::Tensor& targets,
+                                       const Split& split, const TrainOptions& options = {});
+/// The mean squared error of the model's outputs on the rows `index` (nodes of g) against targets.
+double node_mse(GNNModel& model, const Graph& g, const at::Tensor& targets, const at::Tensor& index);
+/// The same over the graphs `index` of graphs.
+double graph_mse(GNNModel& model, const std::vector<Graph>& graphs, const at::Tensor& targets, const at::Tensor& index);
+
+/// Link prediction data: the graph messages pass over and the node pairs a link predictor learns
+/// and is scored on, each [2, P] int64 (one direction per undirected edge).
+struct LinkSplit {
+  Graph graph;           ///< the input graph less the validation and test edges (both directions)
+  at::Tensor train_pos;  ///< the edges of graph, one direction each
+  at::Tensor val_pos, val_neg, test_pos, test_neg;  ///< held-out edges, and as many drawn non-edges
+};
+/// Holds out val_fraction and test_fraction of g's undirected edges (removing both directions
+/// from the message-passing graph) and draws as many non-edges for each (seeded). g must store
+/// both directions of every edge; throws gnnx::Error otherwise, or when no edge is left to train on.
+LinkSplit random_link_split(const Graph& g, double val_fraction, double test_fraction, uint64_t seed);
+
+/// Link prediction: a Task::kLink classifier of 2 classes (0: no edge, 1: edge) learns train_pos
+/// against as many non-edges drawn anew every epoch (cross-entropy, full batch); early stopping on
+/// the accuracy over val_pos and val_neg. The accuracies reported: train (train_pos and one draw of
+/// non-edges), val and test (each split's edges and non-edges).
+TrainResult train_link_predictor(GNNModel& model, const LinkSplit& split, const TrainOptions& options = {});
+
 /// Accuracy of argmax(model) on the nodes `index` (node task) of g.
 double node_accuracy(GNNModel& model, const Graph& g, const at::Tensor& index);
 /// Accuracy on the graphs `index` of graphs (graph task).

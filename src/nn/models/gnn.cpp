@@ -84,6 +84,39 @@ int64_t GNNClassifierImpl::trimmed_hops() const {
   return GNNModel::trimmed_hops();
 }
 
+int64_t explained_output(const GNNModel& model, const at::Tensor& outputs, int64_t label, const std::string& op) {
+  GNNX_CHECK(outputs.defined() && outputs.dim() == 1 && outputs.numel() > 0, op,
+             ": expected the model's outputs [C] for one row, got ",
+             outputs.defined() ? outputs.sizes() : c10::IntArrayRef{});
+  const int64_t c = outputs.numel();
+  const bool regression = model.mode() == Mode::kRegression;
+  GNNX_CHECK(label >= -1 && label < c, op, ": ", regression ? "output " : "class ", label, " is not ",
+             regression ? "an output" : "a class", " of the model's ", c, " (label in [0, ", c,
+             "), or -1 for the model's own prediction)");
+  if (label >= 0) return label;
+  if (!regression) return outputs.argmax().item<int64_t>();
+  GNNX_CHECK(c == 1, op, ": the regression model has ", c,
+             " outputs; name the output to explain as the target's label (in [0, ", c, "))");
+  return 0;
+}
+
+at::Tensor GNNModel::forward_links(const at::Tensor&, const at::Tensor&, const at::Tensor&, const at::Tensor&) {
+  GNNX_CHECK(false, "GNNModel::forward_links: this model predicts ", to_string(task()),
+             "s, not links; a link predictor (Task::kLink) overrides forward_links");
+  return {};
+}
+
+void check_link_pairs(const std::string& op, const at::Tensor& pairs, int64_t num_nodes) {
+  GNNX_CHECK(pairs.defined() && pairs.dim() == 2 && pairs.size(0) == 2 && pairs.scalar_type() == at::kLong, op,
+             ": pairs must be int64 node pairs [2, P], got ", pairs.defined() ? pairs.sizes() : c10::IntArrayRef{},
+             pairs.defined() ? std::string(" ") + c10::toString(pairs.scalar_type()) : std::string());
+  if (pairs.numel() > 0) {
+    const auto lo = pairs.min().item<int64_t>(), hi = pairs.max().item<int64_t>();
+    GNNX_CHECK(lo >= 0 && hi < num_nodes, op, ": pairs hold node id ", lo < 0 ? lo : hi, " outside [0, ", num_nodes,
+               ")");
+  }
+}
+
 at::Tensor GNNModel::forward_graph(const Graph& g) {
   g.validate("GNNModel::forward_graph", /*allow_empty=*/false);
   GNNX_CHECK(g.has_features(), "GNNModel::forward_graph: the graph has no node features x");
@@ -111,6 +144,8 @@ GNNClassifierImpl::GNNClassifierImpl(GNNClassifierOptions options_) : options(st
   GNNX_CHECK(options.head_hidden() >= 0, "GNNClassifier: head_hidden must be >= 0, got ", options.head_hidden());
   GNNX_CHECK(options.head_hidden() == 0 || !options.conv_to_out(),
              "GNNClassifier: head_hidden (", options.head_hidden(), ") needs a head, but conv_to_out has none");
+  GNNX_CHECK(options.task() != Task::kLink || !options.conv_to_out(),
+             "GNNClassifier: a link predictor decodes pairs with its head, but conv_to_out has none");
   reset();
 }
 
@@ -247,11 +282,7 @@ at::Tensor GNNClassifierImpl::forward(const at::Tensor& x, const at::Tensor& edg
 at::Tensor GNNClassifierImpl::classify(const at::Tensor& node_rep, const at::Tensor& batch, int64_t num_graphs,
                                        int64_t N, const at::Tensor& edge_index) {
   auto rep = jk_lin ? jk_lin(node_rep) : node_rep;
-  // The head: one linear layer, or a hidden layer with ReLU before it (head_mlp).
-  auto apply_head = [this](const at::Tensor& r) {
-    if (!head) return r;
-    return head(head_mlp ? torch::relu(head_mlp(r)) : r);
-  };
+  if (options.task() == Task::kLink) return rep;  // the decoder's input: forward_links
   if (options.task() == Task::kNode) return apply_head(rep);
   at::Tensor b = batch;
   if (!b.defined()) {
@@ -262,6 +293,21 @@ at::Tensor GNNClassifierImpl::classify(const at::Tensor& node_rep, const at::Ten
              "GNNClassifier: batch must be int64 of shape [", N, "], got ", b.sizes());
   if (num_graphs < 0) num_graphs = N > 0 ? b.max().item<int64_t>() + 1 : 0;
   return apply_head(scatter(rep, b, num_graphs, options.readout()));
+}
+
+at::Tensor GNNClassifierImpl::apply_head(const at::Tensor& rep) {
+  // One linear layer, or a hidden layer with ReLU before it (head_mlp).
+  if (!head) return rep;
+  return head(head_mlp ? torch::relu(head_mlp(rep)) : rep);
+}
+
+at::Tensor GNNClassifierImpl::forward_links(const at::Tensor& x, const at::Tensor& edge_index,
+                                            const at::Tensor& edge_weight, const at::Tensor& pairs) {
+  GNNX_CHECK(options.task() == Task::kLink, "GNNClassifier::forward_links: the model predicts ", to_string(task()),
+             "s, not links (build it with Task::kLink)");
+  check_link_pairs("GNNClassifier::forward_links", pairs, x.defined() ? x.size(0) : 0);
+  const auto z = forward(x, edge_index, edge_weight);
+  return apply_head(z.index_select(0, pairs[0]) * z.index_select(0, pairs[1]));
 }
 
 at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Tensor& edge_index,
@@ -309,8 +355,8 @@ at::Tensor GNNClassifierImpl::forward_trimmed(const at::Tensor& x, const at::Ten
 namespace {
 // "gnnx.GnnClassifier" tags the file format, not the C++ type: files keep it. Version 2 adds
 // conv_to_out, jk_lin and pyg_self_loops; a version-1 file lacks them and means false. Version 3
-// adds head_hidden (0 when absent).
-constexpr int kGnnClassifierFormatVersion = 3;
+// adds head_hidden (0 when absent), version 4 mode (classification when absent).
+constexpr int kGnnClassifierFormatVersion = 4;
 
 nlohmann::json options_to_json(const GNNClassifierOptions& o) {
   return {{"format", "gnnx.GnnClassifier"},
@@ -318,6 +364,7 @@ nlohmann::json options_to_json(const GNNClassifierOptions& o) {
           {"in_channels", o.in_channels()},
           {"num_classes", o.num_classes()},
           {"task", to_string(o.task())},
+          {"mode", to_string(o.mode())},
           {"conv", to_string(o.conv())},
           {"hidden_channels", o.hidden_channels()},
           {"num_layers", o.num_layers()},
@@ -343,6 +390,7 @@ GNNClassifierOptions options_from_json(const nlohmann::json& j, const std::strin
                " has model format version ", version, "; this gnnx reads versions 1 to ", kGnnClassifierFormatVersion);
     return GNNClassifierOptions(j.at("in_channels").get<int64_t>(), j.at("num_classes").get<int64_t>())
         .task(gnnx::from_name<gnnx::nn::Task>(j.at("task").get<std::string>()))
+        .mode(gnnx::from_name<gnnx::nn::Mode>(j.value("mode", std::string("classification"))))
         .conv(gnnx::from_name<gnnx::nn::ConvType>(j.at("conv").get<std::string>()))
         .hidden_channels(j.at("hidden_channels").get<int64_t>())
         .num_layers(j.at("num_layers").get<int64_t>())

@@ -22,7 +22,7 @@ std::shared_ptr<GNNModel> load_model(const std::string& path, const ModelFileOpt
     as_gnnx = e.what();
   }
   try {
-    auto model = import_pyg_state_dict(path, infer_pyg_model_options(path, options.readout()));
+    auto model = import_pyg_state_dict(path, infer_pyg_model_options(path, options.readout()).mode(options.mode()));
     model->eval();
     return model.ptr();
   } catch (const Error& e) {
@@ -35,6 +35,7 @@ std::shared_ptr<GNNModel> load_model(const std::string& path, const ModelFileOpt
                "\" is a TorchScript model; give its in_channels and num_classes (gnnx explain: --classes C)");
     auto model = ScriptGnn(std::move(module), ScriptGnnOptions(options.in_channels(), options.num_classes())
                                                   .task(options.task())
+                                                  .mode(options.mode())
                                                   .receptive_field(options.receptive_field()));
     model->eval();
     return model.ptr();

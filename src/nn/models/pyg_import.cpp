@@ -85,6 +85,7 @@ GNNClassifierOptions pyg_classifier_options(const PygModelOptions& o) {
   const bool jk = o.jk() != PygJK::kNone;
   return GNNClassifierOptions(o.in_channels(), o.num_classes())
       .task(o.task())
+      .mode(o.mode())
       .conv(o.conv())
       .hidden_channels(o.hidden_channels())
       .num_layers(o.num_layers())

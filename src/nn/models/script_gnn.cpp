@@ -42,9 +42,12 @@ ScriptGnnImpl::ScriptGnnImpl(torch::jit::Module module, ScriptGnnOptions options
              names.size(), " argument(s)");
   edge_weight_ = resolve_input(options_.edge_weight_input(), names, "edge_weight");
   batch_ = resolve_input(options_.batch_input(), names, "batch");
-  const size_t wanted = 2 + (edge_weight_ ? 1 : 0) + (batch_ ? 1 : 0);
+  if (options_.task() == Task::kLink) batch_ = false;  // a link predictor takes the node pairs instead
+  const bool links = options_.task() == Task::kLink;
+  const size_t wanted = 2 + (edge_weight_ ? 1 : 0) + (batch_ ? 1 : 0) + (links ? 1 : 0);
   GNNX_CHECK(wanted <= names.size(), "ScriptGnn: forward takes ", names.size(), " arguments but ", wanted,
-             " are stated (x, edge_index", edge_weight_ ? ", edge_weight" : "", batch_ ? ", batch" : "", ")");
+             " are stated (x, edge_index", edge_weight_ ? ", edge_weight" : "", batch_ ? ", batch" : "",
+             links ? ", node pairs" : "", ")");
   module_.eval();
 }
 
@@ -53,9 +56,8 @@ void ScriptGnnImpl::train(bool on) {
   module_.train(on);
 }
 
-at::Tensor ScriptGnnImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
-                                  const at::Tensor& batch, int64_t num_graphs) {
-  const std::string op = "ScriptGnn";
+std::vector<torch::jit::IValue> ScriptGnnImpl::inputs(const at::Tensor& x, const at::Tensor& edge_index,
+                                                      const at::Tensor& edge_weight, const std::string& op) const {
   GNNX_CHECK(x.defined() && x.dim() == 2 && x.size(1) == options_.in_channels(), op, ": x must have shape [N, ",
              options_.in_channels(), "], got ", x.defined() ? x.sizes() : at::IntArrayRef{});
   GNNX_CHECK(edge_index.defined() && edge_index.dim() == 2 && edge_index.size(0) == 2 &&
@@ -81,8 +83,32 @@ at::Tensor ScriptGnnImpl::forward(const at::Tensor& x, const at::Tensor& edge_in
     w = w.defined() ? w.to(x.scalar_type()) * m : m;
   }
   GNNX_CHECK(!w.defined() || edge_weight_, op, ": the graph has edge weights but the TorchScript model takes none");
-  std::vector<torch::jit::IValue> inputs{x, edge_index};
-  if (edge_weight_) inputs.emplace_back(w.defined() ? w : torch::ones({E}, x.options()));
+  std::vector<torch::jit::IValue> in{x, edge_index};
+  if (edge_weight_) in.emplace_back(w.defined() ? w : torch::ones({E}, x.options()));
+  return in;
+}
+
+at::Tensor ScriptGnnImpl::invoke(const std::vector<torch::jit::IValue>& in, const std::string& op, const at::Tensor& x,
+                                 int64_t E) {
+  try {
+    auto r = module_.forward(in);
+    GNNX_CHECK(r.isTensor(), op, ": forward returned a ", r.tagKind(), ", expected a tensor of logits");
+    return r.toTensor();
+  } catch (const c10::Error& e) {
+    std::string what = e.what_without_backtrace();
+    GNNX_CHECK(false, op, ": the TorchScript model's forward failed on x ", x.sizes(), " and ", E,
+               " edges: ", what.substr(0, what.find('\n')));
+  }
+  return {};
+}
+
+at::Tensor ScriptGnnImpl::forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                                  const at::Tensor& batch, int64_t num_graphs) {
+  const std::string op = "ScriptGnn";
+  GNNX_CHECK(options_.task() != Task::kLink, op,
+             ": a TorchScript link predictor gives the logits of node pairs (forward_links), not node representations");
+  auto in = inputs(x, edge_index, edge_weight, op);
+  const int64_t N = x.size(0), E = edge_index.size(1);
   at::Tensor b = batch;
   if (options_.task() == Task::kGraph && !batch_) {
     const bool many = num_graphs > 1 || (b.defined() && N > 0 && b.max().item<int64_t>() > 0);
@@ -90,23 +116,30 @@ at::Tensor ScriptGnnImpl::forward(const at::Tensor& x, const at::Tensor& edge_in
                ": the TorchScript model takes no batch argument, so it scores one graph per call; "
                "explain one graph at a time (chunk_size=1)");
   }
-  if (batch_) inputs.emplace_back(b.defined() ? b : torch::zeros({N}, edge_index.options()));
-  at::Tensor out;
-  try {
-    auto r = module_.forward(inputs);
-    GNNX_CHECK(r.isTensor(), op, ": forward returned a ", r.tagKind(), ", expected a tensor of logits");
-    out = r.toTensor();
-  } catch (const c10::Error& e) {
-    std::string what = e.what_without_backtrace();
-    GNNX_CHECK(false, op, ": the TorchScript model's forward failed on x ", x.sizes(), " and ", E,
-               " edges: ", what.substr(0, what.find('\n')));
-  }
+  if (batch_) in.emplace_back(b.defined() ? b : torch::zeros({N}, edge_index.options()));
+  const auto out = invoke(in, op, x, E);
   const int64_t rows = options_.task() == Task::kNode
                            ? N
                            : (num_graphs >= 0 ? num_graphs : (b.defined() && N > 0 ? b.max().item<int64_t>() + 1 : 1));
   GNNX_CHECK(out.dim() == 2 && out.size(0) == rows && out.size(1) == options_.num_classes(), op, ": forward returned ",
              out.sizes(), ", expected [", rows, ", ", options_.num_classes(), "] for a ", to_string(options_.task()),
              " classifier");
+  return out;
+}
+
+at::Tensor ScriptGnnImpl::forward_links(const at::Tensor& x, const at::Tensor& edge_index,
+                                        const at::Tensor& edge_weight, const at::Tensor& pairs) {
+  const std::string op = "ScriptGnn::forward_links";
+  GNNX_CHECK(options_.task() == Task::kLink, op, ": the model predicts ", to_string(options_.task()),
+             "s, not links (ScriptGnnOptions::task)");
+  auto in = inputs(x, edge_index, edge_weight, op);
+  check_link_pairs(op, pairs, x.size(0));
+  in.emplace_back(pairs);
+  auto out = invoke(in, op, x, edge_index.size(1));
+  const int64_t P = pairs.size(1), C = options_.num_classes();
+  if (out.dim() == 1 && C == 1) out = out.view({-1, 1});  // PyG's decoders return one logit per pair, [P]
+  GNNX_CHECK(out.dim() == 2 && out.size(0) == P && out.size(1) == C, op, ": forward returned ", out.sizes(),
+             ", expected [", P, ", ", C, "] (or [", P, "] for one output) for ", P, " node pairs");
   return out;
 }
 

@@ -21,9 +21,14 @@
 
 namespace gnnx::nn {
 
-/// What a model predicts: one row per node, or one row per graph of a batch.
-enum class Task { kNode, kGraph };
-GNNX_ENUM_NAMES(Task, "task", {Task::kNode, "node"}, {Task::kGraph, "graph"});
+/// What a model predicts: one row per node, one row per graph of a batch, or one row per node
+/// pair (link prediction: GNNModel::forward_links).
+enum class Task { kNode, kGraph, kLink };
+GNNX_ENUM_NAMES(Task, "task", {Task::kNode, "node"}, {Task::kGraph, "graph"}, {Task::kLink, "link"});
+
+/// What a model's outputs are: one logit per class, or real values (regression), one per output.
+enum class Mode { kClassification, kRegression };
+GNNX_ENUM_NAMES(Mode, "mode", {Mode::kClassification, "classification"}, {Mode::kRegression, "regression"});
 
 /// Which message-passing layer a GNNClassifier stacks.
 enum class ConvType { kGCN, kGraphConv, kGIN, kSAGE, kGAT };
@@ -36,10 +41,22 @@ class GNNModel : public torch::nn::Module {
  public:
   /// x [N, F]; edge_index [2, E]; edge_weight [E] or undefined; batch [N] graph id per node
   /// (graph tasks; undefined means one graph); num_graphs B (or -1: batch.max() + 1).
-  /// Returns raw logits: [N, C] for node tasks, [B, C] for graph tasks.
+  /// Returns raw logits: [N, C] for node tasks, [B, C] for graph tasks; for link tasks the node
+  /// representations [N, D] that forward_links decodes.
   virtual at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {},
                              const at::Tensor& batch = {}, int64_t num_graphs = -1) = 0;
   virtual Task task() const = 0;
+  /// Link tasks: the logits [P, C] of the node pairs `pairs` [2, P] (int64), i.e. of the links
+  /// pairs[0][p] -> pairs[1][p], on the graph (x, edge_index, edge_weight). Explainers explain a
+  /// Target::link(u, v) on the union of u's and v's computation subgraphs. The default throws
+  /// gnnx::Error: only link predictors override it.
+  virtual at::Tensor forward_links(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                                   const at::Tensor& pairs);
+  /// Classification (the default): forward returns logits and a Target's label is a class.
+  /// Regression: forward returns num_classes() real outputs per row and a Target's label names
+  /// the output explained; explainers then explain that value (GNNExplainer and PGExplainer keep
+  /// it close to the full graph's by a squared error instead of a cross-entropy).
+  virtual Mode mode() const { return Mode::kClassification; }
   /// Number of message-passing layers L: a node's prediction depends on its L-hop neighbourhood.
   virtual int64_t num_hops() const = 0;
   /// The hops of graph around a node that its output reads: node-task explainers cut each
@@ -82,13 +99,27 @@ class GNNModel : public torch::nn::Module {
   at::Tensor forward_graph(const Graph& g);
 };
 
+/// The output a target explains, given the model's outputs for its row (`outputs` [C], any
+/// device): `label` itself when it is in [0, C); for label -1 the model's own prediction, i.e. the
+/// argmax class of a classifier, or output 0 of a regression model with one output. Throws
+/// gnnx::Error naming op for a label outside [-1, C) and for -1 on a regression model with several
+/// outputs (which one to explain is then the caller's choice).
+int64_t explained_output(const GNNModel& model, const at::Tensor& outputs, int64_t label, const std::string& op);
+
+/// Throws gnnx::Error naming op unless pairs is int64 [2, P] with ids in [0, num_nodes).
+void check_link_pairs(const std::string& op, const at::Tensor& pairs, int64_t num_nodes);
+
 struct GNNClassifierOptions {
   GNNClassifierOptions(int64_t in_channels, int64_t num_classes)
       : in_channels_(in_channels), num_classes_(num_classes) {}
   GNNX_ARG(int64_t, in_channels);
   GNNX_ARG(int64_t, num_classes);
-  /// Node or graph classification. Default node.
+  /// Node or graph classification, or link prediction: the head then scores a pair (u, v) from
+  /// the product z_u ⊙ z_v of the two nodes' representations (forward_links). Default node.
   GNNX_ARG(Task, task) = Task::kNode;
+  /// Classification, or regression with num_classes real outputs (trained by
+  /// train_node_regressor / train_graph_regressor). Default classification.
+  GNNX_ARG(Mode, mode) = Mode::kClassification;
   /// Layer type. Default GCN (the GNNExplainer paper's).
   GNNX_ARG(ConvType, conv) = ConvType::kGCN;
   /// Width of every message-passing layer. Default 20 (the paper's).
@@ -157,6 +188,10 @@ class GNNClassifierImpl : public GNNModel {
                                    const at::Tensor& edge_weight = {}) override;
 
   Task task() const override { return options.task(); }
+  Mode mode() const override { return options.mode(); }
+  /// Link task: head(z_u ⊙ z_v) for each pair, z = forward(x, edge_index, edge_weight).
+  at::Tensor forward_links(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                           const at::Tensor& pairs) override;
   int64_t num_hops() const override { return options.num_layers(); }
   /// GCN: receptive_field() (its degrees read one hop further); other layers: num_hops().
   int64_t trimmed_hops() const override;
@@ -180,6 +215,8 @@ class GNNClassifierImpl : public GNNModel {
   // embedding itself without a head.
   at::Tensor classify(const at::Tensor& rep, const at::Tensor& batch, int64_t num_graphs, int64_t N,
                       const at::Tensor& edge_index);
+  // The head: one linear layer, or a hidden layer with ReLU before it (head_mlp); rep itself without a head.
+  at::Tensor apply_head(const at::Tensor& rep);
   // Every layer's output (embeddings()); with `attention`, appends each attention layer's coefficients.
   std::vector<at::Tensor> run_layers(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
                                      std::vector<Attention>* attention);

@@ -20,6 +20,9 @@ struct ModelFileOptions {
   GNNX_ARG(int64_t, num_classes) = -1;
   GNNX_ARG(Task, task) = Task::kNode;
   GNNX_ARG(int64_t, receptive_field) = -1;
+  /// Whether a PyG state dict or a TorchScript model is a classifier or a regression model,
+  /// which neither file records (a gnnx model file records its own). Default classification.
+  GNNX_ARG(Mode, mode) = Mode::kClassification;
 };
 
 /// Reads the model at path: a gnnx model if the file is one, else a PyG state dict whose

@@ -43,6 +43,8 @@ struct PygModelOptions {
   GNNX_ARG(PygJK, jk) = PygJK::kNone;
   /// Node task (the BasicGNN) or graph task (gnn, pooling, lin). Default node.
   GNNX_ARG(Task, task) = Task::kNode;
+  /// Classification (logits) or regression (num_classes real outputs). Default classification.
+  GNNX_ARG(Mode, mode) = Mode::kClassification;
   /// The graph task's pooling: sum (global_add_pool), mean or max. Default mean.
   GNNX_ARG(Aggregation, readout) = Aggregation::kMean;
   /// GAT's heads. Default 1.

@@ -3,7 +3,8 @@
 /// behind gnnx's GNNModel interface, for models gnnx has no layer for.
 ///
 /// The module's forward must take (x, edge_index[, edge_weight][, batch]) and return raw logits
-/// [N, C] (node task) or [B, C] (graph task); which optional inputs it has is read from its
+/// [N, C] (node task) or [B, C] (graph task), or, for a link predictor (Task::kLink), take
+/// (x, edge_index[, edge_weight], pairs [2, P]) and return [P, C] or [P]; which optional inputs it has is read from its
 /// schema (argument names edge_weight / batch), or stated. gnnx cannot see inside the module:
 ///   * The edge mask reaches it through the edge_weight input: inside an nn::EdgeMaskScope,
 ///     forward passes edge_weight · mask (ones · mask without weights). What a weight means is
@@ -42,6 +43,8 @@ struct ScriptGnnOptions {
   GNNX_ARG(int64_t, num_classes);
   /// Node or graph classifier. Default node.
   GNNX_ARG(Task, task) = Task::kNode;
+  /// Classification (logits) or regression (num_classes real outputs). Default classification.
+  GNNX_ARG(Mode, mode) = Mode::kClassification;
   /// Its message-passing depth L, if known (-1: unknown; the explanations then cover the graph).
   GNNX_ARG(int64_t, num_hops) = -1;
   /// The hops its output at a node reads (GNNModel::receptive_field; a PyG GCN stack: L + 1).
@@ -62,7 +65,12 @@ class ScriptGnnImpl : public GNNModel {
 
   at::Tensor forward(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight = {},
                      const at::Tensor& batch = {}, int64_t num_graphs = -1) override;
+  /// Link task: the module's forward on (x, edge_index[, edge_weight], pairs), returning [P, C]
+  /// (or [P] for C = 1, as PyG's link decoders do).
+  at::Tensor forward_links(const at::Tensor& x, const at::Tensor& edge_index, const at::Tensor& edge_weight,
+                           const at::Tensor& pairs) override;
   Task task() const override { return options_.task(); }
+  Mode mode() const override { return options_.mode(); }
   int64_t num_hops() const override { return options_.num_hops(); }
   int64_t receptive_field() const override { return options_.receptive_field(); }
   int64_t num_classes() const override { return options_.num_classes(); }
@@ -76,6 +84,12 @@ class ScriptGnnImpl : public GNNModel {
   const ScriptGnnOptions& options() const { return options_; }
 
  private:
+  // x, edge_index and edge_weight (times an active edge mask) checked, as the module takes them.
+  std::vector<torch::jit::IValue> inputs(const at::Tensor& x, const at::Tensor& edge_index,
+                                         const at::Tensor& edge_weight, const std::string& op) const;
+  at::Tensor invoke(const std::vector<torch::jit::IValue>& inputs, const std::string& op, const at::Tensor& x,
+                    int64_t E);
+
   torch::jit::Module module_;
   ScriptGnnOptions options_;
   bool edge_weight_ = false, batch_ = false;

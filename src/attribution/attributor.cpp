@@ -323,15 +323,42 @@ class GraphObjective : public Objective {
     GNNX_CHECK(g_.num_features() == model.in_channels(), "graph_objective: the model takes ", model.in_channels(),
                " input features, the graph has ", g_.num_features());
     GNNX_CHECK(!targets.empty(), "graph_objective: expected at least one target");
+    link_ = model.task() == nn::Task::kLink;
     at::Tensor logits;
-    {
+    if (link_) {
+      std::vector<int64_t> src, dst;
+      for (const auto& t : targets) {
+        GNNX_CHECK(t.kind == Target::Kind::kLink, "graph_objective: a link predictor needs link targets, got ",
+                   to_string(t));
+        GNNX_CHECK(t.index >= 0 && t.index < g_.num_nodes && t.other >= 0 && t.other < g_.num_nodes,
+                   "graph_objective: ", to_string(t), " has a node outside [0, ", g_.num_nodes, ")");
+        src.push_back(t.index);
+        dst.push_back(t.other);
+      }
+      const auto lopt = torch::TensorOptions().dtype(torch::kLong).device(g_.device());
+      dst_ = torch::tensor(dst, torch::kLong).to(lopt);
+      torch::NoGradGuard no_grad;
+      logits = model_.forward_links(g_.x, g_.edge_index, g_.edge_weight,
+                                    torch::stack({torch::tensor(src, torch::kLong).to(lopt), dst_}));
+    } else {
       torch::NoGradGuard no_grad;
       logits = model_.forward_graph(g_);
     }
     const int64_t c = logits.size(1);
     auto logits_cpu = logits.cpu();
     std::vector<int64_t> rows, labels;
+    int64_t item = 0;
     for (auto t : targets) {
+      if (link_) {
+        const int64_t row = item++;  // the link's row of logits; its first node goes to rows_
+        GNNX_CHECK(t.label >= -1 && t.label < c, "graph_objective: target class ", t.label, " out of range [0, ", c,
+                   ")");
+        t.label = nn::explained_output(model, logits_cpu[row], t.label, "graph_objective");
+        rows.push_back(t.index);
+        labels.push_back(t.label);
+        targets_.push_back(t);
+        continue;
+      }
       if (model.task() == nn::Task::kNode) {
         GNNX_CHECK(t.kind == Target::Kind::kNode, "graph_objective: a node classifier needs node targets, got ",
                    to_string(t));
@@ -341,8 +368,9 @@ class GraphObjective : public Objective {
         GNNX_CHECK(t.kind == Target::Kind::kGraph && t.index == 0,
                    "graph_objective: a graph classifier on one graph needs Target::graph(0), got ", to_string(t));
       }
-      GNNX_CHECK(t.label >= -1 && t.label < c, "graph_objective: target class ", t.label, " out of range [0, ", c, ")");
-      if (t.label == -1) t.label = logits_cpu[t.index].argmax().item<int64_t>();
+      GNNX_CHECK(t.label >= -1 && t.label < c, "graph_objective: target ",
+                 model.mode() == nn::Mode::kRegression ? "output " : "class ", t.label, " out of range [0, ", c, ")");
+      t.label = nn::explained_output(model, logits_cpu[t.index], t.label, "graph_objective");
       rows.push_back(t.index);
       labels.push_back(t.label);
       targets_.push_back(t);
@@ -373,7 +401,13 @@ class GraphObjective : public Objective {
       if (edge_weight.defined()) edge_weight = edge_weight.repeat({m});
     }
     at::Tensor logits;
+    auto it = items.to(rows_.device());
     auto run = [&](const at::Tensor& feats) {
+      if (link_) {  // copy c's pair (u, v) + c N
+        const auto shift = torch::arange(m, it.options()).mul(n);
+        const auto pairs = torch::stack({rows_.index_select(0, it) + shift, dst_.index_select(0, it) + shift});
+        return model_.forward_links(feats, edge_index, edge_weight, pairs);
+      }
       if (model_.task() == nn::Task::kNode) return model_.forward(feats, edge_index, edge_weight);
       auto batch = torch::arange(m, g_.edge_index.options()).repeat_interleave(n);
       return model_.forward(feats, edge_index, edge_weight, batch, m);
@@ -385,10 +419,11 @@ class GraphObjective : public Objective {
       nn::EdgeMaskScope scope(inputs.reshape({m * e}));
       logits = run(x);
     }
-    auto it = items.to(rows_.device());
     auto cls = labels_.index_select(0, it);
     at::Tensor row;
-    if (model_.task() == nn::Task::kNode)
+    if (link_)
+      row = torch::arange(m, it.options());
+    else if (model_.task() == nn::Task::kNode)
       row = rows_.index_select(0, it) + torch::arange(m, it.options()).mul(n);
     else
       row = torch::arange(m, it.options());
@@ -400,6 +435,8 @@ class GraphObjective : public Objective {
   Graph g_;
   GraphInput what_;
   at::Tensor input_, rows_, labels_;
+  bool link_ = false;
+  at::Tensor dst_;  // link targets: each link's second node (rows_ holds the first)
   std::vector<Target> targets_;
 };
 

@@ -37,7 +37,8 @@ struct ExplainArgs {
   std::string method = "gnnexplainer", seed = "0";
   GNNLRPCliArgs lrp;  // dataset, model, graph index, top-k, svg, json, and gnn-lrp's own rule options
   std::vector<int64_t> nodes;
-  std::string graph_path, nodes_file, out, readout = "mean", task = "node";
+  std::vector<std::string> links;  // "u,v": a link predictor's links
+  std::string graph_path, nodes_file, out, readout = "mean", task = "node", mode = "classification";
   std::string features, labels;  // a CSV graph's node-feature and label files
   bool undirected = false;
   int64_t classes = -1, receptive_field = -1;  // what a TorchScript model cannot say about itself
@@ -109,6 +110,7 @@ UserFiles user_files(const ExplainArgs& a) {
   f.labels = a.labels;
   f.readout = a.readout;
   f.task = a.task;
+  f.mode = a.mode;
   f.undirected = a.undirected;
   f.classes = a.classes;
   f.receptive_field = a.receptive_field;
@@ -137,6 +139,7 @@ std::string run_inputs(const ExplainArgs& a, const OptionMap& options) {
                       {"classes", a.classes},
                       {"receptive_field", a.receptive_field},
                       {"undirected", a.undirected}};
+  if (a.mode != "classification") j["mode"] = a.mode;
   if (!a.features.empty()) j["features_sha256"] = sha(a.features);
   if (!a.labels.empty()) j["labels_sha256"] = sha(a.labels);
   return j.dump();
@@ -259,7 +262,31 @@ void run_explain_file(const ExplainArgs& a) {
   std::vector<explain::Explanation> ex;
   Graph first_graph = full;          // what --svg draws: the graph of the first explanation
   explain::Explanation first_local;  // the first explanation in that graph's ids
-  if (model->task() == nn::Task::kNode) {
+  GNNX_CHECK(a.links.empty() || model->task() == nn::Task::kLink, "explain: --link is for link predictors; this model ",
+             "predicts ", nn::to_string(model->task()), "s");
+  if (model->task() == nn::Task::kLink) {
+    GNNX_CHECK(!a.links.empty() && nodes.empty() && a.graph_indices.empty(),
+               "explain: the model predicts links; give --link U,V (repeatable)");
+    std::vector<Target> targets;
+    for (const auto& text : a.links) {
+      const auto comma = text.find(',');
+      int64_t u = -1, v = -1;
+      try {
+        GNNX_CHECK(comma != std::string::npos, "");
+        size_t used_u = 0, used_v = 0;
+        u = std::stoll(text.substr(0, comma), &used_u);
+        v = std::stoll(text.substr(comma + 1), &used_v);
+        GNNX_CHECK(used_u == comma && used_v == text.size() - comma - 1, "");
+      } catch (const std::exception&) {
+        GNNX_CHECK(false, "explain: --link expects two node ids U,V, got \"", text, "\"");
+      }
+      GNNX_CHECK(u >= 0 && u < full.num_nodes && v >= 0 && v < full.num_nodes, "explain: --link ", text,
+                 " has a node outside the graph's [0, ", full.num_nodes, ")");
+      targets.push_back(Target::link(u, v));
+    }
+    ex = explainer->explain(*model, full, targets);
+    first_local = ex.front();
+  } else if (model->task() == nn::Task::kNode) {
     GNNX_CHECK(!nodes.empty(), "explain: the model classifies nodes; give --node I (repeatable) or --nodes FILE");
     GNNX_CHECK(a.graph_indices.empty(), "explain: --graph-index is for graph classifiers; this model classifies nodes");
     std::vector<Target> targets;
@@ -312,9 +339,14 @@ void run_explain_file(const ExplainArgs& a) {
                        {"score", mask[id].item<double>()}});
       }
     }
-    items.push_back({{e.target.kind == Target::Kind::kNode ? "node" : "graph", e.target.index},
-                     {"label", e.target.label},
-                     {"top_edges", top}});
+    if (e.target.kind == Target::Kind::kLink)
+      items.push_back({{"link", nlohmann::json::array({e.target.index, e.target.other})},
+                       {"label", e.target.label},
+                       {"top_edges", top}});
+    else
+      items.push_back({{e.target.kind == Target::Kind::kNode ? "node" : "graph", e.target.index},
+                       {"label", e.target.label},
+                       {"top_edges", top}});
     if (!e.diagnostics.empty()) items.back()["diagnostics"] = e.diagnostics;
   }
   if (o.json) {
@@ -330,9 +362,13 @@ void run_explain_file(const ExplainArgs& a) {
   std::cout << a.method << ": " << ex.size() << (ex.size() == 1 ? " explanation" : " explanations") << " in "
             << std::setprecision(3) << seconds << " s\n";
   for (const auto& it : items) {
-    const bool node = it.contains("node");
-    std::cout << (node ? "node " : "graph ") << it[node ? "node" : "graph"].get<int64_t>() << " (class "
-              << it["label"].get<int64_t>() << "): top edges\n";
+    if (it.contains("link"))
+      std::cout << "link " << it["link"][0].get<int64_t>() << " -> " << it["link"][1].get<int64_t>();
+    else if (it.contains("node"))
+      std::cout << "node " << it["node"].get<int64_t>();
+    else
+      std::cout << "graph " << it["graph"].get<int64_t>();
+    std::cout << " (class " << it["label"].get<int64_t>() << "): top edges\n";
     for (const auto& edge : it["top_edges"])
       std::cout << "  " << std::setw(8) << edge["source"].get<int64_t>() << " -> " << std::setw(8)
                 << edge["target"].get<int64_t>() << "   " << std::setprecision(4) << edge["score"].get<double>()
@@ -435,6 +471,7 @@ void register_explain(CLI::App& app) {
   cmd->add_option("--method", a->method, "any registered explainer (gnnexplainer, grad, saliency, ig, gnn-lrp, ...)")
       ->capture_default_str();
   cmd->add_option("--node", a->nodes, "node to explain (repeatable)");
+  cmd->add_option("--link", a->links, "a link predictor's link U,V to explain (repeatable)");
   cmd->add_option("--nodes", a->nodes_file, "file of node ids to explain (white space or comma separated)");
   cmd->add_option("--graph-index", a->graph_indices,
                   "graph to explain (repeatable): a graph classifier's graph in the file or dataset");
@@ -442,7 +479,10 @@ void register_explain(CLI::App& app) {
   cmd->add_option("--readout", a->readout, "graph pooling of an imported PyG graph classifier: sum, mean or max")
       ->capture_default_str();
   cmd->add_option("--classes", a->classes, "a TorchScript model's number of classes");
-  cmd->add_option("--task", a->task, "a TorchScript model's task: node or graph")->capture_default_str();
+  cmd->add_option("--task", a->task, "a TorchScript model's task: node, graph or link")->capture_default_str();
+  cmd->add_option("--mode", a->mode,
+                  "a PyG or TorchScript model's outputs: classification (logits) or regression (values)")
+      ->capture_default_str();
   cmd->add_option("--receptive-field", a->receptive_field,
                   "the hops a TorchScript model reads around a node (-1: unknown, explain on the whole graph)")
       ->capture_default_str();

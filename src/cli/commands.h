@@ -36,7 +36,7 @@ OptionMap parse_option_pairs(const std::string& command, const std::vector<std::
 /// A user's graph file and model file, and what a model file cannot say about itself
 /// (`gnnx explain --model --graph`, `gnnx prototype --model --graph`).
 struct UserFiles {
-  std::string graph_path, model_path, features, labels, readout = "mean", task = "node";
+  std::string graph_path, model_path, features, labels, readout = "mean", task = "node", mode = "classification";
   bool undirected = false;
   int64_t classes = -1, receptive_field = -1;
 };

@@ -21,6 +21,7 @@ UserInputs load_user_inputs(const std::string& command, const UserFiles& f) {
                                                 .in_channels(full.x.size(1))
                                                 .num_classes(f.classes)
                                                 .task(from_name<nn::Task>(f.task))
+                                                .mode(from_name<nn::Mode>(f.mode))
                                                 .receptive_field(f.receptive_field));
   model->eval();
   GNNX_CHECK(full.x.size(1) == model->in_channels(), command, ": the model takes ", model->in_channels(),

@@ -174,11 +174,19 @@ Stability finish(std::vector<double> ges, int64_t counted) {
   return s;
 }
 
+// The graph metrics compare predicted classes and class probabilities.
+void check_classifier(const nn::GNNModel& model, const char* op) {
+  GNNX_CHECK(model.task() != nn::Task::kLink, op, ": the graph metrics do not cover link predictors");
+  GNNX_CHECK(model.mode() == nn::Mode::kClassification, op,
+             ": the graph metrics compare predicted classes and need a classifier; this model is a regression model");
+}
+
 }  // namespace
 
 MaskedPredictions masked_predictions(nn::GNNModel& model, const Graph& graph,
                                      const std::vector<Explanation>& explanations, const std::vector<at::Tensor>& masks,
                                      const MaskedOptions& options) {
+  check_classifier(model, "masked_predictions");
   GNNX_CHECK(model.task() == nn::Task::kNode,
              "masked_predictions: a graph classifier takes one graph per explanation (the graph-task overload)");
   check_masks(masks, explanations.size(), {graph.num_edges()});
@@ -203,6 +211,7 @@ MaskedPredictions masked_predictions(nn::GNNModel& model, const Graph& graph,
 
 MaskedPredictions masked_predictions(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                      const std::vector<at::Tensor>& masks, const MaskedOptions& options) {
+  check_classifier(model, "masked_predictions");
   GNNX_CHECK(model.task() == nn::Task::kGraph,
              "masked_predictions: a node classifier takes one graph and node explanations");
   std::vector<int64_t> edges;
@@ -237,6 +246,7 @@ at::Tensor unfaithfulness(const MaskedPredictions& p) {
 
 Stability stability(explain::Explainer& explainer, nn::GNNModel& model, const Graph& graph,
                     const std::vector<Explanation>& explanations, const StabilityOptions& o) {
+  check_classifier(model, "stability");
   GNNX_CHECK(model.task() == nn::Task::kNode, "stability: a graph classifier takes one graph per explanation");
   check_stability(o, explanations, explanations.size());
   const size_t B = explanations.size();
@@ -304,6 +314,7 @@ Stability stability(explain::Explainer& explainer, nn::GNNModel& model, const Gr
 
 Stability stability(explain::Explainer& explainer, nn::GNNModel& model, const std::vector<Graph>& graphs,
                     const std::vector<Explanation>& explanations, const StabilityOptions& o) {
+  check_classifier(model, "stability");
   GNNX_CHECK(model.task() == nn::Task::kGraph, "stability: a node classifier takes one graph and node explanations");
   check_stability(o, explanations, graphs.size());
   const size_t B = graphs.size();

@@ -14,6 +14,8 @@ std::vector<int64_t> class_instances(const datasets::Dataset& dataset, nn::GNNMo
   dataset.validate("class_instances");
   GNNX_CHECK(label >= 0 && label < dataset.num_classes, "class_instances: ", dataset.name, " has classes 0..",
              dataset.num_classes - 1, ", got ", label);
+  GNNX_CHECK(model.mode() == nn::Mode::kClassification,
+             "class_instances: the instances of a class need a classifier; this model is a regression model");
   GNNX_CHECK(model.task() == dataset.task, "class_instances: the model's task (", to_string(model.task()),
              ") is not the dataset's (", to_string(dataset.task), ")");
   torch::NoGradGuard no_grad;

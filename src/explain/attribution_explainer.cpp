@@ -66,7 +66,29 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
   std::vector<Explanation> out;
   // Node targets: every id checked before any work, and all subgraphs cut in one pass.
   std::vector<Subgraph> wides, comps;
-  if (model.task() != nn::Task::kGraph) {
+  if (model.task() == nn::Task::kLink) {
+    // A link (u, v) on the union of both endpoints' computation subgraphs.
+    for (const auto& t : targets)
+      GNNX_CHECK(t.kind == Target::Kind::kLink && t.index >= 0 && t.index < graph.num_nodes && t.other >= 0 &&
+                     t.other < graph.num_nodes,
+                 name_, ": expected link targets Target::link(u, v) with u, v in [0, ", graph.num_nodes, "), got ",
+                 to_string(t));
+    const int64_t reach = model.receptive_field();
+    for (const auto& t : targets) {
+      const auto ends = torch::tensor({t.index, t.other}, torch::kLong);
+      Subgraph wide;
+      if (reach >= 0) {
+        wide = k_hop_subgraph(graph, ends, reach);
+      } else {
+        wide.graph = graph;
+        wide.node_ids = torch::arange(graph.num_nodes, torch::kLong);
+        wide.edge_ids = torch::arange(graph.num_edges(), torch::kLong);
+        wide.center = ends;
+      }
+      comps.push_back(model.num_hops() >= 0 ? k_hop_subgraph(graph, ends, model.num_hops()) : wide);
+      wides.push_back(std::move(wide));
+    }
+  } else if (model.task() != nn::Task::kGraph) {
     std::vector<int64_t> ids;
     for (const auto& t : targets) {
       GNNX_CHECK(t.kind == Target::Kind::kNode && t.index >= 0 && t.index < graph.num_nodes, name_,
@@ -90,13 +112,14 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
     const auto& wide = wides[i];
     const auto& comp = comps[i];
     const int64_t center = wide.center[0].item<int64_t>();
-    Target local = Target::node(center, t.label);
+    const bool link = t.kind == Target::Kind::kLink;
+    Target local = link ? Target::link(center, wide.center[1].item<int64_t>(), t.label) : Target::node(center, t.label);
     attribution::Attribution ea, fa;
     if (edges_) ea = edges_->attribute(model, wide.graph, {local}, attribution::GraphInput::kEdges);
     if (features_) fa = features_->attribute(model, wide.graph, {local}, attribution::GraphInput::kNodeFeatures);
     auto e = to_explanation(graph, ea, fa, 0, wide.node_ids, wide.edge_ids);
     // Restrict the report to the L-hop computation subgraph.
-    e.target = Target::node(t.index, e.target.label);
+    e.target = link ? Target::link(t.index, t.other, e.target.label) : Target::node(t.index, e.target.label);
     if (e.edge_mask.defined()) {
       auto keep = torch::zeros_like(e.edge_mask).index_put_({comp.edge_ids.to(e.edge_mask.device())}, 1.0);
       e.edge_mask = e.edge_mask * keep;

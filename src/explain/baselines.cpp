@@ -22,8 +22,9 @@ std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail:
     torch::AutoGradMode grad_on(true);
     auto m = torch::ones({u.graph.num_edges()}, u.graph.x.options()).requires_grad_(true);
     auto logits = detail::union_logits(model, u, u.graph.x, m, placement);
-    auto loss = torch::nn::functional::cross_entropy(
-        logits, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    // A classifier's cross-entropy of the explained class; a regression model's explained output
+    // itself (the squared error to its own value has a zero gradient).
+    auto loss = u.regression ? detail::explained_outputs(u, logits).sum() : detail::prediction_loss(u, logits).sum();
     auto g = torch::autograd::grad({loss}, {m}, {}, false, false, /*allow_unused=*/true)[0];
     auto s = (g.defined() ? g.abs() : torch::zeros_like(m)).detach().to(torch::kCPU);
     for (int64_t i = 0; i < u.size(); ++i)
@@ -37,6 +38,8 @@ std::vector<Explanation> grad_run(nn::GNNModel& model, const std::vector<detail:
 
 // Mean over heads and GAT layers of α per input edge of g, [E].
 at::Tensor mean_attention(nn::GNNModel& model, const Graph& g, const std::string& op) {
+  GNNX_CHECK(model.task() != nn::Task::kLink, op,
+             ": link predictors are not covered; explain them with gnnexplainer, pgexplainer or a gradient method");
   torch::NoGradGuard ng;
   detail::EvalGuard eg(model);
   const auto layers = model.attention(g.x, g.edge_index, g.edge_weight);

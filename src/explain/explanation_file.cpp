@@ -30,8 +30,11 @@ c10::IValue to_ivalue(const Explanation& e, int64_t N, int64_t E, size_t i) {
   GNNX_CHECK(n == 0 || (e.node_ids.min().item<int64_t>() >= 0 && e.node_ids.max().item<int64_t>() < N), op,
              ": node_ids must lie in [0, ", N, ")");
   c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
-  d.insert("target", e.target.kind == Target::Kind::kNode ? "node" : "graph");
+  d.insert("target", e.target.kind == Target::Kind::kNode   ? "node"
+                     : e.target.kind == Target::Kind::kLink ? "link"
+                                                            : "graph");
   d.insert("index", e.target.index);
+  if (e.target.kind == Target::Kind::kLink) d.insert("other", e.target.other);
   d.insert("label", e.target.label);
   d.insert("edge_ids", e.edge_ids);
   d.insert("node_ids", e.node_ids);
@@ -167,9 +170,12 @@ std::vector<Explanation> load_explanations(const std::string& path, int64_t num_
     Explanation x;
     x.method = method;
     const auto kind = e.at("target").toStringRef();
-    GNNX_CHECK(kind == "node" || kind == "graph", where, ": target must be \"node\" or \"graph\", got \"", kind, "\"");
-    x.target = kind == "node" ? Target::node(e.at("index").toInt(), e.at("label").toInt())
-                              : Target::graph(e.at("index").toInt(), e.at("label").toInt());
+    GNNX_CHECK(kind == "node" || kind == "graph" || kind == "link", where,
+               ": target must be \"node\", \"graph\" or \"link\", got \"", kind, "\"");
+    GNNX_CHECK(kind != "link" || e.contains("other"), where, ": a link target needs the field \"other\"");
+    x.target = kind == "node"   ? Target::node(e.at("index").toInt(), e.at("label").toInt())
+               : kind == "link" ? Target::link(e.at("index").toInt(), e.at("other").toInt(), e.at("label").toInt())
+                                : Target::graph(e.at("index").toInt(), e.at("label").toInt());
     x.edge_ids = tensor_field(e, "edge_ids", where, true);
     x.node_ids = tensor_field(e, "node_ids", where, true);
     GNNX_CHECK(x.edge_ids.dim() == 1 && x.node_ids.dim() == 1, where, ": edge_ids and node_ids must be 1-D");

@@ -23,8 +23,13 @@ std::string targets_sha256(const std::vector<Target>& targets) {
   std::string text;
   text.reserve(targets.size() * 12);
   for (const auto& t : targets) {
-    text += t.kind == Target::Kind::kNode ? 'n' : t.kind == Target::Kind::kGraph ? 'g' : 'o';
-    text += std::to_string(t.index) + ':' + std::to_string(t.label) + ',';
+    text += t.kind == Target::Kind::kNode    ? 'n'
+            : t.kind == Target::Kind::kGraph ? 'g'
+            : t.kind == Target::Kind::kLink  ? 'l'
+                                             : 'o';
+    text += std::to_string(t.index);
+    if (t.kind == Target::Kind::kLink) text += '-' + std::to_string(t.other);
+    text += ':' + std::to_string(t.label) + ',';
   }
   return io::sha256_hex(text);
 }

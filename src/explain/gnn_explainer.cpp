@@ -348,7 +348,7 @@ void optimise(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vect
   // code's pred_label): on the subgraph, nodes near its border see a cut neighbourhood. Graph
   // tasks have no node classes: the term is 0 there, as in the original code.
   at::Tensor node_pred;
-  if (o.laplacian() != 0 && !u.graph_task) {
+  if (o.laplacian() != 0 && !u.graph_task && !u.link) {
     std::vector<at::Tensor> preds;
     for (const auto* inst : part) preds.push_back(inst->node_pred);
     node_pred = torch::cat(preds).to(u.graph.device(), fopt.dtype().toScalarType());
@@ -360,8 +360,7 @@ void optimise(nn::GNNModel& model, const GNNExplainerOptions& o, const std::vect
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
     auto pe = torch::sigmoid(m.M).index_select(0, m.pair);
     auto logits = detail::union_logits(model, u, features.next(m.Fm), pe, o.mask_placement());
-    auto pred_loss = torch::nn::functional::cross_entropy(
-        logits, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [B]
+    auto pred_loss = detail::prediction_loss(u, logits);  // [B]
     at::Tensor loss = pred_loss.sum();
     if (epoch > 0) {
       last_reg = regularizer(o, B, pe, m.Fm);

@@ -113,8 +113,14 @@ at::Tensor gate_logits(const LayerNet& net, const nn::LayerInput& in, const at::
 // The clipped gate of a noise-free σ(logit): stretched to (γ, ζ) and clipped to [0, 1].
 at::Tensor clipped_gate_of(const at::Tensor& soft) { return (soft * (kZeta - kGamma) + kGamma).clamp(0, 1); }
 
-// Per instance [B]: KL(p0 ‖ p) (model) or CE(p, y) − CE(p0, y) (phenomenon).
-at::Tensor divergence(const at::Tensor& logits, const at::Tensor& logits0, const at::Tensor& labels, bool phen) {
+// Per instance [B]: KL(p0 ‖ p) (model) or CE(p, y) − CE(p0, y) (phenomenon); for a regression
+// model the squared change of the explained output.
+at::Tensor divergence(const at::Tensor& logits, const at::Tensor& logits0, const at::Tensor& labels, bool phen,
+                      bool regression) {
+  if (regression) {
+    auto y = labels.view({-1, 1});
+    return (logits.gather(1, y) - logits0.gather(1, y)).pow(2).view({-1});
+  }
   const auto lp = torch::log_softmax(logits, 1), lp0 = torch::log_softmax(logits0, 1);
   if (phen) {
     auto y = labels.view({-1, 1});
@@ -223,7 +229,7 @@ GraphMaskTrainReport train(GraphMaskExplainer::State& s, nn::GNNModel& model, co
           nn::MessageGateScope scope(gates);
           out = forward_union(model, b.u);
         }
-        const auto d = divergence(out, b.logits0, b.u.labels, phen).mean();
+        const auto d = divergence(out, b.logits0, b.u.labels, phen, b.u.regression).mean();
         const double dv = d.item<double>();
         auto loss = penalty + s.lambda * (d - o.allowance());
         auto grads = torch::autograd::grad({loss}, params, {}, false, false, /*allow_unused=*/true);
@@ -285,7 +291,7 @@ std::vector<Explanation> explain_all(const GraphMaskExplainer::State& s, nn::GNN
     {
       nn::IndexRangeScope ranges(b.u.graph.edge_index);
       nn::MessageGateScope scope(gates);
-      div = divergence(forward_union(model, b.u), b.logits0, b.u.labels, phenomenon(o)).to(torch::kCPU);
+      div = divergence(forward_union(model, b.u), b.logits0, b.u.labels, phenomenon(o), b.u.regression).to(torch::kCPU);
     }
     for (size_t i = a; i < z; ++i) {
       const auto k = static_cast<int64_t>(i - a);
@@ -304,6 +310,8 @@ std::vector<Explanation> explain_all(const GraphMaskExplainer::State& s, nn::GNN
 // New gates trained on insts, replacing `state`.
 GraphMaskTrainReport fit_instances(std::unique_ptr<GraphMaskExplainer::State>& state, nn::GNNModel& model,
                                    const GraphMaskOptions& o, const std::vector<detail::Instance>& insts) {
+  GNNX_CHECK(model.task() != nn::Task::kLink, kOp,
+             ": link predictors are not covered; explain them with gnnexplainer, pgexplainer or a gradient method");
   auto s = std::make_unique<GraphMaskExplainer::State>();
   auto rep = train(*s, model, o, insts);
   state = std::move(s);
@@ -313,6 +321,8 @@ GraphMaskTrainReport fit_instances(std::unique_ptr<GraphMaskExplainer::State>& s
 // insts explained by the trained gates, trained on insts first when `state` is empty.
 std::vector<Explanation> explain_instances(std::unique_ptr<GraphMaskExplainer::State>& state, nn::GNNModel& model,
                                            const GraphMaskOptions& o, const std::vector<detail::Instance>& insts) {
+  GNNX_CHECK(model.task() != nn::Task::kLink, kOp,
+             ": link predictors are not covered; explain them with gnnexplainer, pgexplainer or a gradient method");
   const double train_s = state ? 0.0 : fit_instances(state, model, o, insts).seconds;
   return detail::timed_explanations([&] { return explain_all(*state, model, o, insts); }, train_s);
 }

@@ -25,15 +25,26 @@
 namespace gnnx::explain::detail {
 namespace {
 
-int64_t resolve_label(int64_t given, int64_t predicted, const at::Tensor& truth, bool phenomenon, int64_t classes,
-                      const std::string& op, const Target& t) {
-  GNNX_CHECK(given < classes, op, ": label ", given, " of ", gnnx::to_string(t), " is not a class of the model's ",
-             classes);
-  if (given >= 0) return given;
-  if (!phenomenon) return predicted;
+// "node 3", "graph 0", "link 1 -> 2": the target without its class.
+std::string row_name(const Target& t) {
+  const auto text = gnnx::to_string(t);
+  return text.substr(0, text.find(" ("));
+}
+
+// The explained output of target t: given, or the model's own (its class, or a regression
+// model's single output), or the true class for a phenomenon explanation.
+int64_t resolve_label(nn::GNNModel& model, int64_t given, const at::Tensor& outputs, const at::Tensor& truth,
+                      bool phenomenon, const std::string& op, const Target& t) {
+  const bool regression = model.mode() == nn::Mode::kRegression;
+  GNNX_CHECK(!phenomenon || !regression, op, ": the phenomenon explanation of ", gnnx::to_string(t),
+             " needs a class, but the model is a regression model (explain the model's output instead)");
+  if (given >= 0 || !phenomenon) return nn::explained_output(model, outputs, given, op + " (" + row_name(t) + ")");
   GNNX_CHECK(truth.defined(), op, ": the phenomenon explanation of ", gnnx::to_string(t),
              " needs true labels, but the graph has no y");
-  return truth.item<int64_t>();
+  const int64_t label = truth.item<int64_t>();
+  GNNX_CHECK(label >= 0 && label < outputs.numel(), op, ": the true label ", label, " of ", gnnx::to_string(t),
+             " is not a class of the model's ", outputs.numel());
+  return label;
 }
 
 }  // namespace
@@ -92,7 +103,7 @@ void check_cut_logits(nn::GNNModel& model, const std::vector<Instance>& insts, i
       const auto full = part[b]->logits.to(torch::kDouble);
       const double diff = (cut[static_cast<int64_t>(b)] - full).abs().max().item<double>();
       const double scale = std::max(1.0, full.abs().max().item<double>());
-      GNNX_CHECK(diff <= 1e-4 * scale, op, ": node ", part[b]->target.index, "'s logits on its ",
+      GNNX_CHECK(diff <= 1e-4 * scale, op, ": ", row_name(part[b]->target), "'s logits on its ",
                  reach >= 0 ? std::to_string(reach) + "-hop computation subgraph" : std::string("graph"),
                  " differ from its logits on the whole graph by ", diff,
                  "; the model reads farther than its receptive_field() (", reach,
@@ -113,6 +124,7 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
                " target(s), the first ", gnnx::to_string(targets[0]), " (use explain_graphs for many graphs)");
     return make_graph_instances(model, {graph}, {targets[0].label}, phenomenon, op);
   }
+  if (model.task() == nn::Task::kLink) return make_link_instances(model, graph, targets, phenomenon, op);
   for (const auto& t : targets) {
     GNNX_CHECK(t.kind == Target::Kind::kNode, op, ": a node classifier explains node targets, got ",
                gnnx::to_string(t));
@@ -128,12 +140,13 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
     GNNX_CHECK(logits.dim() == 2 && logits.size(0) == graph.num_nodes, op, ": the model returned ", logits.sizes(),
                " for a graph of ", graph.num_nodes, " nodes");
     full_logits = logits.to(torch::kCPU);
+    GNNX_CHECK(full_logits.size(1) == model.num_classes(), op, ": the model returned ", full_logits.size(1),
+               " outputs per node, but says it has num_classes() = ", model.num_classes());
     pred = full_logits.argmax(1);
   }
   auto y = graph.has_labels() ? graph.y.to(torch::kCPU) : at::Tensor();
   GNNX_CHECK(!phenomenon || !y.defined() || y.size(0) == graph.num_nodes, op, ": node labels y must have ",
              graph.num_nodes, " entries, got ", y.sizes());
-  const auto* p = pred.data_ptr<int64_t>();
   // Trimmed layout depth: edges into nodes K or more hops away cannot reach the target. (A
   // model whose stated receptive field is shorter runs untrimmed, and the cut check names it.)
   const int64_t k = model.trimmed_hops();
@@ -142,7 +155,7 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
   std::vector<int64_t> labels, centers;
   for (const auto& t : targets) {
     auto truth = y.defined() && y.size(0) == graph.num_nodes ? y[t.index] : at::Tensor();
-    labels.push_back(resolve_label(t.label, p[t.index], truth, phenomenon, model.num_classes(), op, t));
+    labels.push_back(resolve_label(model, t.label, full_logits[t.index], truth, phenomenon, op, t));
     centers.push_back(t.index);
   }
   // Subgraphs are cut on the CPU, all at once: on a GPU each would be dozens of tiny kernels and
@@ -157,8 +170,12 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
       Instance& inst = out[i];
       inst.target = Target::node(targets[i].index, labels[i]);
       inst.center = sub.center.item<int64_t>();
-      inst.node_pred = pred.index_select(0, sub.node_ids);
+      // The Laplacian's per-node prediction: the class, or the explained output's value.
+      inst.node_pred = model.mode() == nn::Mode::kRegression
+                           ? full_logits.select(1, labels[i]).index_select(0, sub.node_ids)
+                           : pred.index_select(0, sub.node_ids);
       inst.logits = full_logits[targets[i].index];
+      inst.regression = model.mode() == nn::Mode::kRegression;
       if (prune) {
         std::tie(inst.live_edges, inst.hops) = live_edges(sub.graph, inst.center, k);
         inst.num_hops = k;
@@ -178,6 +195,70 @@ std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, co
   return out;
 }
 
+std::vector<Instance> make_link_instances(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
+                                          bool phenomenon, const std::string& op) {
+  GNNX_CHECK(!phenomenon, op,
+             ": the phenomenon explanation of a link needs its true class, which the graph does not carry; explain "
+             "the model's prediction (explanation_type model)");
+  const int64_t N = graph.num_nodes;
+  std::vector<int64_t> src, dst;
+  for (const auto& t : targets) {
+    GNNX_CHECK(t.kind == Target::Kind::kLink, op, ": a link predictor explains links (Target::link(u, v)), got ",
+               gnnx::to_string(t));
+    GNNX_CHECK(t.index >= 0 && t.index < N && t.other >= 0 && t.other < N, op, ": ", gnnx::to_string(t),
+               " has a node outside the graph of ", N, " nodes");
+    src.push_back(t.index);
+    dst.push_back(t.other);
+  }
+  const auto B = static_cast<int64_t>(targets.size());
+  at::Tensor full;
+  {
+    torch::NoGradGuard ng;
+    EvalGuard eg(model);
+    nn::IndexRangeScope ranges(graph.edge_index);
+    const auto pairs = torch::stack({torch::tensor(src, torch::kLong), torch::tensor(dst, torch::kLong)})
+                           .view({2, B})
+                           .to(graph.edge_index.device());
+    full = model.forward_links(graph.x, graph.edge_index, graph.edge_weight, pairs).to(torch::kCPU);
+    GNNX_CHECK(full.dim() == 2 && full.size(0) == B && full.size(1) == model.num_classes(), op, ": the model returned ",
+               full.sizes(), " for ", B, " links, expected [", B, ", ", model.num_classes(), "]");
+  }
+  const int64_t reach = model.receptive_field();
+  const auto dev = graph.device();
+  const Graph host = dev.is_cpu() ? graph : graph.to(torch::kCPU);
+  std::vector<Instance> out(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const auto& t = targets[i];
+    Instance& inst = out[i];
+    inst.target = Target::link(t.index, t.other,
+                               nn::explained_output(model, full[static_cast<int64_t>(i)], t.label,
+                                                    op + " (" + row_name(t) + ")"));
+    // The union of both endpoints' computation subgraphs (the whole graph when the reach is unknown).
+    Subgraph sub;
+    if (reach >= 0) {
+      sub = k_hop_subgraph(host, torch::tensor({t.index, t.other}, torch::kLong), reach);
+    } else {
+      sub.graph = host;
+      sub.node_ids = torch::arange(N, torch::kLong);
+      sub.edge_ids = torch::arange(host.num_edges(), torch::kLong);
+      sub.center = torch::tensor({t.index, t.other}, torch::kLong);
+    }
+    inst.center = sub.center[0].item<int64_t>();
+    inst.center2 = sub.center[1].item<int64_t>();
+    inst.logits = full[static_cast<int64_t>(i)];
+    inst.regression = model.mode() == nn::Mode::kRegression;
+    inst.graph = dev.is_cpu() ? sub.graph : sub.graph.to(dev);
+    inst.host_edge_index = sub.graph.edge_index;
+    inst.edge_ids = sub.edge_ids;
+    inst.node_ids = sub.node_ids;
+    inst.key = t.index * N + t.other;
+    inst.full_num_nodes = N;
+    inst.full_num_edges = graph.num_edges();
+  }
+  check_cut_logits(model, out, reach, op);
+  return out;
+}
+
 std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                            const std::vector<int64_t>& labels, bool phenomenon, const std::string& op) {
   GNNX_CHECK(!graphs.empty(), op, ": expected at least one graph, got an empty list");
@@ -189,7 +270,6 @@ std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vecto
   for (size_t i = 0; i < graphs.size(); ++i) {
     const auto& g = graphs[i];
     check_model_graph(model, g, op + " (graph " + std::to_string(i) + ")");
-    int64_t predicted;
     at::Tensor logits;
     {
       torch::NoGradGuard ng;
@@ -197,14 +277,13 @@ std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vecto
       logits = model.forward(g.x, g.edge_index, g.edge_weight, {}, 1).to(torch::kCPU);
       GNNX_CHECK(logits.dim() == 2 && logits.size(0) == 1, op, ": the model returned ", logits.sizes(),
                  " for one graph, expected [1, classes]");
-      predicted = logits.argmax(1).item<int64_t>();
     }
     const auto t = Target::graph(static_cast<int64_t>(i), labels.empty() ? -1 : labels[i]);
     Instance inst;
     auto truth = g.has_labels() ? g.y.reshape({-1})[0].to(torch::kCPU) : at::Tensor();
-    inst.target = Target::graph(t.index,
-                                resolve_label(t.label, predicted, truth, phenomenon, model.num_classes(), op, t));
+    inst.target = Target::graph(t.index, resolve_label(model, t.label, logits[0], truth, phenomenon, op, t));
     inst.logits = logits[0];
+    inst.regression = model.mode() == nn::Mode::kRegression;
     inst.graph = g;
     inst.host_edge_index = g.edge_index.to(torch::kCPU);
     inst.edge_ids = torch::arange(g.num_edges(), torch::kLong);
@@ -297,7 +376,7 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   // Index tensors are assembled on the CPU and moved once; features stay on the device.
   const auto lopt = torch::TensorOptions().dtype(torch::kLong);
   std::vector<at::Tensor> eis, xs, ews, eseg, nseg;
-  std::vector<int64_t> centers, labels;
+  std::vector<int64_t> centers, centers2, labels;
   std::vector<double> nn_count;
   u.edge_off = {0};
   u.node_off = {0};
@@ -311,6 +390,7 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
     eseg.push_back(torch::full({g.num_edges()}, static_cast<int64_t>(b), lopt));
     nseg.push_back(torch::full({g.num_nodes}, static_cast<int64_t>(b), lopt));
     centers.push_back(u.node_off.back() + std::max<int64_t>(instances[b]->center, 0));
+    centers2.push_back(u.node_off.back() + std::max<int64_t>(instances[b]->center2, 0));
     labels.push_back(instances[b]->target.label);
     nn_count.push_back(static_cast<double>(g.num_nodes));
     u.edge_off.push_back(u.edge_off.back() + g.num_edges());
@@ -335,6 +415,8 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
   u.edge_seg = torch::cat(eseg, 0).to(dev);
   u.node_seg = torch::cat(nseg, 0).to(dev);
   u.centers = torch::tensor(centers, torch::kLong).to(dev);
+  u.link = instances.front()->center2 >= 0;
+  if (u.link) u.centers2 = torch::tensor(centers2, torch::kLong).to(dev);
   bool trim = pruned && !graph_task;
   for (const auto* inst : instances)
     trim = trim && inst->hops.defined() && inst->num_hops == instances.front()->num_hops && inst->num_hops > 0;
@@ -347,6 +429,12 @@ Union make_union(const std::vector<const Instance*>& instances, bool graph_task)
                                                       : u.graph.edge_weight;
   }
   u.labels = torch::tensor(labels, torch::kLong).to(dev);
+  u.regression = instances.front()->regression;
+  if (u.regression) {
+    std::vector<at::Tensor> values;
+    for (const auto* inst : instances) values.push_back(inst->logits[inst->target.label]);
+    u.values = torch::stack(values).to(dev, u.graph.x.scalar_type());
+  }
   u.num_nodes = torch::tensor(nn_count, torch::TensorOptions().dtype(u.graph.x.scalar_type())).to(dev);
   return u;
 }
@@ -419,12 +507,24 @@ at::Tensor union_logits(nn::GNNModel& model, const Union& u, const at::Tensor& x
     scope = std::make_unique<nn::EdgeMaskScope>(u.live.defined() ? edge_mask.index_select(0, u.live) : edge_mask,
                                                 placement);
   if (u.graph_task) return model.forward(x, ei, ew, u.node_seg, u.size());
+  if (u.link) return model.forward_links(x, ei, ew, torch::stack({u.centers, u.centers2}));
   if (u.trimmed) {
     // Unmasked features are the same every epoch: reordered once, in trim_layout.
     const auto xo = x.is_same(u.graph.x) ? u.x_ordered : x.index_select(0, u.node_order);
     return model.forward_trimmed(xo, ei, ew, u.nodes_per_hop, u.edges_per_hop);
   }
   return model.forward(x, ei, ew).index_select(0, u.centers);
+}
+
+at::Tensor prediction_loss(const Union& u, const at::Tensor& outputs) {
+  if (!u.regression)
+    return torch::nn::functional::cross_entropy(
+        outputs, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  return (outputs.gather(1, u.labels.view({-1, 1})).squeeze(1) - u.values).pow(2);
+}
+
+at::Tensor explained_outputs(const Union& u, const at::Tensor& outputs) {
+  return outputs.gather(1, u.labels.view({-1, 1})).squeeze(1);
 }
 
 std::vector<Explanation> timed_explanations(const std::function<std::vector<Explanation>()>& run, double train_s) {

@@ -26,11 +26,15 @@ struct Instance {
   // graph.edge_index on the CPU (the same tensor when graph is there): unions and explanations
   // are assembled on the host, so a GPU run costs no per-instance kernels or syncs there.
   at::Tensor host_edge_index;
-  int64_t center = -1;  // row of the target node in graph (node task)
+  int64_t center = -1;   // row of the target node in graph (node task; a link's source)
+  int64_t center2 = -1;  // row of a link's second node in graph (link task), else -1
   int64_t key = 0;      // node id or graph position: seeds the instance's randomness
   int64_t full_num_nodes = 0, full_num_edges = 0;
-  at::Tensor node_pred;  // [n] int64 on the CPU (node task): the model's full-graph class of each node
+  // [n] on the CPU (node task): the model's full-graph class of each node (int64), or for a
+  // regression model the explained output's value (float)
+  at::Tensor node_pred;
   at::Tensor logits;     // [C] on the CPU: the model's full-graph logits of the target (what is explained)
+  bool regression = false;  // the model is a regression model: target.label names the output explained
   // Node task, when the model runs trimmed (GNNModel::trimmed_hops() = K > 0): ids in graph of
   // the edges that can reach the target's output, i.e. whose target node is fewer than K hops
   // from the explained node, on the CPU. Undefined: every edge is live.
@@ -51,6 +55,11 @@ void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::strin
 /// targets must be {Target::graph(0)}; one instance on the whole graph.
 std::vector<Instance> make_instances(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
                                      bool phenomenon, const std::string& op);
+/// Link task (called by make_instances for a Task::kLink model): one instance per
+/// Target::link(u, v) on the union of u's and v's model.receptive_field()-hop computation
+/// subgraphs, its logits checked against the full graph's as for nodes.
+std::vector<Instance> make_link_instances(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
+                                          bool phenomenon, const std::string& op);
 /// Graph task: one instance per graph.
 std::vector<Instance> make_graph_instances(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                            const std::vector<int64_t>& labels, bool phenomenon, const std::string& op);
@@ -60,8 +69,12 @@ struct Union {
   Graph graph;
   at::Tensor edge_seg;                      // [E] instance (0..B-1) of each edge
   at::Tensor node_seg;                      // [N] instance of each node (the batch vector for graph tasks)
-  at::Tensor centers;                       // [B] rows of the target nodes (node task)
-  at::Tensor labels;                        // [B] explained classes
+  at::Tensor centers;                       // [B] rows of the target nodes (node task; links' first nodes)
+  bool link = false;                        // link instances: forward_links on (centers, centers2)
+  at::Tensor centers2;                      // [B] rows of the links' second nodes (link task)
+  at::Tensor labels;                        // [B] explained classes (regression: explained outputs)
+  bool regression = false;                  // a regression model's instances
+  at::Tensor values;                        // [B] regression: the explained outputs on the full graph
   at::Tensor num_nodes;                     // [B] float, nodes per instance
   std::vector<int64_t> edge_off, node_off;  // B + 1 offsets
   bool graph_task = false;
@@ -122,6 +135,13 @@ void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::functio
 /// and a node importance (the largest score of an incident edge) unless node_mask is given.
 Explanation make_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
                              const at::Tensor& node_mask = {});
+
+/// The per-instance [B] loss that keeps the outputs [B, C] on the union close to the explained
+/// prediction: the cross-entropy of the explained class for a classifier; for a regression model
+/// the squared difference between the explained output and its full-graph value (u.values).
+at::Tensor prediction_loss(const Union& u, const at::Tensor& outputs);
+/// The explained entry of each instance's outputs [B, C]: [B].
+at::Tensor explained_outputs(const Union& u, const at::Tensor& outputs);
 
 /// run(), with train_s (the seconds of a training that preceded it; 0: trained before) and the
 /// seconds of run() itself in every explanation's diagnostics ("train_seconds",

@@ -67,6 +67,7 @@ struct PGExplainer::State {
   at::Tensor mu, sd;          // [D]: the MLP reads (z - mu) / sd
   int64_t dim = 0;            // D: the embedding width
   bool graph_task = false;
+  bool link = false;  // trained for a link predictor: the MLP also reads both endpoints' embeddings
   std::vector<at::Tensor> params() const { return {w1, b1, w2, b2}; }
 };
 
@@ -77,7 +78,8 @@ namespace {
 struct Batch {
   detail::Union u;
   at::Tensor z;       // [n, D] embeddings of the union's nodes
-  at::Tensor zc;      // [B, D] the targets' embeddings (node task)
+  at::Tensor zc;      // [B, D] the targets' embeddings (node task; a link's first node)
+  at::Tensor zc2;     // [B, D] a link's second node's embedding (link task)
   at::Tensor pair;    // [E] undirected pair of each edge (symmetric_mask), else undefined
   int64_t pairs = 0;  // P
 };
@@ -97,6 +99,7 @@ Batch make_batch(nn::GNNModel& model, const PGExplainerOptions& o, const std::ve
     for (const auto* inst : part) ids.push_back(inst->node_ids);
     b.z = full_z.index_select(0, torch::cat(ids).to(full_z.device()));
     b.zc = b.z.index_select(0, b.u.centers);
+    if (b.u.link) b.zc2 = b.z.index_select(0, b.u.centers2);
   }
   if (o.symmetric_mask()) b.pair = detail::union_pairs(part, b.pairs);
   return b;
@@ -113,6 +116,10 @@ at::Tensor edge_logits(const PGExplainer::State& s, const Batch& b) {
   if (!s.graph_task) {
     auto pc = torch::mm((b.zc - s.mu) / s.sd, s.w1.slice(1, 2 * D, 3 * D).t());  // [B, H]
     h = h + pc.index_select(0, b.u.edge_seg);
+  }
+  if (s.link) {
+    auto pd = torch::mm((b.zc2 - s.mu) / s.sd, s.w1.slice(1, 3 * D, 4 * D).t());  // [B, H]
+    h = h + pd.index_select(0, b.u.edge_seg);
   }
   return torch::addmm(s.b2, torch::relu(h), s.w2.t()).view({-1});
 }
@@ -170,6 +177,7 @@ PGTrainReport train(PGExplainer::State& s, nn::GNNModel& model, const PGExplaine
     batches.push_back(make_batch(model, o, insts, a, std::min(insts.size(), a + bs), full_z));
   s.dim = batches.front().z.size(1);
   s.graph_task = model.task() == nn::Task::kGraph;
+  s.link = model.task() == nn::Task::kLink;
   if (o.standardize()) {
     std::vector<at::Tensor> zs;
     for (const auto& b : batches) zs.push_back(b.z);
@@ -181,7 +189,9 @@ PGTrainReport train(PGExplainer::State& s, nn::GNNModel& model, const PGExplaine
     s.sd = torch::ones({s.dim}, opt);
   }
   auto gen = torch_generator(o.seed());
-  init_linear(s.w1, s.b1, o.hidden(), (s.graph_task ? 2 : 3) * s.dim, gen, opt);
+  // The MLP reads [z_u, z_v] per edge, then the target's embedding (node task) or both link
+  // endpoints' (link task).
+  init_linear(s.w1, s.b1, o.hidden(), (s.graph_task ? 2 : s.link ? 4 : 3) * s.dim, gen, opt);
   init_linear(s.w2, s.b2, 1, o.hidden(), gen, opt);
   torch::optim::Adam adam(s.params(), torch::optim::AdamOptions(o.lr()));
 
@@ -201,8 +211,7 @@ PGTrainReport train(PGExplainer::State& s, nn::GNNModel& model, const PGExplaine
       auto eps = (torch::rand({logit.size(0)}, gen, torch::kFloat) * (1 - 2 * o.bias()) + o.bias()).to(opt);
       auto m = symmetrise(torch::sigmoid((torch::log(eps) - torch::log1p(-eps) + logit) / temp), b);
       auto out = detail::union_logits(model, u, u.graph.x, m, o.mask_placement());
-      auto ce = torch::nn::functional::cross_entropy(
-          out, u.labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [B]
+      auto ce = detail::prediction_loss(u, out);  // [B]
       auto mm = m * 0.99 + 0.005;
       auto ent = -mm * torch::log(mm) - (1 - mm) * torch::log(1 - mm);
       auto count = segment_sum(torch::ones_like(m), u.edge_seg, B).clamp_min(1);
@@ -224,8 +233,12 @@ PGTrainReport train(PGExplainer::State& s, nn::GNNModel& model, const PGExplaine
 // One forward of the MLP over all instances (in unions of up to 512), no noise.
 std::vector<Explanation> explain_all(const PGExplainer::State& s, nn::GNNModel& model, const PGExplainerOptions& o,
                                      const std::vector<detail::Instance>& insts, const at::Tensor& full_z) {
-  GNNX_CHECK(s.graph_task == (model.task() == nn::Task::kGraph), kOp, ": the MLP was trained for a ",
-             s.graph_task ? "graph" : "node", " classifier, got a ", nn::to_string(model.task()), " classifier");
+  GNNX_CHECK(s.graph_task == (model.task() == nn::Task::kGraph) && s.link == (model.task() == nn::Task::kLink), kOp,
+             ": the MLP was trained for a ",
+             s.graph_task ? "graph classifier"
+             : s.link     ? "link predictor"
+                          : "node classifier",
+             ", got a ", nn::to_string(model.task()), " model");
   torch::NoGradGuard ng;
   std::vector<Explanation> out;
   constexpr size_t kChunk = 512;
@@ -251,7 +264,8 @@ std::vector<Explanation> explain_all(const PGExplainer::State& s, nn::GNNModel& 
 // subgraph's edges, W₁ applied blockwise through the per-node products ZAᵀ + b₁, ZBᵀ and z_t Cᵀ.
 std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel& model, const PGExplainerOptions& o,
                                        const Graph& graph, const std::vector<Target>& targets) {
-  GNNX_CHECK(!s.graph_task, kOp, ": the MLP was trained for a graph classifier, got a node classifier");
+  GNNX_CHECK(!s.graph_task && !s.link, kOp, ": the MLP was trained for a ",
+             s.graph_task ? "graph classifier" : "link predictor", ", got a node classifier");
   GNNX_CHECK(!targets.empty(), kOp, ": expected at least one target, got an empty list");
   detail::check_model_graph(model, graph, kOp);
   const int64_t N = graph.num_nodes, E = graph.num_edges(), C = model.num_classes();
@@ -277,11 +291,21 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
   GNNX_CHECK(z.size(1) == s.dim, kOp, ": the MLP was trained on embeddings of width ", s.dim, ", but this model's are ",
              z.size(1), " wide (train it on this model: fit, or reset)");
   const bool phen = phenomenon(o);
+  GNNX_CHECK(!phen || model.mode() == nn::Mode::kClassification, kOp,
+             ": the phenomenon explanation needs a class, but the model is a regression model (explain the model's "
+             "output instead)");
   at::Tensor y;
   if (phen) {
     GNNX_CHECK(graph.has_labels() && graph.y.numel() == N, kOp,
                ": the phenomenon explanation needs one true label per node in graph.y");
     y = graph.y.to(torch::kCPU, torch::kLong).reshape({-1});
+  }
+  // The explained class (or output) of each target, resolved before the parallel loop.
+  std::vector<int64_t> labels(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const int64_t t = targets[i].index;
+    labels[i] = targets[i].label < 0 && phen ? y[t].item<int64_t>()
+                                             : nn::explained_output(model, logits[t], targets[i].label, kOp);
   }
   const auto dev = graph.device();
   const auto host_ei = graph.edge_index.to(torch::kCPU, torch::kLong).contiguous();
@@ -313,7 +337,6 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
   if (o.symmetric_mask())
     for (int64_t e = 0; e < E; ++e)
       present.insert(static_cast<uint64_t>(src[e]) * static_cast<uint64_t>(N) + static_cast<uint64_t>(dst[e]));
-  const auto pred = logits.argmax(1);
   std::vector<Explanation> out(targets.size());
   // Each target writes its own explanation only.
   tbb::parallel_for(tbb::blocked_range<size_t>(0, targets.size()), [&](const tbb::blocked_range<size_t>& r) {
@@ -381,9 +404,7 @@ std::vector<Explanation> explain_nodes(const PGExplainer::State& s, nn::GNNModel
         nm[u] = std::max(nm[u], m);  // a node is as important as its most important edge
         nm[v] = std::max(nm[v], m);
       }
-      const int64_t label = targets[i].label >= 0 ? targets[i].label
-                            : phen                ? y[t].item<int64_t>()
-                                                  : pred[t].item<int64_t>();
+      const int64_t label = labels[i];
       Explanation& x = out[i];
       x.method = "pgexplainer";
       x.target = Target::node(t, label);
@@ -439,6 +460,17 @@ std::vector<Explanation> PGExplainer::explain(nn::GNNModel& model, const Graph& 
     return explain_graphs(model, {graph}, {targets.front().label});
   }
   classifier(model);
+  if (model.task() == nn::Task::kLink) {  // each link on its two endpoints' computation subgraphs
+    auto insts = node_instances(model, graph, targets, options);
+    const auto full_z = full_embeddings(model, graph, options);
+    double train_s = 0;
+    if (!state_) {
+      auto s = std::make_unique<State>();
+      train_s = train(*s, model, options, insts, full_z).seconds;
+      state_ = std::move(s);
+    }
+    return detail::timed_explanations([&] { return explain_all(*state_, model, options, insts, full_z); }, train_s);
+  }
   double train_s = 0;
   if (!state_) train_s = fit(model, graph, targets).seconds;
   return detail::timed_explanations([&] { return explain_nodes(*state_, model, options, graph, targets); }, train_s);

@@ -342,6 +342,10 @@ PrototypeResult Prototype::build(nn::GNNModel& model, const Graph& graph, const 
   check_options(options);
   graph.validate("prototype");
   GNNX_CHECK(!nodes.empty(), "prototype: expected at least one node to explain, got none");
+  GNNX_CHECK(model.mode() == nn::Mode::kClassification,
+             "prototype: a class prototype needs a classifier; this model "
+             "is a regression model");
+  GNNX_CHECK(model.task() != nn::Task::kLink, "prototype: a class prototype of links is not covered");
   GNNX_CHECK(model.task() == nn::Task::kNode, "prototype: build explains nodes of a node classifier; this model ",
              "classifies graphs (use build_graphs)");
   GNNX_CHECK(label >= -1 && label < model.num_classes(), "prototype: label must be -1 (the model's predictions) or ",
@@ -364,6 +368,9 @@ PrototypeResult Prototype::build(nn::GNNModel& model, const Graph& graph, const 
 PrototypeResult Prototype::build_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs, int64_t label) const {
   check_options(options);
   GNNX_CHECK(!graphs.empty(), "prototype: expected at least one graph to explain, got none");
+  GNNX_CHECK(model.mode() == nn::Mode::kClassification,
+             "prototype: a class prototype needs a classifier; this model "
+             "is a regression model");
   GNNX_CHECK(model.task() == nn::Task::kGraph, "prototype: build_graphs explains a graph classifier; this model ",
              "classifies nodes (use build)");
   GNNX_CHECK(label >= -1 && label < model.num_classes(), "prototype: label must be -1 (the model's predictions) or ",

@@ -30,6 +30,14 @@ void check_options(const SubgraphXOptions& o) {
   GNNX_CHECK(o.max_batch_nodes() >= 1, kOp, ": max_batch_nodes must be >= 1, got ", o.max_batch_nodes());
 }
 
+void check_classifier(const nn::GNNModel& model) {
+  GNNX_CHECK(model.task() != nn::Task::kLink, kOp,
+             ": link predictors are not covered; explain them with gnnexplainer, pgexplainer or a gradient method");
+  GNNX_CHECK(model.mode() == nn::Mode::kClassification, kOp,
+             ": scores subgraphs by the probability of the explained class, so it needs a classifier; this model is a "
+             "regression model (explain it with gnnexplainer, pgexplainer, graphmask or a gradient method)");
+}
+
 bool phenomenon(const SubgraphXOptions& o) { return o.explanation_type() == ExplanationType::kPhenomenon; }
 
 // v(m) for many node masks of one instance: the model's softmax probability of the explained
@@ -418,6 +426,7 @@ std::vector<Explanation> SubgraphX::explain(nn::GNNModel& model, const Graph& gr
                                             const std::vector<Target>& targets) {
   check_options(options);
   GNNX_CHECK(!targets.empty(), kOp, ": expected at least one target, got an empty list");
+  check_classifier(model);
   auto insts = detail::make_instances(model, graph, targets, phenomenon(options), kOp);
   return explain_instances(model, insts, options, model.task() == nn::Task::kGraph);
 }
@@ -426,6 +435,7 @@ std::vector<Explanation> SubgraphX::explain_graphs(nn::GNNModel& model, const st
                                                    const std::vector<int64_t>& labels) {
   check_options(options);
   GNNX_CHECK(!graphs.empty(), kOp, ": expected at least one graph, got an empty list");
+  check_classifier(model);
   auto insts = detail::make_graph_instances(model, graphs, labels, phenomenon(options), kOp);
   return explain_instances(model, insts, options, true);
 }

@@ -45,6 +45,9 @@ Engine::Engine(nn::GNNClassifierImpl* model, const GNNLRPOptions& options, const
       head_rule_(RuleTransform::from(options.head_rule(), "head")),
       graph_(graph) {
   graph.validate("GNNLRP", /*allow_empty=*/false);
+  GNNX_CHECK(model->task() != nn::Task::kLink,
+             "GNNLRP: link predictors are not covered (the relevance of walks ends at one node's output); explain them "
+             "with gnnexplainer, pgexplainer or a gradient method");
   GNNX_CHECK(graph.has_features(), "GNNLRP: the graph has no node features x");
   GNNX_CHECK(graph.x.size(1) == model->in_channels(), "GNNLRP: the model takes ", model->in_channels(),
              " input features, the graph has ", graph.x.size(1));
@@ -117,7 +120,7 @@ Target Engine::resolve(const Target& target, const at::Tensor& logits) const {
   const int64_t C = model_->num_classes();
   if (t.label < 0) {
     GNNX_CHECK(t.label == -1, "GNNLRP: label must be -1 (predicted) or in [0, ", C, "), got ", t.label);
-    t.label = logits[row_of(t)].argmax().item<int64_t>();
+    t.label = nn::explained_output(*model_, logits[row_of(t)], -1, "GNNLRP");
   }
   GNNX_CHECK(t.label < C, "GNNLRP: label ", t.label, " outside [0, ", C, ")");
   return t;

@@ -60,6 +60,11 @@ uint64_t mix_seed(uint64_t a, uint64_t b) {
 }
 
 void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::string& op) {
+  // A one-class cross-entropy is 0 whatever the mask: nothing to explain by.
+  GNNX_CHECK(model.mode() == nn::Mode::kRegression || model.num_classes() >= 2, op,
+             ": the classifier has one class, whose cross-entropy is 0 whatever the input; a single logit is "
+             "explained as a value: declare the model a regression model (nn::Mode::kRegression, gnnx explain --mode "
+             "regression)");
   graph.validate(op, /*allow_empty=*/false);
   GNNX_CHECK(graph.has_features(), op, ": the graph has no node features x");
   GNNX_CHECK(graph.x.size(1) == model.in_channels(), op, ": the model takes ", model.in_channels(),

@@ -130,10 +130,14 @@ std::string render_svg(const std::string& dot_source, const RenderOptions& o) {
 std::string explanation_dot(const Graph& g, const explain::Explanation& e, const DrawOptions& o) {
   g.validate("explanation_dot");
   const bool node_target = e.target.kind == Target::Kind::kNode;
-  GNNX_CHECK(node_target || e.target.kind == Target::Kind::kGraph,
-             "explanation_dot: needs a node or graph target, got ", to_string(e.target));
+  const bool link_target = e.target.kind == Target::Kind::kLink;
+  GNNX_CHECK(node_target || link_target || e.target.kind == Target::Kind::kGraph,
+             "explanation_dot: needs a node, link or graph target, got ", to_string(e.target));
   GNNX_CHECK(!node_target || (e.target.index >= 0 && e.target.index < g.num_nodes), "explanation_dot: target node ",
              e.target.index, " outside the graph of ", g.num_nodes, " nodes");
+  GNNX_CHECK(!link_target || (e.target.index >= 0 && e.target.index < g.num_nodes && e.target.other >= 0 &&
+                              e.target.other < g.num_nodes),
+             "explanation_dot: ", to_string(e.target), " has a node outside the graph of ", g.num_nodes, " nodes");
   GNNX_CHECK(e.edge_mask.defined() && e.edge_mask.dim() == 1 && e.edge_mask.size(0) == g.num_edges(),
              "explanation_dot: the explanation needs an edge mask of shape [", g.num_edges(), "]");
   at::Tensor edges;
@@ -178,12 +182,21 @@ std::string explanation_dot(const Graph& g, const explain::Explanation& e, const
       << "  node [shape=circle, style=filled, fontsize=10, width=0.35, fixedsize=true];\n";
   std::map<int64_t, bool> nodes;
   for (const auto& [uv, s] : pairs) nodes[uv.first] = nodes[uv.second] = true;
-  if (node_target) nodes[e.target.index] = true;
+  // The explained node, or both ends of the explained link, drawn doubled.
+  auto is_target = [&](int64_t n) {
+    return (node_target || link_target) && (n == e.target.index || (link_target && n == e.target.other));
+  };
+  if (node_target || link_target) nodes[e.target.index] = true;
+  if (link_target) nodes[e.target.other] = true;
   for (const auto& [n, _] : nodes) {
     const char* fill = labels.defined() ? palette[labels.data_ptr<int64_t>()[n] % 8] : "#ffffff";
-    out << "  " << n << " [fillcolor=\"" << fill << "\""
-        << (node_target && n == e.target.index ? ", shape=doublecircle, penwidth=2" : "") << "];\n";
+    out << "  " << n << " [fillcolor=\"" << fill << "\"" << (is_target(n) ? ", shape=doublecircle, penwidth=2" : "")
+        << "];\n";
   }
+  // The predicted link itself, dashed (it may or may not be an edge of the graph).
+  if (link_target && e.target.index != e.target.other)
+    out << "  " << e.target.index << " -- " << e.target.other
+        << " [style=dashed, color=\"#2563eb\", penwidth=2, tooltip=\"explained link\"];\n";
   for (const auto& [uv, s] : pairs) {
     const double f = top > 0 ? s.first / top : 0.0;
     const int red = 255, gb = static_cast<int>(std::lround(220 * (1 - f)));

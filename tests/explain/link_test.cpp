@@ -21,6 +21,7 @@
 #include "gnnx/nn/models/gnn.h"
 #include "gnnx/nn/models/script_gnn.h"
 #include "gnnx/nn/train.h"
+#include "gnnx/viz/graphviz.h"
 #include "support/catch.h"
 #include "support/random_graph.h"
 #include "support/tensor_match.h"
@@ -311,4 +312,27 @@ def forward(self, x, edge_index, edge_weight, pairs):
   GNNX_REQUIRE_CLOSE(ge.logits, model->forward_links(g.x, g.edge_index, {}, link_pairs(1, 6))[0]);
   GNNX_REQUIRE_ERROR("ScriptGnn: a TorchScript link predictor gives the logits of node pairs",
                      model->forward(g.x, g.edge_index));
+}
+
+TEST_CASE("A link explanation is drawn with both endpoints and the link", "[link]") {
+  LinkFixture f;
+  const auto e = make_explainer("saliency")->explain(*f.model, f.graph, {Target::link(5, 8)}).at(0);
+  const auto dot = viz::explanation_dot(f.graph, e, viz::DrawOptions());
+  REQUIRE(dot.find("5 [fillcolor=\"#ffffff\", shape=doublecircle") != std::string::npos);
+  REQUIRE(dot.find("8 [fillcolor=\"#ffffff\", shape=doublecircle") != std::string::npos);
+  REQUIRE(dot.find("5 -- 8 [style=dashed") != std::string::npos);
+}
+
+TEST_CASE("A one-class classifier is refused where its cross-entropy would be explained", "[link]") {
+  const auto g = gnnx::test::random_tree_graph();
+  torch::manual_seed(2);
+  nn::GNNClassifier one(nn::GNNClassifierOptions(5, 1).task(nn::Task::kLink));
+  GNNX_REQUIRE_ERROR("GNNExplainer: the classifier has one class, whose cross-entropy is 0",
+                     GNNExplainer().explain(*one, g, {Target::link(0, 9)}));
+  nn::GNNClassifier node_one(nn::GNNClassifierOptions(5, 1));
+  GNNX_REQUIRE_ERROR("PGExplainer: the classifier has one class",
+                     PGExplainer(PGExplainerOptions().epochs(1)).explain(*node_one, g, {Target::node(3)}));
+  // The gradient of the one logit is still an attribution.
+  const auto s = make_explainer("saliency")->explain(*node_one, g, {Target::node(3)}).at(0);
+  REQUIRE(s.edge_mask.sum().item<double>() > 0);
 }

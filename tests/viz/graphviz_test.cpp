@@ -68,5 +68,5 @@ TEST_CASE("viz::explanation_dot draws a graph target's edges, viz::render_svg re
                      viz::render_svg("graph { a -- b }", viz::RenderOptions().program("no-such-dot")));
   GNNX_REQUIRE_ERROR("failed", viz::render_svg("graph { a -- ", viz::RenderOptions()));
   e.target = Target::output(0);
-  GNNX_REQUIRE_ERROR("explanation_dot: needs a node or graph target", viz::explanation_dot(g, e));
+  GNNX_REQUIRE_ERROR("explanation_dot: needs a node, link or graph target", viz::explanation_dot(g, e));
 }

@@ -34,8 +34,14 @@ GATConvOutput GATConvImpl::forward_with_attention(const at::Tensor& x, const at:
   check_input(x, options.in_channels(), edge_index, edge_weight, lin->weight);
   const int64_t N = x.size(0), E = edge_index.size(1), H = options.heads(), C = options.out_channels();
   auto h = lin(x).view({N, H, C});
-  auto a_src = (h * att_src).sum(-1);  // [N, H]
-  auto a_dst = (h * att_dst).sum(-1);
+  // Both attention logits of every head in one product [N, H·C] × [H·C, 2H], the second factor
+  // block-diagonal (head h's att_src and att_dst in its block): one GEMM forward and two backward,
+  // where (h * att).sum(-1) materialised an [N, H, C] product and reduced att's gradient over N.
+  auto att = torch::stack({att_src, att_dst}, -1).squeeze(0);                          // [H, C, 2]
+  auto blocks = att.unsqueeze(2) * torch::eye(H, att.options()).view({H, 1, H, 1});  // [H, C, H, 2]
+  auto a = h.view({N, H * C}).mm(blocks.view({H * C, 2 * H})).view({N, H, 2});
+  auto a_src = a.select(2, 0);  // [N, H]
+  auto a_dst = a.select(2, 1);
   // Presence weights (edge weights times the mask) enter the softmax: α ∝ w exp(e).
   auto w = masked_edge_weight(edge_weight, E, h.options());
   if (options.add_self_loops() && options.replace_self_loops()) {

@@ -4,7 +4,11 @@
 // GNN, and the GNN explainer adapters per node. Prints tables, then one JSON line mapping method
 // to milliseconds.
 //
-//   bench_attribution [--peer PYTHON | --no-peer]
+//   bench_attribution [--peer PYTHON | --no-peer] [--malloc tuned|default]
+//
+// --malloc tuned (the default) calls gnnx::tune_malloc() first, as the gnnx command does, and
+// gives Captum's Python the same glibc settings through GLIBC_TUNABLES; default leaves glibc's
+// malloc settings alone on both sides.
 //
 // The peer side is bench/captum_attribution.py, run with PYTHON (default: the peer environment
 // scripts/peers/setup.sh makes): it writes the CNN's weights and the image, times Captum's
@@ -91,10 +95,13 @@ Graph ba_graph(int64_t n, int64_t m, int64_t features, uint64_t seed) {
 
 // Captum's side: runs captum_attribution.py with `python`, which writes weights.pt, input.pt and
 // att_*.pt into `dir` and prints one JSON line. Returns null when it cannot run.
-nlohmann::json run_captum(const std::string& python, const std::filesystem::path& dir) {
+nlohmann::json run_captum(const std::string& python, const std::filesystem::path& dir, bool tuned_malloc) {
   if (python.empty() || !std::filesystem::exists(python)) return nullptr;
   const auto out = dir / "captum.json";
-  const std::string cmd = "\"" + python + "\" \"" + std::string(GNNX_BENCH_SOURCE_DIR) +
+  // tune_malloc()'s settings (gnnx/core/device.h), for the Python process.
+  const std::string env =
+      tuned_malloc ? "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824 " : "";
+  const std::string cmd = env + "\"" + python + "\" \"" + std::string(GNNX_BENCH_SOURCE_DIR) +
                           "/captum_attribution.py\" --out \"" + dir.string() + "\" > \"" + out.string() + "\"";
   if (std::system(cmd.c_str()) != 0) return nullptr;
   std::ifstream in(out);
@@ -112,20 +119,24 @@ double relative_difference(const at::Tensor& a, const at::Tensor& b) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string python = GNNX_PEERS_PYTHON;
+  std::string python = GNNX_PEERS_PYTHON, malloc_mode = "tuned";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--peer" && i + 1 < argc) {
+    if (a == "--malloc" && i + 1 < argc && (std::string(argv[i + 1]) == "tuned" || std::string(argv[i + 1]) == "default")) {
+      malloc_mode = argv[++i];
+    } else if (a == "--peer" && i + 1 < argc) {
       python = argv[++i];
     } else if (a == "--no-peer") {
       python.clear();
     } else {
-      std::printf("usage: bench_attribution [--peer PYTHON | --no-peer]\n");
+      std::printf("usage: bench_attribution [--peer PYTHON | --no-peer] [--malloc tuned|default]\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }
+  if (malloc_mode == "tuned" && !tune_malloc()) malloc_mode = "default (not glibc)";
   torch::manual_seed(0);
-  std::printf("bench_attribution  blas=%s  threads=%d\n", blas_name().c_str(), torch_threads());
+  std::printf("bench_attribution  blas=%s  threads=%d  malloc=%s\n", blas_name().c_str(), torch_threads(),
+              malloc_mode.c_str());
   std::map<std::string, double> result;
 
   // --- CNN ------------------------------------------------------------------------------------
@@ -134,7 +145,7 @@ int main(int argc, char** argv) {
   auto x = torch::randn({1, 3, 32, 32});
   const auto dir = std::filesystem::temp_directory_path() / ("gnnx_bench_attribution_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const auto captum = run_captum(python, dir);
+  const auto captum = run_captum(python, dir, malloc_mode == "tuned");
   std::map<std::string, at::Tensor> reference;
   if (!captum.is_null()) {
     // The peer's weights (its Sequential's names "0.weight", ... are this one's) and image.
@@ -238,6 +249,7 @@ int main(int argc, char** argv) {
   nlohmann::json j = result;
   j["blas"] = blas_name();
   j["threads"] = torch_threads();
+  j["malloc"] = malloc_mode;
   std::printf("%s\n", j.dump().c_str());
   return 0;
 }

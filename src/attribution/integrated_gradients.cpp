@@ -97,8 +97,9 @@ IntegratedGradients::IntegratedGradients(IntegratedGradientsOptions options) : o
               options_.method() != IntegrationMethod::kTrapezoid) ||
                  options_.steps() >= 2,
              "IntegratedGradients: ", to_string(options_.method()), " needs steps >= 2, got ", options_.steps());
-  GNNX_CHECK(options_.internal_batch_size() == -1 || options_.internal_batch_size() >= 1,
-             "IntegratedGradients: internal_batch_size must be -1 (all steps at once) or >= 1, got ",
+  GNNX_CHECK(options_.internal_batch_size() >= -1,
+             "IntegratedGradients: internal_batch_size must be -1 (all steps at once), 0 (by device) or >= 1, "
+             "got ",
              options_.internal_batch_size());
 }
 
@@ -127,9 +128,11 @@ Attribution IntegratedGradients::compute(Objective& objective) {
     base = torch::full_like(x, options_.baseline_value());
   }
   const auto rule = integration_rule(options_.method(), n);
-  const int64_t per_pass = options_.internal_batch_size() < 0
-                               ? n
-                               : std::max<int64_t>(1, options_.internal_batch_size() / b);
+  // Rows per pass when chosen by device (see the option's comment).
+  constexpr int64_t kCpuRows = 10;
+  const int64_t rows = options_.internal_batch_size() == 0 ? (x.is_cuda() ? -1 : kCpuRows)
+                                                           : options_.internal_batch_size();
+  const int64_t per_pass = rows < 0 ? n : std::max<int64_t>(1, rows / b);
   const int64_t trailing = x.dim();
   auto diff = x - base;
   auto items = detail::all_items(x);

@@ -159,6 +159,14 @@ TEST_CASE("batched attribution equals item by item", "[attribution]") {
           IntegratedGradients(IntegratedGradientsOptions().steps(9).internal_batch_size(1)).attribute(model, x, labels);
       GNNX_REQUIRE_CLOSE(all.values, ig1.values, 1e-9, 1e-12);
       GNNX_REQUIRE_CLOSE(all.diagnostics.at("delta"), ig1.diagnostics.at("delta"), 1e-6, 1e-9);
+      // The default (0: by device) and all steps in one pass give the same attributions.
+      for (int64_t rows : {0, -1}) {
+        auto other = IntegratedGradients(IntegratedGradientsOptions().steps(9).internal_batch_size(rows))
+                         .attribute(model, x, labels);
+        GNNX_REQUIRE_CLOSE(all.values, other.values, 1e-9, 1e-12);
+      }
+      GNNX_REQUIRE_ERROR("internal_batch_size must be -1",
+                         IntegratedGradients(IntegratedGradientsOptions().internal_batch_size(-2)));
     }
   }
   // Noise tunnel with supplied per-item noise: item b alone with its own noise gives the same.

@@ -50,8 +50,12 @@ struct IntegratedGradientsOptions {
   GNNX_ARG(double, baseline_value) = 0.0;
   /// Rows per forward/backward pass (Captum's internal_batch_size): each pass evaluates
   /// max(1, internal_batch_size / B) steps for all B items. -1 = all n steps in one pass.
-  /// Default -1.
-  GNNX_ARG(int64_t, internal_batch_size) = -1;
+  /// 0 = chosen by device: all steps in one pass on CUDA; passes of 10 rows on the CPU, which
+  /// bounds the memory of a pass (a row of a graph model is a whole copy of the graph) and, with
+  /// glibc's default malloc settings, ran 15–20 % faster than one pass of all 50 steps (each
+  /// large temporary is a fresh mapping); after gnnx::tune_malloc() one pass of all steps was
+  /// 10–15 % faster (bench_attribution, docs/benchmarks.md). Default 0.
+  GNNX_ARG(int64_t, internal_batch_size) = 0;
 };
 
 class IntegratedGradients : public Attributor {

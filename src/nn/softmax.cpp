@@ -5,6 +5,8 @@
 #include <limits>
 #include <vector>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
@@ -40,37 +42,53 @@ at::Tensor composite(const at::Tensor& src, const at::Tensor& dst, const at::Ten
   return ex / denom.index_select(0, dst).clamp_min(kMinDenominator);
 }
 
-// alpha [E, H] and, per target, the maximum logit mx and the (unclamped) sum den [N, H]. Three
-// passes in edge order: the [E] arrays stream through once each, and only the [N, H] per-node
-// arrays are read and written at random (a CSR walk would read the [E] arrays at random instead,
-// which costs more at large E). Each target's edges are summed in edge order, as index_add does.
+// Runs f(e) for every edge e in [0, E), in parallel: for the per-edge work (leaky ReLU, exp,
+// divisions) that writes only to edge e's own entries.
+template <typename F>
+void for_each_edge(int64_t E, const F& f) {
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, E, 8192), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t e = r.begin(); e < r.end(); ++e) f(e);
+  });
+}
+
+// alpha [E, H] and, per target, the maximum logit mx and the (unclamped) sum den [N, H]. Passes
+// in edge order: the [E] arrays stream through once each, and only the [N, H] per-node arrays are
+// read and written at random (a CSR walk would read the [E] arrays at random instead, which costs
+// more at large E). The per-edge arithmetic runs in parallel; the scatters into the per-node
+// arrays run in edge order on one thread, so each target's edges are summed in edge order, as
+// index_add does, whatever the thread count.
 template <typename T>
 void softmax_edges(const int64_t* src, const int64_t* dst, const T* as, const T* ad, const T* w, T slope, T* alpha,
                    T* mx, T* den, int64_t E, int64_t N, int64_t H) {
   std::fill(mx, mx + N * H, -std::numeric_limits<T>::infinity());
   std::fill(den, den + N * H, T(0));
+  for_each_edge(E, [&](int64_t e) {
+    for (int64_t h = 0; h < H; ++h) alpha[e * H + h] = leaky(as[src[e] * H + h] + ad[dst[e] * H + h], slope);
+  });
   for (int64_t e = 0; e < E; ++e)
     for (int64_t h = 0; h < H; ++h) {
-      const T z = leaky(as[src[e] * H + h] + ad[dst[e] * H + h], slope);
-      alpha[e * H + h] = z;
       T& m = mx[dst[e] * H + h];
-      m = std::max(m, z);
+      m = std::max(m, alpha[e * H + h]);
     }
   for (int64_t k = 0; k < N * H; ++k)
     if (!std::isfinite(mx[k])) mx[k] = T(0);
-  for (int64_t e = 0; e < E; ++e)
+  for_each_edge(E, [&](int64_t e) {
     for (int64_t h = 0; h < H; ++h) {
       T ex = std::exp(alpha[e * H + h] - mx[dst[e] * H + h]);
       if (w) ex *= w[e];
       alpha[e * H + h] = ex;
-      den[dst[e] * H + h] += ex;
     }
+  });
   for (int64_t e = 0; e < E; ++e)
+    for (int64_t h = 0; h < H; ++h) den[dst[e] * H + h] += alpha[e * H + h];
+  for_each_edge(E, [&](int64_t e) {
     for (int64_t h = 0; h < H; ++h) alpha[e * H + h] /= std::max(den[dst[e] * H + h], T(kMinDenominator));
+  });
 }
 
 // The backward of softmax_edges for grad [E, H], in edge order as well: d a_src [N_src, H],
-// d a_dst [N, H] and d w [E] (each may be null when not needed).
+// d a_dst [N, H] and d w [E] (each may be null when not needed). As in the forward, the per-edge
+// terms are computed in parallel and scattered in edge order on one thread.
 template <typename T>
 void softmax_backward_edges(const int64_t* src, const int64_t* dst, const T* as, const T* ad, T slope, const T* alpha,
                             const T* mx, const T* den, const T* grad, T* gas, T* gad, T* gw, int64_t E, int64_t N,
@@ -79,7 +97,9 @@ void softmax_backward_edges(const int64_t* src, const int64_t* dst, const T* as,
   std::vector<T> dot(static_cast<size_t>(N * H), T(0));
   for (int64_t e = 0; e < E; ++e)
     for (int64_t h = 0; h < H; ++h) dot[static_cast<size_t>(dst[e] * H + h)] += alpha[e * H + h] * grad[e * H + h];
-  for (int64_t e = 0; e < E; ++e) {
+  // dp[e, h]: the gradient of edge e's logit before the leaky ReLU.
+  std::vector<T> dp((gas || gad) ? static_cast<size_t>(E * H) : 0);
+  for_each_edge(E, [&](int64_t e) {
     T dw = T(0);
     for (int64_t h = 0; h < H; ++h) {
       const int64_t i = dst[e] * H + h;
@@ -89,13 +109,18 @@ void softmax_backward_edges(const int64_t* src, const int64_t* dst, const T* as,
       const T centred = live ? grad[e * H + h] - dot[static_cast<size_t>(i)] : grad[e * H + h];
       const T pre = as[src[e] * H + h] + ad[i];
       const T dz = alpha[e * H + h] * centred;
-      const T dp = pre > T(0) ? dz : dz * slope;
-      if (gas) gas[src[e] * H + h] += dp;
-      if (gad) gad[i] += dp;
+      if (!dp.empty()) dp[static_cast<size_t>(e * H + h)] = pre > T(0) ? dz : dz * slope;
       if (gw) dw += std::exp(leaky(pre, slope) - mx[i]) / std::max(d, T(kMinDenominator)) * centred;
     }
     if (gw) gw[e] = dw;
-  }
+  });
+  if (dp.empty()) return;
+  for (int64_t e = 0; e < E; ++e)
+    for (int64_t h = 0; h < H; ++h) {
+      const T v = dp[static_cast<size_t>(e * H + h)];
+      if (gas) gas[src[e] * H + h] += v;
+      if (gad) gad[dst[e] * H + h] += v;
+    }
 }
 
 class EdgeSoftmaxFunction : public torch::autograd::Function<EdgeSoftmaxFunction> {

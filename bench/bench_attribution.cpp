@@ -211,6 +211,27 @@ int main(int argc, char** argv) {
       std::printf("%-34s %10.2f %10.2f %14.3f %16s\n", r.label.c_str(), ours, theirs, ours / theirs, diff.c_str());
     }
   }
+  // Occlusion through the layers (each convolution recomputes only what a window reaches)
+  // against the whole model per window (the same CNN behind an opaque function), by image size;
+  // 49 windows of a quarter of the side, strides an eighth.
+  std::printf("\nocclusion by image size, 49 windows (ms)\n%-28s %10s %10s %8s\n", "image", "layers", "whole", "ratio");
+  for (int64_t side : {32, 64, 128}) {
+    auto image = torch::randn({1, 3, side, side}, gnnx::torch_generator(static_cast<uint64_t>(side)));
+    auto opaque = ImageModel::function(
+        [cnn](const at::Tensor& t) mutable { return cnn->forward(t.contiguous(at::MemoryFormat::ChannelsLast)); },
+        "opaque");
+    Occlusion occ(OcclusionOptions().window({3, side / 4, side / 4}).strides({3, side / 8, side / 8}));
+    auto by_layers = image_objective(model, image, std::vector<int64_t>{-1});
+    auto whole = image_objective(opaque, image, std::vector<int64_t>{-1});
+    const double ms_layers = time_ms([&] { occ.attribute(*by_layers); }, reps);
+    const double ms_whole = time_ms([&] { occ.attribute(*whole); }, reps);
+    const auto key = std::to_string(side);
+    result["cnn.occlusion_" + key + "_layers"] = ms_layers;
+    result["cnn.occlusion_" + key + "_whole"] = ms_whole;
+    std::printf("%-28s %10.2f %10.2f %8.3f\n", ("3x" + key + "x" + key).c_str(), ms_layers, ms_whole,
+                ms_layers / ms_whole);
+  }
+
   std::printf("\nintegrated gradients, 50 steps, by internal batch size\n%-28s %10s\n", "internal_batch_size", "ms");
   for (int64_t ibs : {1, 10, 50}) {
     IntegratedGradients ig(IntegratedGradientsOptions().internal_batch_size(ibs));

@@ -2,10 +2,15 @@
 #include "gnnx/attribution/occlusion.h"
 
 #include <algorithm>
+#include <array>
+#include <limits>
+#include <memory>
+#include <utility>
 
 #include <torch/torch.h>
 
 #include "attribution/items.h"
+#include "attribution/layer_geometry.h"
 #include "attribution/option_text.h"
 #include "gnnx/core/check.h"
 
@@ -14,6 +19,195 @@ namespace {
 // Rows per forward pass when perturbations_per_eval is automatic (-1): large enough that a
 // small image's windows share one pass, small enough to bound the pass's memory.
 constexpr int64_t kAutoRows = 256;
+
+// Incremental occlusion of an image model with layers [B, C, H, W] -> ... A window changes the
+// input inside its box only, so each layer's output differs from the unoccluded image's only in
+// the part its receptive field reaches. Each row of a pass is carried as a crop, all rows' crops of
+// one size at per-row offsets, the rest of the row being the unoccluded activation (recorded once):
+// elementwise layers (ReLU, eval-mode batch norm, dropout) act on the crops; a convolution or a
+// max pooling reads, per row, the input window its affected outputs need (the unoccluded input
+// with the crop pasted in) and computes those outputs only. At the first other layer (a linear
+// layer, a flatten, an adaptive pooling) the rows are made whole and the remaining layers run on
+// them. Values equal the whole model's up to float rounding (tests/attribution/occlusion_test.cpp).
+struct Region {
+  at::Tensor crop;              // [R, C, h, w]
+  std::vector<int64_t> y, x;    // per row: the crop's top-left corner in the layer's input
+};
+
+// Outputs [lo, hi) of a window op of size n (kernel k, stride s, padding p, dilation d) that read
+// any input row in [a, b): output o reads input rows [o s − p, o s − p + (k − 1) d].
+std::pair<int64_t, int64_t> reach(int64_t a, int64_t b, int64_t k, int64_t s, int64_t p, int64_t d, int64_t n) {
+  const int64_t first = a + p - (k - 1) * d;
+  const int64_t lo = first <= 0 ? 0 : (first + s - 1) / s;
+  const int64_t hi = std::min<int64_t>(n, (b - 1 + p) / s + 1);
+  return {std::min(lo, hi), hi};
+}
+
+class IncrementalForward {
+ public:
+  // Checks which layers run incrementally and records, at the unoccluded input x [B, C, H, W],
+  // each layer's input.
+  IncrementalForward(Objective& objective, const at::Tensor& x, const at::Tensor& items) {
+    const auto& layers = objective.layers();
+    base_in_.resize(layers.size());
+    LayerHook record = [&](int64_t i, const Layer& layer, const at::Tensor& in) {
+      base_in_[static_cast<size_t>(i)] = in;
+      return at::Tensor();
+    };
+    f_x_ = objective.scores(x, items, &record);
+  }
+  const at::Tensor& f_x() const { return f_x_; }
+
+  // The scores of rows [k B, C, H, W], row j B + item occluded in the box [r0, r1) x [c0, c1)
+  // given by boxes[j] = {r0, r1, c0, c1}.
+  at::Tensor scores(Objective& objective, const at::Tensor& rows, const at::Tensor& items,
+                    const std::vector<std::array<int64_t, 4>>& boxes, int64_t b) {
+    const int64_t R = rows.size(0), H = rows.size(2), W = rows.size(3);
+    int64_t h = 0, w = 0;
+    for (const auto& box : boxes) h = std::max(h, box[1] - box[0]), w = std::max(w, box[3] - box[2]);
+    Region region;
+    for (int64_t r = 0; r < R; ++r) {
+      const auto& box = boxes[static_cast<size_t>(r / b)];
+      region.y.push_back(std::min(box[0], H - h));
+      region.x.push_back(std::min(box[2], W - w));
+    }
+    region.crop = gather(rows, region.y, region.x, h, w, /*item_of_row=*/false, b);
+    bool tracking = true;
+    LayerHook hook = [&](int64_t i, const Layer& layer, const at::Tensor& in) -> at::Tensor {
+      if (!tracking) return {};
+      const auto& base = base_in_[static_cast<size_t>(i)];
+      const bool training = layer.module && layer.module->is_training();
+      // The unoccluded output of a window op is the next layer's input (the last layer has none).
+      const bool has_next = static_cast<size_t>(i) + 1 < base_in_.size();
+      const at::Tensor next = has_next ? base_in_[static_cast<size_t>(i) + 1] : at::Tensor();
+      if (!training && base.dim() == 4) {
+        if (layer.kind == LayerKind::kReLU || layer.kind == LayerKind::kBatchNorm ||
+            layer.kind == LayerKind::kDropout) {
+          region.crop = layer.forward(region.crop);
+          return region.crop;  // a stand-in: the next layer reads the region, not its input
+        }
+        if (layer.kind == LayerKind::kConv) {
+          detail::ConvGeometry g;
+          try {
+            g = detail::conv_geometry(layer, "occlusion");
+          } catch (const Error&) {
+            g.weight = at::Tensor();  // a convolution it cannot rebuild (e.g. "same" padding) runs whole
+          }
+          if (g.weight.defined() && g.weight.dim() == 4 && next.defined() && next.dim() == 4) {
+            window_op(region, base, next, {g.weight.size(2), g.weight.size(3)}, g.stride, g.padding, g.dilation, 0.0,
+                      b, [&](const at::Tensor& t) {
+                        return torch::conv2d(t, g.weight, g.bias, g.stride, std::vector<int64_t>{0, 0}, g.dilation,
+                                             g.groups);
+                      });
+            return region.crop;
+          }
+        }
+        if (layer.kind == LayerKind::kMaxPool && layer.module) {
+          if (auto* mp = layer.module->as<torch::nn::MaxPool2d>()) {
+            const auto& o = mp->options;
+            if (!o.ceil_mode() && next.defined() && next.dim() == 4) {
+              const std::vector<int64_t> k = c10::IntArrayRef(o.kernel_size()).vec(),
+                                         st = c10::IntArrayRef(o.stride()).vec(),
+                                         pd = c10::IntArrayRef(o.padding()).vec(),
+                                         dl = c10::IntArrayRef(o.dilation()).vec();
+              window_op(region, base, next, k, st, pd, dl, -std::numeric_limits<double>::infinity(), b,
+                        [&](const at::Tensor& t) { return torch::max_pool2d(t, k, st, {0, 0}, dl); });
+              return region.crop;
+            }
+          }
+        }
+      }
+      // From here on whole rows: the unoccluded input of this layer with each row's crop pasted.
+      tracking = false;
+      auto whole = expand(base, R, b);
+      paste(whole, region.crop, region.y, region.x);
+      return layer.forward(whole.permute({0, 3, 1, 2}));
+    };
+    return objective.scores(rows, items, &hook);
+  }
+
+ private:
+  // t [B or R, C, H, W] -> [R, H, W, C] (row r: t's row r % b when t holds one row per item).
+  static at::Tensor expand(const at::Tensor& t, int64_t R, int64_t b) {
+    auto nhwc = t.permute({0, 2, 3, 1});
+    if (t.size(0) == R) return nhwc.contiguous();
+    return nhwc.unsqueeze(0).expand({R / b, b, t.size(2), t.size(3), t.size(1)}).reshape({R, t.size(2), t.size(3), t.size(1)}).contiguous();
+  }
+
+  // Per row r the window [y_r, y_r + h) x [x_r, x_r + w) of t as [R, C, h, w]; t holds one row
+  // per item (row r reads t[r % b]) or one per row.
+  static at::Tensor gather(const at::Tensor& t, const std::vector<int64_t>& y, const std::vector<int64_t>& x, int64_t h,
+                           int64_t w, bool item_of_row, int64_t b) {
+    const auto R = static_cast<int64_t>(y.size());
+    const auto opts = torch::TensorOptions().dtype(torch::kLong).device(t.device());
+    auto row = torch::arange(R, opts);
+    if (item_of_row) row = row.remainder(b);
+    auto ys = torch::tensor(y, opts).view({R, 1, 1}) + torch::arange(h, opts).view({1, h, 1});
+    auto xs = torch::tensor(x, opts).view({R, 1, 1}) + torch::arange(w, opts).view({1, 1, w});
+    return t.permute({0, 2, 3, 1}).index({row.view({R, 1, 1}), ys, xs}).permute({0, 3, 1, 2});
+  }
+
+  // Writes crop [R, C, h, w] into whole [R, H', W', C] at per-row corners (y, x), relative to
+  // whole's origin; the parts that fall outside whole are dropped (written to a sink row and
+  // column one past its end, cut off afterwards when whole came with them).
+  static void paste(at::Tensor& whole, const at::Tensor& crop, const std::vector<int64_t>& y,
+                    const std::vector<int64_t>& x) {
+    const int64_t R = crop.size(0), h = crop.size(2), w = crop.size(3);
+    const auto opts = torch::TensorOptions().dtype(torch::kLong).device(crop.device());
+    auto ys = torch::tensor(y, opts).view({R, 1, 1}) + torch::arange(h, opts).view({1, h, 1});
+    auto xs = torch::tensor(x, opts).view({R, 1, 1}) + torch::arange(w, opts).view({1, 1, w});
+    whole.index_put_({torch::arange(R, opts).view({R, 1, 1}), ys, xs}, crop.permute({0, 2, 3, 1}));
+  }
+
+  // A convolution or pooling (kernel k, stride s, padding p, dilation d, padding value fill) as
+  // op on unpadded windows: the outputs each row's crop reaches, computed from the unoccluded
+  // input (base [B, C, H, W]) with the crop pasted in. next is the unoccluded output.
+  template <typename Op>
+  static void window_op(Region& region, const at::Tensor& base, const at::Tensor& next, const std::vector<int64_t>& k,
+                        const std::vector<int64_t>& s, const std::vector<int64_t>& p, const std::vector<int64_t>& d,
+                        double fill, int64_t b, const Op& op) {
+    const int64_t R = region.crop.size(0), h = region.crop.size(2), w = region.crop.size(3);
+    const int64_t Ho = next.size(2), Wo = next.size(3);
+    int64_t hh = 1, ww = 1;
+    std::vector<std::pair<int64_t, int64_t>> rows(static_cast<size_t>(R)), cols(static_cast<size_t>(R));
+    for (int64_t r = 0; r < R; ++r) {
+      const auto u = static_cast<size_t>(r);
+      rows[u] = reach(region.y[u], region.y[u] + h, k[0], s[0], p[0], d[0], Ho);
+      cols[u] = reach(region.x[u], region.x[u] + w, k[1], s[1], p[1], d[1], Wo);
+      hh = std::max(hh, rows[u].second - rows[u].first);
+      ww = std::max(ww, cols[u].second - cols[u].first);
+    }
+    // The input each row's outputs [o0, o0 + hh) read: padded rows [o0 s, o0 s + in_h), plus a
+    // sink row and column for the crop's parts outside it.
+    const int64_t in_h = (hh - 1) * s[0] + (k[0] - 1) * d[0] + 1, in_w = (ww - 1) * s[1] + (k[1] - 1) * d[1] + 1;
+    auto padded = torch::constant_pad_nd(base, {p[1], p[1] + in_w + 1, p[0], p[0] + in_h + 1}, fill);
+    std::vector<int64_t> oy(static_cast<size_t>(R)), ox(static_cast<size_t>(R)), iy(static_cast<size_t>(R)),
+        ix(static_cast<size_t>(R)), cy(static_cast<size_t>(R)), cx(static_cast<size_t>(R));
+    for (int64_t r = 0; r < R; ++r) {
+      const auto u = static_cast<size_t>(r);
+      oy[u] = std::max<int64_t>(0, std::min(rows[u].first, Ho - hh));
+      ox[u] = std::max<int64_t>(0, std::min(cols[u].first, Wo - ww));
+      iy[u] = oy[u] * s[0], ix[u] = ox[u] * s[1];
+      cy[u] = region.y[u] + p[0] - iy[u], cx[u] = region.x[u] + p[1] - ix[u];
+    }
+    auto window = gather(padded, iy, ix, in_h + 1, in_w + 1, /*item_of_row=*/true, b).permute({0, 2, 3, 1}).contiguous();
+    // Crop positions outside [0, in_h) x [0, in_w) go to the sink (index in_h / in_w).
+    const auto opts = torch::TensorOptions().dtype(torch::kLong).device(base.device());
+    auto ys = (torch::tensor(cy, opts).view({R, 1, 1}) + torch::arange(h, opts).view({1, h, 1}));
+    auto xs = (torch::tensor(cx, opts).view({R, 1, 1}) + torch::arange(w, opts).view({1, 1, w}));
+    ys = torch::where((ys >= 0) & (ys < in_h), ys, torch::full_like(ys, in_h));
+    xs = torch::where((xs >= 0) & (xs < in_w), xs, torch::full_like(xs, in_w));
+    window.index_put_({torch::arange(R, opts).view({R, 1, 1}), ys, xs}, region.crop.permute({0, 2, 3, 1}));
+    auto inputs = window.narrow(1, 0, in_h).narrow(2, 0, in_w).permute({0, 3, 1, 2});
+    region.crop = op(inputs.contiguous(at::MemoryFormat::ChannelsLast));
+    region.y = std::move(oy);
+    region.x = std::move(ox);
+  }
+
+  std::vector<at::Tensor> base_in_;
+  at::Tensor f_x_;
+};
+
 }  // namespace
 
 std::map<std::string, std::string> Occlusion::options() const {
@@ -68,7 +262,17 @@ Attribution Occlusion::compute(Objective& objective) {
   };
   torch::NoGradGuard no_grad;
   auto items = detail::all_items(x);
-  auto f_x = objective.scores(x, items);
+  // Images [B, C, H, W] of a model whose layers reproduce it run incrementally.
+  std::unique_ptr<IncrementalForward> incremental;
+  if (objective.kind() == "image" && x.dim() == 4 && !objective.layers().empty()) {
+    try {
+      objective.check_layers(x);
+      incremental = std::make_unique<IncrementalForward>(objective, x, items);
+    } catch (const Error&) {
+      incremental.reset();  // the layers do not reproduce the model: the whole model runs
+    }
+  }
+  auto f_x = incremental ? incremental->f_x() : objective.scores(x, items);
   auto total = torch::zeros_like(x);
   auto cover = torch::zeros(x.sizes().slice(1), x.options());
   std::vector<int64_t> per_item_shape{b};
@@ -82,7 +286,23 @@ Attribution Occlusion::compute(Objective& objective) {
     for (int64_t j = 0; j < k; ++j) region(occluded.select(0, j), 1, start + j).fill_(options_.baseline());
     std::vector<int64_t> flat{k * b};
     for (int64_t d = 1; d <= dims; ++d) flat.push_back(x.size(d));
-    auto s = objective.scores(occluded.view(flat), items.repeat({k})).view({k, b});
+    at::Tensor s;
+    if (incremental) {
+      std::vector<std::array<int64_t, 4>> boxes;  // window start + j's rows and columns
+      for (int64_t j = 0; j < k; ++j) {
+        int64_t w = start + j;
+        std::vector<int64_t> pos(static_cast<size_t>(dims));
+        for (int64_t d = 0; d < dims; ++d) {
+          const auto i = static_cast<size_t>(d);
+          pos[i] = (w % counts[i]) * strides[i];
+          w /= counts[i];
+        }
+        boxes.push_back({pos[1], std::min(pos[1] + window[1], x.size(2)), pos[2], std::min(pos[2] + window[2], x.size(3))});
+      }
+      s = incremental->scores(objective, occluded.view(flat), items.repeat({k}), boxes, b).view({k, b});
+    } else {
+      s = objective.scores(occluded.view(flat), items.repeat({k})).view({k, b});
+    }
     auto diff = f_x.unsqueeze(0) - s;  // [k, B]
     // Each window adds its difference to the features it covers: a slice, not a full-size mask.
     for (int64_t j = 0; j < k; ++j) {

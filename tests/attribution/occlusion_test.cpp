@@ -56,3 +56,42 @@ TEST_CASE("occlusion on a linear model equals the closed form, Captum's window c
     GNNX_REQUIRE_ERROR("Occlusion: perturbations_per_eval must be >= 1 or -1 (automatic), got " + std::to_string(ppe),
                        Occlusion(OcclusionOptions().perturbations_per_eval(ppe)).attribute(model, x, {0}));
 }
+
+TEST_CASE("occlusion through a CNN's layers, convolutions recomputed only where a window reaches, equals the whole model",
+          "[attribution]") {
+  // Strided, dilated, grouped and padded convolutions, max and average pooling with padding,
+  // eval-mode batch norm, then layers that stop the tracking (adaptive pooling, flatten, linear).
+  torch::manual_seed(7);
+  tnn::BatchNorm2d bn(8);
+  auto seq = tnn::Sequential(tnn::Conv2d(tnn::Conv2dOptions(3, 8, 3).padding(1)), bn, tnn::ReLU(),
+                             tnn::MaxPool2d(tnn::MaxPool2dOptions(3).stride(2).padding(1)),
+                             tnn::Conv2d(tnn::Conv2dOptions(8, 8, 3).padding(2).dilation(2).groups(2)), tnn::ReLU(),
+                             tnn::Conv2d(tnn::Conv2dOptions(8, 6, 3).stride(2).padding(1)), tnn::ReLU(),
+                             tnn::AvgPool2d(tnn::AvgPool2dOptions(2).padding(1)),
+                             tnn::AdaptiveAvgPool2d(tnn::AdaptiveAvgPool2dOptions(1)), tnn::Flatten(), tnn::Linear(6, 4));
+  seq->to(torch::kDouble);
+  {
+    torch::NoGradGuard ng;
+    bn->running_mean.uniform_(-0.5, 0.5);
+    bn->running_var.uniform_(0.5, 2.0);
+  }
+  seq->eval();
+  auto layered = ImageModel::sequential(seq);
+  auto opaque = ImageModel::function([seq](const at::Tensor& x) mutable { return seq->forward(x); }, "opaque");
+  auto x = torch::randn({2, 3, 19, 17}, torch::kDouble);
+  struct Case {
+    std::vector<int64_t> window, strides;
+    int64_t ppe;
+  };
+  for (const auto& c : {Case{{3, 4, 4}, {3, 2, 3}, -1}, Case{{3, 8, 8}, {3, 4, 4}, 5}, Case{{1, 3, 2}, {1, 3, 2}, -1},
+                        Case{{3, 19, 1}, {3, 1, 1}, 7}, Case{{}, {1}, -1}}) {
+    INFO("window " << Catch::Detail::stringify(c.window) << " strides " << Catch::Detail::stringify(c.strides));
+    auto options = OcclusionOptions().window(c.window).strides(c.strides).baseline(0.3).perturbations_per_eval(c.ppe);
+    auto ours = Occlusion(options).attribute(layered, x, {1, 3});
+    auto whole = Occlusion(options).attribute(opaque, x, {1, 3});
+    GNNX_REQUIRE_CLOSE(ours.values, whole.values, 1e-9, 1e-12);
+    // One item (the base output is then shared by every row of a pass).
+    auto one = Occlusion(options).attribute(layered, x.narrow(0, 1, 1), {3});
+    GNNX_REQUIRE_CLOSE(one.values, whole.values.narrow(0, 1, 1), 1e-9, 1e-12);
+  }
+}

@@ -1,6 +1,7 @@
 #include "gnnx/nn/train.h"
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <unordered_set>
@@ -62,6 +63,43 @@ double accuracy(const at::Tensor& logits, const at::Tensor& y) {
   if (y.numel() == 0) return 0.0;
   return logits.argmax(1).eq(y).to(torch::kDouble).mean().item<double>();
 }
+
+// Early stopping on a validation score: keeps the parameters of the best epoch (higher validation
+// accuracy, ties to the higher training accuracy; or lower validation MSE), logs every
+// log_every() epochs, and says when patience() epochs have passed without a better one.
+class BestEpoch {
+ public:
+  BestEpoch(const torch::nn::Module& model, const TrainOptions& o, bool lower_is_better)
+      : o_(o), lower_(lower_is_better), best_val_(lower_is_better ? std::numeric_limits<double>::infinity() : -1.0),
+        best_(snapshot(model)) {}
+  // Records an epoch's scores (loss NaN: not logged); returns true when training should stop.
+  bool update(const torch::nn::Module& model, int64_t epoch, double loss, double train, double val,
+              int64_t& best_epoch, const char* metric = "") {
+    const bool better = lower_ ? val < best_val_ : (val > best_val_ || (val == best_val_ && train > best_train_));
+    if (better) {
+      best_val_ = val;
+      best_train_ = train;
+      best_ = snapshot(model);
+      best_epoch = epoch;
+    }
+    if (o_.log() && o_.log_every() > 0 && epoch % o_.log_every() == 0) {
+      if (std::isnan(loss))
+        log_to(o_.log(), LogLevel::kInfo, "epoch ", epoch, " train", metric, " ", train, " val", metric, " ", val);
+      else
+        log_to(o_.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss, " train", metric, " ", train, " val",
+               metric, " ", val);
+    }
+    return o_.patience() > 0 && epoch - best_epoch >= o_.patience();
+  }
+  // Puts the best epoch's parameters back.
+  void restore_best(torch::nn::Module& model) const { restore(model, best_); }
+
+ private:
+  const TrainOptions& o_;
+  bool lower_;
+  double best_val_, best_train_ = -1;
+  std::vector<at::Tensor> best_;
+};
 
 struct Packed {  // a mini-batch of graphs as one disjoint union (inputs pre-validated)
   at::Tensor x, edge_index, edge_weight, batch, y;
@@ -142,8 +180,7 @@ TrainResult train_node_classifier(GNNModel& model, const Graph& g, const Split& 
   auto y_tr = g.y.index_select(0, tr);
   torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(o.lr()).weight_decay(o.weight_decay()));
   TrainResult r;
-  double best_val = -1, best_train = -1;
-  auto best = snapshot(model);
+  BestEpoch keep(model, o, /*lower_is_better=*/false);
   IndexRangeScope ranges(g.edge_index);  // measured once here, not by every layer in every epoch
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
     model.train();
@@ -159,18 +196,9 @@ TrainResult train_node_classifier(GNNModel& model, const Graph& g, const Split& 
     auto ev = model.forward(g.x, g.edge_index, g.edge_weight);
     const double train_acc = accuracy(ev.index_select(0, tr), y_tr);
     const double val_acc = va.numel() ? accuracy(ev.index_select(0, va), g.y.index_select(0, va)) : train_acc;
-    if (val_acc > best_val || (val_acc == best_val && train_acc > best_train)) {
-      best_val = val_acc;
-      best_train = train_acc;
-      best = snapshot(model);
-      r.best_epoch = epoch;
-    }
-    if (o.log() && o.log_every() > 0 && epoch % o.log_every() == 0)
-      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss.item<double>(), " train ", train_acc, " val ",
-             val_acc);
-    if (o.patience() > 0 && epoch - r.best_epoch >= o.patience()) break;
+    if (keep.update(model, epoch, loss.item<double>(), train_acc, val_acc, r.best_epoch)) break;
   }
-  restore(model, best);
+  keep.restore_best(model);
   r.train_acc = node_accuracy(model, g, tr);
   r.val_acc = va.numel() ? node_accuracy(model, g, va) : 0.0;
   r.test_acc = te.numel() ? node_accuracy(model, g, te) : 0.0;
@@ -205,8 +233,7 @@ TrainResult train_graph_classifier(GNNModel& model, const std::vector<Graph>& gr
   auto train_ids = to_vec(split.train);
   torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(o.lr()).weight_decay(o.weight_decay()));
   TrainResult r;
-  double best_val = -1, best_train = -1;
-  auto best = snapshot(model);
+  BestEpoch keep(model, o, /*lower_is_better=*/false);
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
     model.train();
     shuffle(train_ids, rng);
@@ -225,17 +252,9 @@ TrainResult train_graph_classifier(GNNModel& model, const std::vector<Graph>& gr
     r.epochs_run = epoch + 1;
     const double train_acc = graph_accuracy(model, graphs, split.train);
     const double val_acc = split.val.numel() ? graph_accuracy(model, graphs, split.val) : train_acc;
-    if (val_acc > best_val || (val_acc == best_val && train_acc > best_train)) {
-      best_val = val_acc;
-      best_train = train_acc;
-      best = snapshot(model);
-      r.best_epoch = epoch;
-    }
-    if (o.log_every() > 0 && epoch % o.log_every() == 0)
-      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch, " train ", train_acc, " val ", val_acc);
-    if (o.patience() > 0 && epoch - r.best_epoch >= o.patience()) break;
+    if (keep.update(model, epoch, std::numeric_limits<double>::quiet_NaN(), train_acc, val_acc, r.best_epoch)) break;
   }
-  restore(model, best);
+  keep.restore_best(model);
   r.train_acc = graph_accuracy(model, graphs, split.train);
   r.val_acc = split.val.numel() ? graph_accuracy(model, graphs, split.val) : 0.0;
   r.test_acc = split.test.numel() ? graph_accuracy(model, graphs, split.test) : 0.0;
@@ -304,8 +323,7 @@ RegressionResult fit_regression(GNNModel& model, const at::Tensor& target, const
                                 const std::function<double()>& step, const std::function<at::Tensor()>& evaluate) {
   const auto t0 = Clock::now();
   RegressionResult r;
-  double best_val = std::numeric_limits<double>::infinity();
-  auto best = snapshot(model);
+  BestEpoch keep(model, o, /*lower_is_better=*/true);
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
     model.train();
     const double loss = step();
@@ -313,16 +331,9 @@ RegressionResult fit_regression(GNNModel& model, const at::Tensor& target, const
     const auto out = evaluate();
     const double train = mse_rows(out, target, split.train);
     const double val = split.val.numel() ? mse_rows(out, target, split.val) : train;
-    if (val < best_val) {
-      best_val = val;
-      best = snapshot(model);
-      r.best_epoch = epoch;
-    }
-    if (o.log() && o.log_every() > 0 && epoch % o.log_every() == 0)
-      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss, " train mse ", train, " val mse ", val);
-    if (o.patience() > 0 && epoch - r.best_epoch >= o.patience()) break;
+    if (keep.update(model, epoch, loss, train, val, r.best_epoch, " mse")) break;
   }
-  restore(model, best);
+  keep.restore_best(model);
   const auto out = evaluate();
   r.train_mse = mse_rows(out, target, split.train);
   r.val_mse = mse_rows(out, target, split.val);
@@ -566,8 +577,7 @@ TrainResult train_link_predictor(GNNModel& model, const LinkSplit& s, const Trai
   auto or_empty = [&](const at::Tensor& t) { return t.defined() ? t.to(torch::kCPU) : empty; };
   torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(o.lr()).weight_decay(o.weight_decay()));
   TrainResult r;
-  double best_val = -1, best_train = -1;
-  auto best = snapshot(model);
+  BestEpoch keep(model, o, /*lower_is_better=*/false);
   at::Tensor train_neg;
   IndexRangeScope ranges(g.edge_index);
   for (int64_t epoch = 0; epoch < o.epochs(); ++epoch) {
@@ -585,18 +595,9 @@ TrainResult train_link_predictor(GNNModel& model, const LinkSplit& s, const Trai
     const double val_acc = s.val_pos.defined() && s.val_pos.numel()
                                ? pair_accuracy(model, g, or_empty(s.val_pos), or_empty(s.val_neg))
                                : train_acc;
-    if (val_acc > best_val || (val_acc == best_val && train_acc > best_train)) {
-      best_val = val_acc;
-      best_train = train_acc;
-      best = snapshot(model);
-      r.best_epoch = epoch;
-    }
-    if (o.log() && o.log_every() > 0 && epoch % o.log_every() == 0)
-      log_to(o.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss.item<double>(), " train ", train_acc, " val ",
-             val_acc);
-    if (o.patience() > 0 && epoch - r.best_epoch >= o.patience()) break;
+    if (keep.update(model, epoch, loss.item<double>(), train_acc, val_acc, r.best_epoch)) break;
   }
-  restore(model, best);
+  keep.restore_best(model);
   r.train_acc = pair_accuracy(model, g, s.train_pos.to(torch::kCPU), train_neg);
   r.val_acc = pair_accuracy(model, g, or_empty(s.val_pos), or_empty(s.val_neg));
   r.test_acc = pair_accuracy(model, g, or_empty(s.test_pos), or_empty(s.test_neg));

@@ -14,7 +14,6 @@ graph edit distance (unit-cost node and edge insertions and deletions, networkx)
 and one JSON line.
 """
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
@@ -22,18 +21,10 @@ import sys
 import tempfile
 
 import networkx as nx
-import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from pyg_trainings import load_peer_script, train_and_save
+
 HOUSE = nx.Graph([(0, 1), (1, 2), (2, 3), (3, 0), (0, 4), (1, 4)])
-
-
-def load_peer_script():
-    path = os.path.join(HERE, '..', 'tests', 'peers', 'pyg_gnnexplainer.py')
-    spec = importlib.util.spec_from_file_location('pyg_gnnexplainer', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def prototype(args, folder, cls, explainer):
@@ -65,10 +56,7 @@ def main():
     rows = []
     for s in args.seeds:
         folder = os.path.join(root, f'seed{s}')
-        os.makedirs(folder, exist_ok=True)
-        data, model, acc = pg.build_and_train(argparse.Namespace(seed=s, train_epochs=args.train_epochs))
-        torch.save(data.to_dict(), os.path.join(folder, 'graph.pt'))
-        torch.save(dict(model.state_dict()), os.path.join(folder, 'model.pt'))
+        _, _, acc = train_and_save(pg, s, args.train_epochs, folder)
         for explainer in args.explainers:
             for cls in (1, 2, 3):
                 row = {'seed': s, 'train_acc': round(acc, 3), 'explainer': explainer, 'class': cls}

@@ -43,6 +43,16 @@ def load_peer_script():
     return module
 
 
+def train_and_save(pg, seed, train_epochs, folder):
+    """PyG's BA-Shapes and GCN for `seed` (pg: tests/peers/pyg_gnnexplainer.py), saved as
+    folder/graph.pt and folder/model.pt. Returns (data, model, training accuracy)."""
+    os.makedirs(folder, exist_ok=True)
+    data, model, acc = pg.build_and_train(argparse.Namespace(seed=seed, train_epochs=train_epochs))
+    torch.save(data.to_dict(), os.path.join(folder, 'graph.pt'))
+    torch.save(dict(model.state_dict()), os.path.join(folder, 'model.pt'))
+    return data, model, acc
+
+
 def gnnx_auc(pg, args, folder, data, nodes, options, tag):
     out = os.path.join(folder, f'{tag}.pt')
     cmd = [args.gnnx, 'explain', '--model', os.path.join(folder, 'model.pt'), '--graph',
@@ -76,10 +86,7 @@ def main():
     rows = []
     for s in args.seeds:
         folder = os.path.join(root, f'seed{s}')
-        os.makedirs(folder, exist_ok=True)
-        data, model, acc = pg.build_and_train(argparse.Namespace(seed=s, train_epochs=args.train_epochs))
-        torch.save(data.to_dict(), os.path.join(folder, 'graph.pt'))
-        torch.save(dict(model.state_dict()), os.path.join(folder, 'model.pt'))
+        data, model, acc = train_and_save(pg, s, args.train_epochs, folder)
         motif = data.node_mask.nonzero().view(-1)
         nodes = motif[::max(1, motif.numel() // args.nodes)][:args.nodes]
         with open(os.path.join(folder, 'nodes.txt'), 'w') as f:

@@ -7,6 +7,7 @@
 #include <memory>
 #include <utility>
 
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include "attribution/items.h"
@@ -41,6 +42,19 @@ std::pair<int64_t, int64_t> reach(int64_t a, int64_t b, int64_t k, int64_t s, in
   const int64_t lo = first <= 0 ? 0 : (first + s - 1) / s;
   const int64_t hi = std::min<int64_t>(n, (b - 1 + p) / s + 1);
   return {std::min(lo, hi), hi};
+}
+
+// Whether a max pooling rounds its output size up (true also when it cannot be read).
+bool ceil_mode(const Layer& layer) {
+  if (layer.module) {
+    auto* mp = layer.module->as<torch::nn::MaxPool2d>();
+    return mp == nullptr || mp->options.ceil_mode();
+  }
+  if (layer.script && layer.script->hasattr("ceil_mode")) {
+    const auto c = layer.script->attr("ceil_mode");
+    return !c.isBool() || c.toBool();
+  }
+  return true;
 }
 
 class IncrementalForward {
@@ -102,18 +116,19 @@ class IncrementalForward {
             return region.crop;
           }
         }
-        if (layer.kind == LayerKind::kMaxPool && layer.module) {
-          if (auto* mp = layer.module->as<torch::nn::MaxPool2d>()) {
-            const auto& o = mp->options;
-            if (!o.ceil_mode() && next.defined() && next.dim() == 4) {
-              const std::vector<int64_t> k = c10::IntArrayRef(o.kernel_size()).vec(),
-                                         st = c10::IntArrayRef(o.stride()).vec(),
-                                         pd = c10::IntArrayRef(o.padding()).vec(),
-                                         dl = c10::IntArrayRef(o.dilation()).vec();
-              window_op(region, base, next, k, st, pd, dl, -std::numeric_limits<double>::infinity(), b,
-                        [&](const at::Tensor& t) { return torch::max_pool2d(t, k, st, {0, 0}, dl); });
-              return region.crop;
-            }
+        if (layer.kind == LayerKind::kMaxPool && next.defined() && next.dim() == 4 && !ceil_mode(layer)) {
+          detail::PoolGeometry g;
+          try {
+            g = detail::pool_geometry(layer, "occlusion");
+          } catch (const Error&) {
+            g.adaptive = true;  // a pooling it cannot read runs on whole rows
+          }
+          if (!g.adaptive) {
+            window_op(region, base, next, g.kernel, g.stride, g.padding, g.dilation,
+                      -std::numeric_limits<double>::infinity(), b, [&](const at::Tensor& t) {
+                        return torch::max_pool2d(t, g.kernel, g.stride, std::vector<int64_t>{0, 0}, g.dilation);
+                      });
+            return region.crop;
           }
         }
       }

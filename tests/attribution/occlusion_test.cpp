@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "gnnx/io/tensor_file.h"
 #include "support/catch.h"
 #include "support/tensor_match.h"
 
@@ -93,5 +94,19 @@ TEST_CASE("occlusion through a CNN's layers, convolutions recomputed only where 
     // One item (the base output is then shared by every row of a pass).
     auto one = Occlusion(options).attribute(layered, x.narrow(0, 1, 1), {3});
     GNNX_REQUIRE_CLOSE(one.values, whole.values.narrow(0, 1, 1), 1e-9, 1e-12);
+  }
+}
+
+TEST_CASE("occlusion through a TorchScript CNN's layers equals the whole scripted model", "[attribution]") {
+  // scripts/make_tiny_cnn.py's CNN: convolution, ReLU, max pooling, convolution, ReLU, adaptive
+  // pooling, flatten, linear, scripted; its own forward behind an opaque function is the reference.
+  auto scripted = ImageModel::load(std::string(GNNX_SOURCE_DIR) + "/tests/data/tiny_cnn.pt");
+  auto opaque = ImageModel::function([scripted](const at::Tensor& t) { return scripted.forward(t); }, "opaque");
+  auto x = io::load_tensor(std::string(GNNX_SOURCE_DIR) + "/tests/data/tiny_cnn_input.pt");
+  for (const auto& window : {std::vector<int64_t>{3, 3, 3}, std::vector<int64_t>{1, 2, 5}}) {
+    INFO("window " << Catch::Detail::stringify(window));
+    auto options = OcclusionOptions().window(window).strides({1, 2, 2}).baseline(0.1);
+    GNNX_REQUIRE_CLOSE(Occlusion(options).attribute(scripted, x, {2}).values,
+                       Occlusion(options).attribute(opaque, x, {2}).values, 1e-4, 1e-6);
   }
 }

@@ -59,8 +59,7 @@ bool ceil_mode(const Layer& layer) {
 
 class IncrementalForward {
  public:
-  // Checks which layers run incrementally and records, at the unoccluded input x [B, C, H, W],
-  // each layer's input.
+  // Records each layer's input at the unoccluded input x [B, C, H, W], and the scores there.
   IncrementalForward(Objective& objective, const at::Tensor& x, const at::Tensor& items) {
     const auto& layers = objective.layers();
     base_in_.resize(layers.size());
@@ -142,36 +141,44 @@ class IncrementalForward {
   }
 
  private:
-  // t [B or R, C, H, W] -> [R, H, W, C] (row r: t's row r % b when t holds one row per item).
+  // A fresh [R, H, W, C] tensor whose row r is t's row r % b (t [b, C, H, W]): the rows are then
+  // written in place, so they never share memory with t, whatever t's layout.
   static at::Tensor expand(const at::Tensor& t, int64_t R, int64_t b) {
-    auto nhwc = t.permute({0, 2, 3, 1});
-    if (t.size(0) == R) return nhwc.contiguous();
-    return nhwc.unsqueeze(0).expand({R / b, b, t.size(2), t.size(3), t.size(1)}).reshape({R, t.size(2), t.size(3), t.size(1)}).contiguous();
+    const int64_t C = t.size(1), H = t.size(2), W = t.size(3);
+    auto out = at::empty({R, H, W, C}, t.options());
+    out.view({R / b, b, H, W, C}).copy_(t.permute({0, 2, 3, 1}).unsqueeze(0));
+    return out;
+  }
+
+  // Index grids of per-row windows [y_r, y_r + h) x [x_r, x_r + w): rows [R, 1, 1], ys [R, h, 1]
+  // and xs [R, 1, w], for indexing an [R, H, W, C] tensor.
+  struct Grid {
+    at::Tensor row, ys, xs;
+  };
+  static Grid grid(const std::vector<int64_t>& y, const std::vector<int64_t>& x, int64_t h, int64_t w,
+                   const c10::Device& device) {
+    const auto R = static_cast<int64_t>(y.size());
+    const auto opts = torch::TensorOptions().dtype(torch::kLong).device(device);
+    return {torch::arange(R, opts).view({R, 1, 1}),
+            torch::tensor(y, opts).view({R, 1, 1}) + torch::arange(h, opts).view({1, h, 1}),
+            torch::tensor(x, opts).view({R, 1, 1}) + torch::arange(w, opts).view({1, 1, w})};
   }
 
   // Per row r the window [y_r, y_r + h) x [x_r, x_r + w) of t as [R, C, h, w]; t holds one row
   // per item (row r reads t[r % b]) or one per row.
   static at::Tensor gather(const at::Tensor& t, const std::vector<int64_t>& y, const std::vector<int64_t>& x, int64_t h,
                            int64_t w, bool item_of_row, int64_t b) {
-    const auto R = static_cast<int64_t>(y.size());
-    const auto opts = torch::TensorOptions().dtype(torch::kLong).device(t.device());
-    auto row = torch::arange(R, opts);
-    if (item_of_row) row = row.remainder(b);
-    auto ys = torch::tensor(y, opts).view({R, 1, 1}) + torch::arange(h, opts).view({1, h, 1});
-    auto xs = torch::tensor(x, opts).view({R, 1, 1}) + torch::arange(w, opts).view({1, 1, w});
-    return t.permute({0, 2, 3, 1}).index({row.view({R, 1, 1}), ys, xs}).permute({0, 3, 1, 2});
+    auto g = grid(y, x, h, w, t.device());
+    if (item_of_row) g.row = g.row.remainder(b);
+    return t.permute({0, 2, 3, 1}).index({g.row, g.ys, g.xs}).permute({0, 3, 1, 2});
   }
 
-  // Writes crop [R, C, h, w] into whole [R, H', W', C] at per-row corners (y, x), relative to
-  // whole's origin; the parts that fall outside whole are dropped (written to a sink row and
-  // column one past its end, cut off afterwards when whole came with them).
+  // Writes crop [R, C, h, w] into whole [R, H', W', C] at per-row corners (y, x); the crop must
+  // lie inside whole.
   static void paste(at::Tensor& whole, const at::Tensor& crop, const std::vector<int64_t>& y,
                     const std::vector<int64_t>& x) {
-    const int64_t R = crop.size(0), h = crop.size(2), w = crop.size(3);
-    const auto opts = torch::TensorOptions().dtype(torch::kLong).device(crop.device());
-    auto ys = torch::tensor(y, opts).view({R, 1, 1}) + torch::arange(h, opts).view({1, h, 1});
-    auto xs = torch::tensor(x, opts).view({R, 1, 1}) + torch::arange(w, opts).view({1, 1, w});
-    whole.index_put_({torch::arange(R, opts).view({R, 1, 1}), ys, xs}, crop.permute({0, 2, 3, 1}));
+    const auto g = grid(y, x, crop.size(2), crop.size(3), crop.device());
+    whole.index_put_({g.row, g.ys, g.xs}, crop.permute({0, 2, 3, 1}));
   }
 
   // A convolution or pooling (kernel k, stride s, padding p, dilation d, padding value fill) as
@@ -205,14 +212,13 @@ class IncrementalForward {
       iy[u] = oy[u] * s[0], ix[u] = ox[u] * s[1];
       cy[u] = region.y[u] + p[0] - iy[u], cx[u] = region.x[u] + p[1] - ix[u];
     }
-    auto window = gather(padded, iy, ix, in_h + 1, in_w + 1, /*item_of_row=*/true, b).permute({0, 2, 3, 1}).contiguous();
+    // (gather's indexing makes a fresh tensor; this is its own [R, h, w, C] layout again.)
+    auto window = gather(padded, iy, ix, in_h + 1, in_w + 1, /*item_of_row=*/true, b).permute({0, 2, 3, 1});
     // Crop positions outside [0, in_h) x [0, in_w) go to the sink (index in_h / in_w).
-    const auto opts = torch::TensorOptions().dtype(torch::kLong).device(base.device());
-    auto ys = (torch::tensor(cy, opts).view({R, 1, 1}) + torch::arange(h, opts).view({1, h, 1}));
-    auto xs = (torch::tensor(cx, opts).view({R, 1, 1}) + torch::arange(w, opts).view({1, 1, w}));
-    ys = torch::where((ys >= 0) & (ys < in_h), ys, torch::full_like(ys, in_h));
-    xs = torch::where((xs >= 0) & (xs < in_w), xs, torch::full_like(xs, in_w));
-    window.index_put_({torch::arange(R, opts).view({R, 1, 1}), ys, xs}, region.crop.permute({0, 2, 3, 1}));
+    auto g = grid(cy, cx, h, w, base.device());
+    g.ys = torch::where((g.ys >= 0) & (g.ys < in_h), g.ys, torch::full_like(g.ys, in_h));
+    g.xs = torch::where((g.xs >= 0) & (g.xs < in_w), g.xs, torch::full_like(g.xs, in_w));
+    window.index_put_({g.row, g.ys, g.xs}, region.crop.permute({0, 2, 3, 1}));
     auto inputs = window.narrow(1, 0, in_h).narrow(2, 0, in_w).permute({0, 3, 1, 2});
     region.crop = op(inputs.contiguous(at::MemoryFormat::ChannelsLast));
     region.y = std::move(oy);

@@ -122,7 +122,8 @@ int main(int argc, char** argv) {
   std::string python = GNNX_PEERS_PYTHON, malloc_mode = "tuned";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--malloc" && i + 1 < argc && (std::string(argv[i + 1]) == "tuned" || std::string(argv[i + 1]) == "default")) {
+    if (a == "--malloc" && i + 1 < argc &&
+        (std::string(argv[i + 1]) == "tuned" || std::string(argv[i + 1]) == "default")) {
       malloc_mode = argv[++i];
     } else if (a == "--peer" && i + 1 < argc) {
       python = argv[++i];

@@ -31,8 +31,8 @@ constexpr int64_t kAutoRows = 256;
 // layer, a flatten, an adaptive pooling) the rows are made whole and the remaining layers run on
 // them. Values equal the whole model's up to float rounding (tests/attribution/occlusion_test.cpp).
 struct Region {
-  at::Tensor crop;              // [R, C, h, w]
-  std::vector<int64_t> y, x;    // per row: the crop's top-left corner in the layer's input
+  at::Tensor crop;            // [R, C, h, w]
+  std::vector<int64_t> y, x;  // per row: the crop's top-left corner in the layer's input
 };
 
 // Outputs [lo, hi) of a window op of size n (kernel k, stride s, padding p, dilation d) that read
@@ -107,11 +107,11 @@ class IncrementalForward {
             g.weight = at::Tensor();  // a convolution it cannot rebuild (e.g. "same" padding) runs whole
           }
           if (g.weight.defined() && g.weight.dim() == 4 && next.defined() && next.dim() == 4) {
-            window_op(region, base, next, {g.weight.size(2), g.weight.size(3)}, g.stride, g.padding, g.dilation, 0.0,
-                      b, [&](const at::Tensor& t) {
-                        return torch::conv2d(t, g.weight, g.bias, g.stride, std::vector<int64_t>{0, 0}, g.dilation,
-                                             g.groups);
-                      });
+            window_op(
+                region, base, next, {g.weight.size(2), g.weight.size(3)}, g.stride, g.padding, g.dilation, 0.0, b,
+                [&](const at::Tensor& t) {
+                  return torch::conv2d(t, g.weight, g.bias, g.stride, std::vector<int64_t>{0, 0}, g.dilation, g.groups);
+                });
             return region.crop;
           }
         }
@@ -318,7 +318,8 @@ Attribution Occlusion::compute(Objective& objective) {
           pos[i] = (w % counts[i]) * strides[i];
           w /= counts[i];
         }
-        boxes.push_back({pos[1], std::min(pos[1] + window[1], x.size(2)), pos[2], std::min(pos[2] + window[2], x.size(3))});
+        boxes.push_back(
+            {pos[1], std::min(pos[1] + window[1], x.size(2)), pos[2], std::min(pos[2] + window[2], x.size(3))});
       }
       s = incremental->scores(objective, occluded.view(flat), items.repeat({k}), boxes, b).view({k, b});
     } else {

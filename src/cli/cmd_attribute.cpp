@@ -137,7 +137,8 @@ void register_attribute(CLI::App& app) {
       "--ig-method", args->ig_method,
       "ig: gausslegendre | riemann_left | riemann_right | riemann_middle | riemann_trapezoid (Captum's) | trapezoid");
   cmd->add_option("--baseline", args->baseline, "ig / occlusion: constant baseline (0)");
-  cmd->add_option("--internal-batch-size", args->internal_batch_size, "ig: rows per forward pass (-1 = all steps, 0 = by device)");
+  cmd->add_option("--internal-batch-size", args->internal_batch_size,
+                  "ig: rows per forward pass (-1 = all steps, 0 = by device)");
   cmd->add_option("--samples", args->samples, "smoothgrad: noise samples (5)");
   cmd->add_option("--stdev", args->stdev, "smoothgrad: noise standard deviation (1.0)");
   cmd->add_option("--type", args->type, "smoothgrad: smoothgrad | smoothgrad_sq | vargrad");

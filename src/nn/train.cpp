@@ -70,11 +70,13 @@ double accuracy(const at::Tensor& logits, const at::Tensor& y) {
 class BestEpoch {
  public:
   BestEpoch(const torch::nn::Module& model, const TrainOptions& o, bool lower_is_better)
-      : o_(o), lower_(lower_is_better), best_val_(lower_is_better ? std::numeric_limits<double>::infinity() : -1.0),
+      : o_(o),
+        lower_(lower_is_better),
+        best_val_(lower_is_better ? std::numeric_limits<double>::infinity() : -1.0),
         best_(snapshot(model)) {}
   // Records an epoch's scores (loss NaN: not logged); returns true when training should stop.
-  bool update(const torch::nn::Module& model, int64_t epoch, double loss, double train, double val,
-              int64_t& best_epoch, const char* metric = "") {
+  bool update(const torch::nn::Module& model, int64_t epoch, double loss, double train, double val, int64_t& best_epoch,
+              const char* metric = "") {
     const bool better = lower_ ? val < best_val_ : (val > best_val_ || (val == best_val_ && train > best_train_));
     if (better) {
       best_val_ = val;
@@ -86,8 +88,8 @@ class BestEpoch {
       if (std::isnan(loss))
         log_to(o_.log(), LogLevel::kInfo, "epoch ", epoch, " train", metric, " ", train, " val", metric, " ", val);
       else
-        log_to(o_.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss, " train", metric, " ", train, " val",
-               metric, " ", val);
+        log_to(o_.log(), LogLevel::kInfo, "epoch ", epoch, " loss ", loss, " train", metric, " ", train, " val", metric,
+               " ", val);
     }
     return o_.patience() > 0 && epoch - best_epoch >= o_.patience();
   }

@@ -58,8 +58,9 @@ TEST_CASE("occlusion on a linear model equals the closed form, Captum's window c
                        Occlusion(OcclusionOptions().perturbations_per_eval(ppe)).attribute(model, x, {0}));
 }
 
-TEST_CASE("occlusion through a CNN's layers, convolutions recomputed only where a window reaches, equals the whole model",
-          "[attribution]") {
+TEST_CASE(
+    "occlusion through a CNN's layers, convolutions recomputed only where a window reaches, equals the whole model",
+    "[attribution]") {
   // Strided, dilated, grouped and padded convolutions, max and average pooling with padding,
   // eval-mode batch norm, then layers that stop the tracking (adaptive pooling, flatten, linear).
   torch::manual_seed(7);
@@ -69,7 +70,8 @@ TEST_CASE("occlusion through a CNN's layers, convolutions recomputed only where 
                              tnn::Conv2d(tnn::Conv2dOptions(8, 8, 3).padding(2).dilation(2).groups(2)), tnn::ReLU(),
                              tnn::Conv2d(tnn::Conv2dOptions(8, 6, 3).stride(2).padding(1)), tnn::ReLU(),
                              tnn::AvgPool2d(tnn::AvgPool2dOptions(2).padding(1)),
-                             tnn::AdaptiveAvgPool2d(tnn::AdaptiveAvgPool2dOptions(1)), tnn::Flatten(), tnn::Linear(6, 4));
+                             tnn::AdaptiveAvgPool2d(tnn::AdaptiveAvgPool2dOptions(1)), tnn::Flatten(),
+                             tnn::Linear(6, 4));
   seq->to(torch::kDouble);
   {
     torch::NoGradGuard ng;

@@ -37,7 +37,7 @@ GATConvOutput GATConvImpl::forward_with_attention(const at::Tensor& x, const at:
   // Both attention logits of every head in one product [N, H·C] × [H·C, 2H], the second factor
   // block-diagonal (head h's att_src and att_dst in its block): one GEMM forward and two backward,
   // where (h * att).sum(-1) materialised an [N, H, C] product and reduced att's gradient over N.
-  auto att = torch::stack({att_src, att_dst}, -1).squeeze(0);                          // [H, C, 2]
+  auto att = torch::stack({att_src, att_dst}, -1).squeeze(0);                        // [H, C, 2]
   auto blocks = att.unsqueeze(2) * torch::eye(H, att.options()).view({H, 1, H, 1});  // [H, C, H, 2]
   auto a = h.view({N, H * C}).mm(blocks.view({H * C, 2 * H})).view({N, H, 2});
   auto a_src = a.select(2, 0);  // [N, H]

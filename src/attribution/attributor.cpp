@@ -118,6 +118,27 @@ ImageModel ImageModel::sequential(torch::nn::Sequential seq) {
   walk(seq, "");
   m.layers_are_forward_ = true;
   m.description_ = "sequential(" + std::to_string(m.layers_.size()) + " layers)";
+  // The forward runs a ReLU followed by a max pooling in the other order. ReLU is monotone, so
+  // max and ReLU commute: the values are the same, and so is the input gradient (the pooling
+  // routes it to the same element: for a positive maximum ReLU moves no element to or past it;
+  // for a maximum <= 0 both orders give the window a zero gradient). ReLU and its backward then
+  // run on the pooled tensor, a quarter of the size after a 2x2 pooling. The layers, and the
+  // layer-based methods that hook them, keep the module's order.
+  auto plan = m.layers_;
+  bool swapped = false;
+  for (size_t i = 0; i + 1 < plan.size(); ++i) {
+    if (plan[i].kind == LayerKind::kReLU && plan[i + 1].kind == LayerKind::kMaxPool) {
+      std::swap(plan[i], plan[i + 1]);
+      swapped = true;
+    }
+  }
+  if (swapped) {
+    m.forward_ = [plan](const at::Tensor& x) {
+      at::Tensor h = x;
+      for (const auto& l : plan) h = l.forward(h);
+      return h;
+    };
+  }
   return m;
 }
 

@@ -80,6 +80,39 @@ TEST_CASE("sequential adapter: layers, kinds, hooks", "[attribution]") {
   GNNX_REQUIRE_ERROR("exposes no layers", opaque.forward_layers(x));
 }
 
+TEST_CASE("sequential adapter: ReLU before max pooling runs pooled first, same values and gradient",
+          "[attribution]") {
+  namespace tnn = torch::nn;
+  torch::manual_seed(3);
+  // Padded, strided, dilated and ceil-mode poolings, a ReLU between two poolings, an adaptive
+  // max pooling, and a ReLU before an average pooling (which must not move).
+  tnn::Sequential seq(tnn::Conv2d(tnn::Conv2dOptions(2, 4, 3).padding(1)), tnn::ReLU(),
+                      tnn::MaxPool2d(tnn::MaxPool2dOptions(3).stride(2).padding(1)), tnn::ReLU(),
+                      tnn::MaxPool2d(tnn::MaxPool2dOptions(2).ceil_mode(true)),
+                      tnn::Conv2d(tnn::Conv2dOptions(4, 4, 3).padding(2).dilation(2)), tnn::ReLU(),
+                      tnn::AvgPool2d(2), tnn::ReLU(), tnn::AdaptiveMaxPool2d(tnn::AdaptiveMaxPool2dOptions(1)),
+                      tnn::Flatten(), tnn::Linear(4, 3));
+  auto model = ImageModel::sequential(seq);
+  // Quantised inputs and weights make ties, zeros and windows whose maximum is <= 0 common.
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : seq->parameters()) p.copy_((p * 4).round() / 4);
+  }
+  auto x = (torch::randn({3, 2, 13, 11}) * 2).round();
+  auto x1 = x.clone().requires_grad_(true), x2 = x.clone().requires_grad_(true);
+  auto y1 = seq->forward(x1), y2 = model.forward(x2);
+  CHECK(torch::equal(y1, y2));
+  auto w = torch::randn_like(y1);
+  auto g1 = torch::autograd::grad({(y1 * w).sum()}, {x1})[0];
+  auto g2 = torch::autograd::grad({(y2 * w).sum()}, {x2})[0];
+  CHECK(g1.abs().sum().item<double>() > 0);
+  CHECK(torch::equal(g1, g2));
+  // The layers keep the module's order.
+  REQUIRE(model.layers().size() == 12);
+  CHECK(model.layers()[1].kind == LayerKind::kReLU);
+  CHECK(model.layers()[2].kind == LayerKind::kMaxPool);
+}
+
 TEST_CASE("TorchScript fixture: logits and gradient equal Python's, layers reproduce forward", "[attribution]") {
   auto model = ImageModel::load(data_path("tiny_cnn.pt"));
   auto x = io::load_tensor(data_path("tiny_cnn_input.pt"));

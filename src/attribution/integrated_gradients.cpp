@@ -128,10 +128,13 @@ Attribution IntegratedGradients::compute(Objective& objective) {
     base = torch::full_like(x, options_.baseline_value());
   }
   const auto rule = integration_rule(options_.method(), n);
-  // Rows per pass when chosen by device (see the option's comment).
-  constexpr int64_t kCpuRows = 10;
-  const int64_t rows = options_.internal_batch_size() == 0 ? (x.is_cuda() ? -1 : kCpuRows)
-                                                           : options_.internal_batch_size();
+  // Rows per pass when chosen by device (see the option's comment): all steps on CUDA; on the
+  // CPU as many as keep a pass's input under kCpuPassValues values.
+  constexpr int64_t kCpuPassValues = int64_t{1} << 20;
+  const int64_t row_values = std::max<int64_t>(1, x.numel() / std::max<int64_t>(b, 1));
+  const int64_t rows = options_.internal_batch_size() == 0
+                           ? (x.is_cuda() ? -1 : std::max<int64_t>(1, kCpuPassValues / row_values))
+                           : options_.internal_batch_size();
   const int64_t per_pass = rows < 0 ? n : std::max<int64_t>(1, rows / b);
   const int64_t trailing = x.dim();
   auto diff = x - base;

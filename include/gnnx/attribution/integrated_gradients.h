@@ -50,11 +50,12 @@ struct IntegratedGradientsOptions {
   GNNX_ARG(double, baseline_value) = 0.0;
   /// Rows per forward/backward pass (Captum's internal_batch_size): each pass evaluates
   /// max(1, internal_batch_size / B) steps for all B items. -1 = all n steps in one pass.
-  /// 0 = chosen by device: all steps in one pass on CUDA; passes of 10 rows on the CPU, which
-  /// bounds the memory of a pass (a row of a graph model is a whole copy of the graph) and, with
-  /// glibc's default malloc settings, ran 15–20 % faster than one pass of all 50 steps (each
-  /// large temporary is a fresh mapping); after gnnx::tune_malloc() one pass of all steps was
-  /// 10–15 % faster (bench_attribution, docs/benchmarks.md). Default 0.
+  /// 0 = chosen by device: all steps in one pass on CUDA; on the CPU as many steps per pass as
+  /// keep the pass's input under 2^20 values (4 MiB of float32), at least one. An image of
+  /// 3x32x32 then runs all 50 steps in one pass, a graph of 10^5 nodes with 10 features one step
+  /// per pass: a row of a graph model is a whole copy of the graph, so the budget bounds a pass's
+  /// memory. Fewer, larger passes were faster on the CPU for the bench's CNN and GNN, with and
+  /// without gnnx::tune_malloc() (bench_attribution, docs/benchmarks.md). Default 0.
   GNNX_ARG(int64_t, internal_batch_size) = 0;
 };
 

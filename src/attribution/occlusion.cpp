@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <utility>
@@ -20,6 +21,39 @@ namespace {
 // Rows per forward pass when perturbations_per_eval is automatic (-1): large enough that a
 // small image's windows share one pass, small enough to bound the pass's memory.
 constexpr int64_t kAutoRows = 256;
+
+// Whether the copies below run as plain loops: a CPU tensor of float or double. Elsewhere (CUDA,
+// other types) the same steps run as indexing operations.
+bool raw_cpu(const at::Tensor& t) {
+  return t.is_cpu() && (t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble);
+}
+
+// A box of a contiguous tensor of shape `shape`: [lo_d, hi_d) along each dimension d. Calls
+// f(offset, n) for each run of n consecutive elements of the box (along the last dimension).
+template <typename F>
+void for_each_run(const std::vector<int64_t>& shape, const std::vector<int64_t>& lo, const std::vector<int64_t>& hi,
+                  F&& f) {
+  const size_t dims = shape.size();
+  for (size_t d = 0; d < dims; ++d)
+    if (hi[d] <= lo[d]) return;
+  std::vector<int64_t> stride(dims, 1);
+  for (size_t d = dims - 1; d-- > 0;) stride[d] = stride[d + 1] * shape[d + 1];
+  std::vector<int64_t> at = lo;
+  const int64_t n = hi[dims - 1] - lo[dims - 1];
+  for (;;) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < dims; ++d) offset += at[d] * stride[d];
+    f(offset, n);
+    // The next run: count through dimensions dims - 2, ..., 0.
+    size_t d = dims - 1;
+    for (;;) {
+      if (d == 0) return;
+      --d;
+      if (++at[d] < hi[d]) break;
+      at[d] = lo[d];
+    }
+  }
+}
 
 // Incremental occlusion of an image model with layers [B, C, H, W] -> ... A window changes the
 // input inside its box only, so each layer's output differs from the unoccluded image's only in
@@ -71,20 +105,38 @@ class IncrementalForward {
   }
   const at::Tensor& f_x() const { return f_x_; }
 
-  // The scores of rows [k B, C, H, W], row j B + item occluded in the box [r0, r1) x [c0, c1)
-  // given by boxes[j] = {r0, r1, c0, c1}.
-  at::Tensor scores(Objective& objective, const at::Tensor& rows, const at::Tensor& items,
-                    const std::vector<std::array<int64_t, 4>>& boxes, int64_t b) {
-    const int64_t R = rows.size(0), H = rows.size(2), W = rows.size(3);
+  // The scores of rows [k B, C, H, W], row j B + item occluded (set to `baseline`) in the box
+  // given by boxes[j] = {c0, c1, r0, r1, x0, x1} (channels, rows, columns). On the CPU (float,
+  // double) the crops are cut from x and occluded directly, and `rows` only gives the pass's
+  // shape; elsewhere they are cut from `rows`, which holds the occluded copies.
+  at::Tensor scores(Objective& objective, const at::Tensor& x, const at::Tensor& rows, const at::Tensor& items,
+                    const std::vector<std::array<int64_t, 6>>& boxes, int64_t b, double baseline) {
+    const int64_t R = rows.size(0), C = rows.size(1), H = rows.size(2), W = rows.size(3);
     int64_t h = 0, w = 0;
-    for (const auto& box : boxes) h = std::max(h, box[1] - box[0]), w = std::max(w, box[3] - box[2]);
+    for (const auto& box : boxes) h = std::max(h, box[3] - box[2]), w = std::max(w, box[5] - box[4]);
     Region region;
     for (int64_t r = 0; r < R; ++r) {
       const auto& box = boxes[static_cast<size_t>(r / b)];
-      region.y.push_back(std::min(box[0], H - h));
-      region.x.push_back(std::min(box[2], W - w));
+      region.y.push_back(std::min(box[2], H - h));
+      region.x.push_back(std::min(box[4], W - w));
     }
-    region.crop = gather(rows, region.y, region.x, h, w, /*item_of_row=*/false, b);
+    if (raw_cpu(x)) {
+      auto crop = gather_hwc(x, region.y, region.x, h, w, /*item_of_row=*/true, b);  // [R, h, w, C]
+      AT_DISPATCH_FLOATING_TYPES(crop.scalar_type(), "occlusion_window", [&] {
+        scalar_t* data = crop.data_ptr<scalar_t>();
+        const auto value = static_cast<scalar_t>(baseline);
+        for (int64_t r = 0; r < R; ++r) {
+          const auto u = static_cast<size_t>(r);
+          const auto& box = boxes[static_cast<size_t>(r / b)];
+          for_each_run({h, w, C}, {box[2] - region.y[u], box[4] - region.x[u], box[0]},
+                       {box[3] - region.y[u], box[5] - region.x[u], box[1]},
+                       [&](int64_t offset, int64_t n) { std::fill_n(data + r * h * w * C + offset, n, value); });
+        }
+      });
+      region.crop = crop.permute({0, 3, 1, 2});
+    } else {
+      region.crop = gather_hwc(rows, region.y, region.x, h, w, /*item_of_row=*/false, b).permute({0, 3, 1, 2});
+    }
     bool tracking = true;
     LayerHook hook = [&](int64_t i, const Layer& layer, const at::Tensor& in) -> at::Tensor {
       if (!tracking) return {};
@@ -164,19 +216,65 @@ class IncrementalForward {
             torch::tensor(x, opts).view({R, 1, 1}) + torch::arange(w, opts).view({1, 1, w})};
   }
 
-  // Per row r the window [y_r, y_r + h) x [x_r, x_r + w) of t as [R, C, h, w]; t holds one row
-  // per item (row r reads t[r % b]) or one per row.
-  static at::Tensor gather(const at::Tensor& t, const std::vector<int64_t>& y, const std::vector<int64_t>& x, int64_t h,
-                           int64_t w, bool item_of_row, int64_t b) {
-    auto g = grid(y, x, h, w, t.device());
-    if (item_of_row) g.row = g.row.remainder(b);
-    return t.permute({0, 2, 3, 1}).index({g.row, g.ys, g.xs}).permute({0, 3, 1, 2});
+  // Per row r the window [y_r, y_r + h) x [x_r, x_r + w) of t [B', C, H, W] as a fresh
+  // contiguous [R, h, w, C]; t holds one row per item (row r reads t[r % b]) or one per row. On
+  // the CPU each of a window's lines is one copy of w·C values.
+  static at::Tensor gather_hwc(const at::Tensor& t, const std::vector<int64_t>& y, const std::vector<int64_t>& x,
+                               int64_t h, int64_t w, bool item_of_row, int64_t b) {
+    if (!raw_cpu(t)) {
+      auto g = grid(y, x, h, w, t.device());
+      if (item_of_row) g.row = g.row.remainder(b);
+      return t.permute({0, 2, 3, 1}).index({g.row, g.ys, g.xs});
+    }
+    const auto src = t.permute({0, 2, 3, 1}).contiguous();
+    const int64_t H = src.size(1), W = src.size(2), C = src.size(3), R = static_cast<int64_t>(y.size());
+    auto out = at::empty({R, h, w, C}, src.options());
+    AT_DISPATCH_FLOATING_TYPES(src.scalar_type(), "occlusion_gather", [&] {
+      const scalar_t* from = src.data_ptr<scalar_t>();
+      scalar_t* to = out.data_ptr<scalar_t>();
+      for (int64_t r = 0; r < R; ++r) {
+        const auto u = static_cast<size_t>(r);
+        const int64_t row = item_of_row ? r % b : r;
+        GNNX_ASSERT(y[u] >= 0 && y[u] + h <= H && x[u] >= 0 && x[u] + w <= W, "occlusion: window outside its layer");
+        for (int64_t i = 0; i < h; ++i)
+          std::memcpy(to + (r * h + i) * w * C, from + ((row * H + y[u] + i) * W + x[u]) * C,
+                      sizeof(scalar_t) * static_cast<size_t>(w * C));
+      }
+    });
+    return out;
+  }
+
+  // Per row r, the parts of crop [R, C, h, w] inside whole [R, H', W', C] (contiguous) written at
+  // corner (y_r, x_r); the parts outside are dropped. CPU float or double only.
+  static void paste_hwc(at::Tensor& whole, const at::Tensor& crop, const std::vector<int64_t>& y,
+                        const std::vector<int64_t>& x) {
+    const auto src = crop.permute({0, 2, 3, 1}).contiguous();
+    const int64_t R = src.size(0), h = src.size(1), w = src.size(2), C = src.size(3);
+    const int64_t H = whole.size(1), W = whole.size(2);
+    GNNX_ASSERT(whole.is_contiguous() && whole.size(3) == C && whole.scalar_type() == src.scalar_type(),
+                "occlusion: paste into ", whole.sizes());
+    AT_DISPATCH_FLOATING_TYPES(src.scalar_type(), "occlusion_paste", [&] {
+      const scalar_t* from = src.data_ptr<scalar_t>();
+      scalar_t* to = whole.data_ptr<scalar_t>();
+      for (int64_t r = 0; r < R; ++r) {
+        const auto u = static_cast<size_t>(r);
+        const int64_t j0 = std::max<int64_t>(0, -x[u]), j1 = std::min(w, W - x[u]);
+        if (j1 <= j0) continue;
+        for (int64_t i = 0; i < h; ++i) {
+          const int64_t yy = y[u] + i;
+          if (yy < 0 || yy >= H) continue;
+          std::memcpy(to + ((r * H + yy) * W + x[u] + j0) * C, from + ((r * h + i) * w + j0) * C,
+                      sizeof(scalar_t) * static_cast<size_t>((j1 - j0) * C));
+        }
+      }
+    });
   }
 
   // Writes crop [R, C, h, w] into whole [R, H', W', C] at per-row corners (y, x); the crop must
   // lie inside whole.
   static void paste(at::Tensor& whole, const at::Tensor& crop, const std::vector<int64_t>& y,
                     const std::vector<int64_t>& x) {
+    if (raw_cpu(whole)) return paste_hwc(whole, crop, y, x);
     const auto g = grid(y, x, crop.size(2), crop.size(3), crop.device());
     whole.index_put_({g.row, g.ys, g.xs}, crop.permute({0, 2, 3, 1}));
   }
@@ -212,14 +310,21 @@ class IncrementalForward {
       iy[u] = oy[u] * s[0], ix[u] = ox[u] * s[1];
       cy[u] = region.y[u] + p[0] - iy[u], cx[u] = region.x[u] + p[1] - ix[u];
     }
-    // (gather's indexing makes a fresh tensor; this is its own [R, h, w, C] layout again.)
-    auto window = gather(padded, iy, ix, in_h + 1, in_w + 1, /*item_of_row=*/true, b).permute({0, 2, 3, 1});
-    // Crop positions outside [0, in_h) x [0, in_w) go to the sink (index in_h / in_w).
-    auto g = grid(cy, cx, h, w, base.device());
-    g.ys = torch::where((g.ys >= 0) & (g.ys < in_h), g.ys, torch::full_like(g.ys, in_h));
-    g.xs = torch::where((g.xs >= 0) & (g.xs < in_w), g.xs, torch::full_like(g.xs, in_w));
-    window.index_put_({g.row, g.ys, g.xs}, region.crop.permute({0, 2, 3, 1}));
-    auto inputs = window.narrow(1, 0, in_h).narrow(2, 0, in_w).permute({0, 3, 1, 2});
+    at::Tensor inputs;
+    if (raw_cpu(padded)) {
+      auto window = gather_hwc(padded, iy, ix, in_h, in_w, /*item_of_row=*/true, b);
+      paste_hwc(window, region.crop, cy, cx);  // the crop's parts outside the window are dropped
+      inputs = window.permute({0, 3, 1, 2});
+    } else {
+      // (gather's indexing makes a fresh [R, h, w, C] tensor.)
+      auto window = gather_hwc(padded, iy, ix, in_h + 1, in_w + 1, /*item_of_row=*/true, b);
+      // Crop positions outside [0, in_h) x [0, in_w) go to the sink (index in_h / in_w).
+      auto g = grid(cy, cx, h, w, base.device());
+      g.ys = torch::where((g.ys >= 0) & (g.ys < in_h), g.ys, torch::full_like(g.ys, in_h));
+      g.xs = torch::where((g.xs >= 0) & (g.xs < in_w), g.xs, torch::full_like(g.xs, in_w));
+      window.index_put_({g.row, g.ys, g.xs}, region.crop.permute({0, 2, 3, 1}));
+      inputs = window.narrow(1, 0, in_h).narrow(2, 0, in_w).permute({0, 3, 1, 2});
+    }
     region.crop = op(inputs.contiguous(at::MemoryFormat::ChannelsLast));
     region.y = std::move(oy);
     region.x = std::move(ox);
@@ -281,6 +386,15 @@ Attribution Occlusion::compute(Objective& objective) {
     }
     return t;
   };
+  // k copies of the input [k, B, *item], window start + j occluded in copy j.
+  std::vector<int64_t> stacked{0};
+  for (auto size : x.sizes()) stacked.push_back(size);
+  auto occluded_copies = [&](int64_t k, int64_t start) {
+    stacked[0] = k;
+    auto occluded = x.unsqueeze(0).expand(stacked).clone(at::MemoryFormat::Contiguous);
+    for (int64_t j = 0; j < k; ++j) region(occluded.select(0, j), 1, start + j).fill_(options_.baseline());
+    return occluded;
+  };
   torch::NoGradGuard no_grad;
   auto items = detail::all_items(x);
   // Images [B, C, H, W] of a model whose layers reproduce it run incrementally.
@@ -298,38 +412,86 @@ Attribution Occlusion::compute(Objective& objective) {
   auto cover = torch::zeros(x.sizes().slice(1), x.options());
   std::vector<int64_t> per_item_shape{b};
   for (int64_t d = 0; d < dims; ++d) per_item_shape.push_back(1);
+  // Window w's box: [lo_d, hi_d) along each item dimension d.
+  std::vector<int64_t> item_shape(x.sizes().begin() + 1, x.sizes().end());
+  auto box = [&](int64_t w, std::vector<int64_t>& lo, std::vector<int64_t>& hi) {
+    lo.resize(static_cast<size_t>(dims));
+    hi.resize(static_cast<size_t>(dims));
+    for (int64_t d = 0; d < dims; ++d) {
+      const auto i = static_cast<size_t>(d);
+      lo[i] = (w % counts[i]) * strides[i];
+      hi[i] = std::min(lo[i] + window[i], item_shape[i]);
+      w /= counts[i];
+    }
+  };
+  // On the CPU the windows are filled and the differences added as plain loops over the boxes'
+  // runs; elsewhere as one slice operation per window.
+  const bool raw = raw_cpu(x) && x.is_contiguous() && total.is_contiguous();
+  const int64_t item_numel = cover.numel();
+  std::vector<int64_t> lo, hi;
   for (int64_t start = 0; start < windows; start += per_pass) {
     const int64_t k = std::min(per_pass, windows - start);
-    // k copies of the input [k, B, *item], window start + j occluded in copy j: one forward pass.
-    std::vector<int64_t> stacked{k};
-    for (auto s : x.sizes()) stacked.push_back(s);
-    auto occluded = x.unsqueeze(0).expand(stacked).clone();
-    for (int64_t j = 0; j < k; ++j) region(occluded.select(0, j), 1, start + j).fill_(options_.baseline());
     std::vector<int64_t> flat{k * b};
     for (int64_t d = 1; d <= dims; ++d) flat.push_back(x.size(d));
     at::Tensor s;
     if (incremental) {
-      std::vector<std::array<int64_t, 4>> boxes;  // window start + j's rows and columns
+      std::vector<std::array<int64_t, 6>> boxes;  // window start + j's channels, rows and columns
       for (int64_t j = 0; j < k; ++j) {
-        int64_t w = start + j;
-        std::vector<int64_t> pos(static_cast<size_t>(dims));
-        for (int64_t d = 0; d < dims; ++d) {
-          const auto i = static_cast<size_t>(d);
-          pos[i] = (w % counts[i]) * strides[i];
-          w /= counts[i];
-        }
-        boxes.push_back(
-            {pos[1], std::min(pos[1] + window[1], x.size(2)), pos[2], std::min(pos[2] + window[2], x.size(3))});
+        box(start + j, lo, hi);
+        boxes.push_back({lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]});
       }
-      s = incremental->scores(objective, occluded.view(flat), items.repeat({k}), boxes, b).view({k, b});
-    } else {
+      // On the CPU the rows are not read (the crops come from x): one item needs no copies.
+      at::Tensor rows;
+      if (raw_cpu(x)) {
+        rows = b == 1 ? x.expand(flat) : x.repeat({k, 1, 1, 1});
+      } else {
+        rows = occluded_copies(k, start).view(flat);
+      }
+      s = incremental->scores(objective, x, rows, items.repeat({k}), boxes, b, options_.baseline()).view({k, b});
+    } else if (raw) {
+      stacked[0] = k;
+      auto occluded = x.unsqueeze(0).expand(stacked).clone(at::MemoryFormat::Contiguous);
+      AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "occlusion_fill", [&] {
+        scalar_t* data = occluded.data_ptr<scalar_t>();
+        const auto value = static_cast<scalar_t>(options_.baseline());
+        for (int64_t j = 0; j < k; ++j) {
+          box(start + j, lo, hi);
+          for (int64_t i = 0; i < b; ++i)
+            for_each_run(item_shape, lo, hi, [&](int64_t offset, int64_t n) {
+              std::fill_n(data + (j * b + i) * item_numel + offset, n, value);
+            });
+        }
+      });
       s = objective.scores(occluded.view(flat), items.repeat({k})).view({k, b});
+    } else {
+      s = objective.scores(occluded_copies(k, start).view(flat), items.repeat({k}))
+              .view({k, b});
     }
-    auto diff = f_x.unsqueeze(0) - s;  // [k, B]
-    // Each window adds its difference to the features it covers: a slice, not a full-size mask.
-    for (int64_t j = 0; j < k; ++j) {
-      region(total, 1, start + j).add_(diff.select(0, j).view(per_item_shape));
-      region(cover, 0, start + j).add_(1.0);
+    auto diff = (f_x.unsqueeze(0) - s).contiguous();  // [k, B]
+    // Each window adds its difference to the features it covers: its box, not a full-size mask.
+    if (raw) {
+      auto d = diff.to(x.scalar_type());
+      AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "occlusion_add", [&] {
+        scalar_t* t = total.data_ptr<scalar_t>();
+        scalar_t* c = cover.data_ptr<scalar_t>();
+        const scalar_t* dd = d.data_ptr<scalar_t>();
+        for (int64_t j = 0; j < k; ++j) {
+          box(start + j, lo, hi);
+          for_each_run(item_shape, lo, hi, [&](int64_t offset, int64_t n) {
+            for (int64_t i = 0; i < b; ++i) {
+              scalar_t* row = t + i * item_numel + offset;
+              const scalar_t v = dd[j * b + i];
+              for (int64_t e = 0; e < n; ++e) row[e] += v;
+            }
+            for (int64_t e = 0; e < n; ++e) c[offset + e] += 1;
+          });
+        }
+      });
+    } else {
+      for (int64_t j = 0; j < k; ++j) {
+        region(total, 1, start + j).add_(diff.select(0, j).view(per_item_shape));
+        region(cover, 0, start + j).add_(1.0);
+      }
     }
   }
   Attribution a;

@@ -84,10 +84,16 @@ Attribution NoiseTunnel::compute(Objective& objective) {
     // Captum's draw: torch.normal(0, stdev tensor of torch's default dtype, float32) over
     // [B*S, *item] at once, which is randn(...) * stdev; then the input's dtype and device.
     auto gen = torch_generator(options_.seed());
-    noise = (torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat)) * options_.stdev())
+    noise = torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat))
+                .mul_(options_.stdev())
                 .to(x.device(), x.scalar_type());
   }
-  auto noisy = x.repeat_interleave(s, 0) + noise;  // row b·S + s: item b, sample s (Captum's layout)
+  // Row b·S + s: item b, sample s (Captum's layout), each x_b + noise in one broadcast sum.
+  std::vector<int64_t> per_item{b, s};
+  per_item.insert(per_item.end(), item.begin(), item.end());
+  std::vector<int64_t> rows{b * s};
+  rows.insert(rows.end(), item.begin(), item.end());
+  auto noisy = (x.unsqueeze(1) + noise.view(per_item)).view(rows);
   NoisyObjective inner(objective, noisy, s);
   Attribution ia = base_->attribute(inner);
   // The base method's own layout per point ([B*S, *item] unless its options choose another).

@@ -8,6 +8,10 @@
 
 #include <torch/torch.h>
 
+#include "gnnx/attribution/gradient.h"
+#include "gnnx/attribution/integrated_gradients.h"
+#include "gnnx/attribution/noise_tunnel.h"
+#include "gnnx/attribution/occlusion.h"
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
 #include "gnnx/core/random.h"
@@ -162,6 +166,37 @@ TEST_CASE("GNNExplainer and GRAD give the CPU's masks on the device", "[device]"
     auto grad_got = explain::GradExplainer().explain(*dev_model, g.to(dev), targets);
     for (size_t i = 0; i < want.size(); ++i)
       GNNX_REQUIRE_CLOSE(grad_got[i].edge_mask.cpu(), grad_want[i].edge_mask, 1e-3, 1e-6);
+  }
+}
+
+TEST_CASE("image attributions through a CNN's layers give the CPU's values on the device", "[device]") {
+  // On the CPU occlusion copies its crops with plain loops and IG runs all steps in one pass; on
+  // the device occlusion indexes with index grids. Both must give the same attributions.
+  namespace tnn = torch::nn;
+  const auto dev = test_device();
+  torch::manual_seed(5);
+  tnn::Sequential cnn(tnn::Conv2d(tnn::Conv2dOptions(3, 8, 3).padding(1)), tnn::ReLU(), tnn::MaxPool2d(2),
+                      tnn::Conv2d(tnn::Conv2dOptions(8, 8, 3).stride(2).padding(1)), tnn::ReLU(),
+                      tnn::AdaptiveAvgPool2d(1), tnn::Flatten(), tnn::Linear(8, 4));
+  cnn->eval();
+  auto x = torch::randn({2, 3, 21, 19});
+  auto on_cpu = attribution::ImageModel::sequential(cnn);
+  auto dev_cnn = std::dynamic_pointer_cast<tnn::SequentialImpl>(cnn->clone());
+  dev_cnn->to(dev);
+  auto on_dev = attribution::ImageModel::sequential(tnn::Sequential(dev_cnn));
+  std::vector<std::pair<std::string, std::shared_ptr<attribution::Attributor>>> methods = {
+      {"occlusion 3x5x4", std::make_shared<attribution::Occlusion>(
+                              attribution::OcclusionOptions().window({3, 5, 4}).strides({3, 3, 2}).baseline(0.2))},
+      {"occlusion 1x4x4",
+       std::make_shared<attribution::Occlusion>(attribution::OcclusionOptions().window({1, 4, 4}).strides({1, 4, 4}))},
+      {"ig", std::make_shared<attribution::IntegratedGradients>()},
+      {"smoothgrad", std::make_shared<attribution::NoiseTunnel>(std::make_shared<attribution::Saliency>(),
+                                                                attribution::NoiseTunnelOptions().samples(5))}};
+  for (auto& [name, m] : methods) {
+    INFO(name);
+    auto want = m->attribute(on_cpu, x, {1, 3});
+    auto got = m->attribute(on_dev, x.to(dev), {1, 3});
+    GNNX_REQUIRE_CLOSE(got.values.cpu(), want.values, 1e-4, 1e-5);
   }
 }
 

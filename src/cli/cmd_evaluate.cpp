@@ -404,7 +404,11 @@ void register_evaluate(CLI::App& app) {
     }
     const auto device = parse_device(a->device);
     std::vector<SeedResult> rs;
-    std::cout << "dataset " << a->dataset << ", method " << a->method << ", nodes " << a->nodes << ", ground truth "
+    // Graph tasks explain the test split's graphs; --nodes applies to node tasks only.
+    const std::string protocol =
+        datasets::make_dataset(a->dataset, 0).task == nn::Task::kGraph ? "test-graphs" : a->nodes;
+    std::cout << "dataset " << a->dataset << ", method " << a->method
+              << (protocol == "test-graphs" ? ", graphs: the test split" : ", nodes " + a->nodes) << ", ground truth "
               << a->ground_truth << (a->eval_hops > 0 ? ", eval hops " + std::to_string(a->eval_hops) : std::string())
               << ", device " << device << ", threads " << torch_threads() << "\n";
     std::cout << std::setw(6) << "seed" << std::setw(10) << "test_acc" << std::setw(10) << "explained" << std::setw(10)
@@ -440,8 +444,6 @@ void register_evaluate(CLI::App& app) {
                 << (m.prototype ? ", a prototype" : ", no prototype") << ")" << std::endl;
     }
     if (a->json) {
-      const std::string protocol = datasets::make_dataset(a->dataset, 0).task == nn::Task::kGraph ? "test-graphs"
-                                                                                                  : a->nodes;
       nlohmann::json j = {{"dataset", a->dataset},
                           {"method", a->method},
                           {"protocol", protocol},

@@ -1,6 +1,8 @@
 // Attributions as graph explanations (see gnnx/explain/attribution_explainer.h).
 #include "gnnx/explain/attribution_explainer.h"
 
+#include <typeinfo>
+
 #include <torch/torch.h>
 
 #include "gnnx/attribution/gradient.h"
@@ -9,8 +11,48 @@
 #include "gnnx/attribution/occlusion.h"
 #include "gnnx/core/check.h"
 #include "gnnx/graph/ops.h"
+#include "gnnx/nn/message_passing.h"
 
 namespace gnnx::explain {
+namespace {
+
+// One node target of a node model on graph g, with the edges and the node features as one input
+// row [1, E + N F]: the all-ones edge mask, then x flattened. A gradient method then takes both
+// gradients from one forward and one backward pass (separate objectives take two of each). The
+// target comes resolved (its label set) by a graph objective on the same graph.
+class EdgesAndFeatures : public attribution::Objective {
+ public:
+  EdgesAndFeatures(nn::GNNModel& model, const Graph& g, const Target& resolved) : model_(model), g_(g) {
+    targets_.push_back(resolved);
+    input_ = torch::cat({torch::ones({g.num_edges()}, g.x.options()), g.x.detach().reshape({-1})}).unsqueeze(0);
+  }
+  at::Tensor input() const override { return input_; }
+  const std::vector<Target>& targets() const override { return targets_; }
+  std::string kind() const override { return "edges_and_node_features"; }
+  at::Tensor scores(const at::Tensor& inputs, const at::Tensor& items, const attribution::LayerHook* hook) override {
+    GNNX_ASSERT(hook == nullptr && inputs.dim() == 2 && inputs.size(0) == 1 && items.numel() == 1,
+                "edges-and-features objective: one row, no hooks; got ", inputs.sizes());
+    const int64_t e = g_.num_edges();
+    auto x = inputs.narrow(1, e, inputs.size(1) - e).reshape({g_.num_nodes, g_.num_features()});
+    nn::EdgeMaskScope scope(inputs.narrow(1, 0, e).reshape({e}));
+    auto logits = model_.forward(x, g_.edge_index, g_.edge_weight);
+    return logits.select(0, targets_[0].index).narrow(0, targets_[0].label, 1);
+  }
+
+ private:
+  nn::GNNModel& model_;
+  const Graph& g_;
+  at::Tensor input_;
+  std::vector<Target> targets_;
+};
+
+// Whether a is exactly a plain gradient method: its attribution of the edges and the features
+// taken together is the two attributions taken apart.
+bool plain_gradient(const attribution::Attributor& a) {
+  return typeid(a) == typeid(attribution::Saliency) || typeid(a) == typeid(attribution::GradientXInput);
+}
+
+}  // namespace
 
 Explanation to_explanation(const Graph& g, const attribution::Attribution& edges,
                            const attribution::Attribution& features, int64_t item, const at::Tensor& node_ids,
@@ -57,6 +99,8 @@ AttributionExplainer::AttributionExplainer(std::string name, std::shared_ptr<att
                                            std::shared_ptr<attribution::Attributor> feature_attributor)
     : name_(std::move(name)), edges_(std::move(edge_attributor)), features_(std::move(feature_attributor)) {
   GNNX_CHECK(edges_ || features_, "AttributionExplainer: expected an edge or a feature attributor");
+  joint_ = edges_ && features_ && plain_gradient(*edges_) && typeid(*edges_) == typeid(*features_) &&
+           edges_->options() == features_->options();
 }
 
 std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, const Graph& graph,
@@ -115,8 +159,20 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
     const bool link = t.kind == Target::Kind::kLink;
     Target local = link ? Target::link(center, wide.center[1].item<int64_t>(), t.label) : Target::node(center, t.label);
     attribution::Attribution ea, fa;
-    if (edges_) ea = edges_->attribute(model, wide.graph, {local}, attribution::GraphInput::kEdges);
-    if (features_) fa = features_->attribute(model, wide.graph, {local}, attribution::GraphInput::kNodeFeatures);
+    if (joint_ && !link) {
+      const Graph& sub = wide.graph;
+      const auto resolved =
+          attribution::graph_objective(model, sub, {local}, attribution::GraphInput::kEdges)->targets().at(0);
+      EdgesAndFeatures both(model, sub, resolved);
+      ea = edges_->attribute(both);
+      fa = ea;
+      ea.values = fa.values.narrow(1, 0, sub.num_edges());
+      fa.values = fa.values.narrow(1, sub.num_edges(), sub.num_nodes * sub.num_features())
+                      .reshape({1, sub.num_nodes, sub.num_features()});
+    } else {
+      if (edges_) ea = edges_->attribute(model, wide.graph, {local}, attribution::GraphInput::kEdges);
+      if (features_) fa = features_->attribute(model, wide.graph, {local}, attribution::GraphInput::kNodeFeatures);
+    }
     auto e = to_explanation(graph, ea, fa, 0, wide.node_ids, wide.edge_ids);
     // Restrict the report to the L-hop computation subgraph.
     e.target = link ? Target::link(t.index, t.other, e.target.label) : Target::node(t.index, e.target.label);

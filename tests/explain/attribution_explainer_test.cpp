@@ -144,6 +144,26 @@ TEST_CASE("explainer adapters: (L+1)-hop subgraph gives the full graph's attribu
     CHECK((ex[0].edge_mask * (~in_comp).to(torch::kDouble)).abs().sum().item<double>() == 0.0);
     CHECK(ex[0].edge_mask.abs().sum().item<double>() > 0.0);
   }
+  // Saliency and gradient x input take both gradients from one pass: the same masks as each
+  // attributor on its own.
+  for (const bool times_input : {false, true}) {
+    INFO((times_input ? "gradxinput" : "saliency"));
+    auto make = [&]() -> std::shared_ptr<Attributor> {
+      if (times_input) return std::make_shared<GradientXInput>();
+      return std::make_shared<Saliency>();
+    };
+    const std::vector<Target> targets{Target::node(node), Target::node(4), Target::node(0, 1)};
+    auto joint = explain::AttributionExplainer("joint", make(), make()).explain(*model, g, targets);
+    auto edges = explain::AttributionExplainer("edges", make(), nullptr).explain(*model, g, targets);
+    auto feats = explain::AttributionExplainer("features", nullptr, make()).explain(*model, g, targets);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      CHECK(joint[i].target.label == edges[i].target.label);
+      CHECK(joint[i].edge_mask.abs().sum().item<double>() > 0);
+      GNNX_REQUIRE_CLOSE(joint[i].edge_mask, edges[i].edge_mask, 1e-9, 1e-12);
+      GNNX_REQUIRE_CLOSE(joint[i].feature_mask, feats[i].feature_mask, 1e-9, 1e-12);
+      GNNX_REQUIRE_CLOSE(joint[i].node_mask, feats[i].node_mask, 1e-9, 1e-12);
+    }
+  }
   auto gm = test_model(nn::Task::kGraph);
   auto eg = explain::make_explainer("ig")->explain(*gm, g, {Target::graph(0)}).at(0);
   CHECK(eg.edge_ids.numel() == g.num_edges());

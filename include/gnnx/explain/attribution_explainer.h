@@ -9,6 +9,9 @@
 ///     feature_mask [N, F] = a (signed).
 /// For occlusion the edge attributor occludes one edge at a time (window {1}, baseline 0: the
 /// edge deleted) and the feature attributor one node's feature row at a time (window {1, F}).
+/// When both attributors are the same plain gradient method (Saliency or GradientXInput, same
+/// options), a node target's two gradients come from one forward and one backward pass, the
+/// features evaluated under the all-ones edge mask.
 ///
 /// A node target is explained on its model.receptive_field()-hop subgraph (the whole graph when
 /// that is -1), on which its prediction is exactly the full graph's (a GCN stack reads L + 1
@@ -46,6 +49,7 @@ class AttributionExplainer : public Explainer {
  private:
   std::string name_;
   std::shared_ptr<attribution::Attributor> edges_, features_;
+  bool joint_ = false;  // both gradients in one pass (see the file comment)
 };
 
 /// The explainer registered as `name` ("saliency", "gradxinput", "ig", "smoothgrad",

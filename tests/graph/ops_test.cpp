@@ -126,6 +126,15 @@ TEST_CASE("CSR and CSC group edges by source and target", "[graph]") {
   REQUIRE(torch::equal(csc.col, g.edge_index[0].index_select(0, csc.perm)));
   auto csr = to_csr(g.edge_index, 10);
   REQUIRE(torch::equal(csr.col, g.edge_index[1].index_select(0, csr.perm)));
+  // Grouped by key, ascending edge ids within a group: a stable sort's order.
+  REQUIRE(torch::equal(csr.perm, std::get<1>(torch::sort(g.edge_index[0], /*stable=*/true, 0, false))));
+  REQUIRE(torch::equal(csc.perm, std::get<1>(torch::sort(g.edge_index[1], /*stable=*/true, 0, false))));
+  auto wider = to_csc(g.edge_index, 15);  // nodes 10..14 have no edges
+  REQUIRE(torch::equal(wider.rowptr.slice(0, 0, 11), csc.rowptr));
+  REQUIRE(torch::equal(wider.rowptr.slice(0, 11), torch::full({5}, 30, torch::kLong)));
+  auto none = to_csr(torch::empty({2, 0}, torch::kLong), 4);
+  REQUIRE(torch::equal(none.rowptr, torch::zeros({5}, torch::kLong)));
+  REQUIRE(none.perm.numel() == 0);
   auto [ei, ew] = add_self_loops(g.edge_index, 10, torch::ones({30}), 2.0);
   REQUIRE(ei.size(1) == 40);
   REQUIRE(ew.slice(0, 30).eq(2.0).all().item<bool>());

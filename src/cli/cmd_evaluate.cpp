@@ -405,8 +405,8 @@ void register_evaluate(CLI::App& app) {
     const auto device = parse_device(a->device);
     std::vector<SeedResult> rs;
     // Graph tasks explain the test split's graphs; --nodes applies to node tasks only.
-    const std::string protocol =
-        datasets::make_dataset(a->dataset, 0).task == nn::Task::kGraph ? "test-graphs" : a->nodes;
+    const std::string protocol = datasets::make_dataset(a->dataset, 0).task == nn::Task::kGraph ? "test-graphs"
+                                                                                                : a->nodes;
     std::cout << "dataset " << a->dataset << ", method " << a->method
               << (protocol == "test-graphs" ? ", graphs: the test split" : ", nodes " + a->nodes) << ", ground truth "
               << a->ground_truth << (a->eval_hops > 0 ? ", eval hops " + std::to_string(a->eval_hops) : std::string())

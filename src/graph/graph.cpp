@@ -54,8 +54,7 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
     GNNX_CHECK(x.dim() == 2, op, ": x must have shape [N, F], got ", x.sizes());
     GNNX_CHECK(x.size(0) == num_nodes, op, ": x has ", x.size(0), " rows but num_nodes = ", num_nodes);
     GNNX_CHECK(at::isFloatingType(x.scalar_type()), op, ": x must be floating point, got ", x.scalar_type());
-    GNNX_CHECK(all_finite(x), op,
-               ": x holds NaN or Inf (first at flat index ",
+    GNNX_CHECK(all_finite(x), op, ": x holds NaN or Inf (first at flat index ",
                x.numel() ? torch::nonzero(~torch::isfinite(x).flatten()).flatten().select(0, 0).item<int64_t>() : -1,
                ")");
   }
@@ -66,8 +65,7 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
                ": edge_weight must have shape [E] = [", edge_index.size(1), "], got ", edge_weight.sizes());
     GNNX_CHECK(at::isFloatingType(edge_weight.scalar_type()), op, ": edge_weight must be floating point, got ",
                edge_weight.scalar_type());
-    GNNX_CHECK(all_finite(edge_weight), op,
-               ": edge_weight holds NaN or Inf");
+    GNNX_CHECK(all_finite(edge_weight), op, ": edge_weight holds NaN or Inf");
   }
   if (y.defined()) {
     GNNX_CHECK(y.device() == dev, op, ": y is on ", y.device(), " but edge_index is on ", dev);

@@ -80,8 +80,7 @@ TEST_CASE("sequential adapter: layers, kinds, hooks", "[attribution]") {
   GNNX_REQUIRE_ERROR("exposes no layers", opaque.forward_layers(x));
 }
 
-TEST_CASE("sequential adapter: ReLU before max pooling runs pooled first, same values and gradient",
-          "[attribution]") {
+TEST_CASE("sequential adapter: ReLU before max pooling runs pooled first, same values and gradient", "[attribution]") {
   namespace tnn = torch::nn;
   torch::manual_seed(3);
   // Padded, strided, dilated and ceil-mode poolings, a ReLU between two poolings, an adaptive
@@ -89,9 +88,9 @@ TEST_CASE("sequential adapter: ReLU before max pooling runs pooled first, same v
   tnn::Sequential seq(tnn::Conv2d(tnn::Conv2dOptions(2, 4, 3).padding(1)), tnn::ReLU(),
                       tnn::MaxPool2d(tnn::MaxPool2dOptions(3).stride(2).padding(1)), tnn::ReLU(),
                       tnn::MaxPool2d(tnn::MaxPool2dOptions(2).ceil_mode(true)),
-                      tnn::Conv2d(tnn::Conv2dOptions(4, 4, 3).padding(2).dilation(2)), tnn::ReLU(),
-                      tnn::AvgPool2d(2), tnn::ReLU(), tnn::AdaptiveMaxPool2d(tnn::AdaptiveMaxPool2dOptions(1)),
-                      tnn::Flatten(), tnn::Linear(4, 3));
+                      tnn::Conv2d(tnn::Conv2dOptions(4, 4, 3).padding(2).dilation(2)), tnn::ReLU(), tnn::AvgPool2d(2),
+                      tnn::ReLU(), tnn::AdaptiveMaxPool2d(tnn::AdaptiveMaxPool2dOptions(1)), tnn::Flatten(),
+                      tnn::Linear(4, 3));
   auto model = ImageModel::sequential(seq);
   // Quantised inputs and weights make ties, zeros and windows whose maximum is <= 0 common.
   {

@@ -3,7 +3,7 @@
 // streamed a batch at a time (explain_stream) against one call for every target where that fits.
 //
 //   bench_large_graph [--edges 1e4,1e5,1e6] [--methods saliency,gnnexplainer] [--targets 512]
-//                     [--batch 0] [--one-call-up-to 1e5]
+//                     [--batch 0] [--one-call-up-to 1e5] [--device cpu|cuda]
 //
 // Each measurement runs in a child process (this program run again with --child), so that each
 // ru_maxrss is that run's own. A graph is BA-Shapes' construction scaled up: base_nodes BA nodes
@@ -11,7 +11,8 @@
 // model trained on the standard 700-node graph. --targets caps the explained nodes: every node
 // when the graph has fewer, else an evenly spaced sample over all node ids (base and house
 // nodes alike). The AUC is pooled over the house nodes among the targets, each against its own
-// house, over its computation subgraph's edges (explanation edge_ids).
+// house, over its computation subgraph's edges (explanation edge_ids). --device runs the model and
+// the graph there (scripts/gpu-check.sh runs it on CUDA); "peak" stays the host's ru_maxrss.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -26,6 +27,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "gnnx/core/device.h"
 #include "gnnx/core/runtime.h"
 #include "gnnx/datasets/reference.h"
 #include "gnnx/datasets/synthetic.h"
@@ -62,15 +64,18 @@ std::vector<std::string> split(const std::string& s) {
 }
 
 // One measurement: prints one JSON line.
-int child(int64_t edges, const std::string& method, int64_t max_targets, int64_t batch, bool one_call) {
+int child(int64_t edges, const std::string& method, int64_t max_targets, int64_t batch, bool one_call,
+          const std::string& device_name) {
+  const auto device = parse_device(device_name);
   set_runtime_settings(RuntimeSettings().explainer_blas_threads(1));
   const auto t0 = std::chrono::steady_clock::now();
   auto model = datasets::train_reference_model(datasets::make_dataset("ba-shapes", 0), 0).model;
   model->eval();
+  model->to(device);
   // BA-Shapes has ~13.8 directed edges per base node: 2 (5 + 80/300 · 7 + 1 % of those).
   const int64_t base = std::max<int64_t>(30, static_cast<int64_t>(edges / 13.8));
   const auto ds = datasets::ba_shapes(datasets::BaShapesOptions().base_nodes(base).num_motifs(base * 80 / 300), 1);
-  const Graph& g = ds.graphs.front();
+  const Graph g = ds.graphs.front().to(device);
   const double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double rss_graph = rss_mib();
   std::vector<Target> targets;
@@ -82,8 +87,8 @@ int child(int64_t edges, const std::string& method, int64_t max_targets, int64_t
   auto score = [&](const explain::Explanation& e) {
     if (motif[e.target.index].item<double>() <= 0.5) return;
     const auto c = explain::compact_explanation(e, g.num_nodes, g.num_edges());
-    scores.push_back(c.edge_mask);
-    labels.push_back(eval::node_ground_truth(ds, e.target.index).index_select(0, c.edge_ids));
+    scores.push_back(c.edge_mask.cpu());
+    labels.push_back(eval::node_ground_truth(ds, e.target.index).index_select(0, c.edge_ids.cpu()));
   };
   const auto opts = explain::StreamOptions().batch_size(batch);
   const int64_t b = one_call ? k : explain::stream_batch_size(opts, g.num_nodes, g.num_edges(), g.x.size(1));
@@ -98,11 +103,13 @@ int child(int64_t edges, const std::string& method, int64_t max_targets, int64_t
         },
         opts);
   }
+  if (device.is_cuda()) torch::cuda::synchronize();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   const double auc = scores.empty() ? std::nan("") : metrics::roc_auc(torch::cat(scores), torch::cat(labels));
   nlohmann::json j = {{"edges", g.num_edges()},
                       {"nodes", g.num_nodes},
                       {"method", method},
+                      {"device", device.str()},
                       {"mode", one_call ? "one-call" : "stream"},
                       {"targets", k},
                       {"batch", b},
@@ -124,7 +131,7 @@ int main(int argc, char** argv) {
   int64_t max_targets = 512, batch = 0;
   double one_call_up_to = 1e5;
   bool is_child = false, one_call = false;
-  std::string method;
+  std::string method, device = "cpu";
   double edges = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -150,12 +157,14 @@ int main(int argc, char** argv) {
       edges = std::stod(next());
     else if (a == "--one-call")
       one_call = true;
+    else if (a == "--device")
+      device = next();
     else {
       std::cerr << "bench_large_graph: unknown argument " << a << "\n";
       return 2;
     }
   }
-  if (is_child) return child(static_cast<int64_t>(edges), method, max_targets, batch, one_call);
+  if (is_child) return child(static_cast<int64_t>(edges), method, max_targets, batch, one_call, device);
 
   nlohmann::json rows = nlohmann::json::array();
   std::cout << std::left << std::setw(13) << "method" << std::setw(10) << "mode" << std::right << std::setw(10)
@@ -169,7 +178,8 @@ int main(int argc, char** argv) {
         if (one && e > one_call_up_to) continue;
         std::ostringstream cmd;
         cmd << "'" << argv[0] << "' --child --method " << m << " --edge-count " << static_cast<int64_t>(e)
-            << " --targets " << max_targets << " --batch " << batch << (one ? " --one-call" : "");
+            << " --targets " << max_targets << " --batch " << batch << " --device " << device
+            << (one ? " --one-call" : "");
         FILE* p = ::popen(cmd.str().c_str(), "r");
         std::string out;
         char buf[4096];
@@ -196,7 +206,9 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::cout << nlohmann::json({{"bench", "large_graph"}, {"threads", torch::get_num_threads()}, {"rows", rows}}).dump()
+  std::cout << nlohmann::json(
+                   {{"bench", "large_graph"}, {"device", device}, {"threads", torch::get_num_threads()}, {"rows", rows}})
+                   .dump()
             << "\n";
   return 0;
 }

@@ -4,16 +4,18 @@
 #   on the development machine, once:   ../shared/gpu/pack.sh        # the .debs, into .gpu/
 #   through the device tool:            bash scripts/gpu-check.sh    # with carry [".gpu"]
 #
-# Unpacks the dependencies, builds the library, gnnx_device_tests and bench_gnnexplainer against
-# the machine's LibTorch 2.x with CUDA, runs the device comparisons (CUDA against CPU) and the
-# GNNExplainer benchmark on CUDA. Logs and results go to $OUT (the device tool's output folder),
-# else ./gpu-out. Stages: GNNX_GPU_STAGES="build tests bench" (default: all three).
+# Unpacks the dependencies, builds the library, gnnx_device_tests, bench_gnnexplainer and
+# bench_large_graph against the machine's LibTorch 2.x with CUDA, runs the device comparisons
+# (CUDA against CPU), the GNNExplainer benchmark and the large-graph benchmark (10^4 to 10^7
+# edges, saliency and GNNExplainer, streamed) on CUDA. Logs and results go to $OUT (the device
+# tool's output folder), else ./gpu-out. Stages: GNNX_GPU_STAGES="build tests bench large"
+# (default: all four).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
 out=${OUT:-$root/gpu-out}
 mkdir -p "$out"
-stages=${GNNX_GPU_STAGES:-build tests bench}
+stages=${GNNX_GPU_STAGES:-build tests bench large}
 build=${GNNX_BUILD_DIR:-$root/build-gpu}
 t0=$(date +%s)
 stamp() { echo "[gpu-check $(( $(date +%s) - t0 )) s] $*" | tee -a "$out/summary.txt"; }
@@ -43,7 +45,8 @@ if [[ " $stages " == *" build "* ]]; then
     > "$out/configure.log" 2>&1 ||
     { tail -40 "$out/configure.log"; fail "configure"; }
   grep -E "gnnx: LibTorch|CUDA" "$out/configure.log" | head -5 | tee -a "$out/summary.txt"
-  cmake --build "$build" -j "$(nproc)" --target gnnx_device_tests bench_gnnexplainer > "$out/build.log" 2>&1 ||
+  cmake --build "$build" -j "$(nproc)" --target gnnx_device_tests bench_gnnexplainer bench_large_graph \
+    > "$out/build.log" 2>&1 ||
     { grep -m 30 -B 2 -A 8 "error" "$out/build.log" | head -120; fail "build"; }
   stamp "built"
 fi
@@ -77,6 +80,20 @@ if [[ " $stages " == *" bench "* ]]; then
       stamp "bench --nodes $which FAILED"
     fi
   done
+fi
+if [[ " $stages " == *" large "* ]]; then
+  # Throughput and host memory as the graph grows, as docs/benchmarks.md#large-graphs measures
+  # them on the CPU; 32 evenly spaced targets per size and method.
+  log="$out/bench_large_graph_cuda.txt"
+  if "$build/bench/bench_large_graph" --device cuda --edges 1e4,1e5,1e6,1e7 --methods saliency,gnnexplainer \
+    --targets 32 --one-call-up-to 0 > "$log" 2>&1; then
+    cat "$log"
+    stamp "bench_large_graph: $(tail -1 "$log")"
+  else
+    status=1
+    tail -30 "$log"
+    stamp "bench_large_graph FAILED"
+  fi
 fi
 cat "$out/summary.txt"
 exit $status

@@ -386,15 +386,6 @@ Attribution Occlusion::compute(Objective& objective) {
     }
     return t;
   };
-  // k copies of the input [k, B, *item], window start + j occluded in copy j.
-  std::vector<int64_t> stacked{0};
-  for (auto size : x.sizes()) stacked.push_back(size);
-  auto occluded_copies = [&](int64_t k, int64_t start) {
-    stacked[0] = k;
-    auto occluded = x.unsqueeze(0).expand(stacked).clone(at::MemoryFormat::Contiguous);
-    for (int64_t j = 0; j < k; ++j) region(occluded.select(0, j), 1, start + j).fill_(options_.baseline());
-    return occluded;
-  };
   torch::NoGradGuard no_grad;
   auto items = detail::all_items(x);
   // Images [B, C, H, W] of a model whose layers reproduce it run incrementally.
@@ -426,9 +417,32 @@ Attribution Occlusion::compute(Objective& objective) {
   };
   // On the CPU the windows are filled and the differences added as plain loops over the boxes'
   // runs; elsewhere as one slice operation per window.
-  const bool raw = raw_cpu(x) && x.is_contiguous() && total.is_contiguous();
+  const bool raw = raw_cpu(x) && total.is_contiguous();
   const int64_t item_numel = cover.numel();
   std::vector<int64_t> lo, hi;
+  // k copies of the input [k, B, *item], window start + j occluded in copy j.
+  std::vector<int64_t> stacked{0};
+  for (auto size : x.sizes()) stacked.push_back(size);
+  auto occluded_copies = [&](int64_t k, int64_t start) {
+    stacked[0] = k;
+    auto occluded = x.unsqueeze(0).expand(stacked).clone(at::MemoryFormat::Contiguous);
+    if (!raw_cpu(x)) {
+      for (int64_t j = 0; j < k; ++j) region(occluded.select(0, j), 1, start + j).fill_(options_.baseline());
+      return occluded;
+    }
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "occlusion_fill", [&] {
+      scalar_t* data = occluded.data_ptr<scalar_t>();
+      const auto value = static_cast<scalar_t>(options_.baseline());
+      for (int64_t j = 0; j < k; ++j) {
+        box(start + j, lo, hi);
+        for (int64_t i = 0; i < b; ++i)
+          for_each_run(item_shape, lo, hi, [&](int64_t offset, int64_t n) {
+            std::fill_n(data + (j * b + i) * item_numel + offset, n, value);
+          });
+      }
+    });
+    return occluded;
+  };
   for (int64_t start = 0; start < windows; start += per_pass) {
     const int64_t k = std::min(per_pass, windows - start);
     std::vector<int64_t> flat{k * b};
@@ -448,21 +462,6 @@ Attribution Occlusion::compute(Objective& objective) {
         rows = occluded_copies(k, start).view(flat);
       }
       s = incremental->scores(objective, x, rows, items.repeat({k}), boxes, b, options_.baseline()).view({k, b});
-    } else if (raw) {
-      stacked[0] = k;
-      auto occluded = x.unsqueeze(0).expand(stacked).clone(at::MemoryFormat::Contiguous);
-      AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "occlusion_fill", [&] {
-        scalar_t* data = occluded.data_ptr<scalar_t>();
-        const auto value = static_cast<scalar_t>(options_.baseline());
-        for (int64_t j = 0; j < k; ++j) {
-          box(start + j, lo, hi);
-          for (int64_t i = 0; i < b; ++i)
-            for_each_run(item_shape, lo, hi, [&](int64_t offset, int64_t n) {
-              std::fill_n(data + (j * b + i) * item_numel + offset, n, value);
-            });
-        }
-      });
-      s = objective.scores(occluded.view(flat), items.repeat({k})).view({k, b});
     } else {
       s = objective.scores(occluded_copies(k, start).view(flat), items.repeat({k})).view({k, b});
     }

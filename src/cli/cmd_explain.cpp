@@ -46,6 +46,7 @@ struct ExplainArgs {
   std::vector<int64_t> graph_indices;
   bool all_nodes = false, progress = false;
   int64_t chunk_size = 0, batch_size = 0;  // chunked output (0: one file), targets per explainer call
+  int64_t keep_top = 0;                    // edges and nodes kept per explanation in chunk files (0: all)
 };
 
 // "key=value" pairs into the method's options, the --seed unless an option gives one.
@@ -153,10 +154,14 @@ void run_explain_chunked(const ExplainArgs& a) {
   try {
     GNNX_CHECK(!a.lrp.model_path.empty(), "explain: --graph needs --model (a PyG state dict or a gnnx model)");
     GNNX_CHECK(a.lrp.dataset.empty(), "explain: give --dataset or --graph, not both");
-    GNNX_CHECK(a.chunk_size > 0, "explain: --all-nodes and --batch-size go with --chunk-size N (N > 0 targets per ",
+    GNNX_CHECK(a.chunk_size > 0,
+               "explain: --all-nodes, --batch-size and --keep-top go with --chunk-size N (N > 0 targets per ",
                "chunk file), got --chunk-size ", a.chunk_size);
     GNNX_CHECK(!a.out.empty(), "explain: --chunk-size needs --out DIR (the directory of chunk files)");
-    GNNX_CHECK(a.batch_size >= 0, "explain: --batch-size must be >= 0 (0: from the graph's size), got ", a.batch_size);
+    GNNX_CHECK(a.batch_size >= 0, "explain: --batch-size must be >= 0 (0: from the subgraphs' size), got ",
+               a.batch_size);
+    GNNX_CHECK(a.keep_top >= 0, "explain: --keep-top must be >= 0 (0: keep every scored edge and node), got ",
+               a.keep_top);
     GNNX_CHECK(
         a.lrp.svg.empty() && a.graph_indices.empty(),
         "explain: --chunk-size explains the nodes of a node classifier; --svg and --graph-index do not go with it");
@@ -177,6 +182,7 @@ void run_explain_chunked(const ExplainArgs& a) {
     }
     m.inputs = run_inputs(a, options);
     m.chunk_size = a.chunk_size;
+    m.keep_top = a.keep_top;
     m.num_nodes = g.num_nodes;
     m.num_edges = g.num_edges();
     // Rank 0 creates (or checks) the directory before any other rank looks at it.
@@ -237,7 +243,7 @@ void run_explain_chunked(const ExplainArgs& a) {
 
 // A user's model on a user's graph: every target explained in one call, written with --out.
 void run_explain_file(const ExplainArgs& a) {
-  if (a.chunk_size != 0 || a.all_nodes || a.batch_size != 0) return run_explain_chunked(a);
+  if (a.chunk_size != 0 || a.all_nodes || a.batch_size != 0 || a.keep_top != 0) return run_explain_chunked(a);
   const auto t0 = std::chrono::steady_clock::now();
   const auto& o = a.lrp;
   GNNX_CHECK(!o.model_path.empty(), "explain: --graph needs --model (a PyG state dict or a gnnx model)");
@@ -384,8 +390,8 @@ void run_explain(const ExplainArgs& a) {
   GNNX_CHECK(!o.dataset.empty(), "explain: give --dataset NAME (a synthetic benchmark) or --model M --graph G");
   GNNX_CHECK(a.options.empty() && a.out.empty() && a.nodes_file.empty(),
              "explain: --option, --out and --nodes go with --model M --graph G");
-  GNNX_CHECK(a.chunk_size == 0 && a.batch_size == 0 && !a.all_nodes,
-             "explain: --chunk-size, --batch-size and --all-nodes go with --model M --graph G");
+  GNNX_CHECK(a.chunk_size == 0 && a.batch_size == 0 && a.keep_top == 0 && !a.all_nodes,
+             "explain: --chunk-size, --batch-size, --keep-top and --all-nodes go with --model M --graph G");
   GNNX_CHECK(a.nodes.size() <= 1 && a.graph_indices.size() <= 1,
              "explain: --dataset explains one prediction; give --node or --graph-index once");
   GNNX_CHECK(o.top_k > 0, "explain: --top-k must be positive, got ", o.top_k);
@@ -493,7 +499,12 @@ void register_explain(CLI::App& app) {
                   "targets per chunk file: --out DIR gets chunk files and a manifest, and the same command run "
                   "again resumes where a killed run stopped (under mpirun, the ranks share the chunks)");
   cmd->add_option("--batch-size", a->batch_size,
-                  "targets per explainer call within a chunk (0: as many as keep a batch's masks under 256 MiB)")
+                  "targets per explainer call within a chunk (0: as many as keep a batch's computation subgraphs "
+                  "under 256 MiB of estimated work)")
+      ->capture_default_str();
+  cmd->add_option("--keep-top", a->keep_top,
+                  "with --chunk-size: keep each explanation's K highest-scoring edges and nodes in the chunk files "
+                  "(0: every scored edge and node)")
       ->capture_default_str();
   cmd->add_flag("--progress", a->progress,
                 "print progress (targets/s, ETA) on stderr even when it is not a terminal (with --chunk-size)");

@@ -10,6 +10,7 @@
 #include "gnnx/attribution/noise_tunnel.h"
 #include "gnnx/attribution/occlusion.h"
 #include "gnnx/core/check.h"
+#include "gnnx/explain/explanation_file.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/message_passing.h"
 
@@ -122,9 +123,20 @@ AttributionExplainer::AttributionExplainer(std::string name, std::shared_ptr<att
 
 std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, const Graph& graph,
                                                        const std::vector<Target>& targets) {
+  return run(model, graph, targets, /*compact=*/false);
+}
+
+std::vector<Explanation> AttributionExplainer::explain_compact(nn::GNNModel& model, const Graph& graph,
+                                                               const std::vector<Target>& targets) {
+  return run(model, graph, targets, /*compact=*/true);
+}
+
+std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Graph& graph,
+                                                   const std::vector<Target>& targets, bool compact) {
   GNNX_CHECK(!targets.empty(), name_, ": expected at least one target");
   graph.validate(name_, /*allow_empty=*/false);
   std::vector<Explanation> out;
+  const int64_t reach = model.receptive_field();
   // Node targets: every id checked before any work, and all subgraphs cut in one pass.
   std::vector<Subgraph> wides, comps;
   if (model.task() == nn::Task::kLink) {
@@ -134,7 +146,6 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
                      t.other < graph.num_nodes,
                  name_, ": expected link targets Target::link(u, v) with u, v in [0, ", graph.num_nodes, "), got ",
                  to_string(t));
-    const int64_t reach = model.receptive_field();
     for (const auto& t : targets) {
       const auto ends = torch::tensor({t.index, t.other}, torch::kLong);
       Subgraph wide;
@@ -157,7 +168,6 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
       ids.push_back(t.index);
     }
     wides = computation_subgraphs(graph, ids, model.receptive_field());
-    const int64_t reach = model.receptive_field();
     comps = reach >= model.num_hops() ? l_hop_within(wides, model) : k_hop_subgraphs(graph, ids, model.num_hops());
   }
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -168,7 +178,8 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
       attribution::Attribution ea, fa;
       if (edges_) ea = edges_->attribute(model, graph, {t}, attribution::GraphInput::kEdges);
       if (features_) fa = features_->attribute(model, graph, {t}, attribution::GraphInput::kNodeFeatures);
-      out.push_back(to_explanation(graph, ea, fa, 0));
+      auto e = to_explanation(graph, ea, fa, 0);
+      out.push_back(compact ? compact_explanation(e, graph.num_nodes, graph.num_edges()) : std::move(e));
       continue;
     }
     const auto& wide = wides[i];
@@ -191,20 +202,25 @@ std::vector<Explanation> AttributionExplainer::explain(nn::GNNModel& model, cons
       if (edges_) ea = edges_->attribute(model, wide.graph, {local}, attribution::GraphInput::kEdges);
       if (features_) fa = features_->attribute(model, wide.graph, {local}, attribution::GraphInput::kNodeFeatures);
     }
-    auto e = to_explanation(graph, ea, fa, 0, wide.node_ids, wide.edge_ids);
-    // Restrict the report to the L-hop computation subgraph.
+    // Masks on the wide subgraph's rows, then on the L-hop subgraph's (the report): compact form.
+    auto e = to_explanation(wide.graph, ea, fa, 0);
     e.target = link ? Target::link(t.index, t.other, e.target.label) : Target::node(t.index, e.target.label);
-    if (e.edge_mask.defined()) {
-      auto keep = torch::zeros_like(e.edge_mask).index_put_({comp.edge_ids.to(e.edge_mask.device())}, 1.0);
-      e.edge_mask = e.edge_mask * keep;
-    }
-    if (e.node_mask.defined()) {
-      auto keep = torch::zeros_like(e.node_mask).index_put_({comp.node_ids.to(e.node_mask.device())}, 1.0);
-      e.node_mask = e.node_mask * keep;
-      e.feature_mask = e.feature_mask * keep.unsqueeze(1);
-    }
+    const auto erows = torch::searchsorted(wide.edge_ids, comp.edge_ids.to(wide.edge_ids.device()));
+    const auto nrows = torch::searchsorted(wide.node_ids, comp.node_ids.to(wide.node_ids.device()));
+    if (e.edge_mask.defined()) e.edge_mask = e.edge_mask.index_select(0, erows.to(e.edge_mask.device()));
+    if (e.node_mask.defined()) e.node_mask = e.node_mask.index_select(0, nrows.to(e.node_mask.device()));
+    if (e.feature_mask.defined()) e.feature_mask = e.feature_mask.index_select(0, nrows.to(e.feature_mask.device()));
     e.edge_ids = comp.edge_ids;
     e.node_ids = comp.node_ids;
+    if (compact) {
+      e.edge_ids = e.edge_ids.to(torch::kCPU);
+      e.node_ids = e.node_ids.to(torch::kCPU);
+      for (auto* m : {&e.edge_mask, &e.node_mask, &e.feature_mask})
+        if (m->defined()) *m = m->detach().to(torch::kCPU, torch::kFloat);
+    } else {
+      const auto dev = ea.values.defined() ? ea.values.device() : fa.values.device();
+      e = expand_explanation(e, graph.num_nodes, graph.num_edges(), dev);
+    }
     out.push_back(std::move(e));
   }
   return out;

@@ -1,8 +1,16 @@
 #include "gnnx/explain/explainer.h"
 
 #include "gnnx/core/check.h"
+#include "gnnx/explain/explanation_file.h"
 
 namespace gnnx::explain {
+
+std::vector<Explanation> Explainer::explain_compact(nn::GNNModel& model, const Graph& graph,
+                                                    const std::vector<Target>& targets) {
+  auto out = explain(model, graph, targets);
+  for (auto& e : out) e = compact_explanation(e, graph.num_nodes, graph.num_edges());
+  return out;
+}
 
 std::vector<Explanation> Explainer::explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                                    const std::vector<int64_t>& labels) {

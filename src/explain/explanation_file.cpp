@@ -1,5 +1,7 @@
 #include "gnnx/explain/explanation_file.h"
 
+#include <limits>
+
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
@@ -15,8 +17,11 @@ constexpr const char* kFormat = "gnnx.Explanations";
 
 at::Tensor on_cpu(const at::Tensor& t, at::ScalarType type) { return t.detach().to(torch::kCPU, type).contiguous(); }
 
-c10::IValue to_ivalue(const Explanation& e, int64_t N, int64_t E, size_t i) {
-  const std::string op = "save_explanations (explanation " + std::to_string(i) + ")";
+// Masks whose rows are the ids' (edge_mask [e], node_mask [n], feature_mask [F] or [n, F]) and
+// ids inside a graph of N nodes and E edges: compact_explanation's form.
+void check_compact(const Explanation& e, int64_t N, int64_t E, const std::string& op) {
+  GNNX_CHECK(e.edge_ids.defined() && e.node_ids.defined() && e.edge_ids.dim() == 1 && e.node_ids.dim() == 1, op,
+             ": a compact explanation needs 1-D edge_ids and node_ids");
   const auto n = e.node_ids.size(0), m = e.edge_ids.size(0);
   GNNX_CHECK(!e.edge_mask.defined() || (e.edge_mask.dim() == 1 && e.edge_mask.size(0) == m), op,
              ": a compact edge_mask must have shape [", m, "], got ", e.edge_mask.sizes());
@@ -29,6 +34,11 @@ c10::IValue to_ivalue(const Explanation& e, int64_t N, int64_t E, size_t i) {
              ": edge_ids must lie in [0, ", E, ")");
   GNNX_CHECK(n == 0 || (e.node_ids.min().item<int64_t>() >= 0 && e.node_ids.max().item<int64_t>() < N), op,
              ": node_ids must lie in [0, ", N, ")");
+}
+
+c10::IValue to_ivalue(const Explanation& e, int64_t N, int64_t E, size_t i) {
+  const std::string op = "save_explanations (explanation " + std::to_string(i) + ")";
+  check_compact(e, N, E, op);
   c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
   d.insert("target", e.target.kind == Target::Kind::kNode   ? "node"
                      : e.target.kind == Target::Kind::kLink ? "link"
@@ -101,10 +111,61 @@ Explanation compact(const Explanation& e, int64_t N, int64_t E, const std::strin
   return c;
 }
 
+// compact_explanation's inverse: the masks scattered to full-graph ids on `device`.
+Explanation expand(const Explanation& c, int64_t N, int64_t E, c10::Device device, const std::string& op) {
+  check_compact(c, N, E, op);
+  Explanation e = c;
+  auto scatter = [&](const at::Tensor& values, const at::Tensor& ids, int64_t size) {
+    auto shape = values.sizes().vec();
+    shape[0] = size;
+    const auto v = values.detach();
+    return torch::zeros(shape, v.options()).index_put_({ids.to(v.device())}, v).to(device);
+  };
+  if (c.edge_mask.defined()) e.edge_mask = scatter(c.edge_mask, c.edge_ids, E);
+  if (c.node_mask.defined()) e.node_mask = scatter(c.node_mask, c.node_ids, N);
+  if (c.feature_mask.defined())
+    e.feature_mask = c.feature_mask.dim() == 2 ? scatter(c.feature_mask, c.node_ids, N) : c.feature_mask.to(device);
+  e.edge_ids = c.edge_ids.to(device);
+  e.node_ids = c.node_ids.to(device);
+  return e;
+}
+
 }  // namespace
 
 Explanation compact_explanation(const Explanation& e, int64_t num_nodes, int64_t num_edges) {
   return compact(e, num_nodes, num_edges, "compact_explanation (" + gnnx::to_string(e.target) + ")");
+}
+
+Explanation expand_explanation(const Explanation& compact, int64_t num_nodes, int64_t num_edges, c10::Device device) {
+  return expand(compact, num_nodes, num_edges, device, "expand_explanation (" + gnnx::to_string(compact.target) + ")");
+}
+
+Explanation keep_top(const Explanation& compact, int64_t k) {
+  const std::string op = "keep_top (" + gnnx::to_string(compact.target) + ")";
+  GNNX_CHECK(k >= 0, op, ": k must be >= 0 (0: keep everything), got ", k);
+  check_compact(compact, std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max(), op);
+  Explanation out = compact;
+  // The rows of the k highest scores, ties to the lower id (ids ascend, and the sort is stable),
+  // put back in ascending id order.
+  auto top_rows = [k](const at::Tensor& scores) {
+    auto order = std::get<1>(torch::sort(scores.detach().to(torch::kDouble), /*stable=*/true, /*dim=*/0,
+                                         /*descending=*/true));
+    return std::get<0>(torch::sort(order.slice(0, 0, k)));
+  };
+  if (k == 0) return out;
+  if (compact.edge_mask.defined() && compact.edge_mask.size(0) > k) {
+    const auto rows = top_rows(compact.edge_mask).to(compact.edge_mask.device());
+    out.edge_ids = compact.edge_ids.index_select(0, rows.to(compact.edge_ids.device()));
+    out.edge_mask = compact.edge_mask.index_select(0, rows);
+  }
+  if (compact.node_mask.defined() && compact.node_mask.size(0) > k) {
+    const auto rows = top_rows(compact.node_mask).to(compact.node_mask.device());
+    out.node_ids = compact.node_ids.index_select(0, rows.to(compact.node_ids.device()));
+    out.node_mask = compact.node_mask.index_select(0, rows);
+    if (compact.feature_mask.defined() && compact.feature_mask.dim() == 2)
+      out.feature_mask = compact.feature_mask.index_select(0, rows.to(compact.feature_mask.device()));
+  }
+  return out;
 }
 
 void save_explanations(const std::string& path, const std::vector<Explanation>& explanations, int64_t num_nodes,
@@ -126,12 +187,7 @@ void save_compact_explanations(const std::string& path, const std::vector<Explan
   GNNX_CHECK(num_nodes >= 0 && num_edges >= 0, "save_explanations: expected a graph size >= 0, got ", num_nodes,
              " nodes and ", num_edges, " edges");
   c10::impl::GenericList list(c10::AnyType::get());
-  for (size_t i = 0; i < compact.size(); ++i) {
-    const auto& e = compact[i];
-    GNNX_CHECK(e.edge_ids.defined() && e.node_ids.defined() && e.edge_ids.dim() == 1 && e.node_ids.dim() == 1,
-               "save_explanations (explanation ", i, "): a compact explanation needs 1-D edge_ids and node_ids");
-    list.push_back(to_ivalue(e, num_nodes, num_edges, i));
-  }
+  for (size_t i = 0; i < compact.size(); ++i) list.push_back(to_ivalue(compact[i], num_nodes, num_edges, i));
   write_list(path, list, compact.front().method, num_nodes, num_edges);
 }
 
@@ -178,25 +234,14 @@ std::vector<Explanation> load_explanations(const std::string& path, int64_t num_
                                 : Target::graph(e.at("index").toInt(), e.at("label").toInt());
     x.edge_ids = tensor_field(e, "edge_ids", where, true);
     x.node_ids = tensor_field(e, "node_ids", where, true);
-    GNNX_CHECK(x.edge_ids.dim() == 1 && x.node_ids.dim() == 1, where, ": edge_ids and node_ids must be 1-D");
-    GNNX_CHECK(x.edge_ids.numel() == 0 ||
-                   (x.edge_ids.min().item<int64_t>() >= 0 && x.edge_ids.max().item<int64_t>() < num_edges),
-               where, ": edge_ids must lie in [0, ", num_edges, ")");
-    GNNX_CHECK(x.node_ids.numel() == 0 ||
-                   (x.node_ids.min().item<int64_t>() >= 0 && x.node_ids.max().item<int64_t>() < num_nodes),
-               where, ": node_ids must lie in [0, ", num_nodes, ")");
-    auto scatter_back = [&](const at::Tensor& values, const at::Tensor& ids, int64_t size, const char* name) {
-      if (!values.defined()) return at::Tensor();
-      GNNX_CHECK(values.size(0) == ids.size(0), where, ": ", name, " has ", values.size(0), " rows for ", ids.size(0),
-                 " ids");
-      auto shape = values.sizes().vec();
-      shape[0] = size;
-      return torch::zeros(shape, torch::kFloat).index_put_({ids}, values.to(torch::kFloat));
-    };
-    x.edge_mask = scatter_back(tensor_field(e, "edge_mask", where, false), x.edge_ids, num_edges, "edge_mask");
-    x.node_mask = scatter_back(tensor_field(e, "node_mask", where, false), x.node_ids, num_nodes, "node_mask");
-    auto f = tensor_field(e, "feature_mask", where, false);
-    x.feature_mask = f.defined() && f.dim() == 2 ? scatter_back(f, x.node_ids, num_nodes, "feature_mask") : f;
+    GNNX_CHECK(x.edge_ids.scalar_type() == torch::kLong && x.node_ids.scalar_type() == torch::kLong, where,
+               ": edge_ids and node_ids must be int64");
+    for (auto [mask, key] : {std::pair{&x.edge_mask, "edge_mask"}, std::pair{&x.node_mask, "node_mask"},
+                             std::pair{&x.feature_mask, "feature_mask"}}) {
+      *mask = tensor_field(e, key, where, false);
+      if (mask->defined()) *mask = mask->to(torch::kFloat);
+    }
+    x = expand(x, num_nodes, num_edges, torch::kCPU, where);
     x.logits = tensor_field(e, "logits", where, false);
     out.push_back(std::move(x));
   }

@@ -9,6 +9,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/explain/explanation_file.h"
+#include "gnnx/graph/ops.h"
 #include "gnnx/io/file.h"
 
 namespace gnnx::explain {
@@ -42,16 +43,19 @@ nlohmann::json manifest_json(const ChunkManifest& m, int64_t num_chunks, bool co
     GNNX_CHECK(false, "ExplanationChunks: inputs must be JSON text, got \"", m.inputs.substr(0, 80), "\" (", e.what(),
                ")");
   }
-  return {{"format", kFormat},
-          {"version", 1},
-          {"inputs", inputs},
-          {"num_targets", static_cast<int64_t>(m.targets.size())},
-          {"targets_sha256", targets_sha256(m.targets)},
-          {"chunk_size", m.chunk_size},
-          {"num_chunks", num_chunks},
-          {"num_nodes", m.num_nodes},
-          {"num_edges", m.num_edges},
-          {"complete", complete}};
+  nlohmann::json j = {{"format", kFormat},
+                      {"version", 1},
+                      {"inputs", inputs},
+                      {"num_targets", static_cast<int64_t>(m.targets.size())},
+                      {"targets_sha256", targets_sha256(m.targets)},
+                      {"chunk_size", m.chunk_size},
+                      {"num_chunks", num_chunks},
+                      {"num_nodes", m.num_nodes},
+                      {"num_edges", m.num_edges},
+                      {"complete", complete}};
+  // Written only when set, so that directories of runs that keep everything read the same.
+  if (m.keep_top > 0) j["keep_top"] = m.keep_top;
+  return j;
 }
 
 nlohmann::json read_manifest(const std::string& path) {
@@ -77,7 +81,7 @@ std::string differences(const nlohmann::json& here, const nlohmann::json& there)
     out << (out.tellp() > 0 ? "; " : "") << key << " (this run: " << (a.is_null() ? "none" : a.dump())
         << ", the directory's: " << (b.is_null() ? "none" : b.dump()) << ")";
   };
-  for (const char* key : {"num_targets", "targets_sha256", "chunk_size", "num_nodes", "num_edges"})
+  for (const char* key : {"num_targets", "targets_sha256", "chunk_size", "keep_top", "num_nodes", "num_edges"})
     field(key, here.value(key, nlohmann::json()), there.value(key, nlohmann::json()));
   const auto& a = here["inputs"];
   const auto b = there.value("inputs", nlohmann::json::object());
@@ -113,19 +117,59 @@ int64_t stream_batch_size(const StreamOptions& options, int64_t num_nodes, int64
   return std::clamp<int64_t>(options.batch_bytes() / per_target, 1, 256);
 }
 
+int64_t compact_target_bytes(int64_t nodes, int64_t edges, int64_t num_features) {
+  GNNX_CHECK(nodes >= 0 && edges >= 0 && num_features >= 0, "compact_target_bytes: expected sizes >= 0, got ", nodes,
+             " nodes, ", edges, " edges and ", num_features, " features");
+  return 256 * edges + (64 + 8 * num_features) * nodes;
+}
+
+std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
+                                    const std::vector<Target>& targets) {
+  const int64_t n = static_cast<int64_t>(targets.size());
+  const int64_t F = graph.has_features() ? graph.x.size(1) : 0;
+  std::vector<int64_t> out;
+  if (!options.compact() || options.batch_size() > 0) {
+    const int64_t b = stream_batch_size(options, graph.num_nodes, graph.num_edges(), F);
+    for (int64_t first = 0; first < n; first += b) out.push_back(std::min(b, n - first));
+    return out;
+  }
+  GNNX_CHECK(options.batch_bytes() > 0, "explain_stream: batch_bytes must be positive, got ", options.batch_bytes());
+  // Each target's computation subgraph, as the explainers cut it.
+  const int64_t reach = model.receptive_field();
+  bool nodes_only = reach >= 0 && model.task() == nn::Task::kNode;
+  std::vector<int64_t> ids;
+  for (const auto& t : targets) {
+    nodes_only = nodes_only && t.kind == Target::Kind::kNode;
+    ids.push_back(t.index);
+  }
+  std::vector<std::pair<int64_t, int64_t>> sizes(targets.size(), {graph.num_nodes, graph.num_edges()});
+  if (nodes_only) sizes = k_hop_sizes(graph, ids, reach);
+  int64_t bytes = 0;
+  for (const auto& [nodes, edges] : sizes) {
+    const int64_t cost = compact_target_bytes(nodes, edges, F);
+    if (out.empty() || out.back() == 256 || bytes + cost > options.batch_bytes()) {
+      out.push_back(0);
+      bytes = 0;
+    }
+    ++out.back();
+    bytes += cost;
+  }
+  return out;
+}
+
 void explain_stream(Explainer& explainer, nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
                     const BatchCallback& on_batch, const StreamOptions& options) {
   GNNX_CHECK(!targets.empty(), "explain_stream: expected at least one target, got an empty list");
   GNNX_CHECK(static_cast<bool>(on_batch), "explain_stream: expected a batch callback, got none");
-  const int64_t n = static_cast<int64_t>(targets.size());
-  const int64_t b = stream_batch_size(options, graph.num_nodes, graph.num_edges(),
-                                      graph.has_features() ? graph.x.size(1) : 0);
-  for (int64_t first = 0; first < n; first += b) {
-    const std::vector<Target> batch(targets.begin() + first, targets.begin() + std::min(n, first + b));
-    auto ex = explainer.explain(model, graph, batch);
+  int64_t first = 0;
+  for (const int64_t b : stream_batches(options, model, graph, targets)) {
+    const std::vector<Target> batch(targets.begin() + first, targets.begin() + first + b);
+    auto ex = options.compact() ? explainer.explain_compact(model, graph, batch)
+                                : explainer.explain(model, graph, batch);
     GNNX_CHECK(ex.size() == batch.size(), "explain_stream: ", explainer.name(), " returned ", ex.size(),
                " explanations for ", batch.size(), " targets");
     on_batch(first, ex);
+    first += b;
   }
 }
 
@@ -134,6 +178,8 @@ ExplanationChunks::ExplanationChunks(std::string dir, ChunkManifest manifest, bo
   GNNX_CHECK(!dir_.empty(), "ExplanationChunks: expected a directory, got an empty path");
   GNNX_CHECK(!manifest_.targets.empty(), "ExplanationChunks: expected at least one target, got none");
   GNNX_CHECK(manifest_.chunk_size > 0, "ExplanationChunks: chunk_size must be positive, got ", manifest_.chunk_size);
+  GNNX_CHECK(manifest_.keep_top >= 0, "ExplanationChunks: keep_top must be >= 0 (0: keep everything), got ",
+             manifest_.keep_top);
   GNNX_CHECK(manifest_.num_nodes >= 0 && manifest_.num_edges >= 0,
              "ExplanationChunks: expected a graph size >= 0, got ", manifest_.num_nodes, " nodes and ",
              manifest_.num_edges, " edges");
@@ -218,21 +264,21 @@ void explain_chunks(Explainer& explainer, nn::GNNModel& model, const Graph& grap
   GNNX_CHECK(graph.num_nodes == chunks.manifest().num_nodes && graph.num_edges() == chunks.manifest().num_edges,
              "explain_chunks: the graph has ", graph.num_nodes, " nodes and ", graph.num_edges(), " edges, the chunks ",
              chunks.manifest().num_nodes, " and ", chunks.manifest().num_edges);
+  const auto compact = StreamOptions(options).compact(true);
   int64_t done = 0;
   for (const int64_t c : chunks.pending(rank, num_ranks)) {
     const auto [first, last] = chunks.chunk_range(c);
     const auto& all = chunks.manifest().targets;
     const std::vector<Target> targets(all.begin() + first, all.begin() + last);
-    // Only the compact form (save_explanations keeps the scored entries) outlives a batch; the
-    // full-graph masks of each batch are dropped as soon as it is reduced.
+    // Compact batches: only each target's computation subgraph is held, cut to keep_top.
     std::vector<Explanation> kept;
     kept.reserve(targets.size());
     explain_stream(
         explainer, model, graph, targets,
         [&](int64_t, std::vector<Explanation>& batch) {
-          for (const auto& e : batch) kept.push_back(compact_explanation(e, graph.num_nodes, graph.num_edges()));
+          for (auto& e : batch) kept.push_back(keep_top(e, chunks.manifest().keep_top));
         },
-        options);
+        compact);
     chunks.write(c, kept);
     done += last - first;
     if (on_chunk) on_chunk(c, done);

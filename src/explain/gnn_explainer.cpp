@@ -9,6 +9,7 @@
 #include "explain/instances.h"
 #include "gnnx/core/check.h"
 #include "gnnx/core/random.h"
+#include "gnnx/explain/explanation_file.h"
 #include "gnnx/nn/message_passing.h"
 
 namespace gnnx::explain {
@@ -427,7 +428,8 @@ std::vector<InitialMasks> draw_all(const GNNExplainerOptions& o, const std::vect
 // Optimises every instance once per set of initial masks (init holds R sets of insts.size(),
 // run-major) and averages the R runs' probabilities per instance.
 std::vector<Explanation> run(nn::GNNModel& model, const GNNExplainerOptions& o,
-                             const std::vector<detail::Instance>& insts, const std::vector<InitialMasks>& init) {
+                             const std::vector<detail::Instance>& insts, const std::vector<InitialMasks>& init,
+                             bool compact = false) {
   GNNX_CHECK(!insts.empty() && init.size() % insts.size() == 0 && !init.empty(),
              "GNNExplainer: expected one set of initial masks per target (", insts.size(), "), got ", init.size());
   const size_t n = insts.size(), R = init.size() / n;
@@ -467,27 +469,19 @@ std::vector<Explanation> run(nn::GNNModel& model, const GNNExplainerOptions& o,
     r.final_loss *= inv;
     if (o.average_directions() && !o.symmetric_mask()) r.edge_prob = average_directions(inst, r.edge_prob);
     // The masks are put together on the CPU (results and ids are there) and moved once each.
-    const auto dev = inst.graph.device();
-    at::Tensor node_mask;
-    at::Tensor feature_mask;
+    at::Tensor node_scores, feature_mask;  // rows as inst.node_ids ([F]: one row for all nodes)
     if (r.feat_prob.defined()) {
-      const auto& fp = r.feat_prob;
+      const auto fp = r.feat_prob.to(torch::kCPU, torch::kFloat);
       if (o.feature_mask() == FeatureMaskType::kFeature) {
-        feature_mask = fp.to(dev);
+        feature_mask = fp;
       } else {
-        auto nm = o.feature_mask() == FeatureMaskType::kNode ? fp : fp.mean(1);
-        node_mask = torch::zeros({inst.full_num_nodes}, nm.options());
-        node_mask.index_put_({inst.node_ids}, nm);
-        node_mask = node_mask.to(dev);
-        if (o.feature_mask() == FeatureMaskType::kNodeFeature) {
-          feature_mask = torch::zeros({inst.full_num_nodes, fp.size(1)}, fp.options());
-          feature_mask.index_put_({inst.node_ids}, fp);
-          feature_mask = feature_mask.to(dev);
-        }
+        node_scores = o.feature_mask() == FeatureMaskType::kNode ? fp : fp.mean(1);
+        if (o.feature_mask() == FeatureMaskType::kNodeFeature) feature_mask = fp;
       }
     }
-    auto e = detail::make_explanation(inst, "gnnexplainer", r.edge_prob, node_mask);
+    auto e = detail::make_compact_explanation(inst, "gnnexplainer", r.edge_prob, node_scores);
     e.feature_mask = feature_mask;
+    if (!compact) e = expand_explanation(e, inst.full_num_nodes, inst.full_num_edges, inst.graph.device());
     e.diagnostics["final_loss"] = r.final_loss;
     e.diagnostics["prediction_loss"] = r.prediction_loss;
     e.diagnostics["epochs"] = static_cast<double>(o.epochs());
@@ -517,6 +511,14 @@ std::vector<Explanation> GNNExplainer::explain(nn::GNNModel& model, const Graph&
   auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
                                       "GNNExplainer");
   return run(model, options, insts, draw_all(options, insts));
+}
+
+std::vector<Explanation> GNNExplainer::explain_compact(nn::GNNModel& model, const Graph& graph,
+                                                       const std::vector<Target>& targets) {
+  check_options(options);
+  auto insts = detail::make_instances(model, graph, targets, options.explanation_type() == ExplanationType::kPhenomenon,
+                                      "GNNExplainer");
+  return run(model, options, insts, draw_all(options, insts), /*compact=*/true);
 }
 
 std::vector<Explanation> GNNExplainer::explain_from(nn::GNNModel& model, const Graph& graph,

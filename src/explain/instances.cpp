@@ -14,6 +14,7 @@
 #include "gnnx/core/check.h"
 #include "gnnx/core/device.h"
 #include "gnnx/core/runtime.h"
+#include "gnnx/explain/explanation_file.h"
 #include "gnnx/graph/ops.h"
 #include "gnnx/nn/conv/gat_conv.h"
 #include "gnnx/nn/conv/gin_conv.h"
@@ -589,36 +590,37 @@ void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::functio
   });
 }
 
-Explanation make_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
-                             const at::Tensor& node_mask) {
+Explanation make_compact_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
+                                     const at::Tensor& node_scores) {
   Explanation e;
   e.method = method;
   e.target = inst.target;
   e.logits = inst.logits;
-  // Assembled on the CPU, then moved to the graph's device in one copy per mask.
-  const auto dev = inst.graph.device();
-  auto scores = edge_scores.detach().to(torch::kCPU, torch::kFloat);
-  auto edge_mask = torch::zeros({inst.full_num_edges}, torch::kFloat);
-  edge_mask.index_put_({inst.edge_ids}, scores);
-  e.edge_mask = edge_mask.to(dev);
-  // Ids on the masks' device, so that edge_mask.index_select(0, edge_ids) works anywhere.
-  e.edge_ids = inst.edge_ids.to(dev);
-  e.node_ids = inst.node_ids.to(dev);
-  if (node_mask.defined()) {
-    e.node_mask = node_mask.to(dev);
+  e.edge_ids = inst.edge_ids;
+  e.node_ids = inst.node_ids;
+  e.edge_mask = edge_scores.detach().to(torch::kCPU, torch::kFloat);
+  if (node_scores.defined()) {
+    e.node_mask = node_scores.detach().to(torch::kCPU, torch::kFloat);
   } else {
     // A node is as important as its most important incident edge.
-    auto local = torch::zeros({inst.graph.num_nodes}, scores.options());
-    if (scores.numel() > 0) {
+    e.node_mask = torch::zeros({inst.graph.num_nodes}, torch::kFloat);
+    if (e.edge_mask.numel() > 0) {
       const auto& ei = inst.host_edge_index;
-      auto idx = torch::cat({ei[0], ei[1]});
-      auto val = torch::cat({scores, scores});
-      local = nn::scatter_amax(local, 0, idx, val, /*include_self=*/true);
+      e.node_mask = nn::scatter_amax(e.node_mask, 0, torch::cat({ei[0], ei[1]}), torch::cat({e.edge_mask, e.edge_mask}),
+                                     /*include_self=*/true);
     }
-    auto nm = torch::zeros({inst.full_num_nodes}, scores.options());
-    nm.index_put_({inst.node_ids}, local);
-    e.node_mask = nm.to(dev);
   }
+  return e;
+}
+
+Explanation make_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
+                             const at::Tensor& node_mask) {
+  // Assembled on the CPU, then moved to the graph's device in one copy per mask.
+  const auto dev = inst.graph.device();
+  const auto local = node_mask.defined() ? node_mask.to(torch::kCPU).index_select(0, inst.node_ids) : at::Tensor();
+  auto e = expand_explanation(make_compact_explanation(inst, method, edge_scores, local), inst.full_num_nodes,
+                              inst.full_num_edges, dev);
+  if (node_mask.defined()) e.node_mask = node_mask.to(dev);
   return e;
 }
 

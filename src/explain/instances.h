@@ -131,8 +131,13 @@ class ExplainerBlasThreads {
 /// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for.
 void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn);
 
-/// An Explanation of `inst` with the per-instance edge scores [e] scattered to full-graph ids
-/// and a node importance (the largest score of an incident edge) unless node_mask is given.
+/// The Explanation of `inst` in compact_explanation's form, on the CPU: edge_mask = edge_scores
+/// [e] (rows as inst.edge_ids), node_mask = node_scores [n] (rows as inst.node_ids) or, when
+/// undefined, each node's largest incident edge score.
+Explanation make_compact_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
+                                     const at::Tensor& node_scores = {});
+/// make_compact_explanation's masks scattered to full-graph ids on the graph's device; a given
+/// node_mask ([N], full-graph ids) replaces the default node importance.
 Explanation make_explanation(const Instance& inst, const std::string& method, const at::Tensor& edge_scores,
                              const at::Tensor& node_mask = {});
 

@@ -188,6 +188,65 @@ std::vector<Subgraph> computation_subgraphs(const Graph& g, const std::vector<in
   return out;
 }
 
+namespace {
+
+// In-edges grouped by target, ascending edge id within a group (to_csc's stable sort): node v's
+// in-edges are in[ptr[v] .. ptr[v + 1]), edge e runs from src[e].
+struct InEdges {
+  const int64_t* ptr;
+  const int64_t* in;
+  const int64_t* src;
+};
+
+// The nodes from which c is reachable along at most k edges, into kept (c first, then by hop),
+// each marked -2 in pos (which holds -1 for every node on entry).
+void reach(const InEdges& g, int64_t c, int64_t k, std::vector<int64_t>& pos, std::vector<int64_t>& kept,
+           std::vector<int64_t>& frontier, std::vector<int64_t>& next) {
+  kept.assign(1, c);
+  frontier.assign(1, c);
+  pos[static_cast<size_t>(c)] = -2;
+  for (int64_t hop = 0; hop < k && !frontier.empty(); ++hop) {
+    next.clear();
+    for (const int64_t v : frontier)
+      for (int64_t j = g.ptr[v]; j < g.ptr[v + 1]; ++j) {
+        const int64_t u = g.src[g.in[j]];
+        if (pos[static_cast<size_t>(u)] != -1) continue;
+        pos[static_cast<size_t>(u)] = -2;
+        kept.push_back(u);
+        next.push_back(u);
+      }
+    frontier.swap(next);
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<int64_t, int64_t>> k_hop_sizes(const Graph& g, const std::vector<int64_t>& nodes, int64_t k) {
+  g.validate("k_hop_sizes");
+  GNNX_CHECK(k >= 0, "k_hop_sizes: k must be >= 0, got ", k);
+  for (const int64_t v : nodes)
+    GNNX_CHECK(v >= 0 && v < g.num_nodes, "k_hop_sizes: node id ", v, " is out of range [0, ", g.num_nodes, ")");
+  std::vector<std::pair<int64_t, int64_t>> out(nodes.size());
+  if (nodes.empty()) return out;
+  const auto ei = g.edge_index.to(torch::kCPU).contiguous();
+  const auto csc = compress(ei, g.num_nodes, 1);
+  const InEdges in_edges{csc.rowptr.data_ptr<int64_t>(), csc.perm.data_ptr<int64_t>(), ei.data_ptr<int64_t>()};
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, nodes.size()), [&](const tbb::blocked_range<size_t>& r) {
+    std::vector<int64_t> pos(static_cast<size_t>(g.num_nodes), -1);
+    std::vector<int64_t> kept, frontier, next;
+    for (size_t i = r.begin(); i != r.end(); ++i) {
+      reach(in_edges, nodes[i], k, pos, kept, frontier, next);
+      int64_t edges = 0;  // every edge between kept nodes enters a kept node
+      for (const int64_t v : kept)
+        for (int64_t j = in_edges.ptr[v]; j < in_edges.ptr[v + 1]; ++j)
+          edges += pos[static_cast<size_t>(in_edges.src[in_edges.in[j]])] != -1;
+      out[i] = {static_cast<int64_t>(kept.size()), edges};
+      for (const int64_t v : kept) pos[static_cast<size_t>(v)] = -1;
+    }
+  });
+  return out;
+}
+
 std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>& nodes, int64_t k) {
   g.validate("k_hop_subgraphs");
   GNNX_CHECK(k >= 0, "k_hop_subgraphs: k must be >= 0, got ", k);
@@ -201,11 +260,10 @@ std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>
   const int64_t N = g.num_nodes, E = ei.size(1);
   const int64_t* src = ei.data_ptr<int64_t>();
   const int64_t* dst = src + E;
-  // In-edges grouped by target, ascending edge id within a group (to_csc's stable sort): node v's
-  // in-edges are in[ptr[v] .. ptr[v + 1]).
   const auto csc = compress(ei, N, 1);
-  const int64_t* ptr = csc.rowptr.data_ptr<int64_t>();
-  const int64_t* in = csc.perm.data_ptr<int64_t>();
+  const InEdges in_edges{csc.rowptr.data_ptr<int64_t>(), csc.perm.data_ptr<int64_t>(), src};
+  const int64_t* ptr = in_edges.ptr;
+  const int64_t* in = in_edges.in;
   const bool node_labels = host.y.defined() && host.y.size(0) == N && N != 1;  // as k_hop_subgraph
   const auto lopt = torch::TensorOptions().dtype(torch::kLong);
   tbb::parallel_for(tbb::blocked_range<size_t>(0, nodes.size()), [&](const tbb::blocked_range<size_t>& r) {
@@ -214,21 +272,7 @@ std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>
     std::vector<int64_t> kept, frontier, next, eids;
     for (size_t i = r.begin(); i != r.end(); ++i) {
       const int64_t c = nodes[i];
-      kept.assign(1, c);
-      frontier.assign(1, c);
-      pos[static_cast<size_t>(c)] = -2;
-      for (int64_t hop = 0; hop < k && !frontier.empty(); ++hop) {
-        next.clear();
-        for (const int64_t v : frontier)
-          for (int64_t j = ptr[v]; j < ptr[v + 1]; ++j) {
-            const int64_t u = src[in[j]];
-            if (pos[static_cast<size_t>(u)] != -1) continue;
-            pos[static_cast<size_t>(u)] = -2;
-            kept.push_back(u);
-            next.push_back(u);
-          }
-        frontier.swap(next);
-      }
+      reach(in_edges, c, k, pos, kept, frontier, next);
       // Ascending ids: sorted when few, read off in order when a large part of the graph is kept.
       if (static_cast<int64_t>(kept.size()) * 16 < N) {
         std::sort(kept.begin(), kept.end());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `gnnx explain --chunk-size N --out DIR`, killed with SIGKILL part-way and started again with the
 # same command, ends with the chunk files of an uninterrupted run, byte for byte: nothing lost,
-# nothing explained twice. A run with other inputs refuses to resume the directory.
+# nothing explained twice. A run with other inputs (another --keep-top among them) refuses to
+# resume the directory.
 #
 #   explain_resume.sh GNNX DATA     GNNX: the gnnx tool; DATA: tests/data
 set -uo pipefail
@@ -51,4 +52,11 @@ grep -q '^gnnx: error: .*holds the explanations of other inputs.*inputs.options'
   fail "other inputs: $(cat "$WORK/err")"
 [ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "other inputs: more than one line on stderr"
 cmp -s "$WORK/whole/manifest.json" "$WORK/resumed/manifest.json" || fail "the refused run changed the manifest"
+
+# --keep-top K: each explanation keeps its K best edges and nodes; another K does not resume.
+"$GNNX" "${cmd[@]}" --keep-top 3 --out "$WORK/top" >/dev/null || fail "the --keep-top run failed"
+grep -q '"keep_top": 3' "$WORK/top/manifest.json" || fail "--keep-top: not in the manifest"
+[ "$(du -sb "$WORK/top" | cut -f1)" -lt "$(du -sb "$WORK/whole" | cut -f1)" ] || fail "--keep-top: files not smaller"
+"$GNNX" "${cmd[@]}" --keep-top 4 --out "$WORK/top" >/dev/null 2>"$WORK/err" && fail "--keep-top 4 resumed --keep-top 3"
+grep -q 'keep_top (this run: 4, the directory.s: 3)' "$WORK/err" || fail "--keep-top: $(cat "$WORK/err")"
 echo "PASS: killed after $done_before of 7 chunks, resumed to the uninterrupted result"

@@ -221,3 +221,139 @@ TEST_CASE("explanation chunks: a directory of other inputs is not resumed", "[ex
   fs::remove_all(dir);
   fs::remove_all(busy);
 }
+
+TEST_CASE("explain_compact gives explain()'s masks on the computation subgraph's rows",
+          "[explain][explanation_stream]") {
+  StreamFixture f;
+  const std::vector<Target> some(f.targets.begin(), f.targets.begin() + 5);
+  // Overridden (saliency's joint pass, occlusion's separate passes, GNNExplainer) and the default (grad).
+  for (const std::string method : {"saliency", "occlusion", "gnnexplainer", "grad"}) {
+    INFO(method);
+    auto explainer = make_explainer(method, method == "gnnexplainer" ? OptionMap{{"epochs", "20"}} : OptionMap{});
+    const auto full = explainer->explain(*f.model, f.graph, some);
+    const auto compact = explainer->explain_compact(*f.model, f.graph, some);
+    REQUIRE(compact.size() == full.size());
+    for (size_t i = 0; i < full.size(); ++i) {
+      const auto want = compact_explanation(full[i], f.graph.num_nodes, f.graph.num_edges());
+      const auto& got = compact[i];
+      CHECK(got.target.index == want.target.index);
+      CHECK(got.target.label == want.target.label);
+      REQUIRE(torch::equal(got.edge_ids, want.edge_ids));
+      REQUIRE(torch::equal(got.node_ids, want.node_ids));
+      CHECK(got.edge_mask.numel() == got.edge_ids.numel());  // no [E] mask
+      GNNX_REQUIRE_CLOSE(got.edge_mask, want.edge_mask, /*rtol=*/0, /*atol=*/0);
+      GNNX_REQUIRE_CLOSE(got.node_mask, want.node_mask, /*rtol=*/0, /*atol=*/0);
+      REQUIRE(got.feature_mask.defined() == want.feature_mask.defined());
+      if (want.feature_mask.defined()) GNNX_REQUIRE_CLOSE(got.feature_mask, want.feature_mask, 0, 0);
+      // And back to full-graph ids: explain()'s masks.
+      const auto back = expand_explanation(got, f.graph.num_nodes, f.graph.num_edges());
+      GNNX_REQUIRE_CLOSE(back.edge_mask, full[i].edge_mask, 0, 0);
+      GNNX_REQUIRE_CLOSE(back.node_mask, full[i].node_mask, 0, 0);
+      if (want.feature_mask.defined()) GNNX_REQUIRE_CLOSE(back.feature_mask, full[i].feature_mask, 0, 0);
+    }
+  }
+  auto bad = compact_explanation(make_explainer("saliency")->explain(*f.model, f.graph, some).front(),
+                                 f.graph.num_nodes, f.graph.num_edges());
+  bad.edge_mask = bad.edge_mask.narrow(0, 0, 1);
+  GNNX_REQUIRE_ERROR("expand_explanation (node 0 (class ",
+                     expand_explanation(bad, f.graph.num_nodes, f.graph.num_edges()));
+}
+
+TEST_CASE("compact streams: batches sized by the targets' computation subgraphs", "[explain][explanation_stream]") {
+  StreamFixture f;
+  std::vector<int64_t> ids;
+  for (const auto& t : f.targets) ids.push_back(t.index);
+  const int64_t reach = f.model->receptive_field();
+  const auto sizes = k_hop_sizes(f.graph, ids, reach);
+  const auto subs = k_hop_subgraphs(f.graph, ids, reach);
+  std::vector<int64_t> cost;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    CHECK(sizes[i].first == subs[i].graph.num_nodes);
+    CHECK(sizes[i].second == subs[i].graph.num_edges());
+    cost.push_back(compact_target_bytes(sizes[i].first, sizes[i].second, 4));
+  }
+  // A budget that the first three targets just fill.
+  const int64_t budget = cost[0] + cost[1] + cost[2];
+  const auto opts = StreamOptions().compact(true).batch_bytes(budget);
+  const auto batches = stream_batches(opts, *f.model, f.graph, f.targets);
+  REQUIRE(batches.front() == 3);
+  int64_t first = 0;
+  for (const int64_t b : batches) {
+    int64_t bytes = 0;
+    for (int64_t i = first; i < first + b; ++i) bytes += cost[static_cast<size_t>(i)];
+    CHECK((b == 1 || bytes <= budget));
+    first += b;
+  }
+  CHECK(first == 20);
+  CHECK(stream_batches(StreamOptions().compact(true).batch_size(7), *f.model, f.graph, f.targets) ==
+        std::vector<int64_t>{7, 7, 6});
+  CHECK(stream_batches(StreamOptions().compact(true).batch_bytes(1), *f.model, f.graph, f.targets) ==
+        std::vector<int64_t>(20, 1));
+  // The batches hold compact explanations, the same as one call's.
+  auto explainer = make_explainer("saliency");
+  const auto all = explainer->explain(*f.model, f.graph, f.targets);
+  std::vector<Explanation> got;
+  explain_stream(
+      *explainer, *f.model, f.graph, f.targets,
+      [&](int64_t, std::vector<Explanation>& batch) {
+        for (auto& e : batch) got.push_back(std::move(e));
+      },
+      opts);
+  REQUIRE(got.size() == all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    CHECK(got[i].edge_mask.numel() == got[i].edge_ids.numel());
+    require_same(expand_explanation(got[i], f.graph.num_nodes, f.graph.num_edges()), all[i]);
+  }
+  GNNX_REQUIRE_ERROR("compact_target_bytes: expected sizes >= 0", compact_target_bytes(-1, 0, 0));
+}
+
+TEST_CASE("keep_top keeps the highest-scoring edges and nodes, ties to the lower id", "[explain][explanation_stream]") {
+  Explanation c;
+  c.target = Target::node(3, 1);
+  c.edge_ids = torch::tensor({2, 5, 7, 9}, torch::kLong);
+  c.edge_mask = torch::tensor({0.5f, 0.9f, 0.5f, 0.1f});
+  c.node_ids = torch::tensor({1, 3, 4}, torch::kLong);
+  c.node_mask = torch::tensor({0.2f, 0.2f, 0.7f});
+  c.feature_mask = torch::tensor({1.f, 1.f, 2.f, 2.f, 3.f, 3.f}).view({3, 2});
+  const auto top = keep_top(c, 2);
+  CHECK(torch::equal(top.edge_ids, torch::tensor({2, 5}, torch::kLong)));
+  CHECK(torch::equal(top.edge_mask, torch::tensor({0.5f, 0.9f})));
+  CHECK(torch::equal(top.node_ids, torch::tensor({1, 4}, torch::kLong)));
+  CHECK(torch::equal(top.node_mask, torch::tensor({0.2f, 0.7f})));
+  CHECK(torch::equal(top.feature_mask, torch::tensor({1.f, 1.f, 3.f, 3.f}).view({2, 2})));
+  for (int64_t k : {0, 4, 10}) {
+    const auto same = keep_top(c, k);
+    CHECK(torch::equal(same.edge_ids, c.edge_ids));
+    CHECK(torch::equal(same.node_ids, c.node_ids));
+  }
+  GNNX_REQUIRE_ERROR("keep_top (node 3 (class 1)): k must be >= 0", keep_top(c, -1));
+  c.edge_mask = c.edge_mask.narrow(0, 0, 3);
+  GNNX_REQUIRE_ERROR("a compact edge_mask must have shape [4]", keep_top(c, 2));
+}
+
+TEST_CASE("explanation chunks keep each explanation's top entries, and a run of another keep_top is not resumed",
+          "[explain][explanation_stream]") {
+  StreamFixture f;
+  auto explainer = make_explainer("saliency");
+  const auto all = explainer->explain(*f.model, f.graph, f.targets);
+  const auto dir = fresh_dir("keep_top");
+  auto m = f.manifest(/*chunk_size=*/8);
+  m.keep_top = 5;
+  ExplanationChunks chunks(dir, m);
+  explain_chunks(*explainer, *f.model, f.graph, chunks);
+  chunks.finish();
+  const auto back = load_explanation_chunks(dir);
+  REQUIRE(back.size() == all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto want = keep_top(compact_explanation(all[i], f.graph.num_nodes, f.graph.num_edges()), 5);
+    CHECK(back[i].edge_ids.numel() <= 5);
+    require_same(back[i], expand_explanation(want, f.graph.num_nodes, f.graph.num_edges()));
+  }
+  m.keep_top = 6;
+  GNNX_REQUIRE_ERROR("keep_top (this run: 6, the directory's: 5)", ExplanationChunks(dir, m));
+  m.keep_top = 0;
+  GNNX_REQUIRE_ERROR("keep_top (this run: none, the directory's: 5)", ExplanationChunks(dir, m));
+  m.keep_top = -1;
+  GNNX_REQUIRE_ERROR("keep_top must be >= 0", ExplanationChunks(fresh_dir("keep_top_bad"), m));
+  fs::remove_all(dir);
+}

@@ -16,7 +16,8 @@
 /// A node target is explained on its model.receptive_field()-hop subgraph (the whole graph when
 /// that is -1), on which its prediction is exactly the full graph's (a GCN stack reads L + 1
 /// hops: the degrees of the nodes at distance L). Masks are reported on full-graph ids,
-/// restricted to the L-hop subgraph (L = model.num_hops(); edge_ids / node_ids), 0 elsewhere.
+/// restricted to the L-hop subgraph (L = model.num_hops(); edge_ids / node_ids), 0 elsewhere;
+/// explain_compact gives the same masks on the L-hop subgraph's rows only.
 
 #include <memory>
 #include <string>
@@ -45,8 +46,13 @@ class AttributionExplainer : public Explainer {
   std::string name() const override { return name_; }
   std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
                                    const std::vector<Target>& targets) override;
+  std::vector<Explanation> explain_compact(nn::GNNModel& model, const Graph& graph,
+                                           const std::vector<Target>& targets) override;
 
  private:
+  std::vector<Explanation> run(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
+                               bool compact);
+
   std::string name_;
   std::shared_ptr<attribution::Attributor> edges_, features_;
   bool joint_ = false;  // both gradients in one pass (see the file comment)

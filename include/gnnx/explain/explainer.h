@@ -25,6 +25,14 @@ class Explainer {
   /// model whose task or input width does not fit the graph.
   virtual std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
                                            const std::vector<Target>& targets) = 0;
+  /// explain() with each explanation in compact_explanation's form (gnnx/explain/explanation_file.h):
+  /// masks whose rows are edge_ids / node_ids (the computation subgraph's), on the CPU, with no
+  /// [E] or [N] mask, so that the memory of many explanations grows with their subgraphs, not with
+  /// the graph. The values are explain()'s. The default compacts explain()'s explanations;
+  /// explainers that can skip the full-graph masks override it. explain_stream's compact
+  /// batches and chunk files use it.
+  virtual std::vector<Explanation> explain_compact(nn::GNNModel& model, const Graph& graph,
+                                                   const std::vector<Target>& targets);
   /// Graph classifier: one explanation per graph of `graphs` (Explanation::target is
   /// Target::graph(i)). labels: the class to explain per graph, or empty for the model's
   /// predictions. The default explains the graphs one by one through explain(); explainers that

@@ -36,6 +36,18 @@ void save_explanations(const std::string& path, const std::vector<Explanation>& 
 /// stay in memory until they are written. Throws gnnx::Error for masks whose size is not the graph's.
 Explanation compact_explanation(const Explanation& e, int64_t num_nodes, int64_t num_edges);
 
+/// compact_explanation's inverse: the masks scattered to full-graph ids ([num_edges], [num_nodes],
+/// [num_nodes, F]; 0 outside edge_ids / node_ids), on `device`. Throws gnnx::Error for mask rows
+/// that do not match the ids, or ids outside the graph.
+Explanation expand_explanation(const Explanation& compact, int64_t num_nodes, int64_t num_edges,
+                               c10::Device device = c10::kCPU);
+
+/// A compact explanation cut to its k highest-scoring edges (by edge_mask) and its k
+/// highest-scoring nodes (by node_mask, with their feature_mask rows), ties to the lower id, the
+/// kept rows in ascending id order; k = 0 keeps everything. What `gnnx explain --keep-top K`
+/// writes, so that a file's size stops growing with the computation subgraphs.
+Explanation keep_top(const Explanation& compact, int64_t k);
+
 /// save_explanations for explanations compact_explanation made (checked: mask rows match the ids,
 /// ids inside the graph); writes the same file.
 void save_compact_explanations(const std::string& path, const std::vector<Explanation>& compact, int64_t num_nodes,

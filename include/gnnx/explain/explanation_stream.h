@@ -3,13 +3,15 @@
 /// bounded whatever the number of targets, and a directory of chunk files that a restarted run
 /// resumes (docs/methods/large-graphs.md).
 ///
-/// Every Explanation holds [E] and [N] masks on full-graph ids, so B explanations of a graph of
-/// E edges hold about 4 B (E + N) bytes (more with a [N, F] feature mask). explain_stream calls the
-/// explainer on at most batch_size targets at a time, hands the batch to a callback and drops it
-/// before the next, so the high-water mark is one batch's masks plus the explainer's own work,
-/// not the whole list's. Targets are explained in their given order; the batches do not depend
-/// on the thread count, the rank or where an earlier run stopped, so explaining a list in one
-/// call, in chunks, resumed or sharded gives the same explanations.
+/// An Explanation holds [E] and [N] masks on full-graph ids, so B explanations of a graph of E
+/// edges hold about 4 B (E + N) bytes (more with a [N, F] feature mask); in compact form
+/// (Explainer::explain_compact) it holds masks on its computation subgraph only. explain_stream
+/// calls the explainer on one batch of targets at a time, hands the batch to a callback and
+/// drops it before the next, so the high-water mark is one batch's masks plus the explainer's
+/// own work, not the whole list's. Targets are explained in their given order; the batches
+/// depend only on the options, the model, the graph and the targets (not on the thread count,
+/// the rank or where an earlier run stopped), so explaining a list in one call, in chunks,
+/// resumed or sharded gives the same explanations.
 
 #include <cstdint>
 #include <functional>
@@ -22,21 +24,42 @@
 namespace gnnx::explain {
 
 struct StreamOptions {
-  /// Targets per explainer call; 0 = as many as keep one batch's full-graph masks under
-  /// batch_bytes (at least 1, at most 256). Default 0.
+  /// Targets per explainer call; 0 = as many as keep one batch under batch_bytes (at least 1, at
+  /// most 256). Default 0.
   GNNX_ARG(int64_t, batch_size) = 0;
-  /// Bytes of full-graph masks one batch may hold when batch_size is 0. Default 256 MiB.
+  /// Bytes one batch may hold when batch_size is 0: its full-graph masks, or with compact, the
+  /// estimate of compact_target_bytes for each target. Default 256 MiB.
   GNNX_ARG(int64_t, batch_bytes) = int64_t{256} << 20;
+  /// Batches of compact explanations (Explainer::explain_compact): masks on each target's
+  /// computation subgraph, never [E] or [N]. Batches are then bounded by the targets' subgraphs,
+  /// not by the graph: on a graph of 10^7 edges, a batch holds hundreds of targets instead of two.
+  /// Default false.
+  GNNX_ARG(bool, compact) = false;
 };
 
-/// The batch size explain_stream uses for a graph of num_nodes nodes and num_edges edges with
-/// features of width num_features (the feature mask is counted as [N, F]).
+/// The batch size explain_stream uses without compact for a graph of num_nodes nodes and
+/// num_edges edges with features of width num_features (the feature mask is counted as [N, F]).
 int64_t stream_batch_size(const StreamOptions& options, int64_t num_nodes, int64_t num_edges, int64_t num_features);
+
+/// What a compact batch is charged for one target whose computation subgraph has `nodes` nodes
+/// and `edges` edges with features of width num_features: its masks and the explainer's work on
+/// the subgraph (activations, gradients, optimiser state), estimated as 256 bytes per edge and
+/// 64 + 8 F per node (docs/methods/large-graphs.md gives the measurements behind it).
+int64_t compact_target_bytes(int64_t nodes, int64_t edges, int64_t num_features);
+
+/// The sizes of the batches explain_stream makes of `targets`, in order. Without compact, or
+/// with batch_size > 0, all but the last are equal. With compact and batch_size 0, each batch
+/// takes the next targets while their compact_target_bytes (node targets: of their
+/// model.receptive_field()-hop subgraphs, from k_hop_sizes; otherwise of the whole graph) add up
+/// to at most batch_bytes, and at most 256 targets; a target above the budget alone makes a batch.
+std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
+                                    const std::vector<Target>& targets);
 
 /// Called once per batch, in order: `first` is the position in `targets` of batch[0].
 using BatchCallback = std::function<void(int64_t first, std::vector<Explanation>& batch)>;
 
-/// Explains targets[0..) in batches (see above) and hands each batch to on_batch. Throws
+/// Explains targets[0..) in batches (stream_batches) and hands each batch to on_batch, in
+/// compact form with options.compact. Throws
 /// gnnx::Error for an empty target list or a negative batch size, and whatever the explainer
 /// throws for a target (ids out of range, a model that does not fit the graph).
 void explain_stream(Explainer& explainer, nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
@@ -51,6 +74,9 @@ struct ChunkManifest {
   std::vector<Target> targets;
   /// Targets per chunk file. Default 256.
   int64_t chunk_size = 256;
+  /// Each explanation keeps its keep_top highest-scoring edges and nodes in the files (keep_top());
+  /// 0 keeps every scored entry. Default 0.
+  int64_t keep_top = 0;
   int64_t num_nodes = 0, num_edges = 0;
 };
 
@@ -93,7 +119,8 @@ class ExplanationChunks {
   ChunkManifest manifest_;
 };
 
-/// Explains every pending chunk of `rank` (of num_ranks) into chunks, a batch at a time; after
+/// Explains every pending chunk of `rank` (of num_ranks) into chunks, a compact batch at a time
+/// (explain_stream with options.compact set), each explanation cut to the manifest's keep_top; after
 /// each chunk is written, on_chunk(c, targets done so far in this call) is called when given.
 void explain_chunks(Explainer& explainer, nn::GNNModel& model, const Graph& graph, const ExplanationChunks& chunks,
                     const StreamOptions& options = {}, int64_t rank = 0, int64_t num_ranks = 1,

@@ -207,6 +207,9 @@ class GNNExplainer : public Explainer {
   /// model's task, or a model whose input width differs from graph.x's.
   std::vector<Explanation> explain(nn::GNNModel& model, const Graph& graph,
                                    const std::vector<Target>& targets) override;
+  /// explain()'s explanations in compact form, never holding [E] or [N] masks.
+  std::vector<Explanation> explain_compact(nn::GNNModel& model, const Graph& graph,
+                                           const std::vector<Target>& targets) override;
 
   /// Graph classifier: explains every graph of `graphs` (one batched optimisation). labels:
   /// the class to explain per graph, or empty for the model's predictions (or graph.y for the

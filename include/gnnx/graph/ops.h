@@ -57,6 +57,10 @@ Subgraph k_hop_subgraph(const Graph& g, int64_t node, int64_t k);
 /// CPU; each subgraph then costs time in proportion to its own size, not the graph's, and the
 /// subgraphs are cut in parallel (TBB). Results are on g's device.
 std::vector<Subgraph> k_hop_subgraphs(const Graph& g, const std::vector<int64_t>& nodes, int64_t k);
+/// (nodes, edges) of k_hop_subgraph(g, nodes[i], k) for each node of `nodes`, without building
+/// the subgraphs: one in-edge index, then time in proportion to each subgraph (TBB across nodes).
+/// How explain_stream sizes its compact batches.
+std::vector<std::pair<int64_t, int64_t>> k_hop_sizes(const Graph& g, const std::vector<int64_t>& nodes, int64_t k);
 /// What a model with receptive field `hops` reads around each node of `nodes`:
 /// k_hop_subgraphs(g, nodes, hops) when hops >= 0, else (unknown reach) the whole graph for
 /// each node, sharing g's tensors (center = the node's own id).

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "explain/instances.h"
 #include "gnnx/attribution/gradient.h"
 #include "gnnx/attribution/integrated_gradients.h"
 #include "gnnx/attribution/noise_tunnel.h"
@@ -136,7 +137,7 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
   GNNX_CHECK(!targets.empty(), name_, ": expected at least one target");
   graph.validate(name_, /*allow_empty=*/false);
   std::vector<Explanation> out;
-  const int64_t reach = model.receptive_field();
+  const int64_t reach = model.receptive_field(), trim = model.trimmed_hops();
   // Node targets: every id checked before any work, and all subgraphs cut in one pass.
   std::vector<Subgraph> wides, comps;
   if (model.task() == nn::Task::kLink) {
@@ -189,14 +190,28 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
     Target local = link ? Target::link(center, wide.center[1].item<int64_t>(), t.label) : Target::node(center, t.label);
     attribution::Attribution ea, fa;
     if (joint_ && !link) {
+      // Only the edges that can reach the target's output run (the others' gradients are 0).
       const Graph& sub = wide.graph;
+      Graph run_on = sub;
+      at::Tensor live;
+      if (trim > 0 && (reach < 0 || reach >= trim)) {
+        live = detail::live_edges(sub, center, trim).first;
+        if (live.numel() < sub.num_edges()) {
+          run_on.edge_index = sub.edge_index.index_select(1, live);
+          if (sub.edge_weight.defined()) run_on.edge_weight = sub.edge_weight.index_select(0, live);
+        } else {
+          live = at::Tensor();
+        }
+      }
       const auto resolved =
-          attribution::graph_objective(model, sub, {local}, attribution::GraphInput::kEdges)->targets().at(0);
-      EdgesAndFeatures both(model, sub, resolved);
+          attribution::graph_objective(model, run_on, {local}, attribution::GraphInput::kEdges)->targets().at(0);
+      EdgesAndFeatures both(model, run_on, resolved);
       ea = edges_->attribute(both);
       fa = ea;
-      ea.values = fa.values.narrow(1, 0, sub.num_edges());
-      fa.values = fa.values.narrow(1, sub.num_edges(), sub.num_nodes * sub.num_features())
+      ea.values = fa.values.narrow(1, 0, run_on.num_edges());
+      if (live.defined())
+        ea.values = torch::zeros({1, sub.num_edges()}, ea.values.options()).index_copy_(1, live, ea.values);
+      fa.values = fa.values.narrow(1, run_on.num_edges(), sub.num_nodes * sub.num_features())
                       .reshape({1, sub.num_nodes, sub.num_features()});
     } else {
       if (edges_) ea = edges_->attribute(model, wide.graph, {local}, attribution::GraphInput::kEdges);

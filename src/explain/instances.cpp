@@ -72,8 +72,6 @@ void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::strin
              " input features but the graph's x has ", graph.x.size(1));
 }
 
-namespace {
-
 // Ids of g's edges whose target lies fewer than k hops (along edge directions) from center, and
 // every node's hop distance (k + 1 where farther).
 std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int64_t k) {
@@ -92,6 +90,8 @@ std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int
     if (dist[static_cast<size_t>(dst[e])] < k) live.push_back(e);
   return {torch::tensor(live, torch::kLong).to(g.edge_index.device()), torch::tensor(dist, torch::kLong)};
 }
+
+namespace {
 
 // The explained prediction must be the model's prediction on the whole graph: runs the model on
 // the instances' computation subgraphs (in unions of at most 256) and compares each target's

@@ -28,12 +28,12 @@ struct Instance {
   at::Tensor host_edge_index;
   int64_t center = -1;   // row of the target node in graph (node task; a link's source)
   int64_t center2 = -1;  // row of a link's second node in graph (link task), else -1
-  int64_t key = 0;      // node id or graph position: seeds the instance's randomness
+  int64_t key = 0;       // node id or graph position: seeds the instance's randomness
   int64_t full_num_nodes = 0, full_num_edges = 0;
   // [n] on the CPU (node task): the model's full-graph class of each node (int64), or for a
   // regression model the explained output's value (float)
   at::Tensor node_pred;
-  at::Tensor logits;     // [C] on the CPU: the model's full-graph logits of the target (what is explained)
+  at::Tensor logits;        // [C] on the CPU: the model's full-graph logits of the target (what is explained)
   bool regression = false;  // the model is a regression model: target.label names the output explained
   // Node task, when the model runs trimmed (GNNModel::trimmed_hops() = K > 0): ids in graph of
   // the edges that can reach the target's output, i.e. whose target node is fewer than K hops
@@ -44,6 +44,11 @@ struct Instance {
   at::Tensor hops;
   int64_t num_hops = 0;
 };
+
+/// Ids of g's edges (on g's device) whose target lies fewer than k hops from `center` along edge
+/// directions, and every node's hop distance ([n] int64 on the CPU; k + 1 where farther). With
+/// k = model.trimmed_hops(), the edges that can reach center's output.
+std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int64_t k);
 
 /// Checks model and graph fit (features, width, task) and throws gnnx::Error naming op.
 void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::string& op);

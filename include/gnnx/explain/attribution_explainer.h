@@ -11,7 +11,9 @@
 /// edge deleted) and the feature attributor one node's feature row at a time (window {1, F}).
 /// When both attributors are the same plain gradient method (Saliency or GradientXInput, same
 /// options), a node target's two gradients come from one forward and one backward pass, the
-/// features evaluated under the all-ones edge mask.
+/// features evaluated under the all-ones edge mask, over the edges that can reach the target's
+/// output (into nodes fewer than model.trimmed_hops() hops away, when that is > 0); every other
+/// edge's gradient is exactly 0.
 ///
 /// A node target is explained on its model.receptive_field()-hop subgraph (the whole graph when
 /// that is -1), on which its prediction is exactly the full graph's (a GCN stack reads L + 1

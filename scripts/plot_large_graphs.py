@@ -3,8 +3,9 @@
 
 Reads the JSON objects of the rows (one per line, as docs/data/large_graphs.jsonl holds them, or
 the "rows" of bench_large_graph's JSON lines) and writes one SVG with two panels, log-log
-throughput (targets/s) and peak memory (MiB, log edges), one line per method of the streamed
-runs. Python's standard library only.
+throughput (targets/s) and peak memory (MiB, log edges), one line per method and streamed mode:
+solid for compact batches (what chunk files use), dashed for batches of full-graph masks. Python's
+standard library only.
 
     scripts/plot_large_graphs.py docs/data/large_graphs.jsonl docs/large_graphs.svg
 """
@@ -17,6 +18,7 @@ PANEL_W, PANEL_H = 340, 260
 LEFT, TOP = 80, 50
 GAP = 130
 COLOURS = {"saliency": "#1f77b4", "gnnexplainer": "#d62728"}
+DASH = {"compact": "none", "stream": "5,4"}  # the streamed modes drawn, and their lines
 
 
 def read_rows(path):
@@ -28,7 +30,7 @@ def read_rows(path):
                 continue
             obj = json.loads(line)
             rows.extend(obj["rows"] if "rows" in obj else [obj])
-    return [r for r in rows if r.get("mode") == "stream"]
+    return [r for r in rows if r.get("mode") in DASH]
 
 
 def log_ticks(lo, hi):
@@ -79,11 +81,12 @@ def panel(out, x0, title, rows, key, y_label, log_y, aim=None):
         out.append(f'<line x1="{x0}" y1="{py(aim[0]):.1f}" x2="{x0 + PANEL_W}" y2="{py(aim[0]):.1f}" '
                    f'stroke="#444" stroke-dasharray="6,4"/>')
         out.append(f'<text x="{x0 + 6}" y="{py(aim[0]) - 6:.1f}">{aim[1]}</text>')
-    for method in sorted({r["method"] for r in rows}):
-        pts = sorted((r["edges"], r[key]) for r in rows if r["method"] == method)
+    for method, mode in sorted({(r["method"], r["mode"]) for r in rows}):
+        pts = sorted((r["edges"], r[key]) for r in rows if r["method"] == method and r["mode"] == mode)
         colour = COLOURS.get(method, "#333")
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
-        out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" '
+                   f'stroke-dasharray="{DASH[mode]}"/>')
         for x, y in pts:
             out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}"/>')
 
@@ -96,16 +99,18 @@ def main():
         sys.exit(f"plot_large_graphs.py: no streamed rows in {sys.argv[1]}")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" '
            f'font-size="12"><rect width="{W}" height="{H}" fill="white"/>']
-    panel(out, LEFT, "throughput (streamed)", rows, "targets_per_s", "targets per second", True)
+    panel(out, LEFT, "throughput", rows, "targets_per_s", "targets per second", True)
     panel(out, LEFT + PANEL_W + GAP, "peak memory (ru_maxrss)", rows, "max_rss_mib", "MiB", False,
           aim=(4096, "aim: 4 GiB"))
     y = TOP + PANEL_H + 62
     x = LEFT
-    for method in sorted({r["method"] for r in rows}):
+    for method, mode in sorted({(r["method"], r["mode"]) for r in rows}):
         colour = COLOURS.get(method, "#333")
-        out.append(f'<line x1="{x}" y1="{y}" x2="{x + 24}" y2="{y}" stroke="{colour}" stroke-width="2"/>')
-        out.append(f'<text x="{x + 30}" y="{y + 4}">{method}</text>')
-        x += 140
+        out.append(f'<line x1="{x}" y1="{y}" x2="{x + 24}" y2="{y}" stroke="{colour}" stroke-width="2" '
+                   f'stroke-dasharray="{DASH[mode]}"/>')
+        label = method + (", compact" if mode == "compact" else ", full masks")
+        out.append(f'<text x="{x + 30}" y="{y + 4}">{label}</text>')
+        x += 190
     out.append("</svg>")
     with open(sys.argv[2], "w") as f:
         f.write("\n".join(out) + "\n")

@@ -414,7 +414,7 @@ void register_evaluate(CLI::App& app) {
     std::cout << std::setw(6) << "seed" << std::setw(10) << "test_acc" << std::setw(10) << "explained" << std::setw(10)
               << "auc" << std::setw(10) << "seconds" << std::setw(8) << "fid+" << std::setw(8) << "fid-" << std::setw(9)
               << "charact" << std::setw(8) << "gef" << std::setw(8) << "gea" << std::setw(9) << "sparsity"
-              << (a->stability > 0 ? "     ges" : "") << "\n";
+              << (a->stability > 0 ? "     ges" : "") << std::endl;  // shown before the first seed ends
     double total_s = 0;
     for (int64_t s = 0; s < a->seeds; ++s) {
       const auto seed = static_cast<uint64_t>(a->first_seed + s);

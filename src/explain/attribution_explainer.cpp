@@ -1,6 +1,7 @@
 // Attributions as graph explanations (see gnnx/explain/attribution_explainer.h).
 #include "gnnx/explain/attribution_explainer.h"
 
+#include <optional>
 #include <typeinfo>
 
 #include <torch/torch.h>
@@ -18,15 +19,64 @@
 namespace gnnx::explain {
 namespace {
 
+// The layout GNNModel::forward_trimmed runs one target on (see gnn.h): the rows of g's nodes
+// within k hops of center, by hop (center first), and the ids of g's edges into nodes fewer than
+// k hops away, by the hop of their target node, with edge_index relabelled to the rows. Only
+// these edges can reach center's output; every other edge's gradient is 0.
+struct Trimmed {
+  at::Tensor node_order, edge_order, edge_index;  // on g's device
+  std::vector<int64_t> nodes_per_hop, edges_per_hop;
+};
+
+Trimmed trimmed_layout(const Graph& g, int64_t center, int64_t k) {
+  const auto dist_t = detail::live_edges(g, center, k).second;  // [n] hops, k + 1 where farther
+  const auto ei_t = g.edge_index.to(torch::kCPU).contiguous();
+  const int64_t* dist = dist_t.data_ptr<int64_t>();
+  const int64_t n = g.num_nodes, E = ei_t.size(1);
+  const int64_t* src = ei_t.data_ptr<int64_t>();
+  const int64_t* dst = src + E;
+  std::vector<int64_t> nodes, edges, row(static_cast<size_t>(n), -1);
+  Trimmed t;
+  for (int64_t d = 0; d <= k; ++d) {
+    for (int64_t v = 0; v < n; ++v)
+      if (dist[v] == d) {
+        row[static_cast<size_t>(v)] = static_cast<int64_t>(nodes.size());
+        nodes.push_back(v);
+      }
+    if (d < k) t.nodes_per_hop.push_back(static_cast<int64_t>(nodes.size()));
+  }
+  for (int64_t d = 0; d < k; ++d) {
+    for (int64_t e = 0; e < E; ++e)
+      if (dist[dst[e]] == d) edges.push_back(e);
+    t.edges_per_hop.push_back(static_cast<int64_t>(edges.size()));
+  }
+  auto ei = torch::empty({2, static_cast<int64_t>(edges.size())}, torch::kLong);
+  int64_t* out = ei.data_ptr<int64_t>();
+  for (size_t q = 0; q < edges.size(); ++q) {
+    out[q] = row[static_cast<size_t>(src[edges[q]])];
+    out[edges.size() + q] = row[static_cast<size_t>(dst[edges[q]])];
+  }
+  const auto dev = g.edge_index.device();
+  t.node_order = torch::tensor(nodes, torch::kLong).to(dev);
+  t.edge_order = torch::tensor(edges, torch::kLong).to(dev);
+  t.edge_index = ei.to(dev);
+  return t;
+}
+
 // One node target of a node model on graph g, with the edges and the node features as one input
 // row [1, E + N F]: the all-ones edge mask, then x flattened. A gradient method then takes both
-// gradients from one forward and one backward pass (separate objectives take two of each). The
-// target comes resolved (its label set) by a graph objective on the same graph.
+// gradients from one forward and one backward pass (separate objectives take two of each). With
+// a trimmed layout (trimmed_hops() = k > 0) the pass runs forward_trimmed on the edges that can
+// reach the target, each layer on the rows its output is read at; the other entries' gradients
+// are 0. The target's label may be -1 (the model's prediction): the one forward resolves it
+// (nn::explained_output, which also checks a given label), so finding it costs no pass of its own.
 class EdgesAndFeatures : public attribution::Objective {
  public:
-  EdgesAndFeatures(nn::GNNModel& model, const Graph& g, const Target& resolved) : model_(model), g_(g) {
-    targets_.push_back(resolved);
+  EdgesAndFeatures(nn::GNNModel& model, const Graph& g, const Target& target, int64_t trim, std::string op)
+      : model_(model), g_(g), op_(std::move(op)) {
+    targets_.push_back(target);
     input_ = torch::cat({torch::ones({g.num_edges()}, g.x.options()), g.x.detach().reshape({-1})}).unsqueeze(0);
+    if (trim > 0) trimmed_ = trimmed_layout(g, target.index, trim);
   }
   at::Tensor input() const override { return input_; }
   const std::vector<Target>& targets() const override { return targets_; }
@@ -36,16 +86,29 @@ class EdgesAndFeatures : public attribution::Objective {
                 "edges-and-features objective: one row, no hooks; got ", inputs.sizes());
     const int64_t e = g_.num_edges();
     auto x = inputs.narrow(1, e, inputs.size(1) - e).reshape({g_.num_nodes, g_.num_features()});
-    nn::EdgeMaskScope scope(inputs.narrow(1, 0, e).reshape({e}));
-    auto logits = model_.forward(x, g_.edge_index, g_.edge_weight);
-    return logits.select(0, targets_[0].index).narrow(0, targets_[0].label, 1);
+    auto mask = inputs.narrow(1, 0, e).reshape({e});
+    at::Tensor row;
+    if (trimmed_) {
+      const auto& t = *trimmed_;
+      nn::EdgeMaskScope scope(mask.index_select(0, t.edge_order));
+      const auto w = g_.edge_weight.defined() ? g_.edge_weight.index_select(0, t.edge_order) : at::Tensor();
+      row = model_.forward_trimmed(x.index_select(0, t.node_order), t.edge_index, w, t.nodes_per_hop, t.edges_per_hop)
+                .select(0, 0);
+    } else {
+      nn::EdgeMaskScope scope(mask);
+      row = model_.forward(x, g_.edge_index, g_.edge_weight).select(0, targets_[0].index);
+    }
+    targets_[0].label = nn::explained_output(model_, row.detach().to(torch::kCPU), targets_[0].label, op_);
+    return row.narrow(0, targets_[0].label, 1);
   }
 
  private:
   nn::GNNModel& model_;
   const Graph& g_;
+  std::string op_;
   at::Tensor input_;
   std::vector<Target> targets_;
+  std::optional<Trimmed> trimmed_;
 };
 
 // Whether a is exactly a plain gradient method: its attribution of the edges and the features
@@ -168,6 +231,12 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
                  ": expected node targets in [0, ", graph.num_nodes, "), got ", to_string(t));
       ids.push_back(t.index);
     }
+    // What graph_objective checks for the separate passes, once for the joint one.
+    GNNX_CHECK(!joint_ || (graph.has_features() && graph.x.is_floating_point()), name_,
+               ": expected floating node features x, got ", graph.has_features() ? "x of type " : "none",
+               graph.has_features() ? c10::toString(graph.x.scalar_type()) : "");
+    GNNX_CHECK(!joint_ || graph.num_features() == model.in_channels(), name_, ": the model takes ", model.in_channels(),
+               " input features, the graph has ", graph.num_features());
     wides = computation_subgraphs(graph, ids, model.receptive_field());
     comps = reach >= model.num_hops() ? l_hop_within(wides, model) : k_hop_subgraphs(graph, ids, model.num_hops());
   }
@@ -190,28 +259,13 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
     Target local = link ? Target::link(center, wide.center[1].item<int64_t>(), t.label) : Target::node(center, t.label);
     attribution::Attribution ea, fa;
     if (joint_ && !link) {
-      // Only the edges that can reach the target's output run (the others' gradients are 0).
       const Graph& sub = wide.graph;
-      Graph run_on = sub;
-      at::Tensor live;
-      if (trim > 0 && (reach < 0 || reach >= trim)) {
-        live = detail::live_edges(sub, center, trim).first;
-        if (live.numel() < sub.num_edges()) {
-          run_on.edge_index = sub.edge_index.index_select(1, live);
-          if (sub.edge_weight.defined()) run_on.edge_weight = sub.edge_weight.index_select(0, live);
-        } else {
-          live = at::Tensor();
-        }
-      }
-      const auto resolved =
-          attribution::graph_objective(model, run_on, {local}, attribution::GraphInput::kEdges)->targets().at(0);
-      EdgesAndFeatures both(model, run_on, resolved);
+      const bool trimmed = trim > 0 && (reach < 0 || reach >= trim);
+      EdgesAndFeatures both(model, sub, local, trimmed ? trim : 0, name_ + " (" + to_string(t) + ")");
       ea = edges_->attribute(both);
       fa = ea;
-      ea.values = fa.values.narrow(1, 0, run_on.num_edges());
-      if (live.defined())
-        ea.values = torch::zeros({1, sub.num_edges()}, ea.values.options()).index_copy_(1, live, ea.values);
-      fa.values = fa.values.narrow(1, run_on.num_edges(), sub.num_nodes * sub.num_features())
+      ea.values = fa.values.narrow(1, 0, sub.num_edges());
+      fa.values = fa.values.narrow(1, sub.num_edges(), sub.num_nodes * sub.num_features())
                       .reshape({1, sub.num_nodes, sub.num_features()});
     } else {
       if (edges_) ea = edges_->attribute(model, wide.graph, {local}, attribution::GraphInput::kEdges);

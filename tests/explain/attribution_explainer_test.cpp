@@ -170,3 +170,37 @@ TEST_CASE("explainer adapters: (L+1)-hop subgraph gives the full graph's attribu
   CHECK(eg.diagnostics.count("edges.delta") == 1);
   GNNX_REQUIRE_ERROR("unknown method", make_attribution_explainer("nope"));
 }
+
+TEST_CASE("saliency's trimmed pass gives every layer type's full-graph gradients", "[attribution]") {
+  // The joint pass runs forward_trimmed on the edges that can reach the target; the masks must be
+  // the plain full-graph gradients, for each layer type (GCN reads one hop further).
+  auto g = test_graph();
+  for (const auto conv :
+       {nn::ConvType::kGCN, nn::ConvType::kGraphConv, nn::ConvType::kGIN, nn::ConvType::kSAGE, nn::ConvType::kGAT}) {
+    INFO(nn::to_string(conv));
+    torch::manual_seed(23);
+    nn::GNNClassifier model(nn::GNNClassifierOptions(3, 3).conv(conv).num_layers(3).hidden_channels(8));
+    model->to(torch::kDouble);
+    model->eval();
+    REQUIRE(model->trimmed_hops() > 0);
+    const std::vector<Target> targets{Target::node(13), Target::node(5), Target::node(0, 2)};
+    const auto ex = explain::make_explainer("saliency")->explain(*model, g, targets);
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const int64_t node = targets[i].index, label = ex[i].target.label;
+      CHECK(label == (i == 2 ? 2 : model->forward_graph(g)[node].argmax().item<int64_t>()));
+      const auto comp = k_hop_subgraph(g, node, model->num_hops());
+      const auto in_comp = torch::zeros({g.num_edges()}, torch::kDouble).index_put_({comp.edge_ids}, 1.0);
+      auto mask = torch::ones({g.num_edges()}, torch::kDouble).requires_grad_(true);
+      auto x = g.x.clone().requires_grad_(true);
+      at::Tensor y;
+      {
+        nn::EdgeMaskScope scope(mask);
+        y = model->forward(x, g.edge_index)[node][label];
+      }
+      const auto grads = torch::autograd::grad({y}, {mask, x});
+      GNNX_REQUIRE_CLOSE(ex[i].edge_mask, grads[0].abs() * in_comp, 1e-9, 1e-12);
+      const auto node_in = torch::zeros({g.num_nodes, 1}, torch::kDouble).index_put_({comp.node_ids}, 1.0);
+      GNNX_REQUIRE_CLOSE(ex[i].feature_mask, grads[1].abs() * node_in, 1e-9, 1e-12);
+    }
+  }
+}

@@ -125,6 +125,8 @@ int64_t compact_target_bytes(int64_t nodes, int64_t edges, int64_t num_features)
 
 std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
                                     const std::vector<Target>& targets) {
+  GNNX_CHECK(options.batch_size() >= 0, "explain_stream: batch_size must be >= 0 (0: from batch_bytes), got ",
+             options.batch_size());
   const int64_t n = static_cast<int64_t>(targets.size());
   const int64_t F = graph.has_features() ? graph.x.size(1) : 0;
   std::vector<int64_t> out;
@@ -134,12 +136,13 @@ std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNM
     return out;
   }
   GNNX_CHECK(options.batch_bytes() > 0, "explain_stream: batch_bytes must be positive, got ", options.batch_bytes());
-  // Each target's computation subgraph, as the explainers cut it.
+  // Each target's computation subgraph, as the explainers cut it (the whole graph for other
+  // targets, and for ids outside it, which the explainer then refuses with its own error).
   const int64_t reach = model.receptive_field();
   bool nodes_only = reach >= 0 && model.task() == nn::Task::kNode;
   std::vector<int64_t> ids;
   for (const auto& t : targets) {
-    nodes_only = nodes_only && t.kind == Target::Kind::kNode;
+    nodes_only = nodes_only && t.kind == Target::Kind::kNode && t.index >= 0 && t.index < graph.num_nodes;
     ids.push_back(t.index);
   }
   std::vector<std::pair<int64_t, int64_t>> sizes(targets.size(), {graph.num_nodes, graph.num_edges()});

@@ -305,6 +305,13 @@ TEST_CASE("compact streams: batches sized by the targets' computation subgraphs"
     require_same(expand_explanation(got[i], f.graph.num_nodes, f.graph.num_edges()), all[i]);
   }
   GNNX_REQUIRE_ERROR("compact_target_bytes: expected sizes >= 0", compact_target_bytes(-1, 0, 0));
+  GNNX_REQUIRE_ERROR("explain_stream: batch_size must be >= 0",
+                     stream_batches(StreamOptions().compact(true).batch_size(-1), *f.model, f.graph, f.targets));
+  // A target outside the graph is the explainer's to refuse, with its own message.
+  GNNX_REQUIRE_ERROR("saliency: expected node targets in [0, 60), got node 60",
+                     explain_stream(
+                         *explainer, *f.model, f.graph, {Target::node(0), Target::node(60)},
+                         [](int64_t, std::vector<Explanation>&) {}, StreamOptions().compact(true)));
 }
 
 TEST_CASE("keep_top keeps the highest-scoring edges and nodes, ties to the lower id", "[explain][explanation_stream]") {

@@ -29,9 +29,8 @@ struct Trimmed {
 };
 
 Trimmed trimmed_layout(const Graph& g, int64_t center, int64_t k) {
-  const auto dist_t = detail::live_edges(g, center, k).second;  // [n] hops, k + 1 where farther
+  const auto dist = detail::hop_distances(g, center, k);  // k + 1 where farther
   const auto ei_t = g.edge_index.to(torch::kCPU).contiguous();
-  const int64_t* dist = dist_t.data_ptr<int64_t>();
   const int64_t n = g.num_nodes, E = ei_t.size(1);
   const int64_t* src = ei_t.data_ptr<int64_t>();
   const int64_t* dst = src + E;
@@ -39,7 +38,7 @@ Trimmed trimmed_layout(const Graph& g, int64_t center, int64_t k) {
   Trimmed t;
   for (int64_t d = 0; d <= k; ++d) {
     for (int64_t v = 0; v < n; ++v)
-      if (dist[v] == d) {
+      if (dist[static_cast<size_t>(v)] == d) {
         row[static_cast<size_t>(v)] = static_cast<int64_t>(nodes.size());
         nodes.push_back(v);
       }
@@ -47,7 +46,7 @@ Trimmed trimmed_layout(const Graph& g, int64_t center, int64_t k) {
   }
   for (int64_t d = 0; d < k; ++d) {
     for (int64_t e = 0; e < E; ++e)
-      if (dist[dst[e]] == d) edges.push_back(e);
+      if (dist[static_cast<size_t>(dst[e])] == d) edges.push_back(e);
     t.edges_per_hop.push_back(static_cast<int64_t>(edges.size()));
   }
   auto ei = torch::empty({2, static_cast<int64_t>(edges.size())}, torch::kLong);

@@ -72,19 +72,27 @@ void check_model_graph(nn::GNNModel& model, const Graph& graph, const std::strin
              " input features but the graph's x has ", graph.x.size(1));
 }
 
-// Ids of g's edges whose target lies fewer than k hops (along edge directions) from center, and
-// every node's hop distance (k + 1 where farther).
-std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int64_t k) {
+std::vector<int64_t> hop_distances(const Graph& g, int64_t center, int64_t k) {
   auto ei = g.edge_index.to(torch::kCPU).contiguous();
-  const int64_t E = ei.size(1), n = g.num_nodes;
+  const int64_t E = ei.size(1);
   const auto* src = ei.data_ptr<int64_t>();
   const auto* dst = src + E;
-  std::vector<int64_t> dist(static_cast<size_t>(n), k + 1);
+  std::vector<int64_t> dist(static_cast<size_t>(g.num_nodes), k + 1);
   dist[static_cast<size_t>(center)] = 0;
   for (int64_t h = 1; h <= k; ++h)
     for (int64_t e = 0; e < E; ++e)
       if (dist[static_cast<size_t>(dst[e])] == h - 1 && dist[static_cast<size_t>(src[e])] > h)
         dist[static_cast<size_t>(src[e])] = h;
+  return dist;
+}
+
+// Ids of g's edges whose target lies fewer than k hops (along edge directions) from center, and
+// every node's hop distance (k + 1 where farther).
+std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int64_t k) {
+  const auto dist = hop_distances(g, center, k);
+  const auto ei = g.edge_index.to(torch::kCPU).contiguous();
+  const int64_t E = ei.size(1);
+  const auto* dst = ei.data_ptr<int64_t>() + E;
   std::vector<int64_t> live;
   for (int64_t e = 0; e < E; ++e)
     if (dist[static_cast<size_t>(dst[e])] < k) live.push_back(e);

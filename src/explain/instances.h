@@ -45,9 +45,11 @@ struct Instance {
   int64_t num_hops = 0;
 };
 
-/// Ids of g's edges (on g's device) whose target lies fewer than k hops from `center` along edge
-/// directions, and every node's hop distance ([n] int64 on the CPU; k + 1 where farther). With
-/// k = model.trimmed_hops(), the edges that can reach center's output.
+/// Each node's hop distance to `center` along edge directions ([n]; k + 1 where farther).
+std::vector<int64_t> hop_distances(const Graph& g, int64_t center, int64_t k);
+/// Ids of g's edges (on g's device) whose target lies fewer than k hops from `center`, and
+/// hop_distances as [n] int64 on the CPU. With k = model.trimmed_hops(), the edges that can reach
+/// center's output.
 std::pair<at::Tensor, at::Tensor> live_edges(const Graph& g, int64_t center, int64_t k);
 
 /// Checks model and graph fit (features, width, task) and throws gnnx::Error naming op.

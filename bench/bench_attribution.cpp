@@ -4,7 +4,9 @@
 // GNN, and the GNN explainer adapters per node. Prints tables, then one JSON line mapping method
 // to milliseconds.
 //
-//   bench_attribution [--peer PYTHON | --no-peer] [--malloc tuned|default]
+//   bench_attribution [--peer PYTHON | --no-peer] [--malloc tuned|default] [--reps N]
+//
+// Every time is the median of N timed runs (default 21) after one warm-up run, on both sides.
 //
 // --malloc tuned (the default) calls gnnx::tune_malloc() first, as the gnnx command does, and
 // gives Captum's Python the same glibc settings through GLIBC_TUNABLES; default leaves glibc's
@@ -95,14 +97,15 @@ Graph ba_graph(int64_t n, int64_t m, int64_t features, uint64_t seed) {
 
 // Captum's side: runs captum_attribution.py with `python`, which writes weights.pt, input.pt and
 // att_*.pt into `dir` and prints one JSON line. Returns null when it cannot run.
-nlohmann::json run_captum(const std::string& python, const std::filesystem::path& dir, bool tuned_malloc) {
+nlohmann::json run_captum(const std::string& python, const std::filesystem::path& dir, bool tuned_malloc, int reps) {
   if (python.empty() || !std::filesystem::exists(python)) return nullptr;
   const auto out = dir / "captum.json";
   // tune_malloc()'s settings (gnnx/core/device.h), for the Python process.
   const std::string env =
       tuned_malloc ? "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824 " : "";
   const std::string cmd = env + "\"" + python + "\" \"" + std::string(GNNX_BENCH_SOURCE_DIR) +
-                          "/captum_attribution.py\" --out \"" + dir.string() + "\" > \"" + out.string() + "\"";
+                          "/captum_attribution.py\" --reps " + std::to_string(reps) + " --out \"" + dir.string() +
+                          "\" > \"" + out.string() + "\"";
   if (std::system(cmd.c_str()) != 0) return nullptr;
   std::ifstream in(out);
   std::string line, last;
@@ -120,6 +123,7 @@ double relative_difference(const at::Tensor& a, const at::Tensor& b) {
 
 int main(int argc, char** argv) {
   std::string python = GNNX_PEERS_PYTHON, malloc_mode = "tuned";
+  int reps = 21;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--malloc" && i + 1 < argc &&
@@ -127,10 +131,12 @@ int main(int argc, char** argv) {
       malloc_mode = argv[++i];
     } else if (a == "--peer" && i + 1 < argc) {
       python = argv[++i];
+    } else if (a == "--reps" && i + 1 < argc && std::atoi(argv[i + 1]) >= 1) {
+      reps = std::atoi(argv[++i]);
     } else if (a == "--no-peer") {
       python.clear();
     } else {
-      std::printf("usage: bench_attribution [--peer PYTHON | --no-peer] [--malloc tuned|default]\n");
+      std::printf("usage: bench_attribution [--peer PYTHON | --no-peer] [--malloc tuned|default] [--reps N]\n");
       return a == "--help" || a == "-h" ? 0 : 2;
     }
   }
@@ -146,7 +152,7 @@ int main(int argc, char** argv) {
   auto x = torch::randn({1, 3, 32, 32});
   const auto dir = std::filesystem::temp_directory_path() / ("gnnx_bench_attribution_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const auto captum = run_captum(python, dir, malloc_mode == "tuned");
+  const auto captum = run_captum(python, dir, malloc_mode == "tuned", reps);
   std::map<std::string, at::Tensor> reference;
   if (!captum.is_null()) {
     // The peer's weights (its Sequential's names "0.weight", ... are this one's) and image.
@@ -160,7 +166,6 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   auto model = ImageModel::sequential(cnn);
   auto objective = image_objective(model, x, std::vector<int64_t>{-1});
-  const int reps = 3;
   std::vector<std::pair<std::string, std::shared_ptr<Attributor>>> methods = {
       {"saliency", std::make_shared<Saliency>()},
       {"gradxinput", std::make_shared<GradientXInput>()},

@@ -60,6 +60,28 @@ std::map<std::string, std::string> NoiseTunnel::options() const {
   return o;
 }
 
+at::Tensor NoiseTunnel::draw(const std::vector<int64_t>& shape, const at::Tensor& like) const {
+  // Larger draws are not kept: there the model's passes outweigh the draw, and a kept copy
+  // would hold S copies of the input between calls.
+  constexpr int64_t kKeptValues = int64_t{1} << 22;
+  std::lock_guard<std::mutex> lock(drawn_->mutex);
+  const auto& kept = drawn_->noise;
+  if (kept.defined() && drawn_->shape == shape && kept.scalar_type() == like.scalar_type() &&
+      kept.device() == like.device())
+    return kept;
+  // Captum's draw: torch.normal(0, stdev tensor of torch's default dtype, float32) over
+  // [B*S, *item] at once, which is randn(...) * stdev; then the input's dtype and device.
+  auto gen = torch_generator(options_.seed());
+  auto noise = torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat))
+                   .mul_(options_.stdev())
+                   .to(like.device(), like.scalar_type());
+  if (noise.numel() <= kKeptValues) {
+    drawn_->shape = shape;
+    drawn_->noise = noise;
+  }
+  return noise;
+}
+
 Attribution NoiseTunnel::compute(Objective& objective) {
   auto x = objective.input();
   const int64_t b = x.size(0);
@@ -81,12 +103,7 @@ Attribution NoiseTunnel::compute(Objective& objective) {
   } else {
     std::vector<int64_t> shape{b * s};
     shape.insert(shape.end(), item.begin(), item.end());
-    // Captum's draw: torch.normal(0, stdev tensor of torch's default dtype, float32) over
-    // [B*S, *item] at once, which is randn(...) * stdev; then the input's dtype and device.
-    auto gen = torch_generator(options_.seed());
-    noise = torch::randn(shape, gen, torch::TensorOptions().dtype(torch::kFloat))
-                .mul_(options_.stdev())
-                .to(x.device(), x.scalar_type());
+    noise = draw(shape, x);
   }
   // Row b·S + s: item b, sample s (Captum's layout), each x_b + noise in one broadcast sum.
   std::vector<int64_t> per_item{b, s};

@@ -75,3 +75,29 @@ TEST_CASE("Drawn noise is Captum's: one float32 randn of [B*S, *item] from torch
     GNNX_REQUIRE_CLOSE(drawn.values, given.values, 0.0, 0.0);
   }
 }
+
+TEST_CASE("A noise tunnel reuses its draw only for the same shape, dtype and device", "[attribution][noise]") {
+  TanhNet net;
+  auto model = ImageModel::sequential(net.seq);
+  auto x = torch::randn({2, 4}, torch::kDouble);
+  auto y = torch::randn({3, 4}, torch::kDouble);
+  std::vector<int64_t> labels{1};
+  auto opts = NoiseTunnelOptions().seed(3).stdev(0.4).samples(5);
+  auto fresh = [&](const at::Tensor& input) {
+    return NoiseTunnel(std::make_shared<Saliency>(), opts).attribute(model, input, labels).values;
+  };
+  NoiseTunnel kept(std::make_shared<Saliency>(), opts);
+  // Another input of the same shape: the kept draw is the one a fresh tunnel makes.
+  GNNX_REQUIRE_CLOSE(kept.attribute(model, x, labels).values, fresh(x), 0.0, 0.0);
+  GNNX_REQUIRE_CLOSE(kept.attribute(model, x * 2, labels).values, fresh(x * 2), 0.0, 0.0);
+  // Another shape, another dtype, then the first shape again: each drawn as a fresh tunnel draws it.
+  GNNX_REQUIRE_CLOSE(kept.attribute(model, y, labels).values, fresh(y), 0.0, 0.0);
+  auto xf = x.to(torch::kFloat);
+  net.seq->to(torch::kFloat);
+  GNNX_REQUIRE_CLOSE(kept.attribute(model, xf, labels).values, fresh(xf), 0.0, 0.0);
+  net.seq->to(torch::kDouble);
+  GNNX_REQUIRE_CLOSE(kept.attribute(model, x, labels).values, fresh(x), 0.0, 0.0);
+  // A copy shares the draw and gives the same values.
+  NoiseTunnel copy = kept;
+  GNNX_REQUIRE_CLOSE(copy.attribute(model, x, labels).values, fresh(x), 0.0, 0.0);
+}

@@ -11,8 +11,15 @@
 /// shape [B*S, *item], row b·S + s for item b, sample s: torch::randn with
 /// gnnx::torch_generator(k), times σ), so the two agree to rounding. On another device the noise
 /// is still drawn on the CPU and moved.
+///
+/// The draw depends only on the seed, σ and the shape, never on the input's values, so a
+/// NoiseTunnel keeps its last draw (up to 2^22 values) and reuses it while those stay the same:
+/// attributing many items of one shape one after another draws the noise once. Its copies share
+/// that draw; calls from several threads are safe.
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "gnnx/attribution/attributor.h"
 #include "gnnx/core/arg.h"
@@ -54,8 +61,18 @@ class NoiseTunnel : public Attributor {
   Attribution compute(Objective& objective) override;
 
  private:
+  // The drawn noise of the last call, keyed by its shape, dtype and device (seed and σ are
+  // fixed options).
+  struct Drawn {
+    std::mutex mutex;
+    std::vector<int64_t> shape;
+    at::Tensor noise;
+  };
+  at::Tensor draw(const std::vector<int64_t>& shape, const at::Tensor& like) const;
+
   std::shared_ptr<Attributor> base_;
   NoiseTunnelOptions options_;
+  std::shared_ptr<Drawn> drawn_ = std::make_shared<Drawn>();
 };
 
 }  // namespace gnnx::attribution

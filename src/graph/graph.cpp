@@ -5,15 +5,19 @@
 #include <torch/torch.h>
 
 #include "gnnx/core/check.h"
+#include "graph/graph_index.h"
 
 namespace gnnx {
+
+Graph::Graph() : index_(std::make_shared<detail::GraphIndex>()) {}
 
 Graph::Graph(at::Tensor edge_index_, int64_t num_nodes_, at::Tensor x_, at::Tensor edge_weight_, at::Tensor y_)
     : edge_index(std::move(edge_index_)),
       num_nodes(num_nodes_),
       x(std::move(x_)),
       edge_weight(std::move(edge_weight_)),
-      y(std::move(y_)) {
+      y(std::move(y_)),
+      index_(std::make_shared<detail::GraphIndex>()) {
   validate("Graph");
 }
 
@@ -77,6 +81,7 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
 
 Graph Graph::to(c10::Device device) const {
   Graph g = *this;
+  detail::GraphIndexAccess::reset(g);  // other tensors: the copy keeps its own grouping
   if (g.edge_index.defined()) g.edge_index = g.edge_index.to(device);
   if (g.x.defined()) g.x = g.x.to(device);
   if (g.edge_weight.defined()) g.edge_weight = g.edge_weight.to(device);

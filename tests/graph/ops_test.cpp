@@ -101,6 +101,45 @@ TEST_CASE("k_hop_subgraphs equals k_hop_subgraph node by node", "[graph]") {
   GNNX_REQUIRE_ERROR("k_hop_subgraphs: edge_index holds node id 7", k_hop_subgraphs(g, {0}, 1));
 }
 
+TEST_CASE("the kept in-edge grouping follows edge_index through copies and in-place changes", "[graph]") {
+  // k_hop_subgraphs and k_hop_sizes read a grouping a graph keeps between calls; each must
+  // still equal the search of k_hop_subgraph, which groups nothing.
+  auto same_as_reference = [](const Graph& g, const char* when) {
+    INFO(when);
+    std::vector<int64_t> nodes;
+    for (int64_t v = 0; v < g.num_nodes; v += 7) nodes.push_back(v);
+    const auto subs = k_hop_subgraphs(g, nodes, 2);
+    const auto sizes = k_hop_sizes(g, nodes, 2);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const auto ref = k_hop_subgraph(g, nodes[i], 2);
+      REQUIRE(torch::equal(subs[i].node_ids, ref.node_ids));
+      REQUIRE(torch::equal(subs[i].edge_ids, ref.edge_ids));
+      REQUIRE(sizes[i] == std::make_pair(ref.graph.num_nodes, ref.graph.num_edges()));
+    }
+  };
+  auto g = random_graph(300, 600, 3);
+  same_as_reference(g, "first search");
+  same_as_reference(g, "kept grouping");
+  g.edge_index.copy_(g.edge_index.flip(0));  // every edge reversed in place
+  same_as_reference(g, "after an in-place change");
+  Graph copy = g;  // shares the grouping until its edge_index differs
+  same_as_reference(copy, "copy");
+  copy.edge_index = copy.edge_index.narrow(1, 0, 300).clone();
+  same_as_reference(copy, "copy with half the edges");
+  same_as_reference(g, "original after its copy changed");
+  g.num_nodes += 5;
+  g.x = torch::randn({g.num_nodes, 3});
+  same_as_reference(g, "five more nodes");
+  same_as_reference(g.to(torch::kCPU), "moved copy");
+  {
+    c10::InferenceMode guard;
+    Graph inference(g.edge_index.clone(), g.num_nodes);
+    same_as_reference(inference, "inference tensor");
+    inference.edge_index.copy_(inference.edge_index.flip(0));
+    same_as_reference(inference, "inference tensor changed in place");
+  }
+}
+
 TEST_CASE("batching is a disjoint union and unbatch inverts it", "[graph]") {
   std::vector<Graph> gs{random_graph(4, 5, 1), random_graph(3, 2, 2), random_graph(6, 9, 3)};
   auto b = batch_graphs(gs);

@@ -10,13 +10,23 @@
 ///   y           optional labels: [N] int64 for node tasks, [1] int64 for a graph task.
 /// Graph is cheap to copy (tensors share storage). validate() checks every invariant above and
 /// throws gnnx::Error naming the operation and the offending value.
+///
+/// A graph on the CPU keeps its in-edges grouped by target (the CSC layout the subgraph searches
+/// of graph/ops.h read), built on first use and shared with its copies. It is rebuilt when
+/// edge_index is another tensor, or the same one after an in-place change that autograd's version
+/// counter records; writes through data_ptr() after a search are not seen.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <ATen/core/Tensor.h>
 
 namespace gnnx {
+namespace detail {
+struct GraphIndex;  // graph/ops.cpp's kept in-edge grouping
+struct GraphIndexAccess;
+}  // namespace detail
 
 struct Graph {
   at::Tensor edge_index;
@@ -25,7 +35,7 @@ struct Graph {
   at::Tensor edge_weight;
   at::Tensor y;
 
-  Graph() = default;
+  Graph();
   /// Builds and validates. x may be undefined; edge_weight and y optional.
   Graph(at::Tensor edge_index, int64_t num_nodes, at::Tensor x = {}, at::Tensor edge_weight = {}, at::Tensor y = {});
 
@@ -45,6 +55,10 @@ struct Graph {
 
   /// Copy with every tensor moved to device.
   Graph to(c10::Device device) const;
+
+ private:
+  friend struct detail::GraphIndexAccess;
+  std::shared_ptr<detail::GraphIndex> index_;
 };
 
 }  // namespace gnnx

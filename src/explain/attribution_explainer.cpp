@@ -237,8 +237,12 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
     GNNX_CHECK(!joint_ || graph.num_features() == model.in_channels(), name_, ": the model takes ", model.in_channels(),
                " input features, the graph has ", graph.num_features());
     wides = computation_subgraphs(graph, ids, model.receptive_field());
-    comps = reach >= model.num_hops() ? l_hop_within(wides, model) : k_hop_subgraphs(graph, ids, model.num_hops());
+    // With reach L, the L-hop subgraph is the wide one itself.
+    comps = reach == model.num_hops()  ? wides
+            : reach > model.num_hops() ? l_hop_within(wides, model)
+                                       : k_hop_subgraphs(graph, ids, model.num_hops());
   }
+  const bool comp_is_wide = model.task() == nn::Task::kNode && reach == model.num_hops();
   for (size_t i = 0; i < targets.size(); ++i) {
     const auto& t = targets[i];
     if (model.task() == nn::Task::kGraph) {
@@ -273,11 +277,13 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
     // Masks on the wide subgraph's rows, then on the L-hop subgraph's (the report): compact form.
     auto e = to_explanation(wide.graph, ea, fa, 0);
     e.target = link ? Target::link(t.index, t.other, e.target.label) : Target::node(t.index, e.target.label);
-    const auto erows = torch::searchsorted(wide.edge_ids, comp.edge_ids.to(wide.edge_ids.device()));
-    const auto nrows = torch::searchsorted(wide.node_ids, comp.node_ids.to(wide.node_ids.device()));
-    if (e.edge_mask.defined()) e.edge_mask = e.edge_mask.index_select(0, erows.to(e.edge_mask.device()));
-    if (e.node_mask.defined()) e.node_mask = e.node_mask.index_select(0, nrows.to(e.node_mask.device()));
-    if (e.feature_mask.defined()) e.feature_mask = e.feature_mask.index_select(0, nrows.to(e.feature_mask.device()));
+    if (!comp_is_wide) {
+      const auto erows = torch::searchsorted(wide.edge_ids, comp.edge_ids.to(wide.edge_ids.device()));
+      const auto nrows = torch::searchsorted(wide.node_ids, comp.node_ids.to(wide.node_ids.device()));
+      if (e.edge_mask.defined()) e.edge_mask = e.edge_mask.index_select(0, erows.to(e.edge_mask.device()));
+      if (e.node_mask.defined()) e.node_mask = e.node_mask.index_select(0, nrows.to(e.node_mask.device()));
+      if (e.feature_mask.defined()) e.feature_mask = e.feature_mask.index_select(0, nrows.to(e.feature_mask.device()));
+    }
     e.edge_ids = comp.edge_ids;
     e.node_ids = comp.node_ids;
     if (compact) {

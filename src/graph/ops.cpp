@@ -249,24 +249,18 @@ void ascending(std::vector<int64_t>& ids, int64_t universe, std::vector<uint64_t
 }
 
 // g's in-edges grouped by target (compress(g.edge_index, N, 1)) for a validated CPU graph: kept
-// with g and its copies while edge_index is the same tensor at the same version (an inference
-// tensor has no version and is grouped afresh each time). On 10^7 edges grouping takes 0.31 s.
+// with g and its copies while edge_index is the same tensor at the same version. On 10^7 edges
+// grouping takes 0.31 s.
 Compressed kept_in_edges(const Graph& g) {
-  const auto& ei = g.edge_index;
-  if (ei.is_inference()) return compress(ei, g.num_nodes, 1);
-  auto& index = detail::GraphIndexAccess::of(g);
-  std::lock_guard<std::mutex> lock(index.mutex);
-  const auto* impl = ei.unsafeGetTensorImpl();
-  const bool same = index.edge_index && index.edge_index->_unsafe_get_target() == impl &&
-                    !index.edge_index->expired() && index.version == static_cast<int64_t>(ei._version()) &&
-                    index.num_nodes == g.num_nodes;
-  if (!same) {
-    index.in_edges = compress(ei, g.num_nodes, 1);
-    index.edge_index.emplace(ei.getIntrusivePtr());
-    index.version = static_cast<int64_t>(ei._version());
-    index.num_nodes = g.num_nodes;
+  auto* index = detail::GraphIndexAccess::of(g);
+  if (index == nullptr) return compress(g.edge_index, g.num_nodes, 1);
+  std::lock_guard<std::mutex> lock(index->mutex);
+  if (!index->grouped.is(g.edge_index) || index->grouped_nodes != g.num_nodes) {
+    index->in_edges = compress(g.edge_index, g.num_nodes, 1);
+    index->grouped.keep(g.edge_index);
+    index->grouped_nodes = g.num_nodes;
   }
-  return index.in_edges;
+  return index->in_edges;
 }
 
 }  // namespace

@@ -25,6 +25,46 @@ TEST_CASE("Graph validates shapes, dtypes, ranges and values", "[graph]") {
   GNNX_REQUIRE_ERROR("op: expected a non-empty graph", empty.validate("op", /*allow_empty=*/false));
 }
 
+TEST_CASE("validate scans each tensor once per version and still sees every change", "[graph]") {
+  auto ei = torch::tensor({0, 1, 1, 2}, torch::kLong).view({2, 2});
+  Graph g(ei, 3, torch::ones({3, 2}), torch::ones({2}));
+  REQUIRE_NOTHROW(g.validate("again"));
+  Graph copy = g;  // shares what was scanned
+  REQUIRE_NOTHROW(copy.validate("copy"));
+  // In-place changes advance the tensors' versions, and are scanned again.
+  g.x[2][1] = std::nan("");
+  GNNX_REQUIRE_ERROR("copy: x holds NaN or Inf", copy.validate("copy"));
+  g.x[2][1] = 1.0;
+  REQUIRE_NOTHROW(g.validate("mended"));
+  g.edge_weight[0] = INFINITY;
+  GNNX_REQUIRE_ERROR("edge_weight holds NaN or Inf", g.validate());
+  g.edge_weight.fill_(0.5);
+  g.edge_index[1][1] = 5;
+  GNNX_REQUIRE_ERROR("edge_index holds node id 5 but num_nodes = 3", g.validate());
+  g.edge_index[1][1] = 2;
+  REQUIRE_NOTHROW(g.validate());
+  // The kept id range is compared with num_nodes on every call.
+  g.num_nodes = 2;
+  g.x = torch::ones({2, 2});
+  GNNX_REQUIRE_ERROR("edge_index holds node id 2 but num_nodes = 2", g.validate());
+  // Another tensor in the same place.
+  g.num_nodes = 3;
+  g.x = torch::ones({3, 2});
+  g.x[0][0] = -INFINITY;
+  GNNX_REQUIRE_ERROR("x holds NaN or Inf", g.validate());
+  g.x = torch::ones({3, 2});
+  g.edge_index = -ei;
+  GNNX_REQUIRE_ERROR("negative node id", g.validate());
+  // A moved-from graph keeps nothing, and still validates.
+  Graph moved = std::move(copy);
+  REQUIRE_NOTHROW(moved.validate());
+  copy.edge_index = ei;
+  copy.num_nodes = 3;
+  copy.x = torch::ones({3, 2});
+  copy.edge_weight = at::Tensor();
+  REQUIRE_NOTHROW(copy.validate());
+}
+
 TEST_CASE("Graph names the offending value for every invalid field", "[graph]") {
   auto ei = torch::tensor({0, 1, 1, 2}, torch::kLong).view({2, 2});
   auto x = torch::ones({3, 2});

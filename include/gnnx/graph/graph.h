@@ -11,10 +11,11 @@
 /// Graph is cheap to copy (tensors share storage). validate() checks every invariant above and
 /// throws gnnx::Error naming the operation and the offending value.
 ///
-/// A graph on the CPU keeps its in-edges grouped by target (the CSC layout the subgraph searches
-/// of graph/ops.h read), built on first use and shared with its copies. It is rebuilt when
-/// edge_index is another tensor, or the same one after an in-place change that autograd's version
-/// counter records; writes through data_ptr() after a search are not seen.
+/// A graph keeps, shared with its copies, what is costly to recompute on a large graph: the
+/// in-edges grouped by target (the CSC layout the subgraph searches of graph/ops.h read, for a
+/// graph on the CPU) and which tensors validate() has scanned (ids in range, values finite). Each
+/// is redone when its tensor is another one, or the same one after an in-place change, which
+/// autograd's version counter records; writes through data_ptr() are not seen.
 
 #include <cstdint>
 #include <memory>

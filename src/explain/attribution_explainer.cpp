@@ -202,6 +202,8 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
   const int64_t reach = model.receptive_field(), trim = model.trimmed_hops();
   // Node targets: every id checked before any work, and all subgraphs cut in one pass.
   std::vector<Subgraph> wides, comps;
+  // A node's L-hop subgraph is its computation subgraph itself when the receptive field is L.
+  const bool comp_is_wide = model.task() == nn::Task::kNode && reach == model.num_hops();
   if (model.task() == nn::Task::kLink) {
     // A link (u, v) on the union of both endpoints' computation subgraphs.
     for (const auto& t : targets)
@@ -237,12 +239,10 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
     GNNX_CHECK(!joint_ || graph.num_features() == model.in_channels(), name_, ": the model takes ", model.in_channels(),
                " input features, the graph has ", graph.num_features());
     wides = computation_subgraphs(graph, ids, model.receptive_field());
-    // With reach L, the L-hop subgraph is the wide one itself.
-    comps = reach == model.num_hops()  ? wides
+    comps = comp_is_wide               ? wides
             : reach > model.num_hops() ? l_hop_within(wides, model)
                                        : k_hop_subgraphs(graph, ids, model.num_hops());
   }
-  const bool comp_is_wide = model.task() == nn::Task::kNode && reach == model.num_hops();
   for (size_t i = 0; i < targets.size(); ++i) {
     const auto& t = targets[i];
     if (model.task() == nn::Task::kGraph) {

@@ -105,7 +105,7 @@ void Graph::validate(const std::string& op, bool allow_empty) const {
 
 Graph Graph::to(c10::Device device) const {
   Graph g = *this;
-  detail::GraphIndexAccess::reset(g);  // other tensors: the copy keeps its own grouping
+  detail::GraphIndexAccess::reset(g);  // other tensors: the copy keeps its own
   if (g.edge_index.defined()) g.edge_index = g.edge_index.to(device);
   if (g.x.defined()) g.x = g.x.to(device);
   if (g.edge_weight.defined()) g.edge_weight = g.edge_weight.to(device);

@@ -25,7 +25,7 @@
 
 namespace gnnx {
 namespace detail {
-struct GraphIndex;  // graph/ops.cpp's kept in-edge grouping
+struct GraphIndex;  // what a graph keeps between calls (src/graph/graph_index.h)
 struct GraphIndexAccess;
 }  // namespace detail
 

@@ -11,6 +11,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # Open MPI refuses root unless told, and a 2-core machine needs --oversubscribe for 2 ranks when
 # it counts fewer slots.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# mpirun binds each rank to a core, where LibTorch runs one thread; the one process runs one too,
+# as LibTorch's sums round differently with another thread count (logits differ in the 7th digit).
+export OMP_NUM_THREADS=1
 cmd=(explain --model "$DATA/pyg_ba_shapes_gcn.pt" --graph "$DATA/pyg_ba_shapes_graph.pt" --nodes "$WORK/nodes.txt"
   --method gnnexplainer --option epochs=10 --option chunk_size=16 --chunk-size 40 --batch-size 20 --json)
 seq 400 639 >"$WORK/nodes.txt"

@@ -569,9 +569,9 @@ ExplainerBlasThreads::~ExplainerBlasThreads() {
   if (previous_ > 0 && previous_ != threads_) set_blas_threads(previous_);
 }
 
-void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn) {
+void for_each_chunk(bool serial, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
-  if (cuda) {
+  if (serial) {
     fn(0, n);
     return;
   }

@@ -134,9 +134,10 @@ class ExplainerBlasThreads {
   int threads_ = 0, previous_ = -1;
 };
 
-/// Runs fn(first, last) over chunks of [0, n): one chunk on CUDA, else chunks of chunk_size
-/// (0: n split evenly over the TBB threads) in parallel with tbb::parallel_for.
-void for_each_chunk(bool cuda, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn);
+/// Runs fn(first, last) over chunks of [0, n): one chunk when serial (CUDA work, or work that
+/// must not run on several threads), else chunks of chunk_size (0: n split evenly over the TBB
+/// threads) in parallel with tbb::parallel_for.
+void for_each_chunk(bool serial, int64_t n, int64_t chunk_size, const std::function<void(int64_t, int64_t)>& fn);
 
 /// The Explanation of `inst` in compact_explanation's form, on the CPU: edge_mask = edge_scores
 /// [e] (rows as inst.edge_ids), node_mask = node_scores [n] (rows as inst.node_ids) or, when

@@ -2,6 +2,10 @@
 // batched graph copies, per-edge / per-node occlusion, and the Explainer adapters.
 #include "gnnx/explain/attribution_explainer.h"
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <torch/torch.h>
 
 #include "gnnx/attribution/gradient.h"
@@ -203,4 +207,61 @@ TEST_CASE("saliency's trimmed pass gives every layer type's full-graph gradients
       GNNX_REQUIRE_CLOSE(ex[i].feature_mask, grads[1].abs() * node_in, 1e-9, 1e-12);
     }
   }
+}
+
+namespace {
+
+// Saliency that counts how many of its calls run at once.
+class CountingSaliency : public Attributor {
+ public:
+  explicit CountingSaliency(bool concurrent) : concurrent_(concurrent) {}
+  std::string name() const override { return "counting-saliency"; }
+  bool concurrent() const override { return concurrent_; }
+  int most_at_once() const { return most_; }
+
+ protected:
+  Attribution compute(Objective& objective) override {
+    const int now = ++running_;
+    for (int seen = most_; now > seen && !most_.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto a = Saliency().attribute(objective);
+    --running_;
+    return a;
+  }
+
+ private:
+  bool concurrent_;
+  std::atomic<int> running_{0}, most_{0};
+};
+
+}  // namespace
+
+TEST_CASE("many node targets at once: each explanation as the target's alone, serial attributors one at a time",
+          "[attribution]") {
+  auto g = test_graph();
+  auto model = test_model(nn::Task::kNode);
+  std::vector<Target> targets;
+  for (int64_t v = 0; v < g.num_nodes; ++v) targets.push_back(Target::node(v));
+  for (const std::string name : {"saliency", "gradxinput", "ig", "smoothgrad", "occlusion"}) {
+    INFO(name);
+    auto explainer = explain::make_explainer(name, {{"seed", "3"}});
+    const auto all = explainer->explain_compact(*model, g, targets);
+    REQUIRE(all.size() == targets.size());
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const auto one = explainer->explain_compact(*model, g, {targets[i]}).at(0);
+      CHECK(all[i].target.index == targets[i].index);
+      CHECK(all[i].target.label == one.target.label);
+      CHECK(all[i].edge_ids.equal(one.edge_ids));
+      CHECK(all[i].edge_mask.equal(one.edge_mask));
+      CHECK(all[i].feature_mask.equal(one.feature_mask));
+    }
+  }
+  // An attributor that does not declare itself safe on several threads is called one at a time.
+  auto serial = std::make_shared<CountingSaliency>(false);
+  const auto counted = explain::AttributionExplainer("counted", nullptr, serial).explain_compact(*model, g, targets);
+  CHECK(serial->most_at_once() == 1);
+  const auto plain =
+      explain::AttributionExplainer("plain", nullptr, std::make_shared<Saliency>()).explain_compact(*model, g, targets);
+  for (size_t i = 0; i < targets.size(); ++i) CHECK(counted[i].feature_mask.equal(plain[i].feature_mask));
 }

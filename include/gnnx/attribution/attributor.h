@@ -220,6 +220,12 @@ class Attributor {
   /// attribute()). False for a method whose options choose another layout (CamAttributor with
   /// output input or layer); its values still start with the B items. Default true.
   virtual bool values_match_input() const { return true; }
+  /// True when attribute() may run on several threads at once, each with its own objective: the
+  /// method keeps nothing between calls, or guards what it keeps. explain::AttributionExplainer
+  /// then explains CPU node and link targets in parallel. Default false (one call at a time);
+  /// true for saliency, gradient × input, integrated gradients, occlusion, guided backprop and
+  /// deconvnet, and for a noise tunnel over such a method.
+  virtual bool concurrent() const { return false; }
 
   /// Attributes objective's targets at objective.input().
   Attribution attribute(Objective& objective);

@@ -19,6 +19,7 @@ class Saliency : public Attributor {
  public:
   explicit Saliency(SaliencyOptions options = {}) : options_(options) {}
   std::string name() const override { return "saliency"; }
+  bool concurrent() const override { return true; }
   std::map<std::string, std::string> options() const override;
 
  protected:
@@ -32,6 +33,7 @@ class Saliency : public Attributor {
 class GradientXInput : public Attributor {
  public:
   std::string name() const override { return "gradxinput"; }
+  bool concurrent() const override { return true; }
 
  protected:
   Attribution compute(Objective& objective) override;
@@ -56,6 +58,7 @@ class ModifiedReluGradient : public Attributor {
  public:
   explicit ModifiedReluGradient(ReluRule rule) : rule_(rule) {}
   std::string name() const override { return rule_ == ReluRule::kGuided ? "guided-backprop" : "deconvnet"; }
+  bool concurrent() const override { return true; }
 
  protected:
   Attribution compute(Objective& objective) override;

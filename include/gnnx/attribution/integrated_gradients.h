@@ -63,6 +63,7 @@ class IntegratedGradients : public Attributor {
  public:
   explicit IntegratedGradients(IntegratedGradientsOptions options = {});
   std::string name() const override { return "ig"; }
+  bool concurrent() const override { return true; }
   std::map<std::string, std::string> options() const override;
 
  protected:

@@ -56,6 +56,8 @@ class NoiseTunnel : public Attributor {
   std::map<std::string, std::string> options() const override;
   /// The base method's.
   bool values_match_input() const override { return base_->values_match_input(); }
+  /// The base method's (the kept draw is guarded).
+  bool concurrent() const override { return base_->concurrent(); }
 
  protected:
   Attribution compute(Objective& objective) override;

@@ -38,6 +38,7 @@ class Occlusion : public Attributor {
  public:
   explicit Occlusion(OcclusionOptions options = {}) : options_(std::move(options)) {}
   std::string name() const override { return "occlusion"; }
+  bool concurrent() const override { return true; }
   std::map<std::string, std::string> options() const override;
 
  protected:

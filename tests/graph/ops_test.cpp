@@ -109,13 +109,16 @@ TEST_CASE("the kept in-edge grouping follows edge_index through copies and in-pl
     INFO(when);
     std::vector<int64_t> nodes;
     for (int64_t v = 0; v < g.num_nodes; v += 7) nodes.push_back(v);
-    const auto subs = k_hop_subgraphs(g, nodes, 2);
-    const auto sizes = k_hop_sizes(g, nodes, 2);
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      const auto ref = k_hop_subgraph(g, nodes[i], 2);
-      REQUIRE(torch::equal(subs[i].node_ids, ref.node_ids));
-      REQUIRE(torch::equal(subs[i].edge_ids, ref.edge_ids));
-      REQUIRE(sizes[i] == std::make_pair(ref.graph.num_nodes, ref.graph.num_edges()));
+    for (const int64_t k : {0, 1, 2, 3}) {
+      INFO("k = " << k);
+      const auto subs = k_hop_subgraphs(g, nodes, k);
+      const auto sizes = k_hop_sizes(g, nodes, k);
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        const auto ref = k_hop_subgraph(g, nodes[i], k);
+        REQUIRE(torch::equal(subs[i].node_ids, ref.node_ids));
+        REQUIRE(torch::equal(subs[i].edge_ids, ref.edge_ids));
+        REQUIRE(sizes[i] == std::make_pair(ref.graph.num_nodes, ref.graph.num_edges()));
+      }
     }
   };
   auto g = random_graph(300, 600, 3);

@@ -86,13 +86,17 @@ struct ExplainerCase {
   bool fixed_chunks;
 };
 
-// The explainers that run chunks in parallel (gnnexplainer, grad) and a stochastic attribution
-// (smoothgrad's noise), each with a seed. GNNExplainer's default chunk_size 0 splits the nodes
-// evenly over the TBB threads, so its chunks depend on the thread count.
+// The explainers that run chunks in parallel (gnnexplainer, grad) and attribution explainers,
+// which run their targets in parallel: saliency's joint pass, occlusion, and a stochastic one
+// (smoothgrad's noise, whose draw is kept and shared), each with a seed. GNNExplainer's default
+// chunk_size 0 splits the nodes evenly over the TBB threads, so its chunks depend on the thread
+// count.
 std::vector<ExplainerCase> explainers() {
   return {{"gnnexplainer", {{"epochs", "20"}, {"seed", "7"}}, /*fixed_chunks=*/false},
           {"gnnexplainer", {{"epochs", "20"}, {"seed", "7"}, {"chunk_size", "3"}}, /*fixed_chunks=*/true},
           {"grad", {{"chunk_size", "2"}}, /*fixed_chunks=*/true},
+          {"saliency", {}, /*fixed_chunks=*/true},
+          {"occlusion", {}, /*fixed_chunks=*/true},
           {"smoothgrad", {{"seed", "7"}}, /*fixed_chunks=*/true}};
 }
 

@@ -105,11 +105,11 @@ int child(int64_t edges, const std::string& method, int64_t max_targets, int64_t
   if (one_call) {
     for (const auto& e : explainer->explain(*model, g, targets)) keep(e);
   } else {
-    const auto sizes = explain::stream_batches(opts, *model, g, targets);
-    b = *std::max_element(sizes.begin(), sizes.end());
+    b = 0;  // the largest batch the stream made
     explain::explain_stream(
         *explainer, *model, g, targets,
         [&](int64_t, std::vector<explain::Explanation>& ex) {
+          b = std::max<int64_t>(b, static_cast<int64_t>(ex.size()));
           for (const auto& e : ex) keep(e);
         },
         opts);

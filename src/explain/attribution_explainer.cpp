@@ -317,6 +317,12 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
   return out;
 }
 
+int64_t AttributionExplainer::compact_target_cost(int64_t nodes, int64_t edges, int64_t num_features) const {
+  GNNX_CHECK(nodes >= 0 && edges >= 0 && num_features >= 0, name_, ": compact_target_cost expects sizes >= 0, got ",
+             nodes, " nodes, ", edges, " edges and ", num_features, " features");
+  return 64 * edges + (32 + 8 * num_features) * nodes;
+}
+
 std::unique_ptr<Explainer> make_attribution_explainer(const std::string& name, uint64_t seed) {
   std::shared_ptr<attribution::Attributor> edges, features;
   if (name == "saliency") {

@@ -2,6 +2,7 @@
 
 #include "gnnx/core/check.h"
 #include "gnnx/explain/explanation_file.h"
+#include "gnnx/explain/explanation_stream.h"
 
 namespace gnnx::explain {
 
@@ -27,6 +28,10 @@ std::vector<Explanation> Explainer::explain_graphs(nn::GNNModel& model, const st
     out.push_back(std::move(e));
   }
   return out;
+}
+
+int64_t Explainer::compact_target_cost(int64_t nodes, int64_t edges, int64_t num_features) const {
+  return compact_target_bytes(nodes, edges, num_features);
 }
 
 }  // namespace gnnx::explain

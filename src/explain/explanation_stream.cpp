@@ -123,8 +123,12 @@ int64_t compact_target_bytes(int64_t nodes, int64_t edges, int64_t num_features)
   return 256 * edges + (64 + 8 * num_features) * nodes;
 }
 
-std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
-                                    const std::vector<Target>& targets) {
+namespace {
+
+// stream_batches with cost(nodes, edges, F) charged per compact target.
+std::vector<int64_t> batches_by_cost(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
+                                     const std::vector<Target>& targets,
+                                     const std::function<int64_t(int64_t, int64_t, int64_t)>& cost_of) {
   GNNX_CHECK(options.batch_size() >= 0, "explain_stream: batch_size must be >= 0 (0: from batch_bytes), got ",
              options.batch_size());
   const int64_t n = static_cast<int64_t>(targets.size());
@@ -149,7 +153,7 @@ std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNM
   if (nodes_only) sizes = k_hop_sizes(graph, ids, reach);
   int64_t bytes = 0;
   for (const auto& [nodes, edges] : sizes) {
-    const int64_t cost = compact_target_bytes(nodes, edges, F);
+    const int64_t cost = cost_of(nodes, edges, F);
     if (out.empty() || out.back() == 256 || bytes + cost > options.batch_bytes()) {
       out.push_back(0);
       bytes = 0;
@@ -160,12 +164,26 @@ std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNM
   return out;
 }
 
+}  // namespace
+
+std::vector<int64_t> stream_batches(const StreamOptions& options, const Explainer& explainer, const nn::GNNModel& model,
+                                    const Graph& graph, const std::vector<Target>& targets) {
+  return batches_by_cost(options, model, graph, targets, [&](int64_t nodes, int64_t edges, int64_t F) {
+    return explainer.compact_target_cost(nodes, edges, F);
+  });
+}
+
+std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
+                                    const std::vector<Target>& targets) {
+  return batches_by_cost(options, model, graph, targets, compact_target_bytes);
+}
+
 void explain_stream(Explainer& explainer, nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,
                     const BatchCallback& on_batch, const StreamOptions& options) {
   GNNX_CHECK(!targets.empty(), "explain_stream: expected at least one target, got an empty list");
   GNNX_CHECK(static_cast<bool>(on_batch), "explain_stream: expected a batch callback, got none");
   int64_t first = 0;
-  for (const int64_t b : stream_batches(options, model, graph, targets)) {
+  for (const int64_t b : stream_batches(options, explainer, model, graph, targets)) {
     const std::vector<Target> batch(targets.begin() + first, targets.begin() + first + b);
     auto ex = options.compact() ? explainer.explain_compact(model, graph, batch)
                                 : explainer.explain(model, graph, batch);

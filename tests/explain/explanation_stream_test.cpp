@@ -304,6 +304,18 @@ TEST_CASE("compact streams: batches sized by the targets' computation subgraphs"
     CHECK(got[i].edge_mask.numel() == got[i].edge_ids.numel());
     require_same(expand_explanation(got[i], f.graph.num_nodes, f.graph.num_edges()), all[i]);
   }
+  // Each explainer is charged its own cost per target: saliency holds its batch's subgraphs and
+  // masks, not an optimisation over the whole batch, so the same budget takes more targets.
+  CHECK(explainer->compact_target_cost(10, 100, 4) == 64 * 100 + (32 + 8 * 4) * 10);
+  CHECK(make_explainer("gnnexplainer")->compact_target_cost(10, 100, 4) == compact_target_bytes(10, 100, 4));
+  const auto saliency_batches = stream_batches(opts, *explainer, *f.model, f.graph, f.targets);
+  CHECK(saliency_batches.front() > 3);
+  std::vector<int64_t> made;
+  explain_stream(
+      *explainer, *f.model, f.graph, f.targets,
+      [&](int64_t, std::vector<Explanation>& batch) { made.push_back(static_cast<int64_t>(batch.size())); }, opts);
+  CHECK(made == saliency_batches);
+  GNNX_REQUIRE_ERROR("saliency: compact_target_cost expects sizes >= 0", explainer->compact_target_cost(0, -1, 0));
   GNNX_REQUIRE_ERROR("compact_target_bytes: expected sizes >= 0", compact_target_bytes(-1, 0, 0));
   GNNX_REQUIRE_ERROR("explain_stream: batch_size must be >= 0",
                      stream_batches(StreamOptions().compact(true).batch_size(-1), *f.model, f.graph, f.targets));

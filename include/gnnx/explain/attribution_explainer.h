@@ -50,6 +50,10 @@ class AttributionExplainer : public Explainer {
                                    const std::vector<Target>& targets) override;
   std::vector<Explanation> explain_compact(nn::GNNModel& model, const Graph& graph,
                                            const std::vector<Target>& targets) override;
+  /// A batch holds each target's subgraph (cut at once: edge_index and ids, 24 bytes per edge,
+  /// ids and feature rows per node) and its compact masks; the gradient passes run one target per
+  /// thread and are not charged to the batch: 64 bytes per edge and 32 + 8 F per node.
+  int64_t compact_target_cost(int64_t nodes, int64_t edges, int64_t num_features) const override;
 
  private:
   std::vector<Explanation> run(nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,

@@ -39,6 +39,12 @@ class Explainer {
   /// batch many graphs into one optimisation override it.
   virtual std::vector<Explanation> explain_graphs(nn::GNNModel& model, const std::vector<Graph>& graphs,
                                                   const std::vector<int64_t>& labels = {});
+  /// What explain_stream's compact batches charge this explainer for one target whose computation
+  /// subgraph has `nodes` nodes and `edges` edges with features of width num_features: what it
+  /// holds for the target while the target's batch runs. The default is compact_target_bytes()
+  /// (gnnx/explain/explanation_stream.h), sized for explainers that optimise a whole batch at once;
+  /// explainers that hold less per target override it.
+  virtual int64_t compact_target_cost(int64_t nodes, int64_t edges, int64_t num_features) const;
 };
 
 /// Builds the explainer registered as `name` ("gnnexplainer", "pgexplainer", "subgraphx", "grad", "att", "saliency",

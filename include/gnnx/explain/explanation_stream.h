@@ -47,11 +47,15 @@ int64_t stream_batch_size(const StreamOptions& options, int64_t num_nodes, int64
 /// 64 + 8 F per node (docs/methods/large-graphs.md gives the measurements behind it).
 int64_t compact_target_bytes(int64_t nodes, int64_t edges, int64_t num_features);
 
-/// The sizes of the batches explain_stream makes of `targets`, in order. Without compact, or
-/// with batch_size > 0, all but the last are equal. With compact and batch_size 0, each batch
-/// takes the next targets while their compact_target_bytes (node targets: of their
-/// model.receptive_field()-hop subgraphs, from k_hop_sizes; otherwise of the whole graph) add up
-/// to at most batch_bytes, and at most 256 targets; a target above the budget alone makes a batch.
+/// The sizes of the batches explain_stream makes of `targets` with `explainer`, in order. Without
+/// compact, or with batch_size > 0, all but the last are equal. With compact and batch_size 0,
+/// each batch takes the next targets while their explainer.compact_target_cost (node targets: of
+/// their model.receptive_field()-hop subgraphs, from k_hop_sizes; otherwise of the whole graph)
+/// add up to at most batch_bytes, and at most 256 targets; a target above the budget alone makes
+/// a batch.
+std::vector<int64_t> stream_batches(const StreamOptions& options, const Explainer& explainer, const nn::GNNModel& model,
+                                    const Graph& graph, const std::vector<Target>& targets);
+/// stream_batches for an explainer charged compact_target_bytes per target (the default).
 std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
                                     const std::vector<Target>& targets);
 

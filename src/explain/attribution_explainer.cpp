@@ -260,6 +260,19 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
   // scopes are thread-local), one target per task: subgraph sizes differ by orders of magnitude
   // on power-law graphs.
   out.resize(targets.size());
+  // Full-graph masks are filled in the parallel pass while one explanation's [E] + [N] + [N, F]
+  // floats stay under 32 MiB, glibc's largest mmap threshold; larger blocks are mapped afresh
+  // each time, and two threads mapping and unmapping them ran slower than one, so those are
+  // filled after the pass, one target at a time. bench_large_graph's full-mask stream, targets/s
+  // in the pass / after it: 10^5 edges 829 / 698, 10^6 edges (12 MB) 348 / 144, 10^7 edges
+  // (115 MB) 30 / 39.
+  const int64_t full_bytes = 4 * (graph.num_edges() +
+                                  graph.num_nodes * (1 + (graph.has_features() ? graph.num_features() : 0)));
+  const bool fill_in_pass = !compact && full_bytes <= (int64_t{32} << 20);
+  auto full = [&](Explanation& e) {
+    const auto dev = (e.edge_mask.defined() ? e.edge_mask : e.node_mask).device();
+    e = expand_explanation(e, graph.num_nodes, graph.num_edges(), dev);
+  };
   auto explain_one = [&](size_t i) {
     const auto& t = targets[i];
     const auto& wide = wides[i];
@@ -298,6 +311,8 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
       e.node_ids = e.node_ids.to(torch::kCPU);
       for (auto* m : {&e.edge_mask, &e.node_mask, &e.feature_mask})
         if (m->defined()) *m = m->detach().to(torch::kCPU, torch::kFloat);
+    } else if (fill_in_pass) {
+      full(e);
     }
     out[i] = std::move(e);
   };
@@ -306,14 +321,8 @@ std::vector<Explanation> AttributionExplainer::run(nn::GNNModel& model, const Gr
   detail::for_each_chunk(serial, static_cast<int64_t>(targets.size()), 1, [&](int64_t first, int64_t last) {
     for (int64_t i = first; i < last; ++i) explain_one(static_cast<size_t>(i));
   });
-  // Full-graph masks one target at a time: filling [E] and [N, F] blocks is bound by memory, and
-  // two threads mapping and unmapping such blocks ran slower than one (64 targets of the
-  // 10^7-edge graph: 2.8 s against 2.0 s).
-  if (!compact)
-    for (auto& e : out) {
-      const auto dev = (e.edge_mask.defined() ? e.edge_mask : e.node_mask).device();
-      e = expand_explanation(e, graph.num_nodes, graph.num_edges(), dev);
-    }
+  if (!compact && !fill_in_pass)
+    for (auto& e : out) full(e);
   return out;
 }
 

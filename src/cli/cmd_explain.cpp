@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -190,15 +191,31 @@ void run_explain_chunked(const ExplainArgs& a) {
     if (ranks.rank() == 0) chunks = std::make_unique<explain::ExplanationChunks>(a.out, m, true);
     ranks.barrier();
     if (ranks.rank() != 0) chunks = std::make_unique<explain::ExplanationChunks>(a.out, m, false);
-    int64_t mine = 0, mine_pending = 0;
+    int64_t mine = 0;
     for (int64_t c = ranks.rank(); c < chunks->num_chunks(); c += ranks.size()) {
       const auto [first, last] = chunks->chunk_range(c);
       mine += last - first;
-      if (!chunks->done(c)) mine_pending += last - first;
+    }
+    const auto todo_chunks = chunks->pending(ranks.rank(), ranks.size());
+    int64_t mine_pending = 0;
+    for (const int64_t c : todo_chunks) {
+      const auto [first, last] = chunks->chunk_range(c);
+      mine_pending += last - first;
     }
     const int64_t pending = ranks.sum(mine_pending);
     const std::string what = ranks.size() > 1 ? "explain (rank 0 of " + std::to_string(ranks.size()) + ")" : "explain";
     Progress progress(what, mine, mine - mine_pending, a.progress && ranks.rank() == 0);
+    if (progress.shown() && mine_pending > 0) {
+      // The ETA follows the targets' subgraph sizes (on a power-law graph the first ids are hubs):
+      // this rank's pending targets, in the order explain_chunks takes them.
+      std::vector<Target> todo;
+      for (const int64_t c : todo_chunks) {
+        const auto [first, last] = chunks->chunk_range(c);
+        todo.insert(todo.end(), m.targets.begin() + first, m.targets.begin() + last);
+      }
+      auto work = std::make_shared<explain::WorkEstimate>(*explainer, *in.model, g, todo);
+      progress.weigh([work](int64_t done) { return work->fraction(done); });
+    }
     const auto stream = explain::StreamOptions().batch_size(a.batch_size);
     explain::explain_chunks(*explainer, *in.model, g, *chunks, stream, ranks.rank(), ranks.size(),
                             [&](int64_t, int64_t done) {
@@ -506,8 +523,10 @@ void register_explain(CLI::App& app) {
                   "with --chunk-size: keep each explanation's K highest-scoring edges and nodes in the chunk files "
                   "(0: every scored edge and node)")
       ->capture_default_str();
-  cmd->add_flag("--progress", a->progress,
-                "print progress (targets/s, ETA) on stderr even when it is not a terminal (with --chunk-size)");
+  cmd->add_flag(
+      "--progress", a->progress,
+      "print progress (targets/s, an ETA weighed by the targets' subgraph sizes) on stderr even when it is not a "
+      "terminal (with --chunk-size)");
   cmd->add_option("--seed", a->seed, "seed of the explainer (and of a --dataset's graph and reference model)")
       ->capture_default_str();
   cmd->add_option("--top-k", o.top_k, "edges (or gnn-lrp walks) reported")->capture_default_str();

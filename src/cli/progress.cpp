@@ -52,7 +52,10 @@ void Progress::draw(int64_t done) {
   if (skipped_ > 0) line << ", " << skipped_ << " resumed";
   if (done > 0 && seconds > 0) {
     const double rate = done / seconds;
-    line << ", " << rate << " targets/s, ETA " << format_duration((total_ - all) / rate);
+    // By work when weighed: the time so far times the work left over the work done.
+    const double share = work_done_ ? work_done_(done) : 0.0;
+    const double eta = share > 0 ? seconds * (1 - share) / share : (total_ - all) / rate;
+    line << ", " << rate << " targets/s, ETA " << format_duration(eta);
   }
   if (tty_)
     std::cerr << "\r\033[K" << line.str() << std::flush;

@@ -4,6 +4,7 @@
 // otherwise (when asked with --progress), so that logs stay readable.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace gnnx::cli {
@@ -15,6 +16,9 @@ class Progress {
   Progress(std::string what, int64_t total, int64_t skipped, bool forced);
   /// done: items finished in this run so far.
   void update(int64_t done);
+  /// Bases the ETA on the share of this run's work done after `done` items (explain::WorkEstimate)
+  /// instead of their count, for runs whose items differ widely in cost.
+  void weigh(std::function<double(int64_t done)> work_done) { work_done_ = std::move(work_done); }
   /// Ends the line (a terminal's redrawn line gets its new line).
   void finish();
   bool shown() const { return on_; }
@@ -24,6 +28,7 @@ class Progress {
   std::string what_;
   int64_t total_, skipped_, drawn_ = -1;
   bool on_, tty_;
+  std::function<double(int64_t)> work_done_;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 

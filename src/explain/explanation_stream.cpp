@@ -125,6 +125,22 @@ int64_t compact_target_bytes(int64_t nodes, int64_t edges, int64_t num_features)
 
 namespace {
 
+// The (nodes, edges) of each target's computation subgraph, as the explainers cut it: the
+// model.receptive_field()-hop subgraph of node targets, the whole graph for other targets and for
+// ids outside it (which the explainer then refuses with its own error).
+std::vector<std::pair<int64_t, int64_t>> computation_sizes(const nn::GNNModel& model, const Graph& graph,
+                                                           const std::vector<Target>& targets) {
+  const int64_t reach = model.receptive_field();
+  bool nodes_only = reach >= 0 && model.task() == nn::Task::kNode;
+  std::vector<int64_t> ids;
+  for (const auto& t : targets) {
+    nodes_only = nodes_only && t.kind == Target::Kind::kNode && t.index >= 0 && t.index < graph.num_nodes;
+    ids.push_back(t.index);
+  }
+  if (nodes_only) return k_hop_sizes(graph, ids, reach);
+  return std::vector<std::pair<int64_t, int64_t>>(targets.size(), {graph.num_nodes, graph.num_edges()});
+}
+
 // stream_batches with cost(nodes, edges, F) charged per compact target.
 std::vector<int64_t> batches_by_cost(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
                                      const std::vector<Target>& targets,
@@ -140,19 +156,8 @@ std::vector<int64_t> batches_by_cost(const StreamOptions& options, const nn::GNN
     return out;
   }
   GNNX_CHECK(options.batch_bytes() > 0, "explain_stream: batch_bytes must be positive, got ", options.batch_bytes());
-  // Each target's computation subgraph, as the explainers cut it (the whole graph for other
-  // targets, and for ids outside it, which the explainer then refuses with its own error).
-  const int64_t reach = model.receptive_field();
-  bool nodes_only = reach >= 0 && model.task() == nn::Task::kNode;
-  std::vector<int64_t> ids;
-  for (const auto& t : targets) {
-    nodes_only = nodes_only && t.kind == Target::Kind::kNode && t.index >= 0 && t.index < graph.num_nodes;
-    ids.push_back(t.index);
-  }
-  std::vector<std::pair<int64_t, int64_t>> sizes(targets.size(), {graph.num_nodes, graph.num_edges()});
-  if (nodes_only) sizes = k_hop_sizes(graph, ids, reach);
   int64_t bytes = 0;
-  for (const auto& [nodes, edges] : sizes) {
+  for (const auto& [nodes, edges] : computation_sizes(model, graph, targets)) {
     const int64_t cost = cost_of(nodes, edges, F);
     if (out.empty() || out.back() == 256 || bytes + cost > options.batch_bytes()) {
       out.push_back(0);
@@ -176,6 +181,40 @@ std::vector<int64_t> stream_batches(const StreamOptions& options, const Explaine
 std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
                                     const std::vector<Target>& targets) {
   return batches_by_cost(options, model, graph, targets, compact_target_bytes);
+}
+
+WorkEstimate::WorkEstimate(const Explainer& explainer, const nn::GNNModel& model, const Graph& graph,
+                           const std::vector<Target>& targets, int64_t samples)
+    : num_targets_(static_cast<int64_t>(targets.size())) {
+  GNNX_CHECK(!targets.empty(), "WorkEstimate: expected at least one target, got an empty list");
+  GNNX_CHECK(samples >= 1, "WorkEstimate: samples must be >= 1, got ", samples);
+  stride_ = (num_targets_ + samples - 1) / samples;
+  // The middle target of each block of stride targets: where the cost falls with the position
+  // (ids by age on a power-law graph), the first would stand for its block's heaviest.
+  std::vector<Target> sampled;
+  for (int64_t i = 0; i < num_targets_; i += stride_)
+    sampled.push_back(targets[static_cast<size_t>(i + (std::min(stride_, num_targets_ - i) - 1) / 2)]);
+  const int64_t F = graph.has_features() ? graph.x.size(1) : 0;
+  cumulative_.push_back(0);
+  int64_t first = 0;
+  for (const auto& [nodes, edges] : computation_sizes(model, graph, sampled)) {
+    // Each sample stands for the stride targets from it (fewer at the end); a free target counts
+    // as one byte, so that the estimate never stalls.
+    const int64_t stands_for = std::min(stride_, num_targets_ - first);
+    const auto cost = std::max<int64_t>(1, explainer.compact_target_cost(nodes, edges, F));
+    cumulative_.push_back(cumulative_.back() + static_cast<double>(cost) * static_cast<double>(stands_for));
+    first += stands_for;
+  }
+}
+
+double WorkEstimate::fraction(int64_t done) const {
+  GNNX_CHECK(done >= 0 && done <= num_targets_, "WorkEstimate: expected done in [0, ", num_targets_, "], got ", done);
+  if (done == num_targets_) return 1.0;
+  // Within a sample's block the work is spread evenly.
+  const auto j = static_cast<size_t>(done / stride_);
+  const int64_t block = std::min(stride_, num_targets_ - static_cast<int64_t>(j) * stride_);
+  const double within = static_cast<double>(done - static_cast<int64_t>(j) * stride_) / static_cast<double>(block);
+  return (cumulative_[j] + within * (cumulative_[j + 1] - cumulative_[j])) / cumulative_.back();
 }
 
 void explain_stream(Explainer& explainer, nn::GNNModel& model, const Graph& graph, const std::vector<Target>& targets,

@@ -326,6 +326,52 @@ TEST_CASE("compact streams: batches sized by the targets' computation subgraphs"
                          [](int64_t, std::vector<Explanation>&) {}, StreamOptions().compact(true)));
 }
 
+TEST_CASE("WorkEstimate spreads a list's work by the targets' subgraph sizes", "[explain][explanation_stream]") {
+  StreamFixture f;
+  auto saliency = make_explainer("saliency");
+  std::vector<int64_t> ids;
+  for (const auto& t : f.targets) ids.push_back(t.index);
+  const auto sizes = k_hop_sizes(f.graph, ids, f.model->receptive_field());
+  std::vector<double> cost;
+  double total = 0;
+  for (const auto& [nodes, edges] : sizes) {
+    cost.push_back(static_cast<double>(saliency->compact_target_cost(nodes, edges, 4)));
+    total += cost.back();
+  }
+  // Every target sampled: the share is the cost of the targets done over the whole list's.
+  const WorkEstimate every(*saliency, *f.model, f.graph, f.targets, 20);
+  double done = 0;
+  for (int64_t k = 0; k <= 20; ++k) {
+    CHECK(every.fraction(k) == Approx(done / total).margin(1e-12));
+    if (k < 20) done += cost[static_cast<size_t>(k)];
+  }
+  // Sampled: 0 and 1 at the ends, never decreasing, and linear within a sample's block. Blocks of
+  // 4 targets, each measured at its middle (the second of the four).
+  const WorkEstimate sampled(*saliency, *f.model, f.graph, f.targets, 6);
+  CHECK(sampled.fraction(0) == 0.0);
+  CHECK(sampled.fraction(20) == 1.0);
+  for (int64_t k = 1; k <= 20; ++k) CHECK(sampled.fraction(k) >= sampled.fraction(k - 1));
+  CHECK(sampled.fraction(4) == Approx(cost[1] / (cost[1] + cost[5] + cost[9] + cost[13] + cost[17])));
+  CHECK(sampled.fraction(2) == Approx(sampled.fraction(4) / 2));
+  // A hub first: its work is far more than its count's share, so a run that starts with it does
+  // not extrapolate its rate to the rest.
+  // Node 0 is the centre of a 20-leaf star; nodes 21..59 make a path.
+  std::vector<std::pair<int64_t, int64_t>> star_and_path;
+  for (int64_t v = 1; v <= 20; ++v) star_and_path.emplace_back(0, v);
+  for (int64_t v = 21; v < 59; ++v) star_and_path.emplace_back(v, v + 1);
+  const Graph g(undirected_edge_index(star_and_path), 60, torch::randn({60, 4}, torch_generator(6)));
+  std::vector<Target> hub_first{Target::node(0)};
+  for (int64_t v = 21; v < 60; ++v) hub_first.push_back(Target::node(v));
+  const WorkEstimate skewed(*saliency, *f.model, g, hub_first);
+  CHECK(skewed.fraction(1) > 3.0 / 40);
+  GNNX_REQUIRE_ERROR("WorkEstimate: expected at least one target, got an empty list",
+                     WorkEstimate(*saliency, *f.model, f.graph, {}));
+  GNNX_REQUIRE_ERROR("WorkEstimate: samples must be >= 1, got 0",
+                     WorkEstimate(*saliency, *f.model, f.graph, f.targets, 0));
+  GNNX_REQUIRE_ERROR("WorkEstimate: expected done in [0, 20], got 21", sampled.fraction(21));
+  GNNX_REQUIRE_ERROR("WorkEstimate: expected done in [0, 20], got -1", sampled.fraction(-1));
+}
+
 TEST_CASE("keep_top keeps the highest-scoring edges and nodes, ties to the lower id", "[explain][explanation_stream]") {
   Explanation c;
   c.target = Target::node(3, 1);

@@ -59,6 +59,26 @@ std::vector<int64_t> stream_batches(const StreamOptions& options, const Explaine
 std::vector<int64_t> stream_batches(const StreamOptions& options, const nn::GNNModel& model, const Graph& graph,
                                     const std::vector<Target>& targets);
 
+/// How the work of explaining targets[0..) in order is spread over them, for progress lines and
+/// their ETA: on a power-law graph a hub's computation subgraph can be a thousand times a leaf's,
+/// so a run that starts with the hubs would otherwise extrapolate its slowest targets to the whole
+/// list. Each target's work is estimated as explainer.compact_target_cost of its computation
+/// subgraph (as stream_batches sizes it), measured on `samples` targets spread evenly over the
+/// list (all of them when there are fewer), each standing for the targets up to the next.
+class WorkEstimate {
+ public:
+  /// Throws gnnx::Error for an empty target list or samples < 1.
+  WorkEstimate(const Explainer& explainer, const nn::GNNModel& model, const Graph& graph,
+               const std::vector<Target>& targets, int64_t samples = 1024);
+  /// The estimated share of the list's work in targets [0, done): 0 at 0, 1 at targets.size(),
+  /// never decreasing. Throws gnnx::Error for done outside [0, targets.size()].
+  double fraction(int64_t done) const;
+
+ private:
+  int64_t num_targets_, stride_;
+  std::vector<double> cumulative_;  // entry j: the work of targets [0, j · stride)
+};
+
 /// Called once per batch, in order: `first` is the position in `targets` of batch[0].
 using BatchCallback = std::function<void(int64_t first, std::vector<Explanation>& batch)>;
 

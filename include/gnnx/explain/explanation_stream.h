@@ -69,7 +69,7 @@ class WorkEstimate {
  public:
   /// Throws gnnx::Error for an empty target list or samples < 1.
   WorkEstimate(const Explainer& explainer, const nn::GNNModel& model, const Graph& graph,
-               const std::vector<Target>& targets, int64_t samples = 1024);
+               const std::vector<Target>& targets, int64_t samples = 4096);
   /// The estimated share of the list's work in targets [0, done): 0 at 0, 1 at targets.size(),
   /// never decreasing. Throws gnnx::Error for done outside [0, targets.size()].
   double fraction(int64_t done) const;

@@ -191,28 +191,25 @@ void run_explain_chunked(const ExplainArgs& a) {
     if (ranks.rank() == 0) chunks = std::make_unique<explain::ExplanationChunks>(a.out, m, true);
     ranks.barrier();
     if (ranks.rank() != 0) chunks = std::make_unique<explain::ExplanationChunks>(a.out, m, false);
-    int64_t mine = 0;
+    // This rank's targets: chunk c belongs to rank c mod R; the pending ones in the order
+    // explain_chunks takes them.
+    int64_t mine = 0, mine_pending = 0;
+    std::vector<std::pair<int64_t, int64_t>> todo_ranges;
     for (int64_t c = ranks.rank(); c < chunks->num_chunks(); c += ranks.size()) {
-      const auto [first, last] = chunks->chunk_range(c);
-      mine += last - first;
-    }
-    const auto todo_chunks = chunks->pending(ranks.rank(), ranks.size());
-    int64_t mine_pending = 0;
-    for (const int64_t c : todo_chunks) {
-      const auto [first, last] = chunks->chunk_range(c);
-      mine_pending += last - first;
+      const auto range = chunks->chunk_range(c);
+      mine += range.second - range.first;
+      if (chunks->done(c)) continue;
+      mine_pending += range.second - range.first;
+      todo_ranges.push_back(range);
     }
     const int64_t pending = ranks.sum(mine_pending);
     const std::string what = ranks.size() > 1 ? "explain (rank 0 of " + std::to_string(ranks.size()) + ")" : "explain";
     Progress progress(what, mine, mine - mine_pending, a.progress && ranks.rank() == 0);
     if (progress.shown() && mine_pending > 0) {
-      // The ETA follows the targets' subgraph sizes (on a power-law graph the first ids are hubs):
-      // this rank's pending targets, in the order explain_chunks takes them.
+      // The ETA follows the targets' subgraph sizes (on a power-law graph the first ids are hubs).
       std::vector<Target> todo;
-      for (const int64_t c : todo_chunks) {
-        const auto [first, last] = chunks->chunk_range(c);
+      for (const auto& [first, last] : todo_ranges)
         todo.insert(todo.end(), m.targets.begin() + first, m.targets.begin() + last);
-      }
       auto work = std::make_shared<explain::WorkEstimate>(*explainer, *in.model, g, todo);
       progress.weigh([work](int64_t done) { return work->fraction(done); });
     }
